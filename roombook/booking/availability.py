@@ -1,0 +1,86 @@
+"""What is free in a room, what is in the way, and the nearest free alternatives."""
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from roombook.booking.errors import Clash
+from roombook.booking.intervals import Interval, subtract
+from roombook.booking.recurrence import windows_between
+from roombook.models import Booking, Closure, Occupancy, Occurrence, Room
+
+
+def opening_intervals(room: Room, start: dt.datetime, end: dt.datetime) -> list[Interval]:
+    """The room's weekly opening windows as UTC intervals within [start, end)."""
+    return windows_between(room.open, room.tz, start, end)
+
+
+def clashes(session: Session, room: Room, start: dt.datetime, end: dt.datetime,
+            *, ignore_booking: int | None = None) -> list[Clash]:
+    """Everything that occupies or closes the room during [start, end), in time order."""
+    found: list[Clash] = []
+    occupancy = session.execute(
+        sa.select(Occupancy, Booking, Occurrence)
+        .outerjoin(Booking, Occupancy.booking_id == Booking.id)
+        .outerjoin(Occurrence, Occupancy.occurrence_id == Occurrence.id)
+        .where(Occupancy.room_id == room.id, Occupancy.starts_at < end, Occupancy.ends_at > start)
+    ).all()
+    for occ, booking, occurrence in occupancy:
+        if booking is not None:
+            if booking.id != ignore_booking:
+                found.append(Clash("booking", booking.title, occ.starts_at, occ.ends_at))
+        else:
+            found.append(Clash("occurrence", occurrence.offer_session.offer.title, occ.starts_at, occ.ends_at))
+    for closure in session.scalars(
+        sa.select(Closure).where(Closure.room_id == room.id, Closure.starts_at < end, Closure.ends_at > start)
+    ):
+        found.append(Clash("closure", closure.reason, closure.starts_at, closure.ends_at, closure.kind))
+    return sorted(found, key=lambda c: (c.start, c.end))
+
+
+def availability(session: Session, room: Room, start: dt.datetime, end: dt.datetime) -> list[Interval]:
+    """Free intervals of the room in [start, end): opening windows less closures and occupancy."""
+    busy = [(c.start, c.end) for c in clashes(session, room, start, end)]
+    return subtract(opening_intervals(room, start, end), busy)
+
+
+def suggest_alternatives(session: Session, room: Room, start: dt.datetime, end: dt.datetime,
+                         *, limit: int = 5, days: int = 7,
+                         now: dt.datetime | None = None) -> list[dict]:
+    """Free slots of the same length nearest to the wanted one: same room first, then the other rooms.
+
+    Candidates start at the wanted local time on nearby days or right where a free interval begins;
+    they are ranked by distance from the wanted start, the same room winning ties.
+    """
+    length = end - start
+    now = now or dt.datetime.now(dt.timezone.utc)
+    rooms = [room] + [r for r in room.accommodation.rooms if r.id != room.id]
+    search_from = max(start - dt.timedelta(days=days), now)
+    search_to = end + dt.timedelta(days=days)
+    candidates = []
+    for rank, candidate_room in enumerate(rooms):
+        for free_start, free_end in availability(session, candidate_room, search_from, search_to):
+            options = {free_start}
+            # the same local time of day inside this free interval, if it fits
+            local = start.astimezone(room.tz)
+            same_time = dt.datetime.combine(free_start.astimezone(room.tz).date(), local.time(),
+                                            tzinfo=room.tz).astimezone(dt.timezone.utc)
+            options.add(same_time)
+            options.add(free_end - length)
+            for option in options:
+                if free_start <= option and option + length <= free_end and option >= now:
+                    candidates.append((abs(option - start), rank, option, candidate_room))
+    candidates.sort(key=lambda c: (c[0], c[1], c[2]))
+    result, seen = [], set()
+    for _distance, _rank, option, candidate_room in candidates:
+        key = (candidate_room.id, option)
+        if key in seen or (candidate_room.id == room.id and option == start):
+            continue
+        seen.add(key)
+        result.append({"room": candidate_room.key, "room_name": candidate_room.name,
+                       "start": option, "end": option + length})
+        if len(result) >= limit:
+            break
+    return result

@@ -1,0 +1,25 @@
+"""Claiming and releasing a room's time: the rows the database's overlap guard watches."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from roombook.models import Booking, Occupancy, Occurrence
+
+
+def occupy_for_booking(session: Session, booking: Booking) -> None:
+    session.add(Occupancy(room_id=booking.room_id, starts_at=booking.starts_at, ends_at=booking.ends_at,
+                          booking_id=booking.id))
+
+
+def occupy_for_occurrence(session: Session, occurrence: Occurrence) -> None:
+    session.add(Occupancy(room_id=occurrence.room_id, starts_at=occurrence.starts_at, ends_at=occurrence.ends_at,
+                          occurrence_id=occurrence.id))
+
+
+def release_booking(session: Session, booking: Booking) -> None:
+    session.execute(sa.delete(Occupancy).where(Occupancy.booking_id == booking.id))
+
+
+def release_occurrence(session: Session, occurrence: Occurrence) -> None:
+    session.execute(sa.delete(Occupancy).where(Occupancy.occurrence_id == occurrence.id))

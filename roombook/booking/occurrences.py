@@ -1,0 +1,164 @@
+"""Dated occurrences of the weekly offer slots, materialised over a rolling horizon, and closures.
+
+Nothing changes silently: an occurrence that a closure cancels, or that meets a booking already in
+the room, opens a conflict for the facility manager.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import holidays
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from roombook import audit
+from roombook.booking.availability import clashes, suggest_alternatives
+from roombook.booking.conflicts import open_conflict
+from roombook.booking.occupancy import occupy_for_occurrence, release_booking, release_occurrence
+from roombook.booking.recurrence import to_utc, weekly_local
+from roombook.models import Booking, Closure, Occupancy, Occurrence, OfferSession, Room, User
+from roombook.models.reservation import BookingStatus
+from roombook.models.schedule import OccurrenceStatus
+
+HOLIDAY_SUBDIVISION = "NW"  # North Rhine-Westphalia
+
+
+def materialise(session: Session, offer_session: OfferSession, until: dt.date,
+                *, since: dt.date | None = None) -> list[Occurrence]:
+    """Create the missing occurrences of a weekly slot up to `until` (local date, inclusive)."""
+    offer = offer_session.offer
+    tz = offer_session.room.tz
+    first = max(filter(None, [offer_session.valid_from, offer.valid_from, since]))
+    last = min(filter(None, [offer_session.valid_until, offer.valid_until, until]))
+    existing = set(session.scalars(sa.select(Occurrence.original_start)
+                                   .where(Occurrence.offer_session_id == offer_session.id)))
+    length = dt.timedelta(minutes=offer.duration_minutes)
+    created = []
+    for local_start in weekly_local(offer_session.day, offer_session.start, first, last):
+        start = to_utc(local_start, tz)
+        if start in existing:
+            continue
+        end = to_utc(local_start + length, tz)
+        occurrence = Occurrence(offer_session=offer_session, room_id=offer_session.room_id,
+                                original_start=start, starts_at=start, ends_at=end)
+        session.add(occurrence)
+        session.flush()
+        _claim_room(session, occurrence)
+        created.append(occurrence)
+    session.flush()
+    return created
+
+
+def _claim_room(session: Session, occurrence: Occurrence) -> None:
+    """Occupy the room for a new occurrence, or explain and escalate what stands in the way."""
+    room = occurrence.room
+    title = occurrence.offer_session.offer.title
+    found = clashes(session, room, occurrence.starts_at, occurrence.ends_at)
+    closure = next((c for c in found if c.kind == "closure"), None)
+    if closure is not None:
+        occurrence.status, occurrence.reason = OccurrenceStatus.CANCELLED, closure.title
+        if closure.closure_kind == "closure":  # holidays need no decision; other closures do
+            open_conflict(session, "closure_hit", room, f"„{title}“ am {_local(occurrence)} fällt durch die "
+                          f"Schließung aus: {closure.title}.", occurrence=occurrence,
+                          alternatives=suggest_alternatives(session, room, occurrence.starts_at, occurrence.ends_at))
+        return
+    for booking in _overlapping_bookings(session, room, occurrence.starts_at, occurrence.ends_at):
+        if not booking.displaceable:
+            occurrence.status = OccurrenceStatus.CANCELLED
+            occurrence.reason = "Raum belegt durch eine feste Buchung / room held by a fixed booking"
+            open_conflict(session, "slot_lost", room,
+                          f"{title} am {_local(occurrence)} fällt aus: der Raum ist fest gebucht "
+                          f"(„{booking.title}“).", booking=booking, occurrence=occurrence,
+                          alternatives=suggest_alternatives(session, room, occurrence.starts_at, occurrence.ends_at))
+            return
+    for booking in _overlapping_bookings(session, room, occurrence.starts_at, occurrence.ends_at):
+        displace_booking(session, None, booking, f"Platz für das feste Angebot „{title}“")
+    if any(c.kind == "occurrence" for c in found):
+        occurrence.status = OccurrenceStatus.CANCELLED
+        occurrence.reason = "Raum durch ein anderes Angebot belegt / room used by another offer"
+        open_conflict(session, "slot_lost", room, f"{title} am {_local(occurrence)} überschneidet sich mit "
+                      f"einem anderen Angebot.", occurrence=occurrence)
+        return
+    occupy_for_occurrence(session, occurrence)
+    session.flush()
+
+
+def _overlapping_bookings(session: Session, room: Room, start: dt.datetime, end: dt.datetime) -> list[Booking]:
+    return list(session.scalars(
+        sa.select(Booking).join(Occupancy, Occupancy.booking_id == Booking.id)
+        .where(Occupancy.room_id == room.id, Occupancy.starts_at < end, Occupancy.ends_at > start)))
+
+
+def _local(occurrence: Occurrence) -> str:
+    return occurrence.starts_at.astimezone(occurrence.room.tz).strftime("%d.%m.%Y %H:%M")
+
+
+def displace_booking(session: Session, actor: User | None, booking: Booking, reason: str) -> None:
+    """Take the room back from a displaceable booking and open a conflict with alternatives for it."""
+    booking.status = BookingStatus.DISPLACED
+    booking.status_reason = reason[:300]
+    booking.sequence += 1
+    release_booking(session, booking)
+    session.flush()
+    room = booking.room
+    open_conflict(session, "displaced_booking", room,
+                  f"Die Buchung „{booking.title}“ ({booking.starts_at.astimezone(room.tz):%d.%m.%Y %H:%M}) "
+                  f"musste weichen: {reason}.", booking=booking,
+                  alternatives=suggest_alternatives(session, room, booking.starts_at, booking.ends_at))
+    audit.record(session, actor, "booking.displaced", booking, reason=reason)
+
+
+def cancel_occurrence(session: Session, occurrence: Occurrence, reason: str) -> None:
+    """Cancel one dated occurrence (the weekly slot stays) and free the room."""
+    occurrence.status = OccurrenceStatus.CANCELLED
+    occurrence.reason = reason[:300]
+    occurrence.sequence += 1
+    release_occurrence(session, occurrence)
+    session.flush()
+
+
+def extend_horizon(session: Session, today: dt.date, weeks: int) -> int:
+    """Materialise every current weekly slot up to `weeks` weeks after today; returns how many were added."""
+    until = today + dt.timedelta(weeks=weeks)
+    slots = session.scalars(sa.select(OfferSession).where(
+        sa.or_(OfferSession.valid_until.is_(None), OfferSession.valid_until >= today)))
+    return sum(len(materialise(session, slot, until, since=today)) for slot in slots)
+
+
+def add_closure(session: Session, actor: User | None, room: Room, start: dt.datetime, end: dt.datetime,
+                reason: str, *, kind: str = "closure") -> Closure:
+    """Close the room for a span: occurrences in it are cancelled, bookings in it displaced, all with conflicts."""
+    closure = Closure(room=room, starts_at=start, ends_at=end, reason=reason, kind=kind)
+    session.add(closure)
+    session.flush()
+    for occurrence in session.scalars(
+        sa.select(Occurrence).where(Occurrence.room_id == room.id, Occurrence.starts_at < end,
+                                    Occurrence.ends_at > start, Occurrence.status != OccurrenceStatus.CANCELLED)):
+        cancel_occurrence(session, occurrence, reason)
+        if kind == "closure":
+            open_conflict(session, "closure_hit", room,
+                          f"„{occurrence.offer_session.offer.title}“ am {_local(occurrence)} fällt durch die "
+                          f"Schließung aus: {reason}.", occurrence=occurrence,
+                          alternatives=suggest_alternatives(session, room, occurrence.starts_at, occurrence.ends_at))
+    for booking in _overlapping_bookings(session, room, start, end):
+        displace_booking(session, actor, booking, f"Raum geschlossen: {reason}")
+    if kind == "closure":
+        audit.record(session, actor, "closure.added", closure, room=room.key, reason=reason)
+    return closure
+
+
+def add_public_holidays(session: Session, rooms: list[Room], years: list[int]) -> int:
+    """Close every room on the public holidays of North Rhine-Westphalia; returns closures added."""
+    added = 0
+    for room in rooms:
+        tz = room.tz
+        existing = set(session.scalars(sa.select(Closure.starts_at).where(
+            Closure.room_id == room.id, Closure.kind == "holiday")))
+        for day, name in sorted(holidays.country_holidays("DE", subdiv=HOLIDAY_SUBDIVISION, years=years).items()):
+            start = to_utc(dt.datetime.combine(day, dt.time(0)), tz)
+            if start in existing:
+                continue
+            end = to_utc(dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0)), tz)
+            add_closure(session, None, room, start, end, f"Feiertag: {name}", kind="holiday")
+            added += 1
+    return added

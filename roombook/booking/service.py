@@ -1,0 +1,140 @@
+"""Booking and cancelling: the only write path for bookings. Functions flush; the caller commits."""
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass, field
+
+from dateutil.rrule import WEEKLY, rrule
+from sqlalchemy.orm import Session
+
+from roombook import audit
+from roombook.booking.availability import clashes, opening_intervals, suggest_alternatives
+from roombook.booking.errors import (BookingConflict, BookingError, InThePast, InvalidInterval,
+                                     OutsideOpeningHours, RoomClosed)
+from roombook.booking.intervals import contains
+from roombook.booking.occupancy import occupy_for_booking, release_booking
+from roombook.booking.policy import check_room_rules
+from roombook.booking.recurrence import UTC, to_utc
+from roombook.models import Booking, Room, User
+from roombook.models.reservation import BookingStatus
+
+MAX_TITLE = 200
+
+
+def _local(instant: dt.datetime, room: Room) -> str:
+    return instant.astimezone(room.tz).strftime("%d.%m.%Y %H:%M")
+
+
+def check_bookable(session: Session, user: User | None, room: Room, start: dt.datetime, end: dt.datetime,
+                   title: str, *, now: dt.datetime, new_bookings: int = 1) -> None:
+    """Raise the BookingError that explains why [start, end) cannot be booked, or return quietly."""
+    if start.tzinfo is None or end.tzinfo is None:
+        raise InvalidInterval("Start und Ende brauchen eine Zeitzone. / Start and end need a time zone.",
+                              field="start")
+    if not title.strip():
+        raise BookingError("Bitte einen Titel angeben. / Please give a title.", field="title")
+    if len(title) > MAX_TITLE:
+        raise BookingError(f"Der Titel ist länger als {MAX_TITLE} Zeichen. / The title is longer than "
+                           f"{MAX_TITLE} characters.", field="title")
+    if end <= start:
+        raise InvalidInterval("Das Ende muss nach dem Beginn liegen. / The end must be after the start.",
+                              field="end")
+    if start < now:
+        raise InThePast("Der Beginn liegt in der Vergangenheit. / The start is in the past.", field="start")
+    check_room_rules(session, user, room, start, end, now, new_bookings=new_bookings)
+    if not contains(opening_intervals(room, start - dt.timedelta(days=1), end + dt.timedelta(days=1)), start, end):
+        raise OutsideOpeningHours(
+            f"{room.name} ist von {_local(start, room)} bis {_local(end, room)} nicht durchgehend geöffnet. "
+            f"/ {room.name} is not open for the whole time.", field="start",
+            alternatives=suggest_alternatives(session, room, start, end, now=now))
+    found = clashes(session, room, start, end)
+    closures = [c for c in found if c.kind == "closure"]
+    if closures:
+        raise RoomClosed(f"{room.name} ist geschlossen: {closures[0].title}. / {room.name} is closed: "
+                         f"{closures[0].title}.", field="start",
+                         alternatives=suggest_alternatives(session, room, start, end, now=now))
+    if found:
+        first = found[0]
+        what = first.title if first.kind == "occurrence" else "belegt / booked"
+        raise BookingConflict(
+            f"{room.name} ist von {_local(first.start, room)} bis {_local(first.end, room)} belegt ({what}). "
+            f"/ {room.name} is taken then.", clashes=found,
+            alternatives=suggest_alternatives(session, room, start, end, now=now))
+
+
+def book_room(session: Session, user: User | None, room: Room, start: dt.datetime, end: dt.datetime,
+              title: str, *, displaceable: bool = True, series: str | None = None,
+              now: dt.datetime | None = None) -> Booking:
+    """Book [start, end) of the room, or raise the BookingError that says why not.
+
+    The checks explain; the database's overlap guard on the occupancy row is what makes a
+    concurrent double booking impossible.
+    """
+    now = now or dt.datetime.now(UTC)
+    start, end = start.astimezone(UTC) if start.tzinfo else start, end.astimezone(UTC) if end.tzinfo else end
+    check_bookable(session, user, room, start, end, title, now=now)
+    booking = Booking(room=room, user=user, starts_at=start, ends_at=end, title=title.strip(),
+                      displaceable=displaceable, series=series)
+    session.add(booking)
+    session.flush()
+    occupy_for_booking(session, booking)
+    session.flush()
+    audit.record(session, user, "booking.created", booking, room=room.key, start=start.isoformat(),
+                 end=end.isoformat())
+    return booking
+
+
+@dataclass
+class WeeklyResult:
+    booked: list[Booking] = field(default_factory=list)
+    refused: list[tuple[dt.datetime, BookingError]] = field(default_factory=list)
+
+
+def weekly_dates(start: dt.datetime, end: dt.datetime, weeks: int, tz) -> list[tuple[dt.datetime, dt.datetime]]:
+    """The same local wall-clock slot for `weeks` consecutive weeks, as UTC instants."""
+    local_start = start.astimezone(tz).replace(tzinfo=None)
+    length = end.astimezone(tz).replace(tzinfo=None) - local_start
+    return [(to_utc(s, tz), to_utc(s + length, tz)) for s in rrule(WEEKLY, dtstart=local_start, count=weeks)]
+
+
+def book_weekly(session: Session, user: User | None, room: Room, start: dt.datetime, end: dt.datetime,
+                title: str, weeks: int, *, book_rest: bool, now: dt.datetime | None = None) -> WeeklyResult:
+    """Book the slot every week for `weeks` weeks; each week is checked on its own.
+
+    Weeks that clash are reported. With book_rest=False nothing is booked if any week clashes
+    (the volunteer decides); with book_rest=True the free weeks are booked.
+    """
+    if not 1 <= weeks <= 52:
+        raise BookingError("Zwischen 1 und 52 Wochen. / Between 1 and 52 weeks.", field="weeks")
+    now = now or dt.datetime.now(UTC)
+    result = WeeklyResult()
+    slots = weekly_dates(start, end, weeks, room.tz)
+    free = []
+    for slot_start, slot_end in slots:
+        try:
+            check_bookable(session, user, room, slot_start, slot_end, title, now=now, new_bookings=1)
+            free.append((slot_start, slot_end))
+        except BookingError as exc:
+            result.refused.append((slot_start, exc))
+    if result.refused and not book_rest:
+        return result
+    check_room_rules(session, user, room, start, end, now, new_bookings=len(free))
+    series = str(uuid.uuid4()) if len(free) > 1 else None
+    for slot_start, slot_end in free:
+        result.booked.append(book_room(session, user, room, slot_start, slot_end, title, series=series, now=now))
+    return result
+
+
+def cancel_booking(session: Session, actor: User | None, booking: Booking, reason: str,
+                   *, status: str = BookingStatus.CANCELLED) -> None:
+    """Cancel (or mark displaced) a booking and free its time; the reason is kept for the owner."""
+    if not booking.active:
+        raise BookingError("Diese Buchung ist nicht mehr aktiv. / This booking is no longer active.",
+                           field="booking")
+    booking.status = status
+    booking.status_reason = reason.strip()[:300]
+    booking.sequence += 1
+    release_booking(session, booking)
+    session.flush()
+    audit.record(session, actor, f"booking.{status}", booking, reason=booking.status_reason)

@@ -1,0 +1,135 @@
+"""`flask --app roombook …` commands: every operation a person may need."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import click
+import sqlalchemy as sa
+from flask import Flask, current_app
+
+from roombook.db import db, transaction
+
+
+def init_app(app: Flask) -> None:
+    for command in (demo_command, import_command, export_command, horizon_command, users):
+        app.cli.add_command(command)
+
+
+def _fail(message: str) -> None:
+    raise click.ClickException(message)
+
+
+@click.command("demo")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database already holds accommodations.")
+def demo_command(if_empty: bool) -> None:
+    """Load the demo city and print the demo logins."""
+    from roombook.demo import DEMO_PASSWORD, load_demo
+    from roombook.models import Accommodation
+
+    if db.session.scalar(sa.select(sa.func.count()).select_from(Accommodation)):
+        if if_empty:
+            click.echo("The database already holds a city; demo data not loaded.")
+            _print_logins()
+            return
+        _fail("The database already holds accommodations; the demo loads only into an empty database.")
+    with transaction():
+        logins = load_demo(db.session, dt.date.today())
+    click.echo("Demo city loaded. Logins (password for each: %s):" % DEMO_PASSWORD)
+    for email, role in logins:
+        click.echo(f"  {email:28} {role}")
+
+
+def _print_logins() -> None:
+    from roombook.demo import DEMO_PASSWORD, DEMO_USERS
+
+    click.echo(f"Demo logins (password '{DEMO_PASSWORD}' unless changed):")
+    for email, role, _name in DEMO_USERS:
+        click.echo(f"  {email:28} {role}")
+
+
+@click.command("import-scenario")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_command(file: Path) -> None:
+    """Load a city from a scenario file; an invalid file is refused whole."""
+    from roombook.scenario import ScenarioError
+    from roombook.scenario.importer import import_scenario
+
+    try:
+        scenario = json.loads(file.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        _fail(f"{file}: not a JSON file: {exc}")
+    try:
+        with transaction():
+            counts = import_scenario(db.session, scenario)
+    except ScenarioError as exc:
+        for path, message in exc.problems:
+            click.echo(f"{path}: {message}", err=True)
+        _fail(f"{file}: {len(exc.problems)} problem(s); nothing was imported.")
+    click.echo("Imported: " + ", ".join(f"{n} {kind}" for kind, n in counts.items()))
+
+
+@click.command("export-scenario")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def export_command(file: Path) -> None:
+    """Write the city out as a scenario file."""
+    from roombook.scenario.exporter import export_scenario
+
+    scenario = export_scenario(db.session, current_app.config["ROOMBOOK_TIMEZONE"])
+    file.write_text(json.dumps(scenario, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    click.echo(f"Wrote {file}: {len(scenario['accommodations'])} accommodations, {len(scenario['offers'])} offers.")
+
+
+@click.command("extend-horizon")
+@click.option("--weeks", type=click.IntRange(1, 104), default=None)
+def horizon_command(weeks: int | None) -> None:
+    """Materialise occurrences of the weekly slots up to the horizon (the daily job, on demand)."""
+    from roombook.booking.occurrences import extend_horizon
+
+    with transaction():
+        added = extend_horizon(db.session, dt.date.today(), weeks or current_app.config["ROOMBOOK_HORIZON_WEEKS"])
+    click.echo(f"{added} occurrences added.")
+
+
+@click.group("users")
+def users() -> None:
+    """Manage logins."""
+
+
+@users.command("create")
+@click.option("--email", required=True)
+@click.option("--role", required=True,
+              type=click.Choice(["admin", "coordinator", "facility_manager", "department", "volunteer"]))
+@click.option("--accommodation", "accommodation_keys", multiple=True, help="Accommodation id (facility managers).")
+@click.option("--provider", "provider_key", help="Provider id (departments).")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+def create_user_command(email: str, role: str, accommodation_keys: tuple[str, ...], provider_key: str | None,
+                        password: str) -> None:
+    """Create a login."""
+    from roombook.accounts import create_user
+    from roombook.models import Accommodation, Provider, User
+
+    email = email.strip().lower()
+    if "@" not in email:
+        _fail(f"--email: '{email}' is not an email address")
+    if len(password) < 8 and not current_app.config.get("TESTING"):
+        _fail("--password: at least 8 characters")
+    if db.session.scalar(sa.select(User).where(User.email == email)):
+        _fail(f"--email: a user '{email}' exists already")
+    places = []
+    for key in accommodation_keys:
+        place = db.session.scalar(sa.select(Accommodation).where(Accommodation.key == key))
+        if place is None:
+            _fail(f"--accommodation: unknown accommodation '{key}'")
+        places.append(place)
+    if role == "facility_manager" and not places:
+        _fail("--accommodation: a facility manager needs at least one accommodation")
+    provider = None
+    if provider_key:
+        provider = db.session.scalar(sa.select(Provider).where(Provider.key == provider_key))
+        if provider is None:
+            _fail(f"--provider: unknown provider '{provider_key}'")
+    with transaction():
+        create_user(db.session, email, role, password, accommodations=places, provider=provider)
+    click.echo(f"Created {role} {email}.")

@@ -1,0 +1,58 @@
+"""Configuration: defaults, instance/config.py, ROOMBOOK_* environment variables, test overrides."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+DEFAULTS: dict[str, Any] = {
+    "ROOMBOOK_TIMEZONE": "Europe/Berlin",
+    # Occurrences of recurring offers are materialised this far ahead (the issue asks for >= 26 weeks).
+    "ROOMBOOK_HORIZON_WEEKS": 30,
+    "ROOMBOOK_SCHEDULER": True,
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "WTF_CSRF_TIME_LIMIT": None,
+}
+
+# Environment variables read on start; each maps to the config key of the same name.
+ENVIRONMENT = ("ROOMBOOK_DATABASE_URL", "ROOMBOOK_SECRET_KEY", "ROOMBOOK_TIMEZONE")
+
+
+def load(app: Flask, overrides: dict[str, Any] | None) -> None:
+    """Fill app.config in the documented order; create the instance folder and secret key on first run."""
+    app.config.from_mapping(DEFAULTS)
+    app.config.from_pyfile("config.py", silent=True)
+    for name in ENVIRONMENT:
+        if os.environ.get(name):
+            app.config[name] = os.environ[name]
+    if overrides:
+        app.config.update(overrides)
+
+    instance = Path(app.instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    app.config.setdefault("ROOMBOOK_DATABASE_URL", f"sqlite:///{instance / 'roombook.sqlite'}")
+    app.config["SQLALCHEMY_DATABASE_URI"] = app.config["ROOMBOOK_DATABASE_URL"]
+    if not app.config.get("ROOMBOOK_SECRET_KEY"):
+        app.config["ROOMBOOK_SECRET_KEY"] = _instance_secret(instance / "secret_key")
+    app.config["SECRET_KEY"] = app.config["ROOMBOOK_SECRET_KEY"]
+
+
+def _instance_secret(path: Path) -> str:
+    """A random key kept in the instance folder, so sessions survive restarts without a fixed fallback."""
+    if path.exists():
+        return path.read_text().strip()
+    key = secrets.token_hex(32)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process won the race; use its key
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key

@@ -1,0 +1,115 @@
+"""Database wiring: the SQLAlchemy object, UTC timestamps, SQLite pragmas, and the one transaction helper."""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import Flask
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy.orm import DeclarativeBase
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = sa.MetaData(naming_convention=NAMING)
+
+
+db = SQLAlchemy(model_class=Base)
+migrate = Migrate(directory=str(Path(__file__).parent / "migrations"))
+
+
+class UTCDateTime(sa.types.TypeDecorator):
+    """An instant: aware UTC in Python, timestamptz on PostgreSQL, fixed-format naive UTC text on SQLite.
+
+    SQLite compares the stored text, so every value must be written in the same UTC form; naive
+    datetimes are refused rather than guessed.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given for a UTC instant")
+        value = value.astimezone(dt.timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.timezone.utc) if value.tzinfo is None else value.astimezone(dt.timezone.utc)
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def init_app(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            _tune_sqlite(db.engine)
+
+
+def _tune_sqlite(engine: sa.Engine) -> None:
+    """Foreign keys on, WAL for concurrent readers, and transactions we begin ourselves.
+
+    pysqlite's own transaction handling would begin DEFERRED transactions lazily; the write path
+    needs BEGIN IMMEDIATE so that the overlap re-check and the insert happen under the write lock.
+    """
+
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=30000")
+        if engine.url.database not in (None, "", ":memory:"):
+            cur.execute("PRAGMA journal_mode=WAL")
+        cur.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+@contextmanager
+def transaction(*, write: bool = True) -> Iterator[sa.orm.Session]:
+    """Commit what the block did, or roll all of it back; domain code inside only flushes.
+
+    With write=True on SQLite the transaction takes the write lock at once (BEGIN IMMEDIATE):
+    concurrent writers queue instead of failing, and checks made inside see the latest data.
+    Overlap refusals by the database surface as `roombook.booking.errors.BookingConflict`.
+    """
+    from roombook.booking.errors import conflict_from_integrity_error
+
+    session = db.session()  # the request's Session behind the scoped proxy
+    if write and db.engine.dialect.name == "sqlite":
+        if session.in_transaction() and not (session.new or session.dirty or session.deleted):
+            session.commit()  # end the read transaction; objects reload under the write lock
+        if not session.in_transaction():
+            session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+    try:
+        yield session
+        session.commit()
+    except sa.exc.IntegrityError as exc:
+        session.rollback()
+        raise conflict_from_integrity_error(exc) from exc
+    except BaseException:
+        session.rollback()
+        raise

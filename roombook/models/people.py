@@ -1,0 +1,91 @@
+"""Those who use the rooms: providers of offers and the app's users. No data about residents."""
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from roombook.db import UTCDateTime, db, utcnow
+from roombook.models.place import Accommodation
+
+
+class ProviderKind(StrEnum):
+    DEPARTMENT = "department"
+    ASSOCIATION = "association"
+    COURSE_PROVIDER = "course_provider"
+    VOLUNTEER = "volunteer"
+
+
+class Provider(db.Model):
+    """A city department, welfare association, course provider or volunteer group."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(sa.String(120), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    kind: Mapped[str] = mapped_column(sa.String(20))
+    # Weekly windows of availability, local time: [{"day", "from", "to"}].
+    available: Mapped[list[dict]] = mapped_column(sa.JSON, default=list)
+    max_minutes_per_week: Mapped[int | None]
+
+    __table_args__ = (
+        sa.CheckConstraint(sa.text("kind IN ('department','association','course_provider','volunteer')"),
+                           name="kind_known"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<Provider {self.key}>"
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    COORDINATOR = "coordinator"
+    FACILITY_MANAGER = "facility_manager"
+    DEPARTMENT = "department"
+    VOLUNTEER = "volunteer"
+
+
+user_accommodation = sa.Table(
+    "user_accommodation",
+    db.metadata,
+    sa.Column("user_id", sa.ForeignKey("user.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("accommodation_id", sa.ForeignKey("accommodation.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class User(UserMixin, db.Model):
+    """A person who logs in. Facility managers are scoped to accommodations, departments to a provider."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    display_name: Mapped[str] = mapped_column(sa.String(200), default="")
+    password_hash: Mapped[str] = mapped_column(sa.String(300))
+    role: Mapped[str] = mapped_column(sa.String(20))
+    provider_id: Mapped[int | None] = mapped_column(sa.ForeignKey("provider.id", ondelete="SET NULL"))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    provider: Mapped[Provider | None] = relationship()
+    accommodations: Mapped[list[Accommodation]] = relationship(secondary=user_accommodation)
+
+    __table_args__ = (
+        sa.CheckConstraint(
+            sa.text("role IN ('admin','coordinator','facility_manager','department','volunteer')"),
+            name="role_known"),
+    )
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return self.active
+
+    def __repr__(self) -> str:
+        return f"<User {self.email} {self.role}>"

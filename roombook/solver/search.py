@@ -1,0 +1,189 @@
+"""How the time budget is spent: components apart, CP-SAT for small ones, LNS for large ones."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .cpsat import Weights, solve_part, weights_for
+from .greedy import place_greedily
+from .problem import Placement, Problem, Session
+from .schedule import evaluate
+
+MONOLITHIC_SESSIONS = 400
+NEIGHBOURHOOD_SESSIONS = 60
+STEP_SECONDS = 3.0
+
+Progress = Callable[[dict], None]
+
+
+@dataclass
+class Outcome:
+    assignment: dict[int, Placement]
+    optimal: bool
+
+
+def components(problem: Problem) -> list[list[str]]:
+    """Accommodations that share a provider must be planned together; the rest are independent."""
+    parent = {a: a for a in problem.accommodations}
+
+    def root(a: str) -> str:
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    by_provider: dict[str, str] = {}
+    for offer in problem.offers.values():
+        for provider in offer["providers"]:
+            first = by_provider.setdefault(provider, offer["accommodation"])
+            parent[root(offer["accommodation"])] = root(first)
+    groups: dict[str, list[str]] = {}
+    for accommodation in problem.accommodations:
+        groups.setdefault(root(accommodation), []).append(accommodation)
+    return list(groups.values())
+
+
+def neighbours(problem: Problem) -> dict[str, set[str]]:
+    served: dict[str, set[str]] = {}
+    for offer in problem.offers.values():
+        for provider in offer["providers"]:
+            served.setdefault(provider, set()).add(offer["accommodation"])
+    linked: dict[str, set[str]] = {a: set() for a in problem.accommodations}
+    for accommodations in served.values():
+        for accommodation in accommodations:
+            linked[accommodation] |= accommodations - {accommodation}
+    return linked
+
+
+class _Tracker:
+    """Keeps each component's best objective and bound and reports their sums."""
+
+    def __init__(self, weights: Weights, progress: Progress | None, started: float):
+        self.weights = weights
+        self.progress = progress
+        self.started = started
+        self.objective: dict[int, int] = {}
+        self.bound: dict[int, int] = {}
+
+    def update(self, part: int, objective: int, bound: int | None = None, phase: str = "") -> None:
+        self.objective[part] = objective
+        if bound is not None:
+            self.bound[part] = bound
+        if self.progress:
+            total = sum(self.objective.values())
+            self.progress({"phase": phase, "elapsed": time.monotonic() - self.started,
+                           "objective": total, "bound": sum(self.bound.values()),
+                           "hard": sum(v // self.weights.hard for v in self.objective.values())})
+
+
+def search(problem: Problem, time_limit: float, progress: Progress | None = None, workers: int = 2,
+           started: float | None = None) -> Outcome:
+    """Best assignment found within `time_limit` seconds; `optimal` only when proven."""
+    started = time.monotonic() if started is None else started
+    deadline = started + time_limit
+    weights = weights_for(problem)
+    assignment = place_greedily(problem)
+    tracker = _Tracker(weights, progress, started)
+    by_accommodation: dict[str, list[Session]] = {}
+    for session in problem.sessions:
+        by_accommodation.setdefault(session.accommodation, []).append(session)
+    parts = sorted(components(problem), key=lambda c: sum(len(by_accommodation.get(a, [])) for a in c))
+    part_sessions = [[s for a in part for s in by_accommodation.get(a, [])] for part in parts]
+    for number, sessions in enumerate(part_sessions):
+        tracker.update(number, weights.of(evaluate(problem, assignment, sessions)), 0, "greedy")
+    optimal = True
+    remaining = sum(len(s) for s in part_sessions)
+    for number, (part, sessions) in enumerate(zip(parts, part_sessions)):
+        share = (deadline - time.monotonic()) * len(sessions) / max(1, remaining)
+        remaining -= len(sessions)
+        if tracker.objective[number] == 0:
+            tracker.update(number, 0, 0, "greedy")
+            continue
+        if len(sessions) <= MONOLITHIC_SESSIONS:
+            optimal &= _solve_whole(problem, sessions, assignment, share, weights, workers, tracker, number)
+        else:
+            optimal &= _improve_locally(problem, part, by_accommodation, assignment, share, weights,
+                                        workers, tracker, number)
+    return Outcome(assignment, optimal)
+
+
+def _solve_whole(problem: Problem, sessions: list[Session], assignment: dict[int, Placement], budget: float,
+                 weights: Weights, workers: int, tracker: _Tracker, number: int) -> bool:
+    before = weights.of(evaluate(problem, assignment, sessions))
+    ids = {s.index for s in sessions}
+    fixed = {i: p for i, p in assignment.items() if i not in ids}
+    result = solve_part(problem, sessions, fixed, budget, assignment, weights, workers,
+                        lambda objective, bound: tracker.update(number, objective, bound, "cp-sat"))
+    if not result.found:
+        return False
+    after = weights.of(evaluate(problem, result.assignment, sessions))
+    if after <= before:
+        for session in sessions:
+            assignment.pop(session.index, None)
+        assignment.update(result.assignment)
+        tracker.update(number, after, result.bound if result.optimal else min(result.bound, after), "cp-sat")
+    return result.optimal and after <= before
+
+
+def _improve_locally(problem: Problem, part: list[str], by_accommodation: dict[str, list[Session]],
+                     assignment: dict[int, Placement], budget: float, weights: Weights, workers: int,
+                     tracker: _Tracker, number: int) -> bool:
+    """Large-neighbourhood search: re-optimise a few linked accommodations at a time."""
+    deadline = time.monotonic() + budget
+    linked = neighbours(problem)
+    rng = random.Random(11)
+    penalty = {a: weights.of(evaluate(problem, assignment, by_accommodation.get(a, []))) for a in part}
+    settled: set[str] = set()
+    tried: dict[str, int] = {}
+    while time.monotonic() < deadline - 0.1:
+        open_seeds = [a for a in part if penalty[a] > 0 and a not in settled]
+        if not open_seeds:
+            break
+        seed = max(open_seeds, key=lambda a: (penalty[a], -tried.get(a, 0), rng.random()))
+        tried[seed] = tried.get(seed, 0) + 1
+        area = _neighbourhood(seed, linked, by_accommodation, rng if tried[seed] > 1 else None)
+        free = [s for a in area for s in by_accommodation.get(a, [])]
+        free_ids = {s.index for s in free}
+        fixed = {i: p for i, p in assignment.items() if i not in free_ids}
+        step = min(STEP_SECONDS, deadline - time.monotonic())
+        result = solve_part(problem, free, fixed, step, assignment, weights, workers)
+        if not result.found:
+            continue
+        before = sum(penalty[a] for a in area)
+        after_penalty = {a: weights.of(evaluate(problem, result.assignment, by_accommodation.get(a, [])))
+                         for a in area}
+        after = sum(after_penalty.values())
+        if after < before:
+            for index in free_ids:
+                assignment.pop(index, None)
+            assignment.update(result.assignment)
+            penalty.update(after_penalty)
+            settled -= set().union(*(linked[a] for a in area)) | set(area)
+            tracker.update(number, sum(penalty.values()), None, "lns")
+        if result.optimal:
+            settled.add(seed)
+    return sum(penalty.values()) == 0
+
+
+def _neighbourhood(seed: str, linked: dict[str, set[str]], by_accommodation: dict[str, list[Session]],
+                   rng: random.Random | None) -> list[str]:
+    area = [seed]
+    size = len(by_accommodation.get(seed, []))
+    frontier = [seed]
+    seen = {seed}
+    while frontier and size < NEIGHBOURHOOD_SESSIONS:
+        current = frontier.pop(0)
+        nearby = sorted(linked[current] - seen)
+        if rng:
+            rng.shuffle(nearby)
+        for accommodation in nearby:
+            if size >= NEIGHBOURHOOD_SESSIONS:
+                break
+            seen.add(accommodation)
+            area.append(accommodation)
+            frontier.append(accommodation)
+            size += len(by_accommodation.get(accommodation, []))
+    return area
