@@ -53,8 +53,12 @@ def _windows(days: list[int], start: int, end: int) -> list[dict]:
     return [{"day": DAYS[d], "from": hhmm(start), "to": hhmm(end)} for d in days]
 
 
-def generate(houses: int, seed: int = 1) -> dict:
-    """A city of `houses` accommodations whose planted plan places every session."""
+def generate(houses: int, seed: int = 1, tight: bool = False) -> dict:
+    """A city of `houses` accommodations whose planted plan places every session.
+
+    `tight` gives every provider exactly its planted minutes per week and nine offers per
+    house, so few other plans exist.
+    """
     rng = random.Random(seed)
     accommodations = []
     for i in range(houses):
@@ -87,15 +91,15 @@ def generate(houses: int, seed: int = 1) -> dict:
     offers, planted = [], []
     for accommodation in accommodations:
         house = accommodation["id"]
-        for k in range(rng.randint(6, 9)):
+        for k in range(9 if tight else rng.randint(6, 9)):
             offer, sessions = _plant_offer(rng, planter, accommodation, serving[house], provider_by_id, k)
             if offer:
                 offers.append(offer)
                 planted += sessions
     for provider in providers:
         used = planter.minutes.get(provider["id"], 0)
-        if used and rng.random() < 0.3:
-            provider["max_minutes_per_week"] = used + rng.choice([0, 60, 120])
+        if used and (tight or rng.random() < 0.3):
+            provider["max_minutes_per_week"] = used + (0 if tight else rng.choice([0, 60, 120]))
     requirements = []
     for accommodation in accommodations:
         minutes: dict[str, int] = {}
@@ -228,16 +232,20 @@ def shrink_rooms(scenario: dict) -> tuple[dict, str]:
 
 
 def perturb(scenario: dict, plan: dict, share: float = 0.01, seed: int = 5) -> dict:
-    """The plan becomes current_plan; `share` of the providers each lose one working day."""
+    """The plan becomes current_plan; `share` of the providers each lose one day they work on.
+
+    Providers with a spare working day are chosen first, so the change usually stays solvable.
+    """
     rng = random.Random(seed)
     result = copy.deepcopy(scenario)
     result["current_plan"] = plan["sessions"]
     used_days: dict[str, set[str]] = {}
     for row in plan["sessions"]:
         used_days.setdefault(row["provider"], set()).add(row["day"])
-    candidates = sorted(used_days)
+    providers = {p["id"]: p for p in result["providers"]}
+    spare = sorted(p for p in used_days if len({w["day"] for w in providers[p]["available"]}) > len(used_days[p]))
+    candidates = spare if spare else sorted(used_days)
     for provider_id in rng.sample(candidates, max(1, round(share * len(result["providers"])))):
-        provider = next(p for p in result["providers"] if p["id"] == provider_id)
         lost = rng.choice(sorted(used_days[provider_id]))
-        provider["available"] = [w for w in provider["available"] if w["day"] != lost]
+        providers[provider_id]["available"] = [w for w in providers[provider_id]["available"] if w["day"] != lost]
     return result

@@ -154,7 +154,7 @@ def add_public_holidays(session: Session, rooms: list[Room], years: list[int]) -
         tz = room.tz
         existing = set(session.scalars(sa.select(Closure.starts_at).where(
             Closure.room_id == room.id, Closure.kind == "holiday")))
-        for day, name in sorted(holidays.country_holidays("DE", subdiv=HOLIDAY_SUBDIVISION, years=years).items()):
+        for day, name in sorted(holidays.country_holidays("DE", subdiv=HOLIDAY_SUBDIVISION, years=years, language="de").items()):
             start = to_utc(dt.datetime.combine(day, dt.time(0)), tz)
             if start in existing:
                 continue

@@ -1,9 +1,10 @@
 import json
 from pathlib import Path
 
+import pytest
 from jsonschema import Draft202012Validator
 
-from roombook.solver import check_plan, solve
+from roombook.solver import InvalidScenario, check_plan, solve
 from roombook.solver.validate import load_schema
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "data" / "small-city.json"
@@ -39,3 +40,20 @@ def test_solve_reports_progress_and_time():
     assert events and {"elapsed", "objective", "bound", "hard"} <= events[-1].keys()
     assert events[-1]["hard"] == 0
     assert 0 <= plan["solve_seconds"] < 10
+
+
+def test_invalid_scenario_raises_with_every_problem_listed():
+    scenario = load_example()
+    scenario["offers"][0]["providers"] = ["niemand"]
+    scenario["bookings"][0]["room"] = "keller"
+    with pytest.raises(InvalidScenario) as raised:
+        solve(scenario, time_limit=1)
+    assert raised.value.problems == ["offer dk-nord: unknown provider 'niemand'", "bookings: unknown room 'keller'"]
+
+
+def test_scenario_without_offers_gives_an_empty_optimal_plan():
+    scenario = load_example()
+    scenario["offers"], scenario["requirements"] = [], []
+    plan = solve(scenario, time_limit=1)
+    assert (plan["status"], plan["sessions"], plan["unplaced"]) == ("optimal", [], [])
+    assert check_plan(scenario, plan) == []

@@ -1,0 +1,95 @@
+"""Fixtures: the real database (SQLite by default, PostgreSQL when ROOMBOOK_TEST_DATABASE_URL is set),
+migrated once per run with the project's Alembic migrations; each test in a rolled-back transaction."""
+from __future__ import annotations
+
+import os
+import re
+
+import pytest
+import sqlalchemy as sa
+from flask_migrate import upgrade
+
+from roombook import create_app
+from roombook.db import db
+
+pytest_plugins = ["tests.factories"]
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    url = os.environ.get("ROOMBOOK_TEST_DATABASE_URL")
+    if url:
+        return url
+    if os.environ.get("CI") == "true" and os.environ.get("ROOMBOOK_REQUIRE_POSTGRES"):
+        pytest.fail("PostgreSQL was required but ROOMBOOK_TEST_DATABASE_URL is not set")
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
+
+
+def _reset_database(url: str) -> None:
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(sa.text("DROP SCHEMA public CASCADE"))
+            conn.execute(sa.text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def app(database_url, tmp_path_factory):
+    _reset_database(database_url)
+    app = create_app({
+        "TESTING": True,
+        "ROOMBOOK_DATABASE_URL": database_url,
+        "ROOMBOOK_SECRET_KEY": "test-secret",
+        "ROOMBOOK_SCHEDULER": False,
+    })
+    with app.app_context():
+        upgrade()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def dialect(app) -> str:
+    with app.app_context():
+        return db.engine.dialect.name
+
+
+@pytest.fixture
+def session(app):
+    """A session whose every commit is a savepoint inside one outer transaction rolled back at the end."""
+    with app.app_context():
+        connection = db.engine.connect()
+        outer = connection.begin()
+        original = db.session
+        db.session = db._make_scoped_session({"bind": connection, "join_transaction_mode": "create_savepoint"})
+        try:
+            yield db.session
+        finally:
+            db.session.remove()
+            db.session = original
+            outer.rollback()
+            connection.close()
+
+
+@pytest.fixture
+def client(app, session):
+    return app.test_client()
+
+
+@pytest.fixture
+def committed(app):
+    """For tests that need their own connections (threads, the CLI): data is committed, then wiped."""
+    with app.app_context():
+        yield db
+        db.session.remove()
+        with db.engine.begin() as conn:
+            for table in reversed(db.metadata.sorted_tables):
+                conn.execute(table.delete())
+
+
+def csrf_token(html: str) -> str:
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+    assert match, "page has no CSRF token"
+    return match.group(1)

@@ -1,0 +1,137 @@
+"""The booking engine: what may be booked, what is refused and why, and what is offered instead."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import sqlalchemy as sa
+
+from roombook.booking import availability, book_room, book_weekly, cancel_booking
+from roombook.booking.errors import (BookingConflict, BookingError, InThePast, InvalidInterval,
+                                     OutsideOpeningHours, PolicyViolation, RoomClosed)
+from roombook.booking.occurrences import add_closure, materialise
+from roombook.models import Booking, Conflict, Occupancy
+from tests.factories import local
+
+NOW = local(2027, 3, 1, 7, 0)
+
+
+def test_book_free_slot_creates_booking_and_occupancy(session, make_room, make_user):
+    room, user = make_room(), make_user()
+    booking = book_room(session, user, room, local(2027, 3, 2, 10), local(2027, 3, 2, 12), "Nähcafé", now=NOW)
+    assert booking.status == "active"
+    assert booking.starts_at == local(2027, 3, 2, 10).astimezone(dt.timezone.utc)
+    assert session.scalar(sa.select(Occupancy.booking_id)) == booking.id
+
+
+def test_overlap_is_refused_naming_the_clash_and_offering_alternatives(session, make_room, make_user):
+    room, user = make_room(), make_user()
+    book_room(session, user, room, local(2027, 3, 2, 10), local(2027, 3, 2, 12), "Nähcafé", now=NOW)
+    with pytest.raises(BookingConflict) as refused:
+        book_room(session, make_user(), room, local(2027, 3, 2, 11), local(2027, 3, 2, 13), "Chor", now=NOW)
+    assert "02.03.2027 10:00" in refused.value.message and "12:00" in refused.value.message
+    assert refused.value.clashes[0].kind == "booking"
+    starts = [a["start"] for a in refused.value.alternatives]
+    assert starts and all(a["end"] - a["start"] == dt.timedelta(hours=2) for a in refused.value.alternatives)
+    assert local(2027, 3, 2, 12).astimezone(dt.timezone.utc) in starts  # right after the clash
+
+
+def test_touching_bookings_do_not_clash(session, make_room, make_user):
+    room, user = make_room(), make_user()
+    book_room(session, user, room, local(2027, 3, 2, 10), local(2027, 3, 2, 12), "A", now=NOW)
+    book_room(session, user, room, local(2027, 3, 2, 12), local(2027, 3, 2, 13), "B", now=NOW)
+    assert session.scalar(sa.select(sa.func.count()).select_from(Booking)) == 2
+
+
+@pytest.mark.parametrize("start,end,error,field", [
+    (local(2027, 3, 2, 12), local(2027, 3, 2, 12), InvalidInterval, "end"),
+    (local(2027, 3, 2, 12), local(2027, 3, 2, 11), InvalidInterval, "end"),
+    (local(2027, 2, 27, 10), local(2027, 2, 27, 11), InThePast, "start"),
+    (local(2027, 3, 2, 19), local(2027, 3, 2, 21), OutsideOpeningHours, "start"),
+    (local(2027, 3, 2, 6), local(2027, 3, 2, 9), OutsideOpeningHours, "start"),
+])
+def test_invalid_times_are_refused_with_the_field(session, make_room, make_user, start, end, error, field):
+    with pytest.raises(error) as refused:
+        book_room(session, make_user(), make_room(), start, end, "Treffen", now=NOW)
+    assert refused.value.field == field
+    assert session.scalar(sa.select(sa.func.count()).select_from(Booking)) == 0
+
+
+def test_empty_title_is_refused(session, make_room, make_user):
+    with pytest.raises(BookingError) as refused:
+        book_room(session, make_user(), make_room(), local(2027, 3, 2, 10), local(2027, 3, 2, 11), "  ", now=NOW)
+    assert refused.value.field == "title"
+
+
+def test_closed_room_is_refused_with_the_reason(session, make_room, make_user):
+    room = make_room()
+    add_closure(session, None, room, local(2027, 3, 2, 0), local(2027, 3, 3, 0), "Wasserschaden")
+    with pytest.raises(RoomClosed, match="Wasserschaden"):
+        book_room(session, make_user(), room, local(2027, 3, 2, 10), local(2027, 3, 2, 11), "Treffen", now=NOW)
+
+
+def test_room_rules_limit_length_lead_time_and_open_bookings(session, make_room, make_user):
+    room = make_room(max_booking_minutes=120, max_days_ahead=30, max_open_bookings=1)
+    volunteer = make_user()
+    with pytest.raises(PolicyViolation, match="120"):
+        book_room(session, volunteer, room, local(2027, 3, 2, 10), local(2027, 3, 2, 13), "Lang", now=NOW)
+    with pytest.raises(PolicyViolation, match="30"):
+        book_room(session, volunteer, room, local(2027, 5, 2, 10), local(2027, 5, 2, 11), "Weit", now=NOW)
+    book_room(session, volunteer, room, local(2027, 3, 2, 10), local(2027, 3, 2, 11), "Eins", now=NOW)
+    with pytest.raises(PolicyViolation) as refused:
+        book_room(session, volunteer, room, local(2027, 3, 3, 10), local(2027, 3, 3, 11), "Zwei", now=NOW)
+    assert refused.value.field == "room"
+    # a facility manager plans the room and is not held to the volunteers' limits
+    manager = make_user("facility_manager", accommodations=[room.accommodation])
+    book_room(session, manager, room, local(2027, 3, 4, 10), local(2027, 3, 4, 14), "Hausversammlung", now=NOW)
+
+
+def test_cancel_frees_the_slot_and_keeps_the_reason(session, make_room, make_user):
+    room, user = make_room(), make_user()
+    booking = book_room(session, user, room, local(2027, 3, 2, 10), local(2027, 3, 2, 12), "A", now=NOW)
+    cancel_booking(session, user, booking, "krank")
+    assert (booking.status, booking.status_reason, booking.sequence) == ("cancelled", "krank", 1)
+    book_room(session, make_user(), room, local(2027, 3, 2, 10), local(2027, 3, 2, 12), "B", now=NOW)
+    with pytest.raises(BookingError):
+        cancel_booking(session, user, booking, "again")
+
+
+def test_availability_subtracts_bookings_occurrences_and_closures(session, make_room, make_user, make_offer):
+    room = make_room(open=[{"day": "tue", "from": "08:00", "to": "18:00"}])
+    offer = make_offer(room=room, slots=[("tue", "09:00")])
+    materialise(session, offer.sessions[0], dt.date(2027, 3, 10))
+    book_room(session, make_user(), room, local(2027, 3, 2, 12), local(2027, 3, 2, 13), "A", now=NOW)
+    add_closure(session, None, room, local(2027, 3, 2, 16), local(2027, 3, 2, 18), "Reinigung")
+    free = availability(session, room, local(2027, 3, 2), local(2027, 3, 3))
+    utc = [(s.astimezone(room.tz).strftime("%H:%M"), e.astimezone(room.tz).strftime("%H:%M")) for s, e in free]
+    assert utc == [("08:00", "09:00"), ("10:30", "12:00"), ("13:00", "16:00")]
+
+
+def test_weekly_booking_lists_clashing_weeks_and_lets_the_volunteer_decide(session, make_room, make_user):
+    room, volunteer = make_room(), make_user()
+    book_room(session, make_user(), room, local(2027, 3, 16, 10), local(2027, 3, 16, 11), "Besetzt", now=NOW)
+    nothing = book_weekly(session, volunteer, room, local(2027, 3, 2, 10), local(2027, 3, 2, 11), "Chor", 4,
+                          book_rest=False, now=NOW)
+    assert nothing.booked == [] and [d for d, _ in nothing.refused] == [local(2027, 3, 16, 10)]
+    rest = book_weekly(session, volunteer, room, local(2027, 3, 2, 10), local(2027, 3, 2, 11), "Chor", 4,
+                       book_rest=True, now=NOW)
+    assert len(rest.booked) == 3 and len({b.series for b in rest.booked}) == 1
+
+
+def test_weekly_booking_keeps_local_time_across_dst(session, make_room, make_user):
+    room = make_room()
+    result = book_weekly(session, make_user("coordinator"), room, local(2027, 3, 22, 10), local(2027, 3, 22, 11),
+                         "Kurs", 3, book_rest=False, now=NOW)
+    assert [b.starts_at.astimezone(room.tz).hour for b in result.booked] == [10, 10, 10]
+    assert [b.starts_at.hour for b in result.booked] == [9, 8, 8]  # UTC moves with summer time
+
+
+def test_closure_displaces_bookings_and_opens_conflicts(session, make_room, make_user):
+    room, user = make_room(), make_user()
+    booking = book_room(session, user, room, local(2027, 3, 2, 10), local(2027, 3, 2, 12), "Nähcafé", now=NOW)
+    add_closure(session, None, room, local(2027, 3, 2, 9), local(2027, 3, 2, 13), "Malerarbeiten")
+    assert booking.status == "displaced" and "Malerarbeiten" in booking.status_reason
+    conflict = session.scalar(sa.select(Conflict))
+    assert conflict.kind == "displaced_booking" and conflict.booking_id == booking.id
+    assert conflict.alternatives, "a displaced volunteer is offered alternatives"
+    assert session.scalar(sa.select(sa.func.count()).select_from(Occupancy)) == 0
