@@ -8,6 +8,7 @@ import re
 import pytest
 import sqlalchemy as sa
 from flask_migrate import upgrade
+from flask_sqlalchemy.session import _app_ctx_id
 
 from roombook import create_app
 from roombook.db import db
@@ -63,7 +64,9 @@ def session(app):
         connection = db.engine.connect()
         outer = connection.begin()
         original = db.session
-        db.session = db._make_scoped_session({"bind": connection, "join_transaction_mode": "create_savepoint"})
+        # a plain Session honours `bind` (Flask-SQLAlchemy's own picks engines by bind key)
+        factory = sa.orm.sessionmaker(bind=connection, join_transaction_mode="create_savepoint")
+        db.session = sa.orm.scoped_session(factory, scopefunc=_app_ctx_id)
         try:
             yield db.session
         finally:

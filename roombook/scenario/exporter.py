@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
 from roombook.booking.recurrence import format_hhmm
-from roombook.models import (Accommodation, Booking, Closure, Offer, OfferSession, Provider, Requirement)
+from roombook.models import (Accommodation, Booking, Closure, Offer, OfferSession, Provider, Requirement, Room)
 from roombook.models.reservation import BookingStatus
 from roombook.models.settings import get_setting
 
@@ -93,12 +93,13 @@ def export_scenario(session: Session, timezone: str = "Europe/Berlin") -> dict:
                                          "min_minutes_per_week": r.min_minutes_per_week})
     for b in session.scalars(sa.select(Booking).where(Booking.status == BookingStatus.ACTIVE,
                                                       Booking.starts_at < period_end, Booking.ends_at > period_start)
-                             .order_by(Booking.starts_at, Booking.id)):
+                             .order_by(Booking.starts_at, Booking.key, Booking.id)):
         scenario["bookings"].append({"id": b.key or f"booking-{b.id}", "room": b.room.key,
                                      "start": _local(b.starts_at, tz), "end": _local(b.ends_at, tz),
                                      "title": b.title, "displaceable": b.displaceable})
-    for c in session.scalars(sa.select(Closure).where(Closure.starts_at < period_end, Closure.ends_at > period_start)
-                             .order_by(Closure.starts_at, Closure.room_id)):
+    for c in session.scalars(sa.select(Closure).join(Closure.room)
+                             .where(Closure.starts_at < period_end, Closure.ends_at > period_start)
+                             .order_by(Closure.starts_at, Room.key, Closure.kind)):
         scenario["closures"].append({"room": c.room.key, "start": _local(c.starts_at, tz),
                                      "end": _local(c.ends_at, tz), "reason": c.reason, "kind": c.kind})
     return scenario

@@ -14,6 +14,7 @@ from .schedule import evaluate
 
 MONOLITHIC_SESSIONS = 400
 NEIGHBOURHOOD_SESSIONS = 60
+LARGEST_NEIGHBOURHOOD = 480
 STEP_SECONDS = 3.0
 
 Progress = Callable[[dict], None]
@@ -131,24 +132,41 @@ def _solve_whole(problem: Problem, sessions: list[Session], assignment: dict[int
 def _improve_locally(problem: Problem, part: list[str], by_accommodation: dict[str, list[Session]],
                      assignment: dict[int, Placement], budget: float, weights: Weights, workers: int,
                      tracker: _Tracker, number: int) -> bool:
-    """Large-neighbourhood search: re-optimise a few linked accommodations at a time."""
+    """Large-neighbourhood search: re-optimise a few linked accommodations at a time.
+
+    Works down the objective's tiers: houses with a hard shortfall are seeds first; when every
+    seed's neighbourhood is locally optimal the neighbourhoods grow, and after the largest
+    size the next tier's houses become seeds.
+    """
     deadline = time.monotonic() + budget
     linked = neighbours(problem)
     rng = random.Random(11)
     penalty = {a: weights.of(evaluate(problem, assignment, by_accommodation.get(a, []))) for a in part}
     settled: set[str] = set()
     tried: dict[str, int] = {}
+    size = NEIGHBOURHOOD_SESSIONS
+    tiers = [weights.hard, weights.unplaced, weights.displaced, weights.moved, weights.not_preferred]
+    level = 0
     while time.monotonic() < deadline - 0.1:
-        open_seeds = [a for a in part if penalty[a] > 0 and a not in settled]
+        open_seeds = [a for a in part if penalty[a] >= tiers[level] and a not in settled]
         if not open_seeds:
-            break
+            if not any(penalty.values()):
+                break
+            if size < LARGEST_NEIGHBOURHOOD and any(p >= tiers[level] for p in penalty.values()):
+                size *= 2
+            elif level + 1 < len(tiers):
+                size, level = NEIGHBOURHOOD_SESSIONS, level + 1
+            else:
+                break
+            settled = set()
+            continue
         seed = max(open_seeds, key=lambda a: (penalty[a], -tried.get(a, 0), rng.random()))
         tried[seed] = tried.get(seed, 0) + 1
-        area = _neighbourhood(seed, linked, by_accommodation, rng if tried[seed] > 1 else None)
+        area = _neighbourhood(seed, linked, by_accommodation, size, rng if tried[seed] > 1 else None)
         free = [s for a in area for s in by_accommodation.get(a, [])]
         free_ids = {s.index for s in free}
         fixed = {i: p for i, p in assignment.items() if i not in free_ids}
-        step = min(STEP_SECONDS, deadline - time.monotonic())
+        step = min(STEP_SECONDS * size / NEIGHBOURHOOD_SESSIONS, deadline - time.monotonic())
         result = solve_part(problem, free, fixed, step, assignment, weights, workers)
         if not result.found:
             continue
@@ -169,18 +187,19 @@ def _improve_locally(problem: Problem, part: list[str], by_accommodation: dict[s
 
 
 def _neighbourhood(seed: str, linked: dict[str, set[str]], by_accommodation: dict[str, list[Session]],
-                   rng: random.Random | None) -> list[str]:
+                   limit: int, rng: random.Random | None) -> list[str]:
+    """The seed house and its provider-linked neighbours, breadth first, up to `limit` sessions."""
     area = [seed]
     size = len(by_accommodation.get(seed, []))
     frontier = [seed]
     seen = {seed}
-    while frontier and size < NEIGHBOURHOOD_SESSIONS:
+    while frontier and size < limit:
         current = frontier.pop(0)
         nearby = sorted(linked[current] - seen)
         if rng:
             rng.shuffle(nearby)
         for accommodation in nearby:
-            if size >= NEIGHBOURHOOD_SESSIONS:
+            if size >= limit:
                 break
             seen.add(accommodation)
             area.append(accommodation)

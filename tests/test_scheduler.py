@@ -1,0 +1,45 @@
+"""Scheduled jobs run once per trigger however many processes run a scheduler."""
+from __future__ import annotations
+
+import datetime as dt
+import threading
+
+import sqlalchemy as sa
+
+from roombook.models import JobRun, Occurrence, Offer, OfferSession
+from roombook.scheduler import claim_run, extend_occurrence_horizon
+
+
+def test_only_one_of_several_processes_claims_a_run(app, committed):
+    barrier = threading.Barrier(6)
+    wins = []
+
+    def contender():
+        with app.app_context():
+            barrier.wait(timeout=30)
+            wins.append(claim_run("nightly", "2027-03-01"))
+            committed.session.remove()
+
+    threads = [threading.Thread(target=contender) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert sorted(wins) == [False] * 5 + [True]
+    assert committed.session.scalar(sa.select(sa.func.count()).select_from(JobRun)) == 1
+
+
+def test_horizon_job_materialises_once_per_day(app, committed):
+    app.test_cli_runner().invoke(args=["demo"])
+    # open-ended series: the job must keep materialising them as days pass
+    committed.session.execute(sa.update(Offer).values(valid_until=None))
+    committed.session.execute(sa.update(OfferSession).values(valid_until=None))
+    committed.session.commit()
+    before = committed.session.scalar(sa.select(sa.func.count()).select_from(Occurrence))
+    today = dt.date.today()
+    added = extend_occurrence_horizon(app, today + dt.timedelta(weeks=20))
+    assert added and added > 0
+    assert extend_occurrence_horizon(app, today + dt.timedelta(weeks=20)) is None
+    committed.session.rollback()  # end the read snapshot taken before the job ran
+    after = committed.session.scalar(sa.select(sa.func.count()).select_from(Occurrence))
+    assert after == before + added
