@@ -3,9 +3,12 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 FLASK  := $(VENV)/bin/flask --app roombook
 STAMP  := $(VENV)/.installed-stamp
+NODE_STAMP := node_modules/.installed-stamp
 PORT   ?= 5000
+# What the browser tests need from Debian: the browser and fonts for every script the posters use.
+BROWSER_PACKAGES := chromium fonts-noto-core fonts-dejavu-core
 
-.PHONY: install run test test-sqlite test-postgres bench clean
+.PHONY: install run test test-sqlite test-postgres test-tools bench clean
 
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -15,20 +18,32 @@ $(STAMP): setup.cfg pyproject.toml
 
 install: $(STAMP)
 
+# Test-only tools: ical.js and axe-core from the npm registry, Chromium and fonts from Debian.
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
+
+test-tools: $(NODE_STAMP)
+	@if ! command -v chromium >/dev/null || ! fc-list | grep -qi "Noto Sans Arabic"; then \
+		echo "installing $(BROWSER_PACKAGES) from Debian's packages"; \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $(BROWSER_PACKAGES) >/dev/null; \
+	fi
+	@command -v chromium >/dev/null || { echo "chromium is missing and could not be installed" >&2; exit 1; }
+
 run: install
 	$(FLASK) db upgrade
 	$(FLASK) demo --if-empty
 	@echo "roombook serves on http://127.0.0.1:$(PORT)/"
 	$(VENV)/bin/flask --app wsgi:app run --host 127.0.0.1 --port $(PORT)
 
-test: install
+test: install test-tools
 	$(MAKE) test-sqlite
 	$(MAKE) test-postgres
 
-test-sqlite: install
+test-sqlite: install test-tools
 	$(PY) -m pytest -p no:cacheprovider
 
-test-postgres: install
+test-postgres: install test-tools
 	scripts/with-postgres.sh $(PY) -m pytest -p no:cacheprovider
 
 bench: install
