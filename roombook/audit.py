@@ -10,7 +10,13 @@ from roombook.models import AuditEvent, User
 
 def record(session: Session, actor: User | None, action: str, obj: Any, **details: Any) -> AuditEvent:
     """Add an audit event for `obj` (any model with an id) in the current transaction."""
+    return record_about(session, actor, action, type(obj).__name__.lower(), str(obj.id), **details)
+
+
+def record_about(session: Session, actor: User | None, action: str, object_type: str, object_id: str,
+                 **details: Any) -> AuditEvent:
+    """Add an audit event about something that is not a single row (a plan, a city import)."""
     event = AuditEvent(actor_id=actor.id if actor is not None else None, action=action,
-                       object_type=type(obj).__name__.lower(), object_id=str(obj.id), details=details)
+                       object_type=object_type, object_id=object_id, details=details)
     session.add(event)
     return event

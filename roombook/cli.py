@@ -13,7 +13,7 @@ from roombook.db import db, transaction
 
 
 def init_app(app: Flask) -> None:
-    for command in (demo_command, import_command, export_command, horizon_command, users):
+    for command in (demo_command, import_command, export_command, horizon_command, solve_command, users):
         app.cli.add_command(command)
 
 
@@ -90,6 +90,40 @@ def horizon_command(weeks: int | None) -> None:
     with transaction():
         added = extend_horizon(db.session, dt.date.today(), weeks or current_app.config["ROOMBOOK_HORIZON_WEEKS"])
     click.echo(f"{added} occurrences added.")
+
+
+@click.command("solve")
+@click.option("--time-limit", type=click.FloatRange(1, 3600), default=60.0, show_default=True,
+              help="Seconds for the whole solve.")
+@click.option("--publish", is_flag=True, help="Apply the plan: new weekly slots, occurrences, conflicts.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Also write the plan file here.")
+def solve_command(time_limit: float, publish: bool, out: Path | None) -> None:
+    """Plan the weekly slots of every offer for the current term; print what would change."""
+    from roombook.planning import apply_plan, preview_plan, solve_city
+
+    def progress(update: dict) -> None:
+        click.echo(f"  {update.get('elapsed', 0):6.1f} s  objective {update.get('objective')}  "
+                   f"bound {update.get('bound')}")
+
+    tz = current_app.config["ROOMBOOK_TIMEZONE"]
+    _scenario, plan = solve_city(db.session, tz, time_limit, progress=progress)
+    if out:
+        out.write_text(json.dumps(plan, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    effective = max(dt.date.today(), dt.date.fromisoformat(_scenario["period"]["start"]))
+    preview = preview_plan(db.session, plan, effective)
+    click.echo(f"Plan {plan['status']} in {plan['solve_seconds']:.1f} s: {len(plan['sessions'])} placed, "
+               f"{len(plan['unplaced'])} unplaced, {len(plan['displaced_bookings'])} displaced bookings, "
+               f"{len(preview.moved)} moved, {len(plan['unmet_requirements'])} unmet requirements.")
+    for row in plan["unplaced"]:
+        click.echo(f"  unplaced {row['offer']} #{row['session']}: {row['reason']}")
+    for row in plan["unmet_requirements"]:
+        click.echo(f"  unmet {row['accommodation']} {row['category']}: {row['reason']}")
+    if not publish:
+        return
+    horizon = dt.date.today() + dt.timedelta(weeks=current_app.config["ROOMBOOK_HORIZON_WEEKS"])
+    with transaction():
+        apply_plan(db.session, None, plan, effective=effective, horizon=horizon)
+    click.echo(f"Published from {effective.isoformat()}.")
 
 
 @click.group("users")

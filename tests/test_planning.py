@@ -1,0 +1,100 @@
+"""Plans in the app: solve the city, preview, publish all-or-nothing, past weeks keep their time."""
+from __future__ import annotations
+
+import copy
+import datetime as dt
+
+import pytest
+import sqlalchemy as sa
+
+from roombook.booking import book_room
+from roombook.demo import demo_scenario
+from roombook.models import AuditEvent, Booking, Conflict, Occurrence, OfferSession, Provider
+from roombook.planning import apply_plan, preview_plan, solve_city
+from roombook.scenario.importer import import_scenario
+from roombook.solver import check_plan
+from tests.factories import local
+
+TERM_START = dt.date(2027, 3, 1)
+EFFECTIVE = dt.date(2027, 3, 15)
+HORIZON = dt.date(2027, 8, 29)
+
+
+@pytest.fixture
+def city(session):
+    import_scenario(session, demo_scenario(TERM_START))
+    return session
+
+
+def _slot(session, offer_key: str, index: int = 0) -> list[OfferSession]:
+    return session.scalars(sa.select(OfferSession).join(OfferSession.offer)
+                           .where(OfferSession.offer.has(key=offer_key), OfferSession.index == index)
+                           .order_by(OfferSession.valid_from)).all()
+
+
+def test_solving_the_demo_city_keeps_every_slot_and_passes_the_validator(city):
+    scenario, plan = solve_city(city, "Europe/Berlin", time_limit=20)
+    assert check_plan(scenario, plan) == []
+    assert plan["unplaced"] == []
+    assert preview_plan(city, plan, EFFECTIVE).changes == []  # nothing moves without a reason
+    # the demo's gaps are named, with the accommodation in the reason
+    assert any(row["accommodation"] == "west" and "West" in row["reason"] for row in plan["unmet_requirements"])
+
+
+def test_a_provider_losing_a_day_moves_only_its_session_and_past_weeks_keep_their_time(city):
+    provider = city.scalar(sa.select(Provider).where(Provider.key == "fb-soziales"))
+    provider.available = [w for w in provider.available if w["day"] != "mon"]
+    city.flush()
+    _scenario, plan = solve_city(city, "Europe/Berlin", time_limit=20)
+    preview = preview_plan(city, plan, EFFECTIVE)
+    assert [(c.offer, c.before["day"]) for c in preview.changes] == [("nord-sprechstunde", "mon")]
+    assert preview.changes[0].after["day"] in ("wed", "thu")
+
+    apply_plan(city, None, plan, effective=EFFECTIVE, horizon=HORIZON)
+    old, new = _slot(city, "nord-sprechstunde")
+    assert old.valid_until == EFFECTIVE - dt.timedelta(days=1) and new.valid_from == EFFECTIVE
+    assert old.sequence == 1  # ending the old slot is a change calendar clients must pick up
+    tz = new.room.tz
+    days = {o.starts_at.astimezone(tz).date(): o.starts_at.astimezone(tz).strftime("%a %H:%M")
+            for o in city.scalars(sa.select(Occurrence).where(Occurrence.offer_session_id.in_([old.id, new.id])))}
+    assert days[dt.date(2027, 3, 8)] == "Mon 10:00"  # before the plan took effect
+    assert all(day < EFFECTIVE for day, label in days.items() if label.startswith("Mon"))
+    assert any(day >= EFFECTIVE and not label.startswith("Mon") for day, label in days.items())
+    assert city.scalar(sa.select(AuditEvent).where(AuditEvent.action == "plan.published")) is not None
+
+
+def test_publishing_displaces_a_booking_in_the_new_slot_and_opens_a_conflict(city):
+    _scenario, plan = solve_city(city, "Europe/Berlin", time_limit=20)
+    volunteer_room = city.scalar(sa.select(OfferSession).where(OfferSession.offer.has(key="nord-hausaufgaben")))
+    booking = book_room(city, None, volunteer_room.room, local(2027, 3, 18, 16), local(2027, 3, 18, 17),
+                        "Fahrradwerkstatt", now=local(2027, 3, 1))
+    moved = copy.deepcopy(plan)
+    row = next(r for r in moved["sessions"] if r["offer"] == "nord-hausaufgaben")
+    row.update(day="thu", start="16:00", end="17:30")
+    apply_plan(city, None, moved, effective=EFFECTIVE, horizon=HORIZON)
+    assert city.get(Booking, booking.id).status == "displaced"
+    conflict = city.scalar(sa.select(Conflict).where(Conflict.booking_id == booking.id))
+    assert conflict.kind == "displaced_booking" and conflict.alternatives
+
+
+def test_a_failing_publish_changes_nothing(app, city):
+    from roombook.db import db, transaction
+
+    _scenario, plan = solve_city(city, "Europe/Berlin", time_limit=20)
+    broken = copy.deepcopy(plan)
+    broken["sessions"][0]["start"] = "10:10"
+    broken["sessions"][-1]["room"] = "no-such-room"
+    before = city.scalar(sa.select(sa.func.count()).select_from(OfferSession))
+    with pytest.raises(KeyError):
+        with transaction():
+            apply_plan(db.session, None, broken, effective=EFFECTIVE, horizon=HORIZON)
+    assert city.scalar(sa.select(sa.func.count()).select_from(OfferSession)) == before
+    assert city.scalar(sa.select(AuditEvent).where(AuditEvent.action == "plan.published")) is None
+
+
+def test_solve_command_prints_a_summary_and_publishes(app, city):
+    result = app.test_cli_runner().invoke(args=["solve", "--time-limit", "20", "--publish"])
+    assert result.exit_code == 0, result.output
+    assert "placed" in result.output and "unmet" in result.output and "Published" in result.output
+    assert city.scalar(sa.select(sa.func.count()).select_from(Conflict)
+                       .where(Conflict.kind == "requirement_unmet")) == 5
