@@ -61,3 +61,14 @@ class JobRun(db.Model):
     finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (sa.UniqueConstraint("job", "run_key", name="uq_job_run"),)
+
+
+class RateLimitHit(db.Model):
+    """One attempt counted against a limit (a login, a token request). Kept in the database so the
+    limit holds across every worker process."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bucket: Mapped[str] = mapped_column(sa.String(200))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (sa.Index("ix_rate_limit_hit_bucket_at", "bucket", "at"),)
