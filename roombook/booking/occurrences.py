@@ -58,9 +58,7 @@ def _claim_room(session: Session, occurrence: Occurrence) -> None:
     if closure is not None:
         occurrence.status, occurrence.reason = OccurrenceStatus.CANCELLED, closure.title
         if closure.closure_kind == "closure":  # holidays need no decision; other closures do
-            open_conflict(session, "closure_hit", room, f"„{title}“ am {_local(occurrence)} fällt durch die "
-                          f"Schließung aus: {closure.title}.", occurrence=occurrence,
-                          alternatives=suggest_alternatives(session, room, occurrence.starts_at, occurrence.ends_at))
+            _report_closure_hit(session, occurrence, closure.title)
         return
     for booking in _overlapping_bookings(session, room, occurrence.starts_at, occurrence.ends_at):
         if not booking.displaceable:
@@ -91,6 +89,15 @@ def _overlapping_bookings(session: Session, room: Room, start: dt.datetime, end:
 
 def _local(occurrence: Occurrence) -> str:
     return occurrence.starts_at.astimezone(occurrence.room.tz).strftime("%d.%m.%Y %H:%M")
+
+
+def _report_closure_hit(session: Session, occurrence: Occurrence, reason: str) -> None:
+    """An occurrence lost to a closure: the manager decides whether and where it takes place instead."""
+    room = occurrence.room
+    open_conflict(session, "closure_hit", room,
+                  f"„{occurrence.offer_session.offer.title}“ am {_local(occurrence)} fällt durch die "
+                  f"Schließung aus: {reason}.", occurrence=occurrence,
+                  alternatives=suggest_alternatives(session, room, occurrence.starts_at, occurrence.ends_at))
 
 
 def displace_booking(session: Session, actor: User | None, booking: Booking, reason: str) -> None:
@@ -136,10 +143,7 @@ def add_closure(session: Session, actor: User | None, room: Room, start: dt.date
                                     Occurrence.ends_at > start, Occurrence.status != OccurrenceStatus.CANCELLED)):
         cancel_occurrence(session, occurrence, reason)
         if kind == "closure":
-            open_conflict(session, "closure_hit", room,
-                          f"„{occurrence.offer_session.offer.title}“ am {_local(occurrence)} fällt durch die "
-                          f"Schließung aus: {reason}.", occurrence=occurrence,
-                          alternatives=suggest_alternatives(session, room, occurrence.starts_at, occurrence.ends_at))
+            _report_closure_hit(session, occurrence, reason)
     for booking in _overlapping_bookings(session, room, start, end):
         displace_booking(session, actor, booking, f"Raum geschlossen: {reason}")
     if kind == "closure":

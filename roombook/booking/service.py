@@ -72,8 +72,8 @@ def book_room(session: Session, user: User | None, room: Room, start: dt.datetim
     concurrent double booking impossible.
     """
     now = now or dt.datetime.now(UTC)
-    start, end = start.astimezone(UTC) if start.tzinfo else start, end.astimezone(UTC) if end.tzinfo else end
     check_bookable(session, user, room, start, end, title, now=now)
+    start, end = start.astimezone(UTC), end.astimezone(UTC)
     booking = Booking(room=room, user=user, starts_at=start, ends_at=end, title=title.strip(),
                       displaceable=displaceable, series=series)
     session.add(booking)
