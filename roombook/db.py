@@ -92,18 +92,20 @@ def _tune_sqlite(engine: sa.Engine) -> None:
 def transaction(*, write: bool = True) -> Iterator[sa.orm.Session]:
     """Commit what the block did, or roll all of it back; domain code inside only flushes.
 
-    With write=True on SQLite the transaction takes the write lock at once (BEGIN IMMEDIATE):
-    concurrent writers queue instead of failing, and checks made inside see the latest data.
+    The block starts a transaction of its own. With write=True on SQLite it takes the write lock
+    at once (BEGIN IMMEDIATE): concurrent writers queue instead of failing, and checks made inside
+    see the latest data.
     Overlap refusals by the database surface as `roombook.booking.errors.BookingConflict`.
     """
     from roombook.booking.errors import conflict_from_integrity_error
 
     session = db.session()  # the request's Session behind the scoped proxy
+    if session.in_transaction():
+        # The block is its own transaction on every database: end the read transaction that loading
+        # the request's objects began; they reload inside the block (on SQLite under the write lock).
+        session.commit()
     if write and db.engine.dialect.name == "sqlite":
-        if session.in_transaction() and not (session.new or session.dirty or session.deleted):
-            session.commit()  # end the read transaction; objects reload under the write lock
-        if not session.in_transaction():
-            session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+        session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
     try:
         yield session
         session.commit()
