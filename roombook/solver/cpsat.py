@@ -11,37 +11,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import pairwise
 
+from .objective import Weights, requirement_minutes
 from .problem import Placement, Problem, Session
-from .schedule import Schedule, Score, requirement_minutes
+from .schedule import Schedule
 from .timegrid import DAY_MINUTES, overlaps
-
-
-@dataclass(frozen=True)
-class Weights:
-    """Objective weights making the weighted sum lexicographic in the order of `Score`."""
-
-    hard: int
-    unplaced: int
-    displaced: int
-    moved: int
-    not_preferred: int
-
-    def of(self, score: Score) -> int:
-        return (self.hard * score.hard + self.unplaced * score.unplaced + self.displaced * score.displaced
-                + self.moved * score.moved + self.not_preferred * score.not_preferred)
-
-
-def weights_for(problem: Problem) -> Weights:
-    """Each weight exceeds the largest possible total of all lower tiers."""
-    preferred = sum(1 for s in problem.sessions if s.preferred is not None)
-    current = sum(1 for s in problem.sessions if s.current is not None)
-    bookings = len({b.booking for blocks in problem.displaceable_blocks.values() for b in blocks})
-    optional = sum(1 for s in problem.sessions if not s.guaranteed)
-    w_moved = preferred + 1
-    w_displaced = w_moved * current + w_moved
-    w_unplaced = w_displaced * bookings + w_displaced
-    w_hard = w_unplaced * optional + w_unplaced
-    return Weights(w_hard, w_unplaced, w_displaced, w_moved, 1)
 
 
 @dataclass
@@ -65,8 +38,11 @@ class _Vars:
 
 def solve_part(problem: Problem, free: list[Session], fixed: dict[int, Placement], time_limit: float,
                hint: dict[int, Placement], weights: Weights, workers: int = 2,
-               on_solution: Callable[[int, int], None] | None = None) -> PartResult:
-    """Optimise the free sessions around the fixed ones; never returns worse than a complete hint."""
+               on_solution: Callable[[int, int], None] | None = None, good_enough: int | None = None) -> PartResult:
+    """Optimise the free sessions around the fixed ones, starting from `hint` where it still fits.
+
+    With `good_enough`, the search stops at the first solution whose objective is below it.
+    """
     from ortools.sat.python import cp_model
 
     builder = _Builder(problem, free, fixed, weights, cp_model)
@@ -76,7 +52,7 @@ def solve_part(problem: Problem, free: list[Session], fixed: dict[int, Placement
     solver.parameters.max_time_in_seconds = max(0.05, time_limit)
     solver.parameters.num_workers = workers
     solver.parameters.random_seed = 7
-    callback = _reporter(on_solution, cp_model) if on_solution else None
+    callback = _reporter(on_solution or (lambda objective, bound: None), good_enough, cp_model)
     status = solver.Solve(builder.model, callback)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return PartResult({}, found=False, optimal=False)
@@ -91,11 +67,13 @@ def solve_part(problem: Problem, free: list[Session], fixed: dict[int, Placement
                       objective=int(solver.ObjectiveValue()), bound=int(solver.BestObjectiveBound()))
 
 
-def _reporter(report: Callable[[int, int], None], cp_model):
+def _reporter(report: Callable[[int, int], None], good_enough: int | None, cp_model):
     """A solution callback passing (objective, bound) on; built here because OR-Tools loads lazily."""
     class Reporter(cp_model.CpSolverSolutionCallback):
         def on_solution_callback(self) -> None:
             report(int(self.ObjectiveValue()), int(self.BestObjectiveBound()))
+            if good_enough is not None and self.ObjectiveValue() < good_enough:
+                self.StopSearch()
     return Reporter()
 
 
@@ -125,8 +103,9 @@ class _Builder:
         self._add_bookings()
         self._add_requirements()
         self._add_wishes()
-        terms = [coef * lit for coef, lit in self.costs]
-        self.model.Minimize(self.constant + sum(coef for coef, _ in self.costs) - sum(terms))
+        total = self.constant + sum(coef for coef, _ in self.costs)
+        saved = self.cp.LinearExpr.WeightedSum([lit for _, lit in self.costs], [coef for coef, _ in self.costs])
+        self.model.Minimize(total - saved)
 
     def _domain(self, starts: list[int]):
         slot = self.problem.slot
@@ -280,7 +259,8 @@ class _Builder:
                         self.constant += self.weights.displaced
                     latest = (block.start - session.duration) // slot
                     earliest = -(-block.end // slot)
-                    allowed = self.cp.Domain.FromIntervals([[-1, latest], [earliest, 7 * DAY_MINUTES]])
+                    spans = [[0, latest]] if latest >= 0 else []
+                    allowed = self.cp.Domain.FromIntervals(spans + [[earliest, 7 * DAY_MINUTES // slot]])
                     self.model.AddLinearExpressionInDomain(variables.start, allowed).OnlyEnforceIf(
                         [lit, flags[block.booking].Not()])
         self.displacement_flags = flags

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from .explain import Explainer
+from .objective import requirement_minutes
 from .problem import Placement, Problem
-from .schedule import Schedule, requirement_minutes
+from .schedule import Schedule
 from .timegrid import DAY_MINUTES, DAYS, dates_in, format_hhmm, overlaps, parse_hhmm, parse_local, week_spans
 
 MAX_ALTERNATIVES = 3

@@ -97,8 +97,8 @@ def build_problem(scenario: dict) -> Problem:
     fixed_blocks, displaceable_blocks = _booking_blocks(scenario.get("bookings", []), period)
     travel = {}
     for leg in scenario.get("travel", []):
-        travel[(leg["from"], leg["to"])] = leg["minutes"]
-        travel[(leg["to"], leg["from"])] = leg["minutes"]
+        travel.setdefault((leg["from"], leg["to"]), leg["minutes"])
+        travel.setdefault((leg["to"], leg["from"]), leg["minutes"])
     problem = Problem(
         scenario=scenario, slot=slot, period=period, accommodations=accommodations, rooms=rooms,
         room_accommodation=room_accommodation,

@@ -1,21 +1,9 @@
-"""Resource usage of a partial assignment, and the lexicographic score of an assignment."""
+"""Resource usage of a partial assignment, for fast fit checks."""
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 from .problem import Placement, Problem, Session
 from .timegrid import DAY_MINUTES, overlaps
-
-
-class Score(NamedTuple):
-    """Plan quality in the order of FORMAT.md: hard shortfalls first, then the soft wishes."""
-
-    hard: int
-    unplaced: int
-    displaced: int
-    moved: int
-    not_preferred: int
 
 
 class Schedule:
@@ -68,33 +56,3 @@ class Schedule:
         days[day] = session.index
         for booking in self.displaces(session, placement):
             self.displaced[booking] = self.displaced.get(booking, 0) + 1
-
-
-def requirement_minutes(problem: Problem, assignment: dict) -> dict[tuple[str, str], int]:
-    """Planned minutes per (accommodation, category) of the placed sessions."""
-    planned: dict[tuple[str, str], int] = {}
-    for index in assignment:
-        session = problem.sessions[index]
-        key = (session.accommodation, session.category)
-        planned[key] = planned.get(key, 0) + session.duration
-    return planned
-
-
-def evaluate(problem: Problem, assignment: dict[int, Placement], sessions: list[Session] | None = None) -> Score:
-    """Score of `assignment`, counting only `sessions` (and their requirements and bookings) if given."""
-    chosen = problem.sessions if sessions is None else sessions
-    accommodations = {s.accommodation for s in chosen}
-    planned = requirement_minutes(problem, {s.index: None for s in chosen if s.index in assignment})
-    unmet = sum(1 for r in problem.requirements if r["accommodation"] in accommodations
-                and planned.get((r["accommodation"], r["category"]), 0) < r["min_minutes_per_week"])
-    hard = unmet + sum(1 for s in chosen if s.guaranteed and s.index not in assignment)
-    unplaced = sum(1 for s in chosen if not s.guaranteed and s.index not in assignment)
-    schedule = Schedule(problem)
-    displaced: set[str] = set()
-    for s in chosen:
-        if s.index in assignment:
-            displaced |= schedule.displaces(s, assignment[s.index])
-    moved = sum(1 for s in chosen if s.current is not None and assignment.get(s.index) != s.current)
-    not_preferred = sum(1 for s in chosen if s.preferred is not None and (
-        s.index not in assignment or assignment[s.index].start not in s.preferred))
-    return Score(hard, unplaced, len(displaced), moved, not_preferred)

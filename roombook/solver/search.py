@@ -7,10 +7,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .cpsat import Weights, solve_part, weights_for
+from .cpsat import solve_part
 from .greedy import place_greedily
+from .objective import Weights, evaluate, weights_for
 from .problem import Placement, Problem, Session
-from .schedule import evaluate
 
 MONOLITHIC_SESSIONS = 400
 NEIGHBOURHOOD_SESSIONS = 60
@@ -94,14 +94,17 @@ def search(problem: Problem, time_limit: float, progress: Progress | None = None
     parts = sorted(components(problem), key=lambda c: sum(len(by_accommodation.get(a, [])) for a in c))
     part_sessions = [[s for a in part for s in by_accommodation.get(a, [])] for part in parts]
     for number, sessions in enumerate(part_sessions):
-        tracker.update(number, weights.of(evaluate(problem, assignment, sessions)), 0, "greedy")
+        tracker.objective[number] = weights.of(evaluate(problem, assignment, sessions))
+        tracker.bound[number] = 0
+    tracker.update(0, tracker.objective.get(0, 0), None, "greedy")
+    _repair_hard_shortfalls(problem, parts, part_sessions, by_accommodation, assignment, deadline, weights,
+                            workers, tracker)
     optimal = True
     remaining = sum(len(s) for s in part_sessions)
     for number, (part, sessions) in enumerate(zip(parts, part_sessions)):
         share = (deadline - time.monotonic()) * len(sessions) / max(1, remaining)
         remaining -= len(sessions)
         if tracker.objective[number] == 0:
-            tracker.update(number, 0, 0, "greedy")
             continue
         if len(sessions) <= MONOLITHIC_SESSIONS:
             optimal &= _solve_whole(problem, sessions, assignment, share, weights, workers, tracker, number)
@@ -111,13 +114,31 @@ def search(problem: Problem, time_limit: float, progress: Progress | None = None
     return Outcome(assignment, optimal)
 
 
+def _repair_hard_shortfalls(problem: Problem, parts: list[list[str]], part_sessions: list[list[Session]],
+                            by_accommodation: dict[str, list[Session]], assignment: dict[int, Placement],
+                            deadline: float, weights: Weights, workers: int, tracker: _Tracker) -> None:
+    """Hard shortfalls of every component first, so no component's soft wishes delay another's rules."""
+    short = [n for n in range(len(parts)) if tracker.objective[n] >= weights.hard]
+    remaining = sum(len(part_sessions[n]) for n in short)
+    for number in short:
+        share = (deadline - time.monotonic()) * len(part_sessions[number]) / max(1, remaining)
+        remaining -= len(part_sessions[number])
+        if len(part_sessions[number]) <= MONOLITHIC_SESSIONS:
+            _solve_whole(problem, part_sessions[number], assignment, share, weights, workers, tracker, number,
+                         good_enough=weights.hard)
+        else:
+            _improve_locally(problem, parts[number], by_accommodation, assignment, share, weights, workers,
+                             tracker, number, levels=1)
+
+
 def _solve_whole(problem: Problem, sessions: list[Session], assignment: dict[int, Placement], budget: float,
-                 weights: Weights, workers: int, tracker: _Tracker, number: int) -> bool:
+                 weights: Weights, workers: int, tracker: _Tracker, number: int,
+                 good_enough: int | None = None) -> bool:
     before = weights.of(evaluate(problem, assignment, sessions))
     ids = {s.index for s in sessions}
     fixed = {i: p for i, p in assignment.items() if i not in ids}
     result = solve_part(problem, sessions, fixed, budget, assignment, weights, workers,
-                        lambda objective, bound: tracker.update(number, objective, bound, "cp-sat"))
+                        lambda objective, bound: tracker.update(number, objective, bound, "cp-sat"), good_enough)
     if not result.found:
         return False
     after = weights.of(evaluate(problem, result.assignment, sessions))
@@ -131,12 +152,13 @@ def _solve_whole(problem: Problem, sessions: list[Session], assignment: dict[int
 
 def _improve_locally(problem: Problem, part: list[str], by_accommodation: dict[str, list[Session]],
                      assignment: dict[int, Placement], budget: float, weights: Weights, workers: int,
-                     tracker: _Tracker, number: int) -> bool:
+                     tracker: _Tracker, number: int, levels: int = 5) -> bool:
     """Large-neighbourhood search: re-optimise a few linked accommodations at a time.
 
     Works down the objective's tiers: houses with a hard shortfall are seeds first; when every
     seed's neighbourhood is locally optimal the neighbourhoods grow, and after the largest
-    size the next tier's houses become seeds.
+    size the next tier's houses become seeds, down to the `levels`-th tier. The search first
+    runs every large component with `levels=1`, so that hard shortfalls go first everywhere.
     """
     deadline = time.monotonic() + budget
     linked = neighbours(problem)
@@ -154,7 +176,7 @@ def _improve_locally(problem: Problem, part: list[str], by_accommodation: dict[s
                 break
             if size < LARGEST_NEIGHBOURHOOD and any(p >= tiers[level] for p in penalty.values()):
                 size *= 2
-            elif level + 1 < len(tiers):
+            elif level + 1 < levels:
                 size, level = NEIGHBOURHOOD_SESSIONS, level + 1
             else:
                 break
