@@ -69,7 +69,8 @@ def browser():
 
 
 def _page(browser, **context_options):
-    context = browser.new_context(locale="de-DE", timezone_id="Europe/Berlin", **context_options)
+    # bypass_csp lets the tests inject axe-core; the app's own pages never need inline scripts
+    context = browser.new_context(locale="de-DE", timezone_id="Europe/Berlin", bypass_csp=True, **context_options)
     page = context.new_page()
     page.set_default_timeout(15000)
     return context, page
