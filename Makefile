@@ -48,6 +48,14 @@ test-postgres: install test-tools
 
 bench: install
 	$(PY) bench/solver.py
+	$(PY) bench/feeds.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info
+
+# Production: gunicorn with several workers on PostgreSQL (ROOMBOOK_DATABASE_URL); see "Deploying" in README.md.
+.PHONY: serve-prod
+serve-prod: install
+	@test -n "$$ROOMBOOK_DATABASE_URL" || { echo "serve-prod: set ROOMBOOK_DATABASE_URL (postgresql+psycopg://…)" >&2; exit 1; }
+	$(FLASK) db upgrade
+	ROOMBOOK_BIND=$${ROOMBOOK_BIND:-127.0.0.1:$(PORT)} $(VENV)/bin/gunicorn -c deploy/gunicorn.conf.py wsgi:app

@@ -20,10 +20,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     _config.load(app, config)
 
-    from roombook import auth, cli, db, web
+    from roombook import auth, cli, db, i18n, security, web
 
     db.init_app(app)
     auth.init_app(app)
+    i18n.init_app(app)
     cli.init_app(app)
     web.init_app(app)
+    security.init_app(app)
     return app

@@ -6,7 +6,7 @@ from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 
 from roombook.db import db
-from roombook.models import Accommodation, Booking, Room, User
+from roombook.models import Accommodation, Booking, Provider, Room, User
 from roombook.models.people import Role
 
 login_manager = LoginManager()
@@ -49,3 +49,33 @@ def can_see_booking_details(user: User | None, booking: Booking) -> bool:
 
 def can_cancel_booking(user: User | None, booking: Booking) -> bool:
     return can_see_booking_details(user, booking)
+
+
+def can_manage_rooms(user: User | None, accommodation: Accommodation) -> bool:
+    """Rooms, closures and conflicts of an accommodation: its facility managers, coordinators, admins."""
+    return manages(user, accommodation)
+
+
+def can_use_manage_pages(user: User | None) -> bool:
+    """The management area: facility managers (for their houses), coordinators and admins."""
+    return _is(user, Role.ADMIN, Role.COORDINATOR, Role.FACILITY_MANAGER)
+
+
+def can_coordinate(user: User | None) -> bool:
+    """City-wide work: coverage, offers and requirements, city plan runs, the outbox."""
+    return _is(user, Role.ADMIN, Role.COORDINATOR)
+
+
+def can_choose_alternative(user: User | None, booking: Booking | None) -> bool:
+    """The owner of a displaced booking may take one of its offered alternatives themselves."""
+    return booking is not None and _is(user, Role.VOLUNTEER, Role.DEPARTMENT, Role.FACILITY_MANAGER,
+                                       Role.COORDINATOR, Role.ADMIN) and booking.user_id == user.id
+
+
+def can_see_provider_schedule(user: User | None, provider: Provider | None) -> bool:
+    """A department sees its own provider's sessions; admins and coordinators see every provider's."""
+    if provider is None:
+        return False
+    if _is(user, Role.ADMIN, Role.COORDINATOR):
+        return True
+    return _is(user, Role.DEPARTMENT) and user.provider_id == provider.id

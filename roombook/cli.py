@@ -13,8 +13,13 @@ from roombook.db import db, transaction
 
 
 def init_app(app: Flask) -> None:
-    for command in (demo_command, import_command, export_command, horizon_command, solve_command, users):
+    for command in (demo_command, import_command, export_command, horizon_command, solve_command, users,
+                    send_mail_command, digest_command):
         app.cli.add_command(command)
+    for command in (tokens, backup_command, restore_command, scheduler_command):
+        app.cli.add_command(command)
+    from roombook.feeds.jobs import publish_calendars_command
+    app.cli.add_command(publish_calendars_command)
 
 
 def _fail(message: str) -> None:
@@ -167,3 +172,122 @@ def create_user_command(email: str, role: str, accommodation_keys: tuple[str, ..
     with transaction():
         create_user(db.session, email, role, password, accommodations=places, provider=provider)
     click.echo(f"Created {role} {email}.")
+
+
+@click.group("tokens")
+def tokens() -> None:
+    """Manage API tokens."""
+
+
+@tokens.command("create")
+@click.option("--email", required=True, help="Whose token.")
+@click.option("--label", default="", help="What the token is for (shown in listings).")
+@click.option("--expires-days", type=click.IntRange(1, 3650), default=None, help="Expire after N days.")
+def create_token_command(email: str, label: str, expires_days: int | None) -> None:
+    """Create an API token and print it (the only time it is shown; only its hash is stored)."""
+    from roombook import ratelimit
+    from roombook.api_tokens import create_api_token
+    from roombook.models import User
+
+    email = email.strip().lower()
+    with transaction() as session:
+        allowed = ratelimit.allow(session, f"token-cli:{email}", 20, dt.timedelta(hours=1))
+    if not allowed:
+        _fail("--email: more than 20 tokens in an hour for this user; try again later")
+    user = db.session.scalar(sa.select(User).where(User.email == email))
+    if user is None:
+        _fail(f"--email: no user '{email}'")
+    with transaction() as session:
+        _token, secret = create_api_token(session, user, label,
+                                          expires_in=dt.timedelta(days=expires_days) if expires_days else None)
+    click.echo(secret)
+
+
+@tokens.command("revoke")
+@click.argument("prefix")
+def revoke_token_command(prefix: str) -> None:
+    """Revoke the API token whose first characters (as listed) are PREFIX."""
+    from roombook.api_tokens import revoke_api_token
+    from roombook.models import ApiToken
+
+    found = db.session.scalars(sa.select(ApiToken).where(ApiToken.prefix == prefix[:8])).all()
+    if len(found) != 1:
+        _fail(f"PREFIX: {len(found)} tokens start with '{prefix[:8]}'")
+    with transaction() as session:
+        revoke_api_token(session, None, found[0])
+    click.echo(f"Revoked {found[0].prefix}….")
+
+
+@click.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def backup_command(file: Path) -> None:
+    """Write a consistent backup of the whole database to FILE (while the app keeps serving)."""
+    from roombook.backup import BackupError, backup
+
+    try:
+        backup(current_app.config["SQLALCHEMY_DATABASE_URI"], file)
+    except BackupError as exc:
+        _fail(str(exc))
+    click.echo(f"Backed up to {file}.")
+
+
+@click.command("restore")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask before replacing the database's content.")
+def restore_command(file: Path, yes: bool) -> None:
+    """Replace the whole database with the backup in FILE."""
+    from roombook.backup import BackupError, restore
+
+    if not yes:
+        click.confirm("This replaces everything in the database with the backup. Continue?", abort=True)
+    db.session.remove()
+    db.engine.dispose()
+    try:
+        restore(current_app.config["SQLALCHEMY_DATABASE_URI"], file)
+    except BackupError as exc:
+        _fail(str(exc))
+    click.echo(f"Restored from {file}.")
+
+
+@click.command("scheduler")
+@click.option("--once", is_flag=True, help="Run every job once now and exit (each still runs once per period).")
+def scheduler_command(once: bool) -> None:
+    """Run the background jobs in this process (for deployments that keep them out of the web workers)."""
+    import signal
+    import threading
+
+    from roombook import scheduler
+
+    app = current_app._get_current_object()
+    running = scheduler.start(app)
+    if once:
+        for job in running.get_jobs():
+            click.echo(f"{job.id}: {job.func(*job.args, **job.kwargs)}")
+        running.shutdown(wait=True)
+        return
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    click.echo("Scheduler running: " + ", ".join(job.id for job in running.get_jobs()))
+    stop.wait()
+    running.shutdown(wait=True)
+    click.echo("Scheduler stopped.")
+
+
+@click.command("send-mail")
+def send_mail_command() -> None:
+    """Send the due messages of the outbox now (the job runs every minute)."""
+    from roombook.notifications import send_pending
+
+    result = send_pending(current_app._get_current_object())
+    click.echo(f"{result['sent']} sent, {result['failed']} failed (retried later), {result['waiting']} waiting.")
+
+
+@click.command("department-digest")
+def digest_command() -> None:
+    """Queue this week's digest of office-hour changes for every department login."""
+    from roombook.notifications import enqueue_department_digests
+
+    with transaction():
+        count = enqueue_department_digests(db.session)
+    click.echo(f"{count} digests queued.")

@@ -22,7 +22,8 @@ DEFAULTS: dict[str, Any] = {
 }
 
 # Environment variables read on start; each maps to the config key of the same name.
-ENVIRONMENT = ("ROOMBOOK_DATABASE_URL", "ROOMBOOK_SECRET_KEY", "ROOMBOOK_TIMEZONE")
+ENVIRONMENT = ("ROOMBOOK_DATABASE_URL", "ROOMBOOK_SECRET_KEY", "ROOMBOOK_TIMEZONE", "ROOMBOOK_CALENDARS_DIR",
+               "ROOMBOOK_FEED_UID_DOMAIN")
 
 
 def load(app: Flask, overrides: dict[str, Any] | None) -> None:

@@ -136,15 +136,18 @@ def apply_plan(session: Session, actor: User | None, plan: dict, *, effective: d
 def _end_slot(session: Session, slot: OfferSession, effective: dt.date) -> None:
     """End a weekly slot the day before `effective`; its occurrences from then on are removed."""
     cutoff = to_utc(dt.datetime.combine(effective, dt.time(0)), slot.room.tz)
+    removed_sequences = 0
     for occurrence in session.scalars(sa.select(Occurrence).where(Occurrence.offer_session_id == slot.id,
                                                                   Occurrence.original_start >= cutoff)):
+        removed_sequences += occurrence.sequence
         release_occurrence(session, occurrence)
         session.delete(occurrence)
     if slot.valid_from >= effective:
         session.delete(slot)  # it never took effect
     else:
         slot.valid_until = effective - dt.timedelta(days=1)
-        slot.sequence += 1
+        # the feed's SEQUENCE counts the slot's and its overrides' changes; it must never go down
+        slot.sequence += 1 + removed_sequences
     session.flush()
 
 

@@ -52,5 +52,17 @@ def start(app: Flask):
     scheduler = BackgroundScheduler(timezone=app.config["ROOMBOOK_TIMEZONE"])
     scheduler.add_job(extend_occurrence_horizon, "cron", hour=3, minute=17, args=[app], id="extend_horizon",
                       coalesce=True, max_instances=1)
+    from roombook.notifications import send_department_digests_job, send_pending
+
+    scheduler.add_job(send_pending, "interval", minutes=1, args=[app], id="send_mail", coalesce=True,
+                      max_instances=1)
+    scheduler.add_job(send_department_digests_job, "cron", day_of_week="mon", hour=7, minute=3, args=[app],
+                      id="department_digest", coalesce=True, max_instances=1)
+    from roombook.feeds.jobs import publish_if_changed, publish_nightly
+
+    scheduler.add_job(publish_if_changed, "interval", minutes=1, args=[app], id="publish_calendars",
+                      coalesce=True, max_instances=1)
+    scheduler.add_job(publish_nightly, "cron", hour=3, minute=47, args=[app], id="publish_calendars_nightly",
+                      coalesce=True, max_instances=1)
     scheduler.start()
     return scheduler

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from roombook.booking.errors import Clash
 from roombook.booking.intervals import Interval, subtract
 from roombook.booking.recurrence import windows_between
-from roombook.models import Booking, Closure, Occupancy, Occurrence, Room
+from roombook.models import Booking, Closure, Occupancy, Occurrence, Offer, OfferSession, Room
 
 
 def opening_intervals(room: Room, start: dt.datetime, end: dt.datetime) -> list[Interval]:
@@ -21,18 +21,20 @@ def clashes(session: Session, room: Room, start: dt.datetime, end: dt.datetime,
             *, ignore_booking: int | None = None) -> list[Clash]:
     """Everything that occupies or closes the room during [start, end), in time order."""
     found: list[Clash] = []
-    occupancy = session.execute(
-        sa.select(Occupancy, Booking, Occurrence)
+    # one query with plain columns: this runs on every availability and booking request
+    rows = session.execute(
+        sa.select(Occupancy.starts_at, Occupancy.ends_at, Occupancy.booking_id, Booking.title, Offer.title)
         .outerjoin(Booking, Occupancy.booking_id == Booking.id)
         .outerjoin(Occurrence, Occupancy.occurrence_id == Occurrence.id)
+        .outerjoin(OfferSession, Occurrence.offer_session_id == OfferSession.id)
+        .outerjoin(Offer, OfferSession.offer_id == Offer.id)
         .where(Occupancy.room_id == room.id, Occupancy.starts_at < end, Occupancy.ends_at > start)
     ).all()
-    for occ, booking, occurrence in occupancy:
-        if booking is not None:
-            if booking.id != ignore_booking:
-                found.append(Clash("booking", booking.title, occ.starts_at, occ.ends_at))
-        else:
-            found.append(Clash("occurrence", occurrence.offer_session.offer.title, occ.starts_at, occ.ends_at))
+    for starts_at, ends_at, booking_id, booking_title, offer_title in rows:
+        if booking_id is None:
+            found.append(Clash("occurrence", offer_title, starts_at, ends_at))
+        elif booking_id != ignore_booking:
+            found.append(Clash("booking", booking_title, starts_at, ends_at))
     for closure in session.scalars(
         sa.select(Closure).where(Closure.room_id == room.id, Closure.starts_at < end, Closure.ends_at > start)
     ):

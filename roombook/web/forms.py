@@ -1,13 +1,70 @@
-"""Forms (Flask-WTF: CSRF on every one)."""
+"""Forms (Flask-WTF: CSRF on every one). They parse and check input; the rules live in the domain."""
 from __future__ import annotations
 
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SubmitField
-from wtforms.validators import DataRequired, Email, Length
+from wtforms import (BooleanField, DateField, EmailField, HiddenField, IntegerField, PasswordField, SelectField,
+                     StringField, SubmitField, TextAreaField, TimeField)
+from wtforms.validators import AnyOf, DataRequired, Email, InputRequired, Length, NumberRange, Optional
+
+from roombook.booking.recurrence import to_utc
+from roombook.booking.service import MAX_TITLE
+from roombook.i18n import LANGUAGES
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("E-Mail", validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)])
-    password = PasswordField("Passwort / Password", validators=[DataRequired(), Length(max=200)])
-    remember = BooleanField("Angemeldet bleiben / Remember me")
-    submit = SubmitField("Anmelden / Log in")
+    email = EmailField(_l("E-Mail"), validators=[DataRequired(_l("Bitte die E-Mail-Adresse angeben.")),
+                                                 Email(_l("Das ist keine E-Mail-Adresse."),
+                                                       check_deliverability=False), Length(max=254)])
+    password = PasswordField(_l("Passwort"), validators=[DataRequired(_l("Bitte das Passwort angeben.")),
+                                                         Length(max=200)])
+    remember = BooleanField(_l("Angemeldet bleiben"))
+    submit = SubmitField(_l("Anmelden"))
+
+
+class LanguageForm(FlaskForm):
+    lang = StringField(validators=[InputRequired(), AnyOf(list(LANGUAGES))])
+    next = HiddenField()
+
+
+class BookingForm(FlaskForm):
+    """A one-off or weekly booking. Room choices are set by the view (the rooms this user may book)."""
+
+    room = SelectField(_l("Raum"), validators=[InputRequired(_l("Bitte einen Raum wählen."))],
+                       validate_choice=True)
+    date = DateField(_l("Datum"), validators=[InputRequired(_l("Bitte ein Datum angeben (TT.MM.JJJJ)."))])
+    start = TimeField(_l("Beginn"), validators=[InputRequired(_l("Bitte die Anfangszeit angeben (HH:MM)."))])
+    end = TimeField(_l("Ende"), validators=[InputRequired(_l("Bitte die Endzeit angeben (HH:MM)."))])
+    title = StringField(_l("Titel (wofür?)"), validators=[
+        DataRequired(_l("Bitte einen Titel angeben.")),
+        Length(max=MAX_TITLE, message=_l("Höchstens %(max)d Zeichen."))])
+    weeks = IntegerField(_l("Wie viele Wochen? (1 = nur einmal)"), default=1, validators=[
+        InputRequired(_l("Bitte eine Zahl zwischen 1 und 52 angeben.")),
+        NumberRange(1, 52, _l("Bitte eine Zahl zwischen 1 und 52 angeben."))])
+    book_rest = BooleanField(_l("Wochen, die nicht frei sind, auslassen und die übrigen buchen"))
+    submit = SubmitField(_l("Buchen"))
+
+    def interval(self, tz: ZoneInfo) -> tuple[dt.datetime, dt.datetime]:
+        """Start and end as UTC instants, read as wall-clock times in the room's zone."""
+        return (to_utc(dt.datetime.combine(self.date.data, self.start.data), tz),
+                to_utc(dt.datetime.combine(self.date.data, self.end.data), tz))
+
+
+class CancelForm(FlaskForm):
+    reason = TextAreaField(_l("Grund der Absage"), validators=[
+        DataRequired(_l("Bitte einen Grund angeben.")), Length(max=300, message=_l("Höchstens %(max)d Zeichen."))])
+    submit = SubmitField(_l("Buchung absagen"))
+
+
+class WeekForm(FlaskForm):
+    """The ?week= (any day of the week) and ?room= of the week view, read from the query string."""
+
+    class Meta:
+        csrf = False
+
+    week = DateField(validators=[Optional()])
+    room = StringField(validators=[Optional(), Length(max=120)])
+    lang = StringField(validators=[Optional(), Length(max=8)])

@@ -1,67 +1,76 @@
-"""Views: parse input, load through an access gate, call one domain function, render."""
+"""The start page, the week view, logging in and out, and the language switch."""
 from __future__ import annotations
 
 import datetime as dt
-from urllib.parse import urlsplit
 
-import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from roombook.categories import LABELS_DE
-from roombook.db import db
-from roombook.models import Accommodation, User
-from roombook.schedule import week_of, week_schedule
-from roombook.web.forms import LoginForm
-
-bp = Blueprint("web", __name__)
-
-
-def _safe_next(target: str | None) -> str:
-    """Only same-site relative paths are followed after login."""
-    if target and not urlsplit(target).netloc and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("web.index")
+from roombook.db import db, transaction
+from roombook.schedule import accommodations, proposed_slot, week_of, week_view
+from roombook.signin import TooManyAttempts, authenticate
+from roombook.web.common import bp, load_accommodation, safe_next
+from roombook.web.forms import LanguageForm, LoginForm, WeekForm
 
 
 @bp.get("/")
 def index():
-    accommodations = db.session.scalars(sa.select(Accommodation).order_by(Accommodation.name)).all()
-    return render_template("index.html", accommodations=accommodations)
+    return render_template("index.html", accommodations=accommodations(db.session))
 
 
 @bp.get("/accommodations/<key>")
 def accommodation(key: str):
-    place = db.session.scalar(sa.select(Accommodation).where(Accommodation.key == key)) or abort(404)
-    try:
-        week = week_of(dt.date.fromisoformat(request.args["week"])) if "week" in request.args \
-            else week_of(dt.datetime.now(place.tz).date())
-    except ValueError:
+    """The week of an accommodation: rooms side by side (one at a time on a phone), free time bookable."""
+    form = WeekForm(request.args)
+    if not form.validate():
         abort(400)
-    days = week_schedule(db.session, place, week)
-    return render_template("accommodation.html", place=place, week=week, days=days, labels=LABELS_DE,
-                           prev_week=week - dt.timedelta(days=7), next_week=week + dt.timedelta(days=7))
+    place = load_accommodation(key)
+    monday = week_of(form.week.data or dt.datetime.now(place.tz).date())
+    view = week_view(db.session, place, monday, current_user)
+    keys = [r.key for r in place.rooms]
+    selected = form.room.data if form.room.data in keys else (keys[0] if keys else None)
+    return render_template("accommodation.html", place=place, view=view, selected=selected,
+                           proposed_slot=proposed_slot)
 
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     form = LoginForm()
     if form.validate_on_submit():
-        user = db.session.scalar(sa.select(User).where(User.email == form.email.data.strip().lower()))
-        if user is None or not user.active or not user.check_password(form.password.data):
-            flash("E-Mail oder Passwort ist falsch. / Wrong email or password.", "error")
+        try:
+            with transaction():  # the attempt is counted even when it fails
+                user = authenticate(db.session, form.email.data, form.password.data,
+                                    client=request.remote_addr or "unknown")
+        except TooManyAttempts:
+            flash(_("Zu viele Anmeldeversuche. Bitte warten Sie 15 Minuten und versuchen Sie es dann erneut."),
+                  "error")
+            return render_template("login.html", form=form), 429
+        if user is None:
+            flash(_("E-Mail oder Passwort ist falsch."), "error")
             return render_template("login.html", form=form), 401
         login_user(user, remember=form.remember.data)
-        return redirect(_safe_next(request.args.get("next")))
-    return render_template("login.html", form=form)
+        flash(_("Sie sind angemeldet."), "info")
+        return redirect(safe_next(request.args.get("next")))
+    status = 422 if form.errors else 200
+    return render_template("login.html", form=form), status
 
 
 @bp.post("/logout")
 @login_required
 def logout():
     logout_user()
-    flash("Abgemeldet. / Logged out.", "info")
+    flash(_("Sie sind abgemeldet."), "info")
     return redirect(url_for("web.index"))
+
+
+@bp.post("/language")
+def set_language():
+    """Keep the chosen page language in the session (German or English)."""
+    form = LanguageForm()
+    if form.validate_on_submit():
+        session["lang"] = form.lang.data
+    return redirect(safe_next(form.next.data))
 
 
 @bp.app_context_processor

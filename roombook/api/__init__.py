@@ -1,0 +1,49 @@
+"""The JSON API under /api/v1: bearer tokens, problem+json errors, an OpenAPI 3.1 document.
+
+Registering `bp` wires everything: its error handlers, its exemption from CSRF (it takes no
+cookies, only bearer tokens) and the companion privacy page blueprint.
+"""
+from __future__ import annotations
+
+from flask import Flask, request
+from werkzeug.exceptions import HTTPException
+
+from roombook.api import coordination, views  # noqa: F401  (register the routes)
+from roombook.api.blueprint import bp
+from roombook.api.problems import ApiProblem, problem_response
+from roombook.auth import csrf
+
+csrf.exempt(bp)
+
+
+@bp.errorhandler(ApiProblem)
+def _problem(exc: ApiProblem):
+    return problem_response(exc)
+
+
+def _is_api_request() -> bool:
+    return request.path == "/api/v1" or request.path.startswith("/api/v1/")
+
+
+def _http_problem(exc: HTTPException):
+    """404 and 405 are raised before a blueprint's handlers are known (and 500s after a crash); API paths
+    get problem documents, every other path its usual page."""
+    if not _is_api_request():
+        return exc
+    problem = ApiProblem(exc.code or 500, exc.name, exc.description or "")
+    response = problem_response(problem)
+    if exc.code == 405 and exc.valid_methods:
+        response.headers["Allow"] = ", ".join(exc.valid_methods)
+    return response
+
+
+@bp.record_once
+def _on_register(state) -> None:
+    app: Flask = state.app
+    from roombook.api.pages import pages
+
+    app.register_error_handler(HTTPException, _http_problem)
+    app.register_blueprint(pages)
+
+
+__all__ = ["bp"]

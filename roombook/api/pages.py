@@ -1,0 +1,48 @@
+"""The page where a logged-in person exports or deletes their own data (session login, CSRF-protected)."""
+from __future__ import annotations
+
+from flask import Blueprint, Response, flash, json, redirect, render_template, url_for
+from flask_login import current_user, login_required, logout_user
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, SubmitField
+from wtforms.validators import DataRequired, Length
+
+from roombook import privacy
+from roombook.db import db, transaction
+
+pages = Blueprint("privacy", __name__, url_prefix="/privacy")
+
+
+class DeleteAccountForm(FlaskForm):
+    password = PasswordField("Passwort zur Bestätigung / Password to confirm",
+                             validators=[DataRequired(), Length(max=200)])
+    submit = SubmitField("Mein Konto und meine Daten löschen / Delete my account and data")
+
+
+@pages.get("/")
+@login_required
+def privacy_page():
+    return render_template("privacy.html", form=DeleteAccountForm())
+
+
+@pages.get("/export.json")
+@login_required
+def export():
+    data = privacy.export_user_data(db.session, current_user)
+    return Response(json.dumps(data, ensure_ascii=False, indent=1), mimetype="application/json",
+                    headers={"Content-Disposition": 'attachment; filename="roombook-my-data.json"'})
+
+
+@pages.post("/delete")
+@login_required
+def delete():
+    form = DeleteAccountForm()
+    if not form.validate_on_submit() or not current_user.check_password(form.password.data):
+        flash("Das Passwort stimmt nicht. / The password does not match.", "error")
+        return render_template("privacy.html", form=form), 403
+    user = current_user._get_current_object()
+    with transaction() as session:
+        privacy.delete_user(session, user, user)
+    logout_user()
+    flash("Ihr Konto und Ihre Daten wurden gelöscht. / Your account and data were deleted.", "info")
+    return redirect(url_for("web.index"))

@@ -1,0 +1,67 @@
+"""Security headers and cookie flags for every response of the app.
+
+The Content-Security-Policy allows scripts, styles, images, fonts and fetches from the app's own
+origin only: no inline <script>, no onclick="" handlers, no <style> elements, no eval, nothing from other
+hosts, no plugins, no <base>, and no framing by anyone. Forms may post only to the app itself.
+style="" attributes stay allowed (style-src-attr): pages set CSS variables with them, and an
+attribute cannot run code.
+"""
+from __future__ import annotations
+
+from flask import Flask, Response, request
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; style-src-attr 'unsafe-inline'; img-src 'self' data:; font-src 'self'; "
+       "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+}
+HSTS = "max-age=31536000"
+
+
+def init_app(app: Flask) -> None:
+    """Headers on every response; behind a reverse proxy (ROOMBOOK_PROXY_HOPS > 0) trust its
+    X-Forwarded-For/-Proto so that rate limits see the client and cookies know about HTTPS."""
+    hops = int(app.config.get("ROOMBOOK_PROXY_HOPS", 0) or 0)
+    app.wsgi_app = SecureCookiesOverHttps(app.wsgi_app)
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    app.after_request(secure_response)
+
+
+class SecureCookiesOverHttps:
+    """Cookies set over HTTPS get the Secure flag, so they never travel over plain HTTP.
+
+    WSGI middleware rather than an after_request hook: Flask writes the session cookie after
+    those hooks have run. It sits inside ProxyFix, so a forwarded `https` counts.
+    """
+
+    def __init__(self, wsgi_app):
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ, start_response):
+        if environ.get("wsgi.url_scheme") != "https":
+            return self.wsgi_app(environ, start_response)
+
+        def start(status, headers, exc_info=None):
+            headers = [(name, value + "; Secure" if name.lower() == "set-cookie" and "; Secure" not in value
+                        else value) for name, value in headers]
+            return start_response(status, headers, exc_info)
+
+        return self.wsgi_app(environ, start)
+
+
+def secure_response(response: Response) -> Response:
+    for name, value in HEADERS.items():
+        response.headers.setdefault(name, value)
+    if request.is_secure:
+        response.headers.setdefault("Strict-Transport-Security", HSTS)
+    if response.mimetype == "text/html" and "Cache-Control" not in response.headers:
+        # Pages may show personal data after login; shared caches must not keep them.
+        response.headers["Cache-Control"] = "private, no-cache"
+    return response

@@ -1,0 +1,79 @@
+"""Booking a room, the person's own bookings, and cancelling one."""
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user, login_required
+
+from roombook.booking.errors import BookingError
+from roombook.booking.service import book_weekly, cancel_booking
+from roombook.db import db, transaction
+from roombook.i18n import bilingual
+from roombook.schedule import bookable_rooms, bookings_of
+from roombook.web.common import bp, feed_page_url, load_bookable_room, load_own_booking
+from roombook.web.forms import BookingForm, CancelForm
+
+
+def _booking_form() -> BookingForm:
+    """The booking form; on GET it is prefilled from the query string (links from free slots and alternatives)."""
+    form = BookingForm(formdata=request.args or None) if request.method == "GET" else BookingForm()
+    form.room.choices = [(r.key, f"{r.accommodation.name} – {r.name}") for r in bookable_rooms(db.session, current_user)]
+    return form
+
+
+@bp.route("/book", methods=["GET", "POST"])
+@login_required
+def book():
+    """Book once or weekly. A refusal says why and offers the nearest free alternatives; when some weeks of a
+    series clash, they are listed and the person decides: book the other weeks, or nothing."""
+    form = _booking_form()
+    if request.method == "GET" or not form.validate_on_submit():
+        return render_template("book.html", form=form), 422 if form.errors else 200
+    room = load_bookable_room(form.room.data)
+    start, end = form.interval(room.tz)
+    try:
+        with transaction():
+            result = book_weekly(db.session, current_user, room, start, end, form.title.data, form.weeks.data,
+                                 book_rest=form.book_rest.data)
+    except BookingError as error:
+        field = getattr(form, error.field, None)
+        if field is not None and field.name in form._fields and field.name != "submit":
+            field.errors = list(field.errors) + [bilingual(error.message)]
+        return render_template("book.html", form=form, room=room, error=error), 409
+    if not result.booked:
+        return render_template("book.html", form=form, room=room, refused=result.refused,
+                               error=result.refused[0][1] if form.weeks.data == 1 else None), 409
+    message = ngettext("Gebucht: %(title)s, %(num)d Termin.", "Gebucht: %(title)s, %(num)d Termine.",
+                       len(result.booked), title=form.title.data.strip())
+    if result.refused:
+        message += " " + _("Nicht gebucht (belegt oder gesperrt): %(dates)s.", dates=", ".join(
+            s.astimezone(room.tz).strftime("%d.%m.%Y") for s, _error in result.refused))
+    flash(message, "info")
+    return redirect(url_for("web.my_bookings", new=result.booked[0].id))
+
+
+@bp.get("/my/bookings")
+@login_required
+def my_bookings():
+    mine = bookings_of(db.session, current_user)
+    new = request.args.get("new", type=int)
+    return render_template("my_bookings.html", mine=mine, new=new, feed_url=feed_page_url(), form=CancelForm())
+
+
+@bp.route("/bookings/<int:booking_id>/cancel", methods=["GET", "POST"])
+@login_required
+def cancel(booking_id: int):
+    booking = load_own_booking(booking_id)
+    form = CancelForm()
+    if form.validate_on_submit():
+        try:
+            with transaction():
+                cancel_booking(db.session, current_user, booking, form.reason.data)
+        except BookingError as error:
+            flash(bilingual(error.message), "error")
+            return redirect(url_for("web.my_bookings"))
+        flash(_("Abgesagt: %(title)s am %(when)s.", title=booking.title,
+                when=booking.starts_at.astimezone(booking.room.tz).strftime("%d.%m.%Y %H:%M")), "info")
+        return redirect(url_for("web.my_bookings"))
+    return render_template("cancel.html", form=form, booking=booking), 422 if form.errors else 200

@@ -1,0 +1,31 @@
+"""The department's page: its office hours across all accommodations, and its private feed."""
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from flask import abort, current_app, render_template, request
+from flask_login import login_required
+
+from roombook.db import db
+from roombook.schedule import provider_schedule, week_of
+from roombook.web.common import bp, feed_page_url, load_own_provider
+from roombook.web.forms import WeekForm
+
+WEEKS_SHOWN = 4
+
+
+@bp.get("/department")
+@login_required
+def department():
+    form = WeekForm(request.args)
+    if not form.validate():
+        abort(400)
+    provider = load_own_provider()
+    tz = ZoneInfo(current_app.config["ROOMBOOK_TIMEZONE"])
+    monday = week_of(form.week.data or dt.datetime.now(tz).date())
+    days = provider_schedule(db.session, provider, monday, tz, days=7 * WEEKS_SHOWN)
+    return render_template("department.html", provider=provider, days=days, monday=monday, weeks=WEEKS_SHOWN,
+                           previous=monday - dt.timedelta(weeks=WEEKS_SHOWN),
+                           next=monday + dt.timedelta(weeks=WEEKS_SHOWN),
+                           feed_url=feed_page_url())

@@ -1,0 +1,189 @@
+"""Calendar feeds over HTTP, and the page where a user manages the secret links of their private feeds.
+
+Feed views are thin: find the feed (404 if none), get it current (published file or built), answer
+with validators so a client's refresh usually costs a 304.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from wtforms import SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, Length
+
+from roombook.db import db, transaction, utcnow
+from roombook.feeds import calendars_root, uid_domain
+from roombook.feeds.catalogue import SCOPE_LABELS, Feed, allowed_scopes, find_public_feed, private_feed
+from roombook.feeds.publish import Rendered, current_feed, published_feed
+from roombook.feeds.tokens import (FeedTokenRefused, create_feed_token, feed_tokens_of, find_feed_token,
+                                   note_use, revoke_feed_token, rotate_feed_token, use_due)
+from roombook.models import FeedToken
+
+bp = Blueprint("feeds", __name__)
+
+PUBLIC_CACHE = "public, max-age=300"
+PRIVATE_CACHE = "private, max-age=300"
+
+
+def _today() -> dt.date:
+    return dt.datetime.now(ZoneInfo(current_app.config["ROOMBOOK_TIMEZONE"])).date()
+
+
+def _stamp_ttl() -> float:
+    return float(current_app.config.get("ROOMBOOK_FEED_STAMP_TTL", 2))
+
+
+def _answer(rendered: Rendered, public: bool, filename: str) -> Response:
+    """200 with the body, or 304 when the client's validators match (If-None-Match wins, RFC 9110)."""
+    headers = {"ETag": f'"{rendered.etag}"', "Cache-Control": PUBLIC_CACHE if public else PRIVATE_CACHE}
+    response = Response(status=200, headers=headers)
+    response.last_modified = rendered.modified
+    if request.if_none_match:
+        fresh = request.if_none_match.contains(rendered.etag)
+    else:
+        fresh = request.if_modified_since is not None and \
+            rendered.modified.replace(microsecond=0) <= request.if_modified_since
+    if fresh:
+        response.status_code = 304
+        return response
+    response.set_data(rendered.read())
+    response.content_type = "text/calendar; charset=utf-8"
+    if request.args.get("download"):
+        response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _feed(feed: Feed) -> Rendered:
+    return current_feed(db.session, feed, calendars_root(current_app), _today(),
+                        current_app.config["ROOMBOOK_TIMEZONE"], uid_domain(current_app), stamp_ttl=_stamp_ttl())
+
+
+def _public(kind: str, key: str | None, filename: str) -> Response:
+    """A public feed: the published file while current (no lookup needed), else found and built."""
+    path = "all.ics" if kind == "all" else f"{kind}/{key}.ics"
+    rendered = published_feed(db.session, path, calendars_root(current_app), _today(), stamp_ttl=_stamp_ttl())
+    if rendered is None:
+        feed = find_public_feed(db.session, kind, key) or abort(404)
+        rendered = _feed(feed)
+    return _answer(rendered, True, filename)
+
+
+@bp.get("/calendars/all.ics")
+def city():
+    return _public("all", None, "roombook.ics")
+
+
+@bp.get("/calendars/accommodation/<key>.ics")
+def accommodation(key: str):
+    return _public("accommodation", key, f"roombook-{key}.ics")
+
+
+@bp.get("/calendars/room/<key>.ics")
+def room(key: str):
+    return _public("room", key, f"roombook-{key}.ics")
+
+
+@bp.get("/calendars/category/<category>.ics")
+def category(category: str):
+    return _public("category", category, f"roombook-{category}.ics")
+
+
+@bp.get("/calendars/private/<secret>.ics")
+def private(secret: str):
+    """A private feed by its secret. Reading it records last_used_at at most once a day, so owners see
+    which links are still in use; that is the only write on this GET."""
+    token = find_feed_token(db.session, secret) or abort(404)
+    feed = private_feed(db.session, token) or abort(404)
+    if use_due(token, utcnow()):
+        with transaction():
+            note_use(token, utcnow())
+    return _answer(_feed(feed), False, "roombook-privat.ics")
+
+
+class NewFeedTokenForm(FlaskForm):
+    scope = SelectField("Kalender / Feed", validators=[DataRequired()])
+    label = StringField("Bezeichnung / Label (optional)", validators=[Length(max=120)])
+    submit = SubmitField("Link erstellen / Create link")
+
+
+class FeedTokenActionForm(FlaskForm):
+    """Rotate and revoke carry only the CSRF token; the token id is in the URL."""
+
+
+def _own_token(token_id: int) -> FeedToken:
+    token = db.session.get(FeedToken, token_id)
+    if token is None or token.user_id != current_user.id:
+        abort(404)
+    return token
+
+
+def private_url(secret: str) -> str:
+    return url_for("feeds.private", secret=secret, _external=True)
+
+
+def _tokens_page(new_url: str | None = None, form: NewFeedTokenForm | None = None, status: int = 200):
+    """The token page. A new secret is shown in this one answer (never flashed: the session cookie
+    would carry it), which is why create and rotate render instead of redirecting."""
+    form = form or NewFeedTokenForm()
+    form.scope.choices = [(s, SCOPE_LABELS[s]) for s in allowed_scopes(current_user)]
+    return render_template("feeds/tokens.html", form=form, tokens=feed_tokens_of(db.session, current_user),
+                           action=FeedTokenActionForm(), labels=SCOPE_LABELS, new_url=new_url), status
+
+
+@bp.route("/feeds/tokens", methods=["GET", "POST"])
+@login_required
+def tokens():
+    form = NewFeedTokenForm()
+    form.scope.choices = [(s, SCOPE_LABELS[s]) for s in allowed_scopes(current_user)]
+    if not form.validate_on_submit():
+        return _tokens_page(form=form, status=400 if request.method == "POST" else 200)
+    try:
+        with transaction():
+            _token, secret = create_feed_token(db.session, current_user, form.scope.data, form.label.data or "")
+    except FeedTokenRefused as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("feeds.tokens"))
+    return _tokens_page(private_url(secret))
+
+
+@bp.post("/feeds/tokens/<int:token_id>/rotate")
+@login_required
+def rotate_token(token_id: int):
+    token = _own_token(token_id)
+    if not FeedTokenActionForm().validate_on_submit():
+        abort(400)
+    try:
+        with transaction():
+            _fresh, secret = rotate_feed_token(db.session, current_user, token)
+    except FeedTokenRefused as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("feeds.tokens"))
+    flash("Neuer Link erstellt, der alte gilt nicht mehr. / New link issued, the old one no longer works.", "info")
+    return _tokens_page(private_url(secret))
+
+
+@bp.post("/feeds/tokens/<int:token_id>/revoke")
+@login_required
+def revoke_token(token_id: int):
+    token = _own_token(token_id)
+    if not FeedTokenActionForm().validate_on_submit():
+        abort(400)
+    try:
+        with transaction():
+            revoke_feed_token(db.session, current_user, token)
+    except FeedTokenRefused as exc:
+        flash(str(exc), "error")
+    else:
+        flash("Link widerrufen. / Link revoked.", "info")
+    return redirect(url_for("feeds.tokens"))
+
+
+@bp.app_template_global()
+def feed_links(endpoint: str, **values) -> dict:
+    """Subscription links for a schedule page: webcal://, https:// and a download (see feeds/_subscribe.html)."""
+    https = url_for(endpoint, _external=True, **values)
+    return {"https": https, "webcal": "webcal://" + https.split("://", 1)[1],
+            "download": url_for(endpoint, download=1, **values)}

@@ -1,0 +1,181 @@
+"""Facility manager and coordinator in a real browser: a closure previewed and applied, the conflict
+resolved by moving the booking to an offered alternative (the volunteer's "My bookings", feed and
+mailbox show it), a plan run on the demo city previewed and published, the coverage dashboard."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+import sqlalchemy as sa
+from playwright.sync_api import expect
+
+from roombook import notifications
+from roombook.db import db
+from roombook.models import Booking, Conflict, PlanRun, User
+from tests.browser.conftest import (_page, describe, has_horizontal_scroll, login, screenshot,
+                                    serious_accessibility_violations)
+from tests.manage.conftest import Sink, free_port
+
+
+# axe-core is injected as an inline script, which the app's Content-Security-Policy refuses; bypass it for that.
+@pytest.fixture
+def page(browser):
+    context, page = _page(browser, viewport={"width": 1280, "height": 900})
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def second_page(browser):
+    context, page = _page(browser, viewport={"width": 1280, "height": 900})
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def smtp_sink(app, monkeypatch):
+    sink = Sink(free_port())
+    monkeypatch.setitem(app.config, "ROOMBOOK_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setitem(app.config, "ROOMBOOK_SMTP_PORT", sink.port)
+    sink.start()
+    yield sink
+    sink.stop()
+
+
+def assert_accessible(page) -> None:
+    violations = serious_accessibility_violations(page)
+    assert violations == [], describe(violations)
+
+
+def _query(app, fn):
+    with app.app_context():
+        try:
+            return fn(db.session)
+        finally:
+            db.session.remove()
+
+
+def _first_volunteer_booking(session) -> dict:
+    user = session.scalar(sa.select(User).where(User.email == "volunteer@example.org"))
+    booking = session.scalars(sa.select(Booking).where(Booking.user_id == user.id, Booking.status == "active")
+                              .order_by(Booking.starts_at)).first()
+    return {"id": booking.id, "start": booking.starts_at.astimezone(booking.room.tz),
+            "end": booking.ends_at.astimezone(booking.room.tz)}
+
+
+def test_manager_closes_a_room_and_moves_the_displaced_booking_to_an_alternative(app, live_server, page,
+                                                                                  second_page, smtp_sink):
+    booking = _query(app, _first_volunteer_booking)
+    day = booking["start"].date()
+    login(page, live_server, "manager@example.org")
+    page.goto(f"{live_server}/manage/rooms/nord-gr")
+    expect(page.get_by_role("heading", name=re.compile("Gemeinschaftsraum"))).to_be_visible()
+    page.get_by_label("Beginn").fill(f"{day}T15:00")
+    page.get_by_label("Ende").fill(f"{day}T19:00")
+    page.get_by_label("Grund").fill("Wasserschaden im Boden")
+    page.get_by_role("button", name=re.compile("Vorschau")).click()
+
+    # the preview names the booking and its owner before anything changes
+    expect(page.get_by_role("heading", name=re.compile("Vorschau"))).to_be_visible()
+    expect(page.get_by_text(re.compile("Fahrradwerkstatt"))).to_be_visible()
+    expect(page.get_by_text(re.compile("volunteer@example.org"))).to_be_visible()
+    assert _query(app, lambda s: s.get(Booking, booking["id"]).status) == "active"
+    assert_accessible(page)
+    screenshot(page, "manage-closure-preview")
+    page.get_by_role("button", name=re.compile("Schließung anwenden")).click()
+
+    # the inbox: the conflict with who is affected and ranked alternatives
+    expect(page).to_have_url(re.compile("/manage/conflicts$"))
+    article = page.locator("article.conflict", has_text="Fahrradwerkstatt")
+    expect(article).to_be_visible()
+    expect(article.get_by_text(re.compile("volunteer@example.org"))).to_be_visible()
+    assert_accessible(page)
+    screenshot(page, "manage-conflict-inbox")
+
+    conflict = _query(app, lambda s: s.scalar(sa.select(Conflict).where(Conflict.booking_id == booking["id"])))
+    # an alternative at another time than the lost one, so the new time is plain to see
+    index, alt = next((i, a) for i, a in enumerate(conflict.alternatives)
+                      if dt.datetime.fromisoformat(a["start"]) != booking["start"])
+    new_start = dt.datetime.fromisoformat(alt["start"]).astimezone(booking["start"].tzinfo)
+    article.locator(f"form:has(input[name=alternative][value='{index}']) button").click()
+    expect(page.get_by_text(re.compile("Entschieden"))).to_be_visible()
+    expect(page.locator("article.conflict", has_text="Fahrradwerkstatt")).to_have_count(0)
+
+    new = _query(app, lambda s: s.scalar(sa.select(Booking).where(Booking.status == "active",
+                                                                  Booking.starts_at == new_start)))
+    assert new is not None and new.title == "Fahrradwerkstatt"
+
+    # the volunteer: "My bookings" and the private feed show the new time
+    login(second_page, live_server, "volunteer@example.org")
+    second_page.goto(f"{live_server}/my/bookings")
+    row = second_page.locator(f"#booking-{new.id}")
+    expect(row).to_contain_text(new_start.strftime("%H:%M"))
+    expect(row).to_contain_text("Fahrradwerkstatt")
+    second_page.goto(f"{live_server}/feeds/tokens")
+    second_page.get_by_role("button", name=re.compile("Link erstellen")).first.click()
+    feed_url = second_page.locator("section.new-link input[readonly]").input_value()
+    feed = second_page.request.get(feed_url).text()
+    assert f"DTSTART;TZID=Europe/Berlin:{new_start:%Y%m%dT%H%M%S}" in feed
+
+    # and the mail: the displacement (reason, alternatives, link) and the decision
+    result = notifications.send_pending(app)
+    assert result["failed"] == 0
+    to_volunteer = [m for m in smtp_sink.messages if m["To"] == "volunteer@example.org"]
+    bodies = [m.get_payload(decode=True).decode() for m in to_volunteer]
+    assert any("Wasserschaden im Boden" in b and f"/booking-changes/{conflict.id}" in b for b in bodies)
+    assert any("verlegt auf" in b and new_start.strftime("%H:%M") in b for b in bodies)
+
+
+def test_the_audit_trail_shows_the_decision(live_server, page):
+    login(page, live_server, "manager@example.org")
+    page.goto(f"{live_server}/manage/audit")
+    expect(page.get_by_role("heading", name=re.compile("Protokoll"))).to_be_visible()
+    expect(page.locator("table").first).to_contain_text("manager@example.org")
+    expect(page.locator("table").first).to_contain_text("alternative")
+    assert_accessible(page)
+
+
+def test_a_plan_run_on_the_demo_city_previews_and_publishes(app, live_server, page, monkeypatch):
+    monkeypatch.setitem(app.config, "ROOMBOOK_PLAN_TIME_LIMIT", 15)
+    login(page, live_server, "coordinator@example.org")
+    page.goto(f"{live_server}/manage/plans")
+    page.get_by_role("button", name=re.compile("Planung starten")).click()
+    expect(page.get_by_role("heading", name=re.compile(r"Planung \d+"))).to_be_visible()
+    # the page polls the run's progress and shows the preview when the solver is done
+    expect(page.get_by_role("heading", name=re.compile("Vorschau"))).to_be_visible(timeout=60000)
+    expect(page.get_by_role("heading", name=re.compile("Nicht erfüllte Anforderungen"))).to_be_visible()
+    assert_accessible(page)
+    screenshot(page, "manage-plan-preview")
+    page.get_by_role("button", name=re.compile("Veröffentlichen")).click()
+    expect(page.get_by_text(re.compile("Plan veröffentlicht"))).to_be_visible()
+    expect(page.locator("#run-status")).to_have_text("published")
+    run = _query(app, lambda s: s.scalars(sa.select(PlanRun).order_by(PlanRun.id.desc())).first())
+    assert run.status == "published" and run.plan["sessions"]
+    page.goto(f"{live_server}/manage/conflicts")
+    expect(page.get_by_text(re.compile("Anforderung nicht erfüllt")).first).to_be_visible()
+
+
+def test_the_coverage_dashboard_puts_procedural_counselling_gaps_first(live_server, page):
+    login(page, live_server, "coordinator@example.org")
+    page.goto(f"{live_server}/manage/coverage")
+    gaps = page.get_by_role("heading", name=re.compile("Asylverfahrensberatung fehlt"))
+    expect(gaps).to_be_visible()
+    expect(page.locator("section.alert")).to_contain_text("Unterkunft West")
+    expect(page.locator("td.cell.green").first).to_be_visible()
+    expect(page.locator("td.cell.red").first).to_be_visible()
+    assert_accessible(page)
+    screenshot(page, "manage-coverage-dashboard")
+    page.locator("td.cell a").first.click()
+    expect(page.get_by_role("heading", name=re.compile("Woche ab"))).to_be_visible()
+
+
+def test_the_inbox_fits_a_phone(live_server, browser):
+    context, phone = _page(browser, viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True)
+    try:
+        login(phone, live_server, "manager@example.org")
+        phone.goto(f"{live_server}/manage/conflicts")
+        assert not has_horizontal_scroll(phone)
+        assert_accessible(phone)
+    finally:
+        context.close()

@@ -1,0 +1,56 @@
+"""Text in feeds: escaping and folding as RFC 5545 wants them, read back the same by both parsers."""
+from __future__ import annotations
+
+import datetime as dt
+
+import icalendar
+
+from roombook.booking.occurrences import materialise
+from roombook.feeds.catalogue import build_feed, room_feed
+from roombook.feeds.ical import escape_text, fold, render
+from tests.feeds.conftest import run_icaljs
+
+TRICKY_TITLE = "Beratung: Wohnen, Arbeit; Schule – für Ältere \\ Jüngere"
+TRICKY_TEXT = ("Erste Zeile, mit Komma; und Semikolon\nZweite Zeile: Größe, Übergänge, Straße\r\n"
+               "Dritte Zeile " + "äöüß€ " * 30)
+
+
+def test_text_escapes_backslash_semicolon_comma_and_newlines():
+    assert escape_text("a\\b;c,d\ne\r\nf\rg") == "a\\\\b\\;c\\,d\\ne\\nf\\ng"
+    assert escape_text("Größe: 10") == "Größe: 10"  # colons and umlauts stay as they are
+
+
+def test_folding_keeps_lines_within_75_octets_and_characters_whole():
+    line = "DESCRIPTION:" + "ä€x" * 60
+    folded = fold(line)
+    physical = folded.split("\r\n")
+    assert len(physical) > 3
+    assert all(len(p.encode()) <= 75 for p in physical)
+    assert all(p.startswith(" ") for p in physical[1:])
+    assert "".join([physical[0]] + [p[1:] for p in physical[1:]]) == line
+    for p in physical:
+        p.encode().decode("utf-8")  # no character cut in half
+    assert fold("SUMMARY:kurz") == "SUMMARY:kurz"
+    assert len(fold("X:" + "a" * 73).split("\r\n")) == 1 and len(fold("X:" + "a" * 74).split("\r\n")) == 2
+
+
+def test_tricky_text_survives_the_round_trip_through_both_parsers(session, make_offer):
+    offer = make_offer(title=TRICKY_TITLE, description=TRICKY_TEXT)
+    slot = offer.sessions[0]
+    materialise(session, slot, dt.date(2027, 12, 31))
+    body = build_feed(session, room_feed(slot.room), dt.date(2027, 2, 1), "Europe/Berlin", "roombook")
+    assert body.endswith(b"END:VCALENDAR\r\n") and b"\n" not in body.replace(b"\r\n", b"")
+    for physical in body.split(b"\r\n"):
+        assert len(physical) <= 75
+        physical.decode("utf-8")
+    [event] = icalendar.Calendar.from_ical(body).walk("VEVENT")
+    assert str(event["SUMMARY"]) == TRICKY_TITLE
+    assert TRICKY_TEXT.strip().replace("\r\n", "\n") in str(event["DESCRIPTION"])
+    start = int(dt.datetime(2027, 2, 1, tzinfo=dt.timezone.utc).timestamp())
+    answer = run_icaljs({"mode": "expand", "feeds": {"room": body.decode()}, "start": start,
+                         "end": start + 120 * 86400})
+    assert {e["summary"] for e in answer["room"]} == {TRICKY_TITLE}
+
+
+def test_render_ends_every_line_with_crlf():
+    assert render(["BEGIN:VCALENDAR", "END:VCALENDAR"]) == b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n"

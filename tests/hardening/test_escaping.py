@@ -1,0 +1,119 @@
+"""User-provided text is escaped everywhere: a slot titled `<script>…` (and names, reasons, offers
+with markup) is checked on every GET route of the app, for each kind of visitor, and in every feed.
+
+The routes come from the URL map, so pages added later are covered without touching this test.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+
+import pytest
+from werkzeug.routing import AnyConverter, IntegerConverter
+
+from roombook.booking import book_room
+from roombook.booking.occurrences import add_closure, materialise
+from roombook.models import Conflict
+from tests.conftest import csrf_token
+from tests.hardening.conftest import PASSWORD
+
+EVIL = '<script>alert("x")</script>'
+EVIL_ICAL = EVIL + "\r\nBEGIN:VEVENT\r\nSUMMARY:injected"
+
+
+@pytest.fixture
+def evil_world(session, world, make_offer):
+    place = world.room_a.accommodation
+    place.name = "Haus " + EVIL
+    world.room_a.name = "Raum " + EVIL
+    today = dt.date.today()
+    offer = make_offer(room=world.room_a, title="Kurs " + EVIL, description=EVIL, valid_from=today,
+                       valid_until=today + dt.timedelta(days=28))
+    offer.providers[0].name = "Anbieter " + EVIL
+    materialise(session, offer.sessions[0], today + dt.timedelta(days=28))
+    volunteer = world.users["volunteer"]
+    volunteer.display_name = "Vol " + EVIL
+    start = dt.datetime.combine(today + dt.timedelta(days=3), dt.time(18), tzinfo=world.room_a.tz)
+    booking = book_room(session, volunteer, world.room_a, start, start + dt.timedelta(hours=1), EVIL_ICAL)
+    closure_start = start + dt.timedelta(days=1)
+    add_closure(session, world.users["admin"], world.room_a, closure_start, closure_start + dt.timedelta(hours=2),
+                "Wasserschaden " + EVIL)
+    conflict = Conflict(kind="displaced_booking", accommodation=place, room_id=world.room_a.id,
+                        booking_id=booking.id, summary="Konflikt " + EVIL, alternatives=[])
+    session.add(conflict)
+    session.flush()
+    values = {"booking_id": booking.id, "conflict_id": conflict.id, "offer": offer, "category": offer.category}
+    try:
+        from roombook.feeds.tokens import create_feed_token
+
+        _token, values["secret"] = create_feed_token(session, volunteer, "volunteer", "Mein " + EVIL)
+    except ImportError:
+        pass
+    session.flush()
+    return world, values
+
+
+def _value(rule, name, converter, world, values):
+    if isinstance(converter, AnyConverter):
+        return sorted(converter.items)[0]
+    if name == "key":
+        if "/offers/" in rule.rule:
+            return values["offer"].key
+        if "/rooms/" in rule.rule or "/room/" in rule.rule:
+            return world.room_a.key
+        return world.room_a.accommodation.key
+    if name in values:
+        return values[name]
+    if name.endswith("_id") and isinstance(converter, IntegerConverter):
+        return values.get(name, 1)
+    return "x"
+
+
+def _urls(app, world, values):
+    for rule in app.url_map.iter_rules():
+        if "GET" not in rule.methods or rule.endpoint == "static":
+            continue
+        args = {name: _value(rule, name, conv, world, values) for name, conv in rule._converters.items()}
+        yield rule.rule, rule.build(args, append_unknown=False)[1]
+
+
+def _login(client, user):
+    page = client.get("/login")
+    assert client.post("/login", data={"email": user.email, "password": PASSWORD,
+                                       "csrf_token": csrf_token(page.get_data(as_text=True))}).status_code == 302
+
+
+@pytest.mark.parametrize("visitor", ["anonymous", "volunteer", "admin", "manager_a"])
+def test_markup_in_user_text_is_escaped_on_every_page_and_feed(app, client, evil_world, visitor):
+    world, values = evil_world
+    if visitor != "anonymous":
+        _login(client, world.users[visitor])
+    headers = world.headers.get(visitor, {})
+    shown = []
+    for rule, url in _urls(app, world, values):
+        with client.get(url, headers=headers if url.startswith("/api/") else {}) as answer:
+            body = answer.get_data(as_text=True)
+            mimetype = answer.mimetype
+        assert answer.status_code < 500, (url, answer.status_code)
+        assert answer.headers["X-Content-Type-Options"] == "nosniff"
+        if "alert(" not in body:
+            continue
+        shown.append((rule, mimetype))
+        if mimetype == "text/html":
+            assert EVIL not in body, url
+            assert re.search(r"<script[^>]*>alert", body) is None, url
+        elif mimetype in ("application/json", "application/problem+json"):
+            json.loads(body)  # markup is only ever a JSON string value here
+        elif mimetype == "text/calendar":
+            lines = body.replace("\r\n ", "").split("\r\n")  # unfold, then one property per line
+            assert "SUMMARY:injected" not in lines, url
+            assert lines.count("BEGIN:VEVENT") == lines.count("END:VEVENT"), url
+        elif mimetype == "text/csv":
+            continue  # a download, never rendered as a page
+        else:
+            pytest.fail(f"{url}: user text served as {mimetype}")
+    # The markup must actually have been shown somewhere, or this test checks nothing.
+    kinds = {mimetype for _rule, mimetype in shown}
+    expected = {"text/html", "text/calendar"} | ({"application/json"} if headers else set())
+    assert expected <= kinds, shown

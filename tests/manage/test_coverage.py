@@ -1,0 +1,92 @@
+"""The coordinator's coverage: planned weekly minutes against requirements, gaps first, CSV and print."""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+
+import sqlalchemy as sa
+
+from roombook import coverage, rooms
+from roombook.models import Accommodation, Occurrence, OfferSession, Room, User
+from tests.manage.conftest import TODAY, login, token_from
+
+NEXT_WEEK = coverage.monday_of(TODAY) + dt.timedelta(weeks=1)
+
+
+def _place(session, key):
+    return session.scalar(sa.select(Accommodation).where(Accommodation.key == key))
+
+
+def test_cells_compare_planned_with_required_minutes(demo):
+    cov = coverage.coverage(demo, NEXT_WEEK, weeks=2)
+    nord = _place(demo, "nord")
+    cell = cov.cell(nord, "language_course", NEXT_WEEK)
+    assert (cell.planned, cell.required, cell.status) == (180, 180, "green")  # two 90-minute sessions
+    west = _place(demo, "west")
+    assert cov.cell(west, "procedural_counselling", NEXT_WEEK).status == "red"  # West has none at all
+    assert cov.cell(_place(demo, "mitte"), "counselling", NEXT_WEEK).planned == 0
+
+
+def test_procedural_counselling_gaps_come_first(demo):
+    gaps = coverage.coverage(demo, NEXT_WEEK, weeks=2).procedural_gaps
+    assert [place.key for place, _weeks in gaps] == ["west"]
+
+
+def test_a_closure_counts_against_the_planned_minutes(demo):
+    manager = demo.scalar(sa.select(User).where(User.email == "manager@example.org"))
+    room = demo.scalar(sa.select(Room).where(Room.key == "nord-gr"))
+    occ = demo.scalars(sa.select(Occurrence).join(Occurrence.offer_session)
+                       .where(OfferSession.offer.has(key="nord-deutsch"))
+                       .order_by(Occurrence.starts_at)).all()
+    in_week = [o for o in occ if coverage.monday_of(o.starts_at.astimezone(room.tz).date()) == NEXT_WEEK][0]
+    rooms.apply_closure(demo, manager, room, in_week.starts_at, in_week.ends_at, "Schimmel")
+    cell = coverage.coverage(demo, NEXT_WEEK, weeks=1).cell(_place(demo, "nord"), "language_course", NEXT_WEEK)
+    assert (cell.planned, cell.cancelled, cell.status) == (90, 90, "amber")
+
+
+def test_suggested_requirements_follow_the_resident_count():
+    suggested = coverage.suggested_requirements(140)
+    assert suggested["language_course"] == 10 * 180  # one group per 15 residents
+    assert suggested["procedural_counselling"] == 2 * 120
+    assert set(coverage.suggested_requirements(0).values()) == {0}
+
+
+def test_dashboard_csv_print_and_drill_down(client, demo):
+    login(client, "coordinator@example.org")
+    page = client.get(f"/manage/coverage?week={NEXT_WEEK}&weeks=2").get_data(as_text=True)
+    assert "Asylverfahrensberatung fehlt" in page and page.index("Asylverfahrensberatung fehlt") < page.index("<table")
+    assert 'class="cell red"' in page and 'class="cell green"' in page
+    response = client.get(f"/manage/coverage.csv?week={NEXT_WEEK}&weeks=2")
+    assert response.mimetype == "text/csv"
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    assert len(rows) == 4 * 5 * 2
+    nord = next(r for r in rows if r["accommodation"] == "nord" and r["category"] == "language_course")
+    assert (nord["planned_minutes"], nord["required_minutes"], nord["status"]) == ("180", "180", "green")
+    assert "Drucken" in client.get(f"/manage/coverage/print?week={NEXT_WEEK}").get_data(as_text=True)
+    cell = client.get(f"/manage/coverage/nord/language_course?week={NEXT_WEEK}").get_data(as_text=True)
+    assert "Deutschkurs A1" in cell and "Volkshochschule" in cell
+
+
+def test_bad_coverage_queries_are_refused_not_crashed(client, demo):
+    login(client, "coordinator@example.org")
+    assert client.get("/manage/coverage?week=yesterday").status_code == 400
+    assert client.get("/manage/coverage?weeks=999").status_code == 400
+    assert client.get("/manage/coverage/nord/not-a-category").status_code == 404
+
+
+def test_requirements_page_stores_residents_and_minutes(client, demo):
+    login(client, "coordinator@example.org")
+    page = client.get("/manage/accommodations/west/requirements").get_data(as_text=True)
+    assert "Vorschlag" in page and ">1440<" in page  # 110 residents: 8 groups of 2 × 90 minutes
+    token = token_from(client, "/manage/accommodations/west/requirements")
+    data = {"csrf_token": token, "residents": "45", "minutes_language_course": "540",
+            "minutes_daily_life_course": "90", "minutes_office_hours": "120", "minutes_counselling": "0",
+            "minutes_procedural_counselling": "120"}
+    assert client.post("/manage/accommodations/west/requirements", data=data).status_code == 302
+    west = _place(demo, "west")
+    assert west.residents == 45
+    assert coverage.current_requirements(demo, west) == {"language_course": 540, "daily_life_course": 90,
+                                                         "office_hours": 120, "procedural_counselling": 120}
+    bad = client.post("/manage/accommodations/west/requirements", data={**data, "residents": "-3"})
+    assert bad.status_code == 422 and "aria-invalid" in bad.get_data(as_text=True)

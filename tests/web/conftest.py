@@ -1,0 +1,74 @@
+"""Page tests run against the demo city, committed once for the package (loading it takes seconds) and
+wiped afterwards; each test still runs in the rolled-back `session`, so what a test books is undone.
+
+Besides the demo users there is a second volunteer with bookings in Nord and Süd, so that every page
+can be checked for leaking one person's bookings to another.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import sqlalchemy as sa
+
+from roombook.accounts import create_user
+from roombook.booking.recurrence import to_utc
+from roombook.booking.service import book_room
+from roombook.db import db, transaction
+from roombook.demo import load_demo
+from roombook.models import Room
+from tests.conftest import csrf_token
+
+OTHER = {"email": "other-volunteer@example.org", "name": "Zweite Ehrenamtliche",
+         "nord": "Nähcafé der Zweiten", "sued": "Geheimtreffen Süd"}
+
+
+def _wipe() -> None:
+    db.session.remove()
+    with db.engine.begin() as conn:
+        for table in reversed(db.metadata.sorted_tables):
+            conn.execute(table.delete())
+
+
+def next_monday(today: dt.date | None = None) -> dt.date:
+    today = today or dt.date.today()
+    return today + dt.timedelta(days=7 - today.weekday())
+
+
+@pytest.fixture(scope="package")
+def city(app):
+    """The demo city plus a second volunteer's bookings (Wednesdays 17:00 next week in nord-gr and sued-gr)."""
+    with app.app_context():
+        _wipe()
+        with transaction():
+            load_demo(db.session, dt.date.today())
+            other = create_user(db.session, OTHER["email"], "volunteer", "demo", display_name=OTHER["name"])
+            wednesday = next_monday() + dt.timedelta(days=2)
+            for key, title in (("nord-gr", OTHER["nord"]), ("sued-gr", OTHER["sued"])):
+                room = db.session.scalar(sa.select(Room).where(Room.key == key))
+                start = to_utc(dt.datetime.combine(wednesday, dt.time(17, 0)), room.tz)
+                book_room(db.session, other, room, start, start + dt.timedelta(hours=1), title)
+        db.session.remove()
+    yield
+    with app.app_context():
+        _wipe()
+
+
+@pytest.fixture
+def web(city, client):
+    """A test client on the demo city."""
+    return client
+
+
+def login(client, email: str, password: str = "demo", remember: bool = False):
+    token = csrf_token(client.get("/login").get_data(as_text=True))
+    data = {"email": email, "password": password, "csrf_token": token}
+    if remember:
+        data["remember"] = "y"
+    return client.post("/login", data=data)
+
+
+def post(client, url: str, data: dict, page: str | None = None):
+    """POST a form with the CSRF token of the page it sits on (default: the URL itself)."""
+    token = csrf_token(client.get(page or url).get_data(as_text=True))
+    return client.post(url, data={**data, "csrf_token": token})

@@ -1,0 +1,74 @@
+"""A crawl of every link, as an anonymous visitor and as each demo role: no page answers 500, and no page
+shows another person's data (their email, name, or the titles of their bookings) beyond what the role
+may see (a facility manager sees the bookings in the accommodations they manage, admins everything)."""
+from __future__ import annotations
+
+import html
+import re
+from collections import deque
+from urllib.parse import urlsplit
+
+import pytest
+
+from tests.web.conftest import OTHER, login
+
+DEMO_VOLUNTEER = ("volunteer@example.org", "Ehrenamtliche Demo", "Fahrradwerkstatt")
+OTHER_VOLUNTEER = (OTHER["email"], OTHER["name"], OTHER["nord"], OTHER["sued"])
+STAFF = ("admin@example.org", "coordinator@example.org", "manager@example.org", "department@example.org",
+         "Hausleitung Nord und Mitte", "Koordination Wohlfahrtsverbände")
+
+# role -> strings that must never appear on any page that role can reach
+FORBIDDEN = {
+    None: DEMO_VOLUNTEER + OTHER_VOLUNTEER + STAFF,
+    "volunteer@example.org": OTHER_VOLUNTEER + STAFF[:4],
+    "department@example.org": DEMO_VOLUNTEER + OTHER_VOLUNTEER,
+    "manager@example.org": (OTHER["sued"],),  # Süd is not theirs; Nord and Mitte are
+    "coordinator@example.org": (),
+    "admin@example.org": (),
+}
+MAX_PAGES = 120
+VARIANTS_PER_PATH = 2  # ?week=… and prefilled booking links are endless; a few of each suffice
+
+
+def _links(page: str) -> list[str]:
+    return [html.unescape(h) for h in re.findall(r'href="([^"#]+)', page)]
+
+
+def crawl(client) -> dict[str, int]:
+    seen: dict[str, int] = {}
+    per_path: dict[str, int] = {}
+    queue = deque(["/"])
+    pages = {}
+    while queue and len(seen) < MAX_PAGES:
+        url = queue.popleft()
+        if url in seen:
+            continue
+        path = urlsplit(url).path
+        if per_path.get(path, 0) >= VARIANTS_PER_PATH:
+            continue
+        per_path[path] = per_path.get(path, 0) + 1
+        response = client.get(url)
+        seen[url] = response.status_code
+        body = response.get_data(as_text=True) if response.mimetype.startswith("text/") else ""
+        response.close()
+        pages[url] = body  # feeds (text/calendar) are checked for leaks too
+        for link in _links(body) if response.mimetype == "text/html" else ():
+            parts = urlsplit(link)
+            if parts.scheme or parts.netloc or not link.startswith("/") or link.startswith("/static/"):
+                continue
+            if link not in seen:
+                queue.append(link)
+    return seen, pages
+
+
+@pytest.mark.parametrize("email", list(FORBIDDEN), ids=[e or "anonymous" for e in FORBIDDEN])
+def test_crawl_finds_no_500_and_no_other_persons_data(web, email):
+    if email:
+        assert login(web, email).status_code == 302
+        web.get("/")  # consume the flash message
+    statuses, pages = crawl(web)
+    assert len(statuses) >= (25 if email else 15), sorted(statuses)
+    assert not [u for u, s in statuses.items() if s >= 500], statuses
+    for url, body in pages.items():
+        leaked = [s for s in FORBIDDEN[email] if s in body]
+        assert not leaked, (email, url, leaked)
