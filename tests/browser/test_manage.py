@@ -18,16 +18,9 @@ from tests.browser.conftest import (_page, describe, has_horizontal_scroll, logi
 from tests.manage.conftest import Sink, free_port
 
 
-# axe-core is injected as an inline script, which the app's Content-Security-Policy refuses; bypass it for that.
-@pytest.fixture
-def page(browser):
-    context, page = _page(browser, viewport={"width": 1280, "height": 900})
-    yield page
-    context.close()
-
-
 @pytest.fixture
 def second_page(browser):
+    """The volunteer's own browser, beside the manager's."""
     context, page = _page(browser, viewport={"width": 1280, "height": 900})
     yield page
     context.close()
