@@ -165,3 +165,11 @@ def test_free_time_is_offered_only_within_the_rooms_booking_horizon(web, session
     login(web, "volunteer@example.org")
     far = _week(web, monday=next_monday() + dt.timedelta(weeks=2))
     assert "room=nord-gr&amp;date" not in far and "room=nord-br&amp;date" in far
+
+
+@pytest.mark.parametrize("path", ["/accommodations/nord", "/accommodations/nord/offers"])
+def test_schedule_pages_offer_webcal_https_and_download_links(web, path):
+    page = web.get(path).get_data(as_text=True)
+    assert re.search(r'href="webcal://[^"]+/calendars/accommodation/nord\.ics"', page)
+    assert re.search(r'href="https?://[^"]+/calendars/accommodation/nord\.ics"', page)
+    assert re.search(r'href="[^"]*/calendars/accommodation/nord\.ics\?download=1"[^>]*download', page)
