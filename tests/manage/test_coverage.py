@@ -9,9 +9,10 @@ import sqlalchemy as sa
 
 from roombook import coverage, rooms
 from roombook.models import Accommodation, Occurrence, OfferSession, Room, User
+from tests.dates import quiet_monday
 from tests.manage.conftest import TODAY, login, token_from
 
-NEXT_WEEK = coverage.monday_of(TODAY) + dt.timedelta(weeks=1)
+NEXT_WEEK = quiet_monday(TODAY)  # a week without a public holiday, so planned minutes are the weekly slots
 
 
 def _place(session, key):

@@ -18,6 +18,7 @@ from roombook.db import db, transaction
 from roombook.demo import load_demo
 from roombook.models import Room
 from tests.conftest import csrf_token
+from tests.dates import quiet_monday
 
 OTHER = {"email": "other-volunteer@example.org", "name": "Zweite Ehrenamtliche",
          "nord": "Nähcafé der Zweiten", "sued": "Geheimtreffen Süd"}
@@ -31,8 +32,8 @@ def _wipe() -> None:
 
 
 def next_monday(today: dt.date | None = None) -> dt.date:
-    today = today or dt.date.today()
-    return today + dt.timedelta(days=7 - today.weekday())
+    """Next week's Monday, or a later one when a public holiday falls into next week."""
+    return quiet_monday(today or dt.date.today())
 
 
 @pytest.fixture(scope="package")
