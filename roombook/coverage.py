@@ -22,6 +22,7 @@ from roombook.booking.recurrence import to_utc
 from roombook.categories import LABELS_DE, MANDATORY, Category
 from roombook.models import Accommodation, Occurrence, Offer, OfferSession, Requirement, User
 from roombook.models.schedule import OccurrenceStatus
+from roombook.schedule import week_of
 
 GREEN, AMBER, RED, NONE = "green", "amber", "red", "none"
 STATUS_LABELS = {GREEN: "erfüllt", AMBER: "teilweise", RED: "fehlt", NONE: "keine Anforderung"}
@@ -85,10 +86,6 @@ class Coverage:
         return [self.cell(p, c, w) for p in self.accommodations for c in self.categories for w in self.weeks]
 
 
-def monday_of(day: dt.date) -> dt.date:
-    return day - dt.timedelta(days=day.weekday())
-
-
 def _week_span(place: Accommodation, monday: dt.date) -> tuple[dt.datetime, dt.datetime]:
     tz = place.tz
     return (to_utc(dt.datetime.combine(monday, dt.time(0)), tz),
@@ -101,7 +98,7 @@ def _minutes(occ: Occurrence) -> int:
 
 def coverage(session: Session, first_week: dt.date, weeks: int = 4) -> Coverage:
     """Planned against required minutes for every accommodation × mandatory category × week."""
-    first_week = monday_of(first_week)
+    first_week = week_of(first_week)
     week_list = [first_week + dt.timedelta(weeks=n) for n in range(weeks)]
     places = session.scalars(sa.select(Accommodation).order_by(Accommodation.name)).all()
     result = Coverage(week_list, list(places), tuple(c.value for c in MANDATORY))
@@ -127,7 +124,7 @@ def coverage(session: Session, first_week: dt.date, weeks: int = 4) -> Coverage:
         place = by_id.get(place_id)
         if place is None:
             continue
-        week = monday_of(occ.starts_at.astimezone(place.tz).date())
+        week = week_of(occ.starts_at.astimezone(place.tz).date())
         cell = result.cells.get((place_id, category, week))
         if cell is None:
             continue
@@ -150,7 +147,7 @@ class OfferLine:
 
 def cell_offers(session: Session, place: Accommodation, category: str, week: dt.date) -> list[OfferLine]:
     """The drill-down: the offers behind a cell, with their occurrences in that week."""
-    start, end = _week_span(place, monday_of(week))
+    start, end = _week_span(place, week_of(week))
     offers = session.scalars(sa.select(Offer).where(Offer.accommodation_id == place.id, Offer.category == category)
                              .order_by(Offer.title)).all()
     lines = []

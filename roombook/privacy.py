@@ -51,11 +51,9 @@ def export_user_data(session: Session, user: User) -> dict:
     }
 
 
-def can_delete_user(actor: User | None, user: User) -> bool:
-    """People delete themselves; admins delete anyone but themselves by mistake through this path."""
-    if actor is None or not getattr(actor, "is_authenticated", False):
-        return False
-    return actor.id == user.id or actor.role == "admin"
+def can_delete_other_user(actor: User | None) -> bool:
+    """Only admins delete someone else's account; people delete their own, with their password, via /me."""
+    return actor is not None and getattr(actor, "is_authenticated", False) and actor.role == "admin"
 
 
 def delete_user(session: Session, actor: User | None, user: User, *, now: dt.datetime | None = None) -> None:

@@ -256,12 +256,3 @@ def public_schedule(session: Session, place: Accommodation, monday: dt.date,
     entries += [_closure_entry(c, tz) for c in _closures(session, room_ids, start, end)]
     return [(day, _on_day(entries, day, tz))
             for day in (monday + dt.timedelta(days=n) for n in range(7 * weeks))]
-
-
-def week_schedule(session: Session, place: Accommodation, monday: dt.date) -> list[tuple[dt.date, list[Entry]]]:
-    """Each day of the week with its entries across the rooms, as an anonymous visitor sees them."""
-    view = week_view(session, place, monday, None)
-    return [(d.date, sorted([e for r in d.rooms for e in r.entries], key=lambda e: (e.start, e.room.id)))
-            for d in view.days]
-
-

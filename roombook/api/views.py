@@ -145,7 +145,7 @@ def delete_me():
 @bp.delete("/users/<int:user_id>")
 def delete_user(user_id: int):
     actor = current_user()
-    require(actor.role == "admin", "Only admins delete other people's accounts.")
+    require(privacy.can_delete_other_user(actor), "Only admins delete other people's accounts.")
     user = load(User, user_id)
     with transaction() as session:
         privacy.delete_user(session, actor, user)

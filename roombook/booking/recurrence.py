@@ -45,11 +45,6 @@ def weekly_local(day: str, at: dt.time, first: dt.date, last: dt.date) -> Iterat
     return iter(times)
 
 
-def weekly_starts(day: str, at: dt.time, tz: ZoneInfo, first: dt.date, last: dt.date) -> list[dt.datetime]:
-    """UTC instants of a weekly local time between two local dates (inclusive)."""
-    return [to_utc(t, tz) for t in weekly_local(day, at, first, last)]
-
-
 def windows_between(windows: Iterable[dict], tz: ZoneInfo, start: dt.datetime,
                     end: dt.datetime) -> list[tuple[dt.datetime, dt.datetime]]:
     """Weekly windows ({day, from, to} in local time) as UTC intervals overlapping [start, end)."""
@@ -65,8 +60,3 @@ def windows_between(windows: Iterable[dict], tz: ZoneInfo, start: dt.datetime,
             if w_start < end and start < w_end:
                 result.append((max(w_start, start), min(w_end, end)))
     return sorted(result)
-
-
-def day_of(instant: dt.datetime, tz: ZoneInfo) -> str:
-    """The local weekday name ('mon'…) of an instant."""
-    return DAYS[instant.astimezone(tz).weekday()]

@@ -47,10 +47,6 @@ class Selection:
     bookings: str = "none"
     booking_user_id: int | None = None
 
-    def has_room(self, room_id: int) -> bool:
-        return self.room_ids is None or room_id in self.room_ids
-
-
 @dataclass(frozen=True, slots=True)
 class RoomRow:
     id: int

@@ -18,6 +18,7 @@ from roombook.booking.recurrence import to_utc
 from roombook.categories import LABELS_DE, MANDATORY
 from roombook.db import db, transaction
 from roombook.models import Accommodation, Booking, Closure, Conflict, Offer, PlanRun, Room
+from roombook.schedule import week_of
 from roombook.web.manage_forms import (ChooseForm, ClosureForm, ConfirmForm, CoverageForm, OfferForm, PlanRunForm,
                                        RequirementsForm, ResolveForm, RoomForm, choices)
 
@@ -394,7 +395,7 @@ def coverage_cell(key: str, category: str):
     form = CoverageForm(request.args)
     if not form.validate():
         abort(400)
-    week = coverage.monday_of(form.week.data or dt.date.today())
+    week = week_of(form.week.data or dt.date.today())
     return render_template("manage/coverage_cell.html", place=place, category=category, week=week,
                            lines=coverage.cell_offers(db.session, place, category, week), labels=LABELS_DE)
 

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from roombook import coverage, rooms
 from roombook.models import Accommodation, Occurrence, OfferSession, Room, User
+from roombook.schedule import week_of
 from tests.dates import quiet_monday
 from tests.manage.conftest import TODAY, login, token_from
 
@@ -40,7 +41,7 @@ def test_a_closure_counts_against_the_planned_minutes(demo):
     occ = demo.scalars(sa.select(Occurrence).join(Occurrence.offer_session)
                        .where(OfferSession.offer.has(key="nord-deutsch"))
                        .order_by(Occurrence.starts_at)).all()
-    in_week = [o for o in occ if coverage.monday_of(o.starts_at.astimezone(room.tz).date()) == NEXT_WEEK][0]
+    in_week = [o for o in occ if week_of(o.starts_at.astimezone(room.tz).date()) == NEXT_WEEK][0]
     rooms.apply_closure(demo, manager, room, in_week.starts_at, in_week.ends_at, "Schimmel")
     cell = coverage.coverage(demo, NEXT_WEEK, weeks=1).cell(_place(demo, "nord"), "language_course", NEXT_WEEK)
     assert (cell.planned, cell.cancelled, cell.status) == (90, 90, "amber")
