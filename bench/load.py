@@ -35,6 +35,7 @@ sys.path.insert(0, str(ROOT))
 VENV_BIN = Path(sys.executable).parent
 LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 MAX_REQUESTS_PER_PHASE = 200_000
+ENDPOINTS = ("week view", "availability", "booking creation", "room feed")
 
 
 # --- the city ---------------------------------------------------------------------------------------
@@ -131,9 +132,14 @@ class Workload:
         self.lock = threading.Lock()
         self.counter = 0
         self.today = today
-        # far enough ahead to be free, weekdays only (every room is open then)
+        # far enough ahead to be free: weekdays (every room is open then) that are no public holiday
+        # (rooms are closed on those)
+        import holidays
+
         first = today + dt.timedelta(days=400)
-        self.weekdays = [d for d in (first + dt.timedelta(days=i) for i in range(3000)) if d.weekday() < 5]
+        days = [first + dt.timedelta(days=i) for i in range(3000)]
+        closed = holidays.country_holidays("DE", subdiv="NW", years=sorted({d.year for d in days}))
+        self.weekdays = [d for d in days if d.weekday() < 5 and d not in closed]
 
     def next(self) -> tuple[str, str, dict, bytes | None, int]:
         info = self.info
@@ -235,6 +241,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=8.0, help="per phase")
     parser.add_argument("--rate", type=float, default=100.0, help="requests/s of the fixed-rate phases")
+    parser.add_argument("--only", default=",".join(ENDPOINTS), help="comma-separated endpoints to measure")
     args = parser.parse_args()
     if not args.database_url or not args.database_url.startswith("postgresql"):
         raise SystemExit("needs PostgreSQL: run under scripts/with-postgres.sh or set ROOMBOOK_DATABASE_URL")
@@ -260,7 +267,8 @@ def main() -> None:
               f"{args.seconds:.0f} s per phase\n")
         print("| endpoint | req/s | p50 ms | p99 ms | trivial req/s (same run) | ratio | errors |")
         print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
-        for name in ("week view", "availability", "booking creation", "room feed"):
+        chosen = [name.strip() for name in args.only.split(",")]
+        for name in [n for n in ENDPOINTS if n in chosen]:
             trivial = closed_loop(base, workloads["trivial"], args.clients, args.seconds)
             target = closed_loop(base, workloads[name], args.clients, args.seconds)
             print(f"| {name} | {target['rps']:.0f} | {target['p50']:.1f} | {target['p99']:.1f} | "
@@ -268,7 +276,7 @@ def main() -> None:
         print(f"\nFixed rate {args.rate:.0f} requests/s, {args.seconds:.0f} s, open loop:\n")
         print("| endpoint | achieved req/s | p50 ms | p99 ms | errors |")
         print("| --- | ---: | ---: | ---: | ---: |")
-        for name in ("trivial", "availability", "booking creation"):
+        for name in [n for n in ("trivial", "availability", "booking creation") if n == "trivial" or n in chosen]:
             result = open_loop(base, workloads[name], args.rate, args.seconds)
             print(f"| {name} | {result['rps']:.0f} | {result['p50']:.1f} | {result['p99']:.1f} | "
                   f"{result['errors']} |", flush=True)

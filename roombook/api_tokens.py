@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from roombook import audit
 from roombook.db import utcnow
@@ -34,7 +34,8 @@ def find_api_token(session: Session, secret: str, *, now: dt.datetime | None = N
     if not secret.startswith(TOKEN_PREFIX) or len(secret) > 100:
         return None
     now = now or utcnow()
-    token = session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == hash_secret(secret)))
+    token = session.scalar(sa.select(ApiToken).options(joinedload(ApiToken.user))
+                          .where(ApiToken.token_hash == hash_secret(secret)))
     if token is None or token.revoked_at is not None or not token.user.active:
         return None
     if token.expires_at is not None and token.expires_at <= now:

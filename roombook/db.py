@@ -102,8 +102,13 @@ def transaction(*, write: bool = True) -> Iterator[sa.orm.Session]:
     session = db.session()  # the request's Session behind the scoped proxy
     if session.in_transaction():
         # The block is its own transaction on every database: end the read transaction that loading
-        # the request's objects began; they reload inside the block (on SQLite under the write lock).
-        session.commit()
+        # the request's objects began. They stay loaded: the checks inside query what can change under
+        # a concurrent writer (clashes, counts) afresh, and reloading every object cost more than the rest.
+        session.expire_on_commit = False
+        try:
+            session.commit()
+        finally:
+            session.expire_on_commit = True
     if write and db.engine.dialect.name == "sqlite":
         session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
     try:

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from roombook.auth import can_book, can_see_booking_details
 from roombook.booking.availability import availability, opening_intervals
+from roombook.booking.intervals import Interval
 from roombook.booking.policy import EXEMPT_ROLES
 from roombook.booking.recurrence import UTC, to_utc
 from roombook.models import Accommodation, Booking, Closure, Occurrence, Offer, OfferSession, Provider, Room, User
@@ -139,9 +140,11 @@ def _on_day(entries: list[Entry], day: dt.date, tz) -> list[Entry]:
     return sorted(result, key=lambda e: (e.start, e.end))
 
 
-def _opening(room: Room, day: dt.date) -> list[tuple[dt.time, dt.time]]:
-    start, end = _span(room.tz, day, 1)
-    return [(s.astimezone(room.tz).time(), e.astimezone(room.tz).time()) for s, e in opening_intervals(room, start, end)]
+def _opening(week_open: list[Interval], day: dt.date, tz) -> list[tuple[dt.time, dt.time]]:
+    """The local opening hours on `day`, cut from the room's opening intervals of the week."""
+    start, end = _span(tz, day, 1)
+    return [(max(s, start).astimezone(tz).time(), min(e, end).astimezone(tz).time())
+            for s, e in week_open if s < end and e > start]
 
 
 def week_view(session: Session, place: Accommodation, monday: dt.date, viewer: User | None = None,
@@ -169,12 +172,14 @@ def week_view(session: Session, place: Accommodation, monday: dt.date, viewer: U
                 if free_end - free_start >= MIN_FREE:
                     entries.append(Entry(room, free_start.astimezone(tz), free_end.astimezone(tz), "free", "frei"))
     today = now.astimezone(tz).date()
+    week_open = {room.id: opening_intervals(room, start, end) for room in rooms}
     days = []
     for offset in range(7):
         day = monday + dt.timedelta(days=offset)
         todays = _on_day(entries, day, tz)
         days.append(DayView(day, day == today, [
-            RoomDay(room, _opening(room, day), [e for e in todays if e.room.id == room.id], bookable[room.id])
+            RoomDay(room, _opening(week_open[room.id], day, tz), [e for e in todays if e.room.id == room.id],
+                    bookable[room.id])
             for room in rooms]))
     return WeekView(place, monday, days)
 

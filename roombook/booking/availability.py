@@ -20,25 +20,28 @@ def opening_intervals(room: Room, start: dt.datetime, end: dt.datetime) -> list[
 def clashes(session: Session, room: Room, start: dt.datetime, end: dt.datetime,
             *, ignore_booking: int | None = None) -> list[Clash]:
     """Everything that occupies or closes the room during [start, end), in time order."""
-    found: list[Clash] = []
-    # one query with plain columns: this runs on every availability and booking request
-    rows = session.execute(
-        sa.select(Occupancy.starts_at, Occupancy.ends_at, Occupancy.booking_id, Booking.title, Offer.title)
+    # One round trip with plain columns (this runs on every availability and booking request):
+    # what occupies the room, then what closes it.
+    occupied = (
+        sa.select(Occupancy.starts_at, Occupancy.ends_at, Occupancy.booking_id,
+                  sa.func.coalesce(Booking.title, Offer.title).label("title"),
+                  sa.literal(None, sa.String).label("closure_kind"))
         .outerjoin(Booking, Occupancy.booking_id == Booking.id)
         .outerjoin(Occurrence, Occupancy.occurrence_id == Occurrence.id)
         .outerjoin(OfferSession, Occurrence.offer_session_id == OfferSession.id)
         .outerjoin(Offer, OfferSession.offer_id == Offer.id)
-        .where(Occupancy.room_id == room.id, Occupancy.starts_at < end, Occupancy.ends_at > start)
-    ).all()
-    for starts_at, ends_at, booking_id, booking_title, offer_title in rows:
-        if booking_id is None:
-            found.append(Clash("occurrence", offer_title, starts_at, ends_at))
+        .where(Occupancy.room_id == room.id, Occupancy.starts_at < end, Occupancy.ends_at > start))
+    closed = (
+        sa.select(Closure.starts_at, Closure.ends_at, sa.literal(None, sa.Integer), Closure.reason, Closure.kind)
+        .where(Closure.room_id == room.id, Closure.starts_at < end, Closure.ends_at > start))
+    found: list[Clash] = []
+    for starts_at, ends_at, booking_id, title, closure_kind in session.execute(sa.union_all(occupied, closed)):
+        if closure_kind is not None:
+            found.append(Clash("closure", title, starts_at, ends_at, closure_kind))
+        elif booking_id is None:
+            found.append(Clash("occurrence", title, starts_at, ends_at))
         elif booking_id != ignore_booking:
-            found.append(Clash("booking", booking_title, starts_at, ends_at))
-    for closure in session.scalars(
-        sa.select(Closure).where(Closure.room_id == room.id, Closure.starts_at < end, Closure.ends_at > start)
-    ):
-        found.append(Clash("closure", closure.reason, closure.starts_at, closure.ends_at, closure.kind))
+            found.append(Clash("booking", title, starts_at, ends_at))
     return sorted(found, key=lambda c: (c.start, c.end))
 
 

@@ -74,10 +74,9 @@ def book_room(session: Session, user: User | None, room: Room, start: dt.datetim
     now = now or dt.datetime.now(UTC)
     check_bookable(session, user, room, start, end, title, now=now)
     start, end = start.astimezone(UTC), end.astimezone(UTC)
-    booking = Booking(room=room, user=user, starts_at=start, ends_at=end, title=title.strip(),
+    booking = Booking(room=room, room_id=room.id, user=user, starts_at=start, ends_at=end, title=title.strip(),
                       displaceable=displaceable, series=series)
     session.add(booking)
-    session.flush()
     occupy_for_booking(session, booking)
     session.flush()
     audit.record(session, user, "booking.created", booking, room=room.key, start=start.isoformat(),

@@ -1,6 +1,7 @@
 """Accommodations and their bookable social rooms."""
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -11,6 +12,12 @@ from roombook.db import db
 
 if TYPE_CHECKING:
     from roombook.models.reservation import Booking, Closure
+
+
+@functools.lru_cache(maxsize=64)
+def _zone(name: str) -> ZoneInfo:
+    """Zones by name; `tz` is read many times per request (every local-time rule and display)."""
+    return ZoneInfo(name)
 
 
 class Accommodation(db.Model):
@@ -28,7 +35,7 @@ class Accommodation(db.Model):
 
     @property
     def tz(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
+        return _zone(self.timezone)
 
     def __repr__(self) -> str:
         return f"<Accommodation {self.key}>"
@@ -49,7 +56,8 @@ class Room(db.Model):
     max_days_ahead: Mapped[int] = mapped_column(default=120)
     max_open_bookings: Mapped[int] = mapped_column(default=20)
 
-    accommodation: Mapped[Accommodation] = relationship(back_populates="rooms")
+    # Every rule about a room is in its accommodation's time zone: load them together.
+    accommodation: Mapped[Accommodation] = relationship(back_populates="rooms", lazy="joined")
     closures: Mapped[list[Closure]] = relationship(back_populates="room", cascade="all, delete-orphan")
     bookings: Mapped[list[Booking]] = relationship(back_populates="room", cascade="all, delete-orphan")
 

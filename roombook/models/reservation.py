@@ -83,6 +83,9 @@ class Occupancy(db.Model):
     occurrence_id: Mapped[int | None] = mapped_column(sa.ForeignKey("occurrence.id", ondelete="CASCADE"),
                                                       unique=True)
 
+    # Lets a new booking and its occupancy be written in one flush (the booking's id comes first).
+    booking: Mapped[Booking | None] = relationship()
+
     __table_args__ = (
         sa.CheckConstraint("ends_at > starts_at", name="ordered"),
         sa.CheckConstraint("(booking_id IS NULL) <> (occurrence_id IS NULL)", name="one_owner"),
