@@ -1,0 +1,61 @@
+"""The hardening `world`, grown for the web pages: everything a page can be asked about by id or key,
+in accommodation B, so that manager_a (who manages A only) and the other volunteer meet someone
+else's objects. Imported by tests/hardening/test_web_access_matrix.py."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pytest
+from werkzeug.security import generate_password_hash
+
+from roombook import rooms
+from roombook.booking import book_room
+from roombook.feeds.tokens import create_feed_token, revoke_feed_token
+from roombook.models import Booking, Closure, Conflict, Offer, PlanRun
+from tests.hardening.conftest import PASSWORD, World, slot
+
+
+@dataclass
+class WebWorld(World):
+    booking_b2: Booking | None = None  # other_volunteer's, in B, active
+    closure_b: Closure | None = None  # in B, over booking_b: displaced it and opened conflict_b
+    spare_closure_b: Closure | None = None  # in B, over nothing (removing it changes nothing else)
+    conflict_b: Conflict | None = None  # open, in B: other_volunteer's displaced booking, with alternatives
+    run_b: PlanRun | None = None  # failed, scope B (so it may be discarded)
+    city_run: PlanRun | None = None  # failed, scope: the whole city
+    offer_b: Offer | None = None  # in B, given by the department's provider
+    feed_secret: str = ""  # the secret of volunteer's private feed link
+    revoked_feed_secret: str = ""  # a link volunteer revoked
+
+
+@pytest.fixture(scope="session")
+def password_hash() -> str:
+    """Overrides the hardening conftest's scrypt hash for the web matrix only: every test id logs in
+    through the real form, and several hundred scrypt checks would cost half a minute. The check
+    itself (`User.check_password`) is the same code for either method."""
+    return generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
+
+
+@pytest.fixture
+def web_world(world, session, make_offer) -> WebWorld:
+    w = WebWorld(**vars(world))
+    coordinator = w.users["coordinator"]
+    w.booking_b2 = book_room(session, w.users["other_volunteer"], w.room_b, *slot(2), "Spieleabend")
+    start, end = slot(0)
+    w.closure_b, opened = rooms.apply_closure(session, coordinator, w.room_b, start, end + dt.timedelta(hours=1),
+                                              "Wasserschaden")
+    w.conflict_b = opened[0]
+    assert w.conflict_b.booking_id == w.booking_b.id and w.conflict_b.alternatives, "closure opened no choice"
+    w.spare_closure_b, _ = rooms.apply_closure(session, coordinator, w.room_b, *slot(5), "Malerarbeiten")
+    w.run_b = PlanRun(created_by_id=w.users["manager_b"].id, scope=[w.room_b.accommodation.key], status="failed",
+                      progress={})
+    w.city_run = PlanRun(created_by_id=coordinator.id, scope=[], status="failed", progress={})
+    session.add_all([w.run_b, w.city_run])
+    w.offer_b = make_offer(room=w.room_b)
+    w.users["department"].provider = w.offer_b.providers[0]
+    _token, w.feed_secret = create_feed_token(session, w.users["volunteer"], "volunteer", "Handy")
+    revoked, w.revoked_feed_secret = create_feed_token(session, w.users["volunteer"], "volunteer", "alt")
+    revoke_feed_token(session, w.users["volunteer"], revoked)
+    session.flush()
+    return w
