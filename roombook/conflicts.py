@@ -12,6 +12,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session, selectinload
 
 from roombook import audit, notifications
@@ -28,14 +30,15 @@ from roombook.models.schedule import OccurrenceStatus
 
 ACCEPT, CANCEL, OVERRIDE = "accept", "cancel", "override"
 RESOLUTIONS = {ACCEPT: "alternative", CANCEL: "cancelled", OVERRIDE: "override"}
-KIND_LABELS = {"displaced_booking": "Verdrängte Buchung", "closure_hit": "Ausfall durch Schließung",
-               "slot_lost": "Fester Termin ohne Platz", "requirement_unmet": "Anforderung nicht erfüllt"}
+KIND_LABELS = {"displaced_booking": _l("Verdrängte Buchung"), "closure_hit": _l("Ausfall durch Schließung"),
+               "slot_lost": _l("Fester Termin ohne Platz"), "requirement_unmet": _l("Anforderung nicht erfüllt")}
 
 
 class DecisionRefused(Exception):
-    """A decision that cannot be carried out; `field` names the form input at fault."""
+    """A decision that cannot be carried out; `field` names the form input at fault. The message is lazy:
+    it is read in the language of the page (or API answer) that shows it."""
 
-    def __init__(self, message: str, field: str = "action"):
+    def __init__(self, message: str | LazyString, field: str = "action"):
         super().__init__(message)
         self.message = message
         self.field = field
@@ -152,14 +155,13 @@ def resolve_conflict(session: Session, actor: User, conflict: Conflict, action: 
     now = now or utcnow()
     note = (note or "").strip()
     if conflict.status != "open":
-        raise DecisionRefused("Dieser Konflikt ist schon entschieden. / This conflict is already decided.")
+        raise DecisionRefused(_l("Dieser Konflikt ist schon entschieden."))
     if action not in RESOLUTIONS:
-        raise DecisionRefused("Unbekannte Entscheidung. / Unknown decision.")
+        raise DecisionRefused(_l("Unbekannte Entscheidung."))
     if action in (CANCEL, OVERRIDE) and not note:
-        raise DecisionRefused("Bitte eine Begründung angeben. / Please give a reason.", field="note")
+        raise DecisionRefused(_l("Bitte eine Begründung angeben."), field="note")
     if len(note) > 1000:
-        raise DecisionRefused("Die Begründung ist zu lang (höchstens 1000 Zeichen). / The reason is too long.",
-                              field="note")
+        raise DecisionRefused(_l("Die Begründung ist zu lang (höchstens 1000 Zeichen)."), field="note")
     the_facts = facts(session, conflict)
     decision = Decision(conflict)
     with notifications.collecting_conflicts(session) as opened:
@@ -192,15 +194,14 @@ def _accept(session: Session, actor: User, the_facts: ConflictFacts, index: int 
             now: dt.datetime) -> None:
     chosen = next((a for a in the_facts.alternatives if a.index == index), None)
     if chosen is None:
-        raise DecisionRefused("Bitte eine der angebotenen Alternativen wählen. / Please choose one of the "
-                              "offered alternatives.", field="alternative")
+        raise DecisionRefused(_l("Bitte eine der angebotenen Alternativen wählen."), field="alternative")
     if not chosen.free:
-        raise DecisionRefused("Diese Alternative ist inzwischen belegt oder vorbei; bitte eine andere wählen. "
-                              "/ This alternative is no longer free.", field="alternative")
+        raise DecisionRefused(_l("Diese Alternative ist inzwischen belegt oder vorbei; bitte eine andere wählen."),
+                              field="alternative")
     booking, occurrence = the_facts.booking, the_facts.occurrence
     if booking is not None and the_facts.conflict.kind == "displaced_booking":
         if booking.active:
-            raise DecisionRefused("Die Buchung ist wieder aktiv; nichts zu verlegen. / The booking is active again.")
+            raise DecisionRefused(_l("Die Buchung ist wieder aktiv; nichts zu verlegen."))
         try:
             # booked for the same person, under the room's rules for them; the old row stays as history
             decision.new_booking = book_room(session, booking.user, chosen.room, chosen.start, chosen.end,
@@ -223,7 +224,7 @@ def _accept(session: Session, actor: User, the_facts: ConflictFacts, index: int 
         session.flush()
         decision.moved = occurrence
         return
-    raise DecisionRefused("Für diesen Konflikt gibt es nichts zu verlegen. / Nothing to move for this conflict.")
+    raise DecisionRefused(_l("Für diesen Konflikt gibt es nichts zu verlegen."))
 
 
 def _cancel(the_facts: ConflictFacts, note: str) -> None:
@@ -244,9 +245,9 @@ def _clear_the_way(session: Session, actor: User, room: Room, start: dt.datetime
     found = clashes(session, room, start, end, ignore_booking=ignore_booking)
     closure = next((c for c in found if c.kind == "closure"), None)
     if closure is not None:
-        raise DecisionRefused(f"{room.name} ist dann geschlossen ({closure.title}); eine Schließung lässt sich "
-                              f"nicht übergehen. Bitte eine Alternative wählen oder absagen. / The room is "
-                              f"closed then.")
+        raise DecisionRefused(_l("%(room)s ist dann geschlossen (%(closure)s); eine Schließung lässt sich nicht "
+                                 "übergehen. Bitte eine Alternative wählen oder absagen.",
+                                 room=room.name, closure=closure.title))
     rows = session.scalars(sa.select(Occupancy).where(Occupancy.room_id == room.id, Occupancy.starts_at < end,
                                                       Occupancy.ends_at > start)).all()
     for row in rows:

@@ -15,6 +15,8 @@ import math
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session, joinedload
 
 from roombook import audit
@@ -25,7 +27,7 @@ from roombook.models.schedule import OccurrenceStatus
 from roombook.schedule import week_of
 
 GREEN, AMBER, RED, NONE = "green", "amber", "red", "none"
-STATUS_LABELS = {GREEN: "erfüllt", AMBER: "teilweise", RED: "fehlt", NONE: "keine Anforderung"}
+STATUS_LABELS = {GREEN: _l("erfüllt"), AMBER: _l("teilweise"), RED: _l("fehlt"), NONE: _l("keine Anforderung")}
 
 # Suggested weekly minutes from the number of residents: (residents per unit, minutes per unit).
 # One language-course group of two 90-minute sessions per 15 residents, and so on; at least one unit
@@ -57,7 +59,7 @@ class Cell:
         return AMBER if self.planned * 2 >= self.required else RED
 
     @property
-    def label(self) -> str:
+    def label(self) -> LazyString:
         return STATUS_LABELS[self.status]
 
 

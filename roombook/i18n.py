@@ -15,7 +15,7 @@ from pathlib import Path
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
-from flask import Flask, request, session
+from flask import Flask, has_request_context, request, session
 from flask_babel import Babel, Domain, get_locale, refresh
 
 LANGUAGES = {"de": "Deutsch", "en": "English"}
@@ -25,7 +25,11 @@ _compiled: dict[str, NullTranslations] = {}
 
 
 def select_locale() -> str:
-    """The visitor's choice (kept in the session) first, then the browser's Accept-Language, then German."""
+    """The visitor's choice (kept in the session) first, then the browser's Accept-Language, then German.
+
+    Outside a request (the CLI, a domain function's lazy message read in a test) there is no visitor: German."""
+    if not has_request_context():
+        return DEFAULT
     chosen = session.get("lang")
     if chosen in LANGUAGES:
         return chosen

@@ -9,6 +9,7 @@ import re
 import unicodedata
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from roombook import audit
@@ -41,11 +42,11 @@ def _unique_key(session: Session, base: str) -> str:
 
 def _check(values: dict) -> None:
     if not values["title"].strip():
-        raise RoomInputError("Bitte einen Titel angeben. / Please give a title.", "title")
+        raise RoomInputError(_l("Bitte einen Titel angeben."), "title")
     if values["category"] not in CATEGORIES:
-        raise RoomInputError("Unbekannte Kategorie. / Unknown category.", "category")
+        raise RoomInputError(_l("Unbekannte Kategorie."), "category")
     if values["valid_until"] is not None and values["valid_until"] < values["valid_from"]:
-        raise RoomInputError("„Bis“ liegt vor „ab“. / 'Until' is before 'from'.", "valid_until")
+        raise RoomInputError(_l("„Bis“ liegt vor „ab“."), "valid_until")
 
 
 def all_providers(session: Session) -> list[Provider]:
@@ -65,7 +66,7 @@ def save_offer(session: Session, actor: User, offer: Offer | None, *, accommodat
     providers = list(session.scalars(sa.select(Provider).where(Provider.key.in_(provider_keys or []))
                                      .order_by(Provider.key)))
     if not providers:
-        raise RoomInputError("Bitte mindestens einen Anbieter wählen. / Please choose a provider.", "providers")
+        raise RoomInputError(_l("Bitte mindestens einen Anbieter wählen."), "providers")
     created = offer is None
     if offer is None:
         offer = Offer(key=_unique_key(session, f"{accommodation.key}-{_slug(title)}"), accommodation=accommodation)

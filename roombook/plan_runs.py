@@ -16,6 +16,8 @@ from collections.abc import Callable
 
 import sqlalchemy as sa
 from flask import Flask
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from roombook import audit, notifications
@@ -31,9 +33,10 @@ STALE_AFTER = dt.timedelta(minutes=30)
 
 
 class RunRefused(Exception):
-    """A plan-run action that cannot be done now, in words for the person who asked."""
+    """A plan-run action that cannot be done now, in words for the person who asked (lazy: read in the
+    language of the page or API answer that shows it)."""
 
-    def __init__(self, message: str):
+    def __init__(self, message: str | LazyString):
         super().__init__(message)
         self.message = message
 
@@ -43,11 +46,11 @@ def start_run(session: Session, actor: User, scope: list[str], *, time_limit: fl
     now = utcnow()
     for stale in session.scalars(sa.select(PlanRun).where(PlanRun.status.in_(("queued", "running")),
                                                           PlanRun.created_at < now - STALE_AFTER)):
+        # stored on the run, so in both languages; the run's page shows the half of its language
         record_failure(session, stale, "Abgebrochen: der Prozess der Planung endete vorzeitig. / Abandoned.")
     busy = session.scalar(sa.select(PlanRun.id).where(PlanRun.status.in_(("queued", "running"))))
     if busy is not None:
-        raise RunRefused("Es läuft schon eine Planung; bitte warten, bis sie fertig ist. / A plan run is "
-                         "already in progress.")
+        raise RunRefused(_l("Es läuft schon eine Planung; bitte warten, bis sie fertig ist."))
     run = PlanRun(created_by_id=actor.id, scope=sorted(scope), status="queued",
                   progress={"phase": "queued", "elapsed": 0.0, "time_limit": time_limit})
     session.add(run)
@@ -190,8 +193,8 @@ def displaced_details(session: Session, preview: Preview) -> list[dict]:
 
 def _check_decidable(session: Session, run: PlanRun) -> None:
     if run.status != "done":
-        raise RunRefused("Nur eine fertige, noch nicht entschiedene Planung lässt sich veröffentlichen oder "
-                         "verwerfen. / Only a finished, undecided run can be published or discarded.")
+        raise RunRefused(_l("Nur eine fertige, noch nicht entschiedene Planung lässt sich veröffentlichen oder "
+                            "verwerfen."))
 
 
 def publish_run(session: Session, actor: User, run: PlanRun, *, today: dt.date, horizon_weeks: int,
@@ -201,8 +204,7 @@ def publish_run(session: Session, actor: User, run: PlanRun, *, today: dt.date, 
     newer = session.scalar(sa.select(PlanRun.id).where(PlanRun.status == "published",
                                                        PlanRun.decided_at > run.created_at))
     if newer is not None:
-        raise RunRefused("Seit dieser Planung wurde eine andere veröffentlicht; bitte neu planen. / Another "
-                         "plan was published since; please start a new run.")
+        raise RunRefused(_l("Seit dieser Planung wurde eine andere veröffentlicht; bitte neu planen."))
     effective = effective_date(session, today)
     with notifications.collecting_conflicts(session) as opened:
         preview = apply_plan(session, actor, run.plan, effective=effective,
@@ -219,7 +221,7 @@ def publish_run(session: Session, actor: User, run: PlanRun, *, today: dt.date, 
 def discard_run(session: Session, actor: User, run: PlanRun) -> None:
     """Discard a finished run; nothing in the city changes."""
     if run.status not in ("done", "failed"):
-        raise RunRefused("Nur eine fertige Planung lässt sich verwerfen. / Only a finished run can be discarded.")
+        raise RunRefused(_l("Nur eine fertige Planung lässt sich verwerfen."))
     run.status = "discarded"
     run.decided_at = utcnow()
     session.flush()

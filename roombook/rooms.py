@@ -10,6 +10,8 @@ import re
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from roombook import audit, notifications
@@ -25,9 +27,10 @@ MAX_CLOSURE = dt.timedelta(days=366)
 
 
 class RoomInputError(ValueError):
-    """Input a person must correct; `field` names the form input."""
+    """Input a person must correct; `field` names the form input. The message is lazy: it is read in the
+    language of the page (or API answer) that shows it."""
 
-    def __init__(self, message: str, field: str):
+    def __init__(self, message: str | LazyString, field: str):
         super().__init__(message)
         self.message = message
         self.field = field
@@ -47,17 +50,16 @@ def parse_windows(text: str) -> list[dict]:
             continue
         match = _WINDOW.match(line)
         if not match:
-            raise RoomInputError(f"Zeile {number}: „{line.strip()}“ – erwartet z. B. „mon 08:00-20:00“. "
-                                 f"/ Line {number}: expected e.g. 'mon 08:00-20:00'.", "open")
+            raise RoomInputError(_l("Zeile %(number)d: „%(line)s“ – erwartet z. B. „mon 08:00-20:00“.",
+                                    number=number, line=line.strip()), "open")
         day, start, end = match.group(1).lower(), match.group(2).zfill(5), match.group(3).zfill(5)
         try:
             opens, closes = parse_hhmm(start), parse_hhmm(end)
         except ValueError:
-            raise RoomInputError(f"Zeile {number}: ungültige Uhrzeit. / Line {number}: invalid time.",
-                                 "open") from None
+            raise RoomInputError(_l("Zeile %(number)d: ungültige Uhrzeit.", number=number), "open") from None
         if closes <= opens:
-            raise RoomInputError(f"Zeile {number}: das Ende muss nach dem Beginn liegen. / Line {number}: the end "
-                                 f"must be after the start.", "open")
+            raise RoomInputError(_l("Zeile %(number)d: das Ende muss nach dem Beginn liegen.", number=number),
+                                 "open")
         windows.append({"day": day, "from": start, "to": end})
     return sorted(windows, key=lambda w: (DAYS.index(w["day"]), w["from"]))
 
@@ -129,13 +131,13 @@ class ClosurePreview:
 def check_closure(room: Room, start: dt.datetime, end: dt.datetime, reason: str, *, now: dt.datetime) -> None:
     """Raise RoomInputError when the closure's span or reason cannot be used."""
     if not reason.strip():
-        raise RoomInputError("Bitte einen Grund angeben. / Please give a reason.", "reason")
+        raise RoomInputError(_l("Bitte einen Grund angeben."), "reason")
     if end <= start:
-        raise RoomInputError("Das Ende muss nach dem Beginn liegen. / The end must be after the start.", "end")
+        raise RoomInputError(_l("Das Ende muss nach dem Beginn liegen."), "end")
     if end <= now:
-        raise RoomInputError("Die Schließung liegt ganz in der Vergangenheit. / The closure lies in the past.", "end")
+        raise RoomInputError(_l("Die Schließung liegt ganz in der Vergangenheit."), "end")
     if end - start > MAX_CLOSURE:
-        raise RoomInputError("Höchstens ein Jahr am Stück. / At most one year at a time.", "end")
+        raise RoomInputError(_l("Höchstens ein Jahr am Stück."), "end")
 
 
 def preview_closure(session: Session, room: Room, start: dt.datetime, end: dt.datetime, reason: str,
@@ -164,8 +166,7 @@ def apply_closure(session: Session, actor: User, room: Room, start: dt.datetime,
     check_closure(room, start, end, reason, now=now)
     if session.scalar(sa.select(Closure.id).where(Closure.room_id == room.id, Closure.starts_at == start,
                                                   Closure.kind == "closure")):
-        raise RoomInputError("Eine Schließung mit diesem Beginn gibt es schon. / A closure starting then exists.",
-                             "start")
+        raise RoomInputError(_l("Eine Schließung mit diesem Beginn gibt es schon."), "start")
     with notifications.collecting_conflicts(session) as opened:
         closure = add_closure(session, actor, room, start, end, reason.strip())
     session.flush()
@@ -178,7 +179,7 @@ def apply_closure(session: Session, actor: User, room: Room, start: dt.datetime,
 def remove_closure(session: Session, actor: User, closure: Closure) -> None:
     """Remove a closure. What it cancelled stays decided in the conflict inbox; nothing reappears silently."""
     if closure.kind != "closure":
-        raise RoomInputError("Feiertage lassen sich nicht entfernen. / Public holidays cannot be removed.", "closure")
+        raise RoomInputError(_l("Feiertage lassen sich nicht entfernen."), "closure")
     room = closure.room
     audit.record(session, actor, "closure.removed", closure, room=room.key, accommodation=room.accommodation.key,
                  reason=closure.reason, start=closure.starts_at.isoformat(), end=closure.ends_at.isoformat())

@@ -5,6 +5,7 @@ document.addEventListener("DOMContentLoaded", function () {
     var url = run.getAttribute("data-progress-url");
     var bar = document.getElementById("progress-bar");
     var text = document.getElementById("progress-text");
+    var objective = run.getAttribute("data-objective-label");  // in the page's language
     var poll = function () {
       fetch(url, {credentials: "same-origin", headers: {"Accept": "application/json"}})
         .then(function (r) { return r.json(); })
@@ -14,7 +15,7 @@ document.addEventListener("DOMContentLoaded", function () {
           bar.max = p.time_limit || 30;
           bar.value = p.elapsed || 0;
           text.textContent = (p.phase || "") + " · " + (p.elapsed || 0) + " s" +
-            (p.objective != null ? " · Zielwert " + p.objective : "");
+            (p.objective != null ? " · " + objective + " " + p.objective : "");
           setTimeout(poll, 700);
         })
         .catch(function () { setTimeout(poll, 2000); });

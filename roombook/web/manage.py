@@ -10,17 +10,20 @@ from functools import wraps
 import sqlalchemy as sa
 from flask import (Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request,
                    url_for)
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from roombook import auth, conflicts, coverage, notifications, offers, plan_runs, rooms
 from roombook.booking.errors import BookingError
 from roombook.booking.recurrence import to_utc
-from roombook.categories import LABELS_DE, MANDATORY
+from roombook.categories import MANDATORY
 from roombook.db import db, transaction
+from roombook.i18n import bilingual
 from roombook.models import Accommodation, Booking, Closure, Conflict, Offer, PlanRun, Room
 from roombook.schedule import week_of
-from roombook.web.manage_forms import (ChooseForm, ClosureForm, ConfirmForm, CoverageForm, OfferForm, PlanRunForm,
-                                       RequirementsForm, ResolveForm, RoomForm, choices)
+from roombook.web.manage_forms import (CATEGORY_LABELS, ChooseForm, ClosureForm, ConfirmForm, CoverageForm, OfferForm,
+                                       PlanRunForm, RequirementsForm, ResolveForm, RoomForm, choices)
 
 bp = Blueprint("manage", __name__)
 
@@ -157,12 +160,15 @@ def room(key: str):
         except rooms.RoomInputError as exc:
             getattr(form, "open_hours" if exc.field == "open" else exc.field).errors.append(exc.message)
             return _room_page(load_room(key), form, ClosureForm(formdata=None), 422)
-        flash("Raum gespeichert. / Room saved.", "info")
+        flash(_("Raum gespeichert."), "info")
         if outside:
-            flash(f"Achtung: {len(outside)} Buchungen oder Termine liegen jetzt außerhalb der Öffnungszeiten, "
-                  f"zuerst am {outside[0].starts_at.astimezone(room.tz):%d.%m.%Y %H:%M}. Sie bleiben bestehen; "
-                  f"bitte mit den Betroffenen klären oder eine Schließung eintragen. / {len(outside)} bookings or "
-                  f"sessions now lie outside the opening hours.", "error")
+            flash(ngettext("Achtung: %(num)d Buchung oder Termin liegt jetzt außerhalb der Öffnungszeiten, am "
+                           "%(when)s. Nichts wird abgesagt; bitte mit den Betroffenen klären oder eine Schließung "
+                           "eintragen.",
+                           "Achtung: %(num)d Buchungen oder Termine liegen jetzt außerhalb der Öffnungszeiten, "
+                           "zuerst am %(when)s. Sie bleiben bestehen; bitte mit den Betroffenen klären oder eine "
+                           "Schließung eintragen.",
+                           len(outside), when=f"{outside[0].starts_at.astimezone(room.tz):%d.%m.%Y %H:%M}"), "error")
         return redirect(url_for("manage.room", key=key))
     if request.method == "POST":
         return _room_page(room, form, ClosureForm(formdata=None), 422)
@@ -188,8 +194,8 @@ def closure(key: str):
     except rooms.RoomInputError as exc:
         getattr(form, exc.field if exc.field in ("start", "end", "reason") else "start").errors.append(exc.message)
         return _room_page(load_room(key), RoomForm(obj=room, formdata=None), form, 422)
-    flash(f"Schließung angewendet; {len(opened)} Konflikte geöffnet. / Closure applied; {len(opened)} conflicts "
-          f"opened.", "info")
+    flash(ngettext("Schließung angewendet; %(num)d Konflikt geöffnet.", "Schließung angewendet; %(num)d Konflikte "
+                   "geöffnet.", len(opened)), "info")
     return redirect(url_for("manage.conflicts_inbox") if opened else url_for("manage.room", key=key))
 
 
@@ -204,9 +210,9 @@ def remove_closure(closure_id: int):
         with transaction():
             rooms.remove_closure(db.session, current_user, closure)
     except rooms.RoomInputError as exc:
-        flash(exc.message, "error")
+        flash(str(exc.message), "error")
         return redirect(url_for("manage.room", key=key))
-    flash("Schließung entfernt. / Closure removed.", "info")
+    flash(_("Schließung entfernt."), "info")
     return redirect(url_for("manage.room", key=key))
 
 
@@ -241,9 +247,9 @@ def resolve(conflict_id: int):
                                            note=form.note.data or "", alternative=form.alternative.data,
                                            base_url=request.url_root)
         except (conflicts.DecisionRefused, BookingError) as exc:
-            getattr(form, getattr(exc, "field", "action"), form.action).errors.append(exc.message)
+            getattr(form, getattr(exc, "field", "action"), form.action).errors.append(bilingual(exc.message))
         else:
-            flash("Entschieden. / Decided.", "info")
+            flash(_("Entschieden."), "info")
             return redirect(url_for("manage.conflicts_inbox"))
     conflict = load_conflict(conflict_id)
     return render_template("manage/conflict.html", item=conflicts.facts(db.session, conflict),
@@ -273,10 +279,10 @@ def choose(conflict_id: int):
                                            alternative=int(form.alternative.data) if form.alternative.data.isdigit()
                                            else None, base_url=request.url_root)
         except (conflicts.DecisionRefused, BookingError) as exc:
-            flash(exc.message, "error")
+            flash(bilingual(exc.message), "error")
             status = 422
         else:
-            flash("Ihre Buchung ist verlegt. / Your booking has been moved.", "info")
+            flash(_("Ihre Buchung ist verlegt."), "info")
             return redirect(url_for("manage.choose", conflict_id=conflict_id))
     conflict = load_own_displacement(conflict_id)
     return render_template("manage/choose.html", item=conflicts.facts(db.session, conflict), form=form), status
@@ -322,7 +328,7 @@ def plan_run(run_id: int):
     preview = plan_runs.run_preview(db.session, run, dt.date.today())
     return render_template("manage/plan_run.html", run=run, preview=preview, form=ConfirmForm(),
                            displaced=plan_runs.displaced_details(db.session, preview) if preview else [],
-                           labels=LABELS_DE, names=plan_runs.accommodation_names(db.session))
+                           labels=CATEGORY_LABELS, names=plan_runs.accommodation_names(db.session))
 
 
 @bp.get("/manage/plans/<int:run_id>/progress")
@@ -347,10 +353,9 @@ def decide_run(run_id: int, decision: str):
             else:
                 plan_runs.discard_run(db.session, current_user, run)
     except (plan_runs.RunRefused, BookingError) as exc:
-        flash(exc.message, "error")
+        flash(bilingual(exc.message), "error")
         return redirect(url_for("manage.plan_run", run_id=run_id))
-    flash("Plan veröffentlicht. / Plan published." if decision == "publish" else "Planung verworfen. / Discarded.",
-          "info")
+    flash(_("Plan veröffentlicht.") if decision == "publish" else _("Planung verworfen."), "info")
     return redirect(url_for("manage.plan_run", run_id=run_id))
 
 
@@ -367,14 +372,14 @@ def _coverage_query() -> coverage.Coverage:
 @bp.get("/manage/coverage")
 @coordinator_required
 def coverage_dashboard():
-    return render_template("manage/coverage.html", cov=_coverage_query(), labels=LABELS_DE,
+    return render_template("manage/coverage.html", cov=_coverage_query(), labels=CATEGORY_LABELS,
                            status_labels=coverage.STATUS_LABELS, form=CoverageForm(request.args))
 
 
 @bp.get("/manage/coverage/print")
 @coordinator_required
 def coverage_print():
-    return render_template("manage/coverage_print.html", cov=_coverage_query(), labels=LABELS_DE,
+    return render_template("manage/coverage_print.html", cov=_coverage_query(), labels=CATEGORY_LABELS,
                            status_labels=coverage.STATUS_LABELS, today=dt.date.today())
 
 
@@ -397,7 +402,7 @@ def coverage_cell(key: str, category: str):
         abort(400)
     week = week_of(form.week.data or dt.date.today())
     return render_template("manage/coverage_cell.html", place=place, category=category, week=week,
-                           lines=coverage.cell_offers(db.session, place, category, week), labels=LABELS_DE)
+                           lines=coverage.cell_offers(db.session, place, category, week), labels=CATEGORY_LABELS)
 
 
 # --- offers and requirements (coordinator) ---------------------------------------------------------------------
@@ -405,7 +410,7 @@ def coverage_cell(key: str, category: str):
 @bp.get("/manage/offers")
 @coordinator_required
 def offer_list():
-    return render_template("manage/offers.html", offers=offers.list_offers(db.session), labels=LABELS_DE,
+    return render_template("manage/offers.html", offers=offers.list_offers(db.session), labels=CATEGORY_LABELS,
                            places=my_places())
 
 
@@ -444,8 +449,7 @@ def offer_edit(key: str | None):
         except rooms.RoomInputError as exc:
             getattr(form, exc.field, form.title).errors.append(exc.message)
         else:
-            flash("Angebot gespeichert; die nächste Planung setzt seine Termine. / Offer saved; the next plan run "
-                  "places its sessions.", "info")
+            flash(_("Angebot gespeichert; die nächste Planung setzt seine Termine."), "info")
             return redirect(url_for("manage.offer_edit", key=saved_key))
     status = 422 if request.method == "POST" else 200
     return render_template("manage/offer_form.html", form=form, offer=offer), status
@@ -465,10 +469,10 @@ def requirements(key: str):
         minutes = {c.value: getattr(form, f"minutes_{c.value}").data or 0 for c in MANDATORY}
         with transaction():
             coverage.set_requirements(db.session, current_user, place, form.residents.data, minutes)
-        flash("Anforderungen gespeichert. / Requirements saved.", "info")
+        flash(_("Anforderungen gespeichert."), "info")
         return redirect(url_for("manage.requirements", key=key))
     status = 422 if request.method == "POST" else 200
-    return render_template("manage/requirements.html", place=place, form=form, labels=LABELS_DE,
+    return render_template("manage/requirements.html", place=place, form=form, labels=CATEGORY_LABELS,
                            categories=[c.value for c in MANDATORY],
                            suggested=coverage.suggested_requirements(
                                form.residents.data if form.residents.data is not None else place.residents)), status

@@ -10,8 +10,10 @@ from babel.messages.pofile import read_po
 from roombook.i18n import CATALOGS
 
 ROOT = Path(__file__).resolve().parents[2]
+# The same sources as babel.cfg: the pages, and the rules whose refusals and labels the management pages show.
 METHODS = [("roombook/web/**.py", "python"), ("roombook/i18n.py", "python"), ("templates/*.html", "jinja2"),
-           ("templates/public/*.html", "jinja2")]
+           ("templates/public/*.html", "jinja2"), ("templates/manage/*.html", "jinja2")] + [
+    (f"roombook/{module}.py", "python") for module in ("conflicts", "coverage", "offers", "plan_runs", "rooms")]
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None}
 
 
