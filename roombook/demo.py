@@ -155,7 +155,7 @@ def load_demo(session: Session, today: dt.date) -> list[tuple[str, str]]:
             if role == "department" else None)
     room = session.scalar(sa.select(Room).where(Room.key == "nord-gr"))
     monday = today - dt.timedelta(days=today.weekday())
-    now = dt.datetime.now(dt.timezone.utc)
+    now = to_utc(dt.datetime.combine(today, dt.time(0)), room.tz)  # the city as of `today`, not the clock's
     booked = 0
     for week in range(1, 6):  # the next free Fridays (a public holiday may close one)
         day = monday + dt.timedelta(weeks=week, days=4)

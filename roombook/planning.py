@@ -118,11 +118,13 @@ def apply_plan(session: Session, actor: User | None, plan: dict, *, effective: d
         if change.after is None:
             continue
         offer = offers[change.offer]
+        valid_from = max(effective, offer.valid_from)
+        if offer.valid_until is not None and valid_from > offer.valid_until:
+            continue  # the offer ends before the plan takes effect: no week left to schedule
         slot = OfferSession(offer=offer, index=change.session, day=change.after["day"],
                             start=parse_hhmm(change.after["start"]), room=rooms[change.after["room"]],
                             provider=providers.get(change.after["provider"]),
-                            valid_from=max(effective, offer.valid_from), valid_until=offer.valid_until,
-                            sequence=sequence)
+                            valid_from=valid_from, valid_until=offer.valid_until, sequence=sequence)
         session.add(slot)
         session.flush()
         materialise(session, slot, horizon)

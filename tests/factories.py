@@ -20,6 +20,11 @@ def local(year, month, day, hour=0, minute=0) -> dt.datetime:
     return dt.datetime(year, month, day, hour, minute, tzinfo=BERLIN)
 
 
+def local_on(day: dt.date, hour=0, minute=0) -> dt.datetime:
+    """A Berlin wall-clock time on a computed date (see tests/dates.py) as an aware datetime."""
+    return local(day.year, day.month, day.day, hour, minute)
+
+
 @pytest.fixture
 def make_accommodation(session):
     def make(**params) -> Accommodation:

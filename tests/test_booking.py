@@ -11,8 +11,10 @@ from roombook.booking.errors import (BookingConflict, BookingError, InThePast, I
                                      OutsideOpeningHours, PolicyViolation, RoomClosed)
 from roombook.booking.occurrences import add_closure, materialise
 from roombook.models import Booking, Conflict, Occupancy
-from tests.factories import local
+from tests.dates import quiet_monday
+from tests.factories import local, local_on
 
+# handed to the engine as `now`: nothing asserted on these fixed dates depends on the real clock
 NOW = local(2027, 3, 1, 7, 0)
 
 
@@ -127,9 +129,11 @@ def test_weekly_booking_keeps_local_time_across_dst(session, make_room, make_use
 
 
 def test_closure_displaces_bookings_and_opens_conflicts(session, make_room, make_user):
+    # a closure offers alternatives from the real clock on, so the booking lies in a coming week
     room, user = make_room(), make_user()
-    booking = book_room(session, user, room, local(2027, 3, 2, 10), local(2027, 3, 2, 12), "Nähcafé", now=NOW)
-    add_closure(session, None, room, local(2027, 3, 2, 9), local(2027, 3, 2, 13), "Malerarbeiten")
+    tuesday = quiet_monday(dt.date.today()) + dt.timedelta(days=1)
+    booking = book_room(session, user, room, local_on(tuesday, 10), local_on(tuesday, 12), "Nähcafé")
+    add_closure(session, None, room, local_on(tuesday, 9), local_on(tuesday, 13), "Malerarbeiten")
     assert booking.status == "displaced" and "Malerarbeiten" in booking.status_reason
     conflict = session.scalar(sa.select(Conflict))
     assert conflict.kind == "displaced_booking" and conflict.booking_id == booking.id

@@ -8,8 +8,10 @@ import sqlalchemy as sa
 from roombook.booking import book_room
 from roombook.booking.occurrences import add_closure, add_public_holidays, extend_horizon, materialise
 from roombook.models import Conflict, Occurrence
-from tests.factories import local
+from tests.dates import quiet_monday
+from tests.factories import local, local_on
 
+# handed to the engine as `now`: nothing asserted on these fixed dates depends on the real clock
 NOW = local(2027, 3, 1, 7, 0)
 
 
@@ -45,11 +47,15 @@ def test_public_holidays_of_nrw_cancel_occurrences_without_a_conflict(session, m
 
 
 def test_closure_cancels_occurrences_and_asks_the_manager(session, make_room, make_offer):
+    # a closure offers alternatives from the real clock on, so the term lies in the coming weeks
     room = make_room()
-    offer = make_offer(room=room, slots=[("tue", "10:00")])
-    materialise(session, offer.sessions[0], dt.date(2027, 4, 30))
-    add_closure(session, None, room, local(2027, 3, 9, 0), local(2027, 3, 10, 0), "Heizungsausfall")
-    hit = session.scalar(sa.select(Occurrence).where(Occurrence.original_start == local(2027, 3, 9, 10)))
+    monday = quiet_monday(dt.date.today())
+    end = monday + dt.timedelta(weeks=8)
+    offer = make_offer(room=room, slots=[("tue", "10:00")], valid_from=monday, valid_until=end)
+    materialise(session, offer.sessions[0], end)
+    tuesday = monday + dt.timedelta(days=8)  # the second week's
+    add_closure(session, None, room, local_on(tuesday), local_on(tuesday + dt.timedelta(days=1)), "Heizungsausfall")
+    hit = session.scalar(sa.select(Occurrence).where(Occurrence.original_start == local_on(tuesday, 10)))
     assert hit.status == "cancelled" and hit.reason == "Heizungsausfall"
     conflict = session.scalar(sa.select(Conflict))
     assert conflict.kind == "closure_hit" and conflict.occurrence_id == hit.id and conflict.alternatives

@@ -13,11 +13,16 @@ from roombook.models import AuditEvent, Booking, Conflict, Occurrence, OfferSess
 from roombook.planning import apply_plan, preview_plan, solve_city
 from roombook.scenario.importer import import_scenario
 from roombook.solver import check_plan
-from tests.factories import local
+from tests.dates import quiet_monday
+from tests.factories import local_on
 
-TERM_START = dt.date(2027, 3, 1)
-EFFECTIVE = dt.date(2027, 3, 15)
-HORIZON = dt.date(2027, 8, 29)
+# A term starting in the coming weeks: publishing displaces bookings and offers alternatives from the
+# real clock on, and `flask solve` publishes from today. The plan takes effect in its third week, one
+# without a public holiday, so the booking that week can be made.
+EFFECTIVE = quiet_monday(dt.date.today(), weeks_ahead=3)
+TERM_START = EFFECTIVE - dt.timedelta(weeks=2)
+TERM_END = TERM_START + dt.timedelta(weeks=26, days=-1)  # the demo's term: 26 weeks
+HORIZON = TERM_END
 
 
 @pytest.fixture
@@ -57,7 +62,7 @@ def test_a_provider_losing_a_day_moves_only_its_session_and_past_weeks_keep_thei
     tz = new.room.tz
     days = {o.starts_at.astimezone(tz).date(): o.starts_at.astimezone(tz).strftime("%a %H:%M")
             for o in city.scalars(sa.select(Occurrence).where(Occurrence.offer_session_id.in_([old.id, new.id])))}
-    assert days[dt.date(2027, 3, 8)] == "Mon 10:00"  # before the plan took effect
+    assert days[TERM_START + dt.timedelta(weeks=1)] == "Mon 10:00"  # before the plan took effect
     assert all(day < EFFECTIVE for day, label in days.items() if label.startswith("Mon"))
     assert any(day >= EFFECTIVE and not label.startswith("Mon") for day, label in days.items())
     assert city.scalar(sa.select(AuditEvent).where(AuditEvent.action == "plan.published")) is not None
@@ -66,8 +71,9 @@ def test_a_provider_losing_a_day_moves_only_its_session_and_past_weeks_keep_thei
 def test_publishing_displaces_a_booking_in_the_new_slot_and_opens_a_conflict(city):
     _scenario, plan = solve_city(city, "Europe/Berlin", time_limit=20)
     volunteer_room = city.scalar(sa.select(OfferSession).where(OfferSession.offer.has(key="nord-hausaufgaben")))
-    booking = book_room(city, None, volunteer_room.room, local(2027, 3, 18, 16), local(2027, 3, 18, 17),
-                        "Fahrradwerkstatt", now=local(2027, 3, 1))
+    thursday = EFFECTIVE + dt.timedelta(days=3)
+    booking = book_room(city, None, volunteer_room.room, local_on(thursday, 16), local_on(thursday, 17),
+                        "Fahrradwerkstatt", now=local_on(TERM_START))
     moved = copy.deepcopy(plan)
     row = next(r for r in moved["sessions"] if r["offer"] == "nord-hausaufgaben")
     row.update(day="thu", start="16:00", end="17:30")
@@ -75,6 +81,16 @@ def test_publishing_displaces_a_booking_in_the_new_slot_and_opens_a_conflict(cit
     assert city.get(Booking, booking.id).status == "displaced"
     conflict = city.scalar(sa.select(Conflict).where(Conflict.booking_id == booking.id))
     assert conflict.kind == "displaced_booking" and conflict.alternatives
+
+
+def test_publishing_after_the_term_has_ended_adds_no_slot(city):
+    """Once the offers have ended there is no week left to schedule: nothing is added, nothing fails."""
+    _scenario, plan = solve_city(city, "Europe/Berlin", time_limit=20)
+    before = city.scalar(sa.select(sa.func.count()).select_from(OfferSession))
+    after_term = TERM_END + dt.timedelta(days=1)
+    apply_plan(city, None, plan, effective=after_term, horizon=after_term + dt.timedelta(weeks=4))
+    assert city.scalar(sa.select(sa.func.count()).select_from(OfferSession)) == before
+    assert city.scalar(sa.select(sa.func.max(OfferSession.valid_until))) == TERM_END
 
 
 def test_a_failing_publish_changes_nothing(app, city):
