@@ -121,6 +121,45 @@ def request(base: str, method: str, path: str, headers: dict, body: bytes | None
         conn.close()
 
 
+# --- where the CPU goes -----------------------------------------------------------------------------
+
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _processes() -> list[tuple[int, int, str, float]]:
+    """(pid, parent pid, command name, CPU seconds so far incl. reaped children) of every process."""
+    rows = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        name = stat[stat.index("(") + 1:stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2:].split()
+        # own user + system time, plus that of reaped children (recycled workers, ended backends)
+        rows.append((int(entry.name), int(fields[1]), name, sum(int(f) for f in fields[11:15]) / TICKS))
+    return rows
+
+
+def cpu_split(server_pid: int) -> dict[str, float]:
+    """CPU seconds used so far by the app server (gunicorn and its workers), PostgreSQL, and this client."""
+    rows = _processes()
+    children: dict[int, list[int]] = {}
+    for pid, ppid, _name, _cpu in rows:
+        children.setdefault(ppid, []).append(pid)
+    server, stack = set(), [server_pid]
+    while stack:
+        pid = stack.pop()
+        server.add(pid)
+        stack.extend(children.get(pid, []))
+    mine = os.times()
+    return {"server": sum(cpu for pid, _p, _n, cpu in rows if pid in server),
+            "postgres": sum(cpu for _pid, _p, name, cpu in rows if name == "postgres"),
+            "client": mine.user + mine.system}
+
+
 # --- the workloads ----------------------------------------------------------------------------------
 
 class Workload:
@@ -221,6 +260,15 @@ def open_loop(base: str, workload: Workload, rate: float, seconds: float) -> dic
     return summarise(latencies, time.perf_counter() - start, errors[0])
 
 
+def measured(server_pid: int, phase) -> tuple[dict, dict[str, float]]:
+    """Run a phase; its result and the CPU milliseconds per request of each part."""
+    before = cpu_split(server_pid)
+    result = phase()
+    after = cpu_split(server_pid)
+    n = max(result["n"], 1)
+    return result, {part: (after[part] - before[part]) * 1000 / n for part in before}
+
+
 def summarise(latencies: list[float], seconds: float, errors: int) -> dict:
     ordered = sorted(latencies)
     if not ordered:
@@ -265,14 +313,19 @@ def main() -> None:
               f"{info['accommodations']} accommodations, "
               f"{len(info['room_ids'])} rooms, {os.cpu_count()} cores; {args.clients} closed-loop clients, "
               f"{args.seconds:.0f} s per phase\n")
-        print("| endpoint | req/s | p50 ms | p99 ms | trivial req/s (same run) | ratio | errors |")
-        print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+        print("| endpoint | req/s | p50 ms | p99 ms | trivial req/s (same run) | ratio | errors "
+              "| CPU ms per request: app / PostgreSQL / client (trivial: app / client) |")
+        print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
         chosen = [name.strip() for name in args.only.split(",")]
         for name in [n for n in ENDPOINTS if n in chosen]:
-            trivial = closed_loop(base, workloads["trivial"], args.clients, args.seconds)
-            target = closed_loop(base, workloads[name], args.clients, args.seconds)
+            trivial, trivial_cpu = measured(process.pid, lambda: closed_loop(base, workloads["trivial"],
+                                                                             args.clients, args.seconds))
+            target, cpu = measured(process.pid, lambda: closed_loop(base, workloads[name], args.clients,
+                                                                    args.seconds))
             print(f"| {name} | {target['rps']:.0f} | {target['p50']:.1f} | {target['p99']:.1f} | "
-                  f"{trivial['rps']:.0f} | {target['rps'] / trivial['rps']:.2f} | {target['errors']} |", flush=True)
+                  f"{trivial['rps']:.0f} | {target['rps'] / trivial['rps']:.2f} | {target['errors']} | "
+                  f"{cpu['server']:.2f} / {cpu['postgres']:.2f} / {cpu['client']:.2f} "
+                  f"({trivial_cpu['server']:.2f} / {trivial_cpu['client']:.2f}) |", flush=True)
         print(f"\nFixed rate {args.rate:.0f} requests/s, {args.seconds:.0f} s, open loop:\n")
         print("| endpoint | achieved req/s | p50 ms | p99 ms | errors |")
         print("| --- | ---: | ---: | ---: | ---: |")

@@ -29,13 +29,17 @@ def create_api_token(session: Session, user: User, label: str = "", *, expires_i
     return token, secret
 
 
+# Built once: every API request runs it.
+_BY_HASH = (sa.select(ApiToken).options(joinedload(ApiToken.user))
+            .where(ApiToken.token_hash == sa.bindparam("token_hash")))
+
+
 def find_api_token(session: Session, secret: str, *, now: dt.datetime | None = None) -> ApiToken | None:
     """The live token for `secret`: not revoked, not expired, and its user still active; else None."""
     if not secret.startswith(TOKEN_PREFIX) or len(secret) > 100:
         return None
     now = now or utcnow()
-    token = session.scalar(sa.select(ApiToken).options(joinedload(ApiToken.user))
-                          .where(ApiToken.token_hash == hash_secret(secret)))
+    token = session.scalar(_BY_HASH, {"token_hash": hash_secret(secret)})
     if token is None or token.revoked_at is not None or not token.user.active:
         return None
     if token.expires_at is not None and token.expires_at <= now:

@@ -17,11 +17,9 @@ def opening_intervals(room: Room, start: dt.datetime, end: dt.datetime) -> list[
     return windows_between(room.open, room.tz, start, end)
 
 
-def clashes(session: Session, room: Room, start: dt.datetime, end: dt.datetime,
-            *, ignore_booking: int | None = None) -> list[Clash]:
-    """Everything that occupies or closes the room during [start, end), in time order."""
-    # One round trip with plain columns (this runs on every availability and booking request):
-    # what occupies the room, then what closes it.
+def _clashes_statement() -> sa.CompoundSelect:
+    """What occupies the room, then what closes it, in [:start, :end): one round trip with plain columns."""
+    room, start, end = sa.bindparam("room"), sa.bindparam("start"), sa.bindparam("end")
     occupied = (
         sa.select(Occupancy.starts_at, Occupancy.ends_at, Occupancy.booking_id,
                   sa.func.coalesce(Booking.title, Offer.title).label("title"),
@@ -30,12 +28,23 @@ def clashes(session: Session, room: Room, start: dt.datetime, end: dt.datetime,
         .outerjoin(Occurrence, Occupancy.occurrence_id == Occurrence.id)
         .outerjoin(OfferSession, Occurrence.offer_session_id == OfferSession.id)
         .outerjoin(Offer, OfferSession.offer_id == Offer.id)
-        .where(Occupancy.room_id == room.id, Occupancy.starts_at < end, Occupancy.ends_at > start))
+        .where(Occupancy.room_id == room, Occupancy.starts_at < end, Occupancy.ends_at > start))
     closed = (
         sa.select(Closure.starts_at, Closure.ends_at, sa.literal(None, sa.Integer), Closure.reason, Closure.kind)
-        .where(Closure.room_id == room.id, Closure.starts_at < end, Closure.ends_at > start))
+        .where(Closure.room_id == room, Closure.starts_at < end, Closure.ends_at > start))
+    return sa.union_all(occupied, closed)
+
+
+# Built once: this runs on every availability and booking request, and building it cost more than running it.
+_CLASHES = _clashes_statement()
+
+
+def clashes(session: Session, room: Room, start: dt.datetime, end: dt.datetime,
+            *, ignore_booking: int | None = None) -> list[Clash]:
+    """Everything that occupies or closes the room during [start, end), in time order."""
     found: list[Clash] = []
-    for starts_at, ends_at, booking_id, title, closure_kind in session.execute(sa.union_all(occupied, closed)):
+    for starts_at, ends_at, booking_id, title, closure_kind in session.execute(
+            _CLASHES, {"room": room.id, "start": start, "end": end}):
         if closure_kind is not None:
             found.append(Clash("closure", title, starts_at, ends_at, closure_kind))
         elif booking_id is None:

@@ -1,6 +1,6 @@
-"""Fifty simultaneous POSTs through the API under gunicorn with four workers, on the suite's database
-(SQLite in the first pass, PostgreSQL in the second): one slot → exactly one 201; different free
-slots → all 201."""
+"""Fifty simultaneous POSTs through the API under gunicorn with four workers (the production configuration),
+on the suite's database (SQLite in the first pass, PostgreSQL in the second): one slot → exactly one 201;
+different free slots → all 201."""
 from __future__ import annotations
 
 import threading
@@ -17,9 +17,10 @@ REQUESTS = 50
 
 
 @pytest.fixture(scope="module")
-def server(app, database_url):
-    """One gunicorn with four workers for the module; each test commits its own data (and wipes it)."""
-    running = Server(database_url, workers=4)
+def server(app, database_url, tmp_path_factory):
+    """One gunicorn with four workers for the module, configured as in production (deploy/gunicorn.conf.py:
+    workers forked from a preloaded app); each test commits its own data (and wipes it)."""
+    running = Server(database_url, workers=4, deploy_config=True, calendars=tmp_path_factory.mktemp("calendars"))
     yield running
     running.stop()
 
