@@ -13,6 +13,8 @@ DEFAULTS: dict[str, Any] = {
     # Occurrences of recurring offers are materialised this far ahead (the issue asks for >= 26 weeks).
     "ROOMBOOK_HORIZON_WEEKS": 30,
     "ROOMBOOK_SCHEDULER": True,
+    # A plan run whose process gave no sign of life (or that nobody claimed) for this long is given up.
+    "ROOMBOOK_PLAN_RUN_STALE_SECONDS": 90,
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
@@ -23,7 +25,7 @@ DEFAULTS: dict[str, Any] = {
 
 # Environment variables read on start; each maps to the config key of the same name.
 ENVIRONMENT = ("ROOMBOOK_DATABASE_URL", "ROOMBOOK_SECRET_KEY", "ROOMBOOK_TIMEZONE", "ROOMBOOK_CALENDARS_DIR",
-               "ROOMBOOK_FEED_UID_DOMAIN")
+               "ROOMBOOK_FEED_UID_DOMAIN", "ROOMBOOK_PLAN_RUN_STALE_SECONDS")
 
 
 def load(app: Flask, overrides: dict[str, Any] | None) -> None:

@@ -1,7 +1,8 @@
 """Background jobs with APScheduler.
 
 Every serving process may run a scheduler; a claim row in the database (unique per job and
-period) makes sure each run happens in exactly one of them.
+period) makes sure each run happens in exactly one of them. Plan runs are claimed on their own row
+(`roombook.plan_runs.claim`).
 """
 from __future__ import annotations
 
@@ -64,5 +65,10 @@ def start(app: Flask):
                       coalesce=True, max_instances=1)
     scheduler.add_job(publish_nightly, "cron", hour=3, minute=47, args=[app], id="publish_calendars_nightly",
                       coalesce=True, max_instances=1)
+    from roombook.plan_runs import tend_runs
+
+    # Gives up plan runs whose process ended and solves runs left queued (claimed, so solved once).
+    scheduler.add_job(tend_runs, "interval", minutes=1, args=[app], id="plan_runs", coalesce=True,
+                      max_instances=1)
     scheduler.start()
     return scheduler

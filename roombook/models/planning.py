@@ -22,6 +22,9 @@ class PlanRun(db.Model):
     error: Mapped[str] = mapped_column(sa.Text, default="")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Touched every few seconds by the process solving the run; a running run whose heartbeat is older
+    # than the stale limit lost that process (killed, recycled, restarted) and is given up.
+    heartbeat_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     created_by: Mapped[User | None] = relationship()

@@ -2,11 +2,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import time
 
 import pytest
 import sqlalchemy as sa
 
 from roombook import plan_runs
+from roombook.db import db, transaction, utcnow
+from roombook.i18n import bilingual
 from roombook.models import AuditEvent, Conflict, OutboxMessage, PlanRun, Provider, User
 from tests.manage.conftest import TODAY, login, token_from
 
@@ -89,7 +93,8 @@ def test_a_manager_runs_their_houses_in_the_background_and_publishes(app, client
     """The page starts the run; the background work (here run in the request's thread, because the test's
     data lives in one uncommitted connection) stores the plan; the run's page previews and publishes."""
     monkeypatch.setattr(plan_runs, "launch", lambda app_, run_id: plan_runs.work(app_, run_id))
-    monkeypatch.setattr(plan_runs, "PROGRESS_EVERY", 1e9)
+    monkeypatch.setattr(plan_runs, "PROGRESS_EVERY", 1e9)  # their own connections would wait for the test's
+    monkeypatch.setattr(plan_runs, "HEARTBEAT_EVERY", 1e9)
     monkeypatch.setitem(app.config, "ROOMBOOK_PLAN_TIME_LIMIT", TIME_LIMIT)
     login(client, "manager@example.org")
     response = client.post("/manage/plans", data={"csrf_token": token_from(client, "/manage/plans")})
@@ -110,8 +115,6 @@ def test_a_manager_runs_their_houses_in_the_background_and_publishes(app, client
 
 def test_progress_is_written_from_the_solvers_threads(app, committed):
     """With committed data (as in production) the writer updates the run's row through its own connection."""
-    from roombook.db import db, transaction
-
     with transaction():
         run = PlanRun(scope=[], status="running", progress={"time_limit": 5})
         db.session.add(run)
@@ -125,11 +128,139 @@ def test_progress_is_written_from_the_solvers_threads(app, committed):
                                                          "bound": 3, "hard": 0, "time_limit": 5}
 
 
-def test_a_run_abandoned_by_a_restart_does_not_block_new_runs(demo):
+STALE = dt.timedelta(seconds=90)  # ROOMBOOK_PLAN_RUN_STALE_SECONDS by default
+
+
+def _run(session, status, *, created_ago=dt.timedelta(0), heartbeat_ago=None) -> PlanRun:
+    now = utcnow()
+    run = PlanRun(scope=[], status=status, progress={"time_limit": 5}, created_at=now - created_ago,
+                  heartbeat_at=None if heartbeat_ago is None else now - heartbeat_ago)
+    session.add(run)
+    session.flush()
+    return run
+
+
+def test_a_run_is_given_up_when_its_heartbeat_stops_or_nobody_claims_it(app, demo):
+    long_ago = dt.timedelta(hours=2)
+    silent = _run(demo, "running", created_ago=long_ago, heartbeat_ago=STALE + dt.timedelta(seconds=5))
+    beating = _run(demo, "running", created_ago=long_ago, heartbeat_ago=dt.timedelta(seconds=3))
+    unclaimed = _run(demo, "queued", created_ago=STALE + dt.timedelta(seconds=5))
+    just_queued = _run(demo, "queued", created_ago=dt.timedelta(seconds=3))
+    given_up = plan_runs.give_up_lost_runs(demo)
+    assert sorted(r.id for r in given_up) == sorted([silent.id, unclaimed.id])
+    demo.expire_all()
+    assert [r.status for r in (silent, beating, unclaimed, just_queued)] == ["failed", "running", "failed", "queued"]
+    assert silent.error == plan_runs.ABANDONED and "the process running it ended" in silent.error
+    assert silent.finished_at is not None and silent.progress["phase"] == "failed"
+    with app.test_request_context(headers={"Accept-Language": "en"}):  # the run's page shows its language's half
+        assert bilingual(silent.error) == "Abandoned: the process running it ended."
+
+
+def test_starting_gives_up_a_silent_run_but_waits_for_one_that_beats(demo, app, monkeypatch):
     coordinator = _user(demo, "coordinator@example.org")
-    stuck = plan_runs.start_run(demo, coordinator, [], time_limit=5)
-    stuck.status = "running"
-    stuck.created_at -= plan_runs.STALE_AFTER + dt.timedelta(minutes=1)
+    monkeypatch.setitem(app.config, "ROOMBOOK_PLAN_RUN_STALE_SECONDS", 20)
+    stuck = _run(demo, "running", created_ago=dt.timedelta(hours=1), heartbeat_ago=dt.timedelta(seconds=10))
+    with pytest.raises(plan_runs.RunRefused):  # an hour old, but its process still beats
+        plan_runs.start_run(demo, coordinator, [], time_limit=5)
+    stuck.heartbeat_at = utcnow() - dt.timedelta(seconds=25)
     demo.flush()
     fresh = plan_runs.start_run(demo, coordinator, [], time_limit=5)
     assert stuck.status == "failed" and "Abgebrochen" in stuck.error and fresh.status == "queued"
+
+
+def test_a_listing_shows_a_lost_run_given_up_without_writing(app, committed):
+    """A listing is a GET: it shows the lost run given up at once, and the next start records it."""
+    with transaction():
+        run_id = _run(db.session, "running", created_ago=STALE * 2, heartbeat_ago=STALE * 2).id
+    db.session.rollback()
+    listed = plan_runs.visible_runs(db.session, None)
+    assert [(r.id, r.status, r.error) for r in listed] == [(run_id, "failed", plan_runs.ABANDONED)]
+    assert not db.session.dirty
+    db.session.rollback()
+    assert db.session.get(PlanRun, run_id).status == "running"  # nothing written
+    with transaction():
+        plan_runs.give_up_lost_runs(db.session)
+    db.session.rollback()
+    assert db.session.get(PlanRun, run_id).status == "failed"
+
+
+def test_of_two_processes_claiming_a_run_exactly_one_gets_it(app, committed):
+    with transaction():
+        run_id = _run(db.session, "queued").id
+    db.session.remove()
+    contenders = 6
+    barrier = threading.Barrier(contenders)
+    wins, lock = [], threading.Lock()
+
+    def attempt() -> None:
+        with app.app_context():
+            try:
+                barrier.wait(timeout=30)
+                with transaction():
+                    won = plan_runs.claim(db.session, run_id, {"phase": "export", "time_limit": 5})
+            except Exception as exc:  # anything else breaks the guarantee
+                won = repr(exc)
+            finally:
+                db.session.remove()
+            with lock:
+                wins.append(won)
+
+    threads = [threading.Thread(target=attempt) for _ in range(contenders)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert sorted(wins, key=str) == [False] * (contenders - 1) + [True], wins
+    run = db.session.get(PlanRun, run_id)
+    assert run.status == "running" and run.heartbeat_at is not None
+
+
+def test_the_heartbeat_beats_while_the_solver_is_silent(app, committed, monkeypatch):
+    """CP-SAT may report nothing for long stretches; the run's own timer keeps it alive meanwhile."""
+    with transaction():
+        run_id = _run(db.session, "queued").id
+    db.session.remove()
+    seen = []
+
+    def silent_solve(session, run, timezone, time_limit, progress=None):
+        for _ in range(8):
+            time.sleep(0.1)
+            with db.engine.connect() as conn:
+                seen.append(conn.scalar(sa.select(PlanRun.heartbeat_at).where(PlanRun.id == run_id)))
+        return {}, {"status": "optimal", "solve_seconds": 0.8, "sessions": []}
+
+    monkeypatch.setattr(plan_runs, "solve_run", silent_solve)
+    monkeypatch.setattr(plan_runs, "HEARTBEAT_EVERY", 0.1)
+    assert plan_runs.work(app, run_id) is True
+    assert len(set(seen)) >= 4, seen  # the claim's heartbeat, then the timer's
+    assert plan_runs.work(app, run_id) is False  # done: nobody claims it again
+    assert db.session.get(PlanRun, run_id).status == "done"
+
+
+def test_an_outcome_is_dropped_when_the_run_was_given_up_meanwhile(app, committed, monkeypatch):
+    with transaction():
+        run_id = _run(db.session, "queued").id
+    db.session.remove()
+
+    def given_up_while_solving(session, run, timezone, time_limit, progress=None):
+        with db.engine.begin() as conn:  # another process gave it up (its heartbeat was late)
+            conn.execute(sa.update(PlanRun).where(PlanRun.id == run_id)
+                         .values(status="failed", error=plan_runs.ABANDONED))
+        return {}, {"status": "optimal", "solve_seconds": 0.1, "sessions": []}
+
+    monkeypatch.setattr(plan_runs, "solve_run", given_up_while_solving)
+    plan_runs.work(app, run_id)
+    run = db.session.get(PlanRun, run_id)
+    assert run.status == "failed" and run.plan is None
+
+
+def test_the_scheduler_job_solves_a_run_left_queued(app, demo, monkeypatch):
+    monkeypatch.setattr(plan_runs, "PROGRESS_EVERY", 1e9)  # their own connections would wait for the test's
+    monkeypatch.setattr(plan_runs, "HEARTBEAT_EVERY", 1e9)
+    coordinator = _user(demo, "coordinator@example.org")
+    run = plan_runs.start_run(demo, coordinator, [], time_limit=TIME_LIMIT)  # …and its web worker died
+    lost = _run(demo, "queued", created_ago=STALE * 2)
+    assert plan_runs.tend_runs(app) == {"given_up": [lost.id], "solved": [run.id]}
+    demo.expire_all()
+    assert run.status == "done" and run.plan["sessions"] and lost.status == "failed"
+    assert plan_runs.tend_runs(app) == {"given_up": [], "solved": []}
