@@ -143,20 +143,38 @@ def _processes() -> list[tuple[int, int, str, float]]:
     return rows
 
 
-def cpu_split(server_pid: int) -> dict[str, float]:
-    """CPU seconds used so far by the app server (gunicorn and its workers), PostgreSQL, and this client."""
-    rows = _processes()
+def _tree(rows, root: int) -> set[int]:
     children: dict[int, list[int]] = {}
     for pid, ppid, _name, _cpu in rows:
         children.setdefault(ppid, []).append(pid)
-    server, stack = set(), [server_pid]
+    found, stack = set(), [root]
     while stack:
         pid = stack.pop()
-        server.add(pid)
+        found.add(pid)
         stack.extend(children.get(pid, []))
+    return found
+
+
+def postmaster_pid(port: int) -> int | None:
+    """The PostgreSQL server listening on `port` (other clusters on the machine are not ours to count)."""
+    for entry in Path("/proc").iterdir():
+        try:
+            args = (entry / "cmdline").read_bytes().split(b"\0") if entry.name.isdigit() else []
+        except OSError:
+            continue
+        if args and args[0].endswith(b"postgres") and (b"-p %d" % port in b" ".join(args)):
+            return int(entry.name)
+    return None
+
+
+def cpu_split(server_pid: int, postgres_pid: int | None) -> dict[str, float]:
+    """CPU seconds used so far by the app server (gunicorn and its workers), its PostgreSQL, and this client."""
+    rows = _processes()
+    server = _tree(rows, server_pid)
+    postgres = _tree(rows, postgres_pid) if postgres_pid else set()
     mine = os.times()
     return {"server": sum(cpu for pid, _p, _n, cpu in rows if pid in server),
-            "postgres": sum(cpu for _pid, _p, name, cpu in rows if name == "postgres"),
+            "postgres": sum(cpu for pid, _p, _n, cpu in rows if pid in postgres),
             "client": mine.user + mine.system}
 
 
@@ -260,11 +278,11 @@ def open_loop(base: str, workload: Workload, rate: float, seconds: float) -> dic
     return summarise(latencies, time.perf_counter() - start, errors[0])
 
 
-def measured(server_pid: int, phase) -> tuple[dict, dict[str, float]]:
+def measured(server_pid: int, postgres_pid: int | None, phase) -> tuple[dict, dict[str, float]]:
     """Run a phase; its result and the CPU milliseconds per request of each part."""
-    before = cpu_split(server_pid)
+    before = cpu_split(server_pid, postgres_pid)
     result = phase()
-    after = cpu_split(server_pid)
+    after = cpu_split(server_pid, postgres_pid)
     n = max(result["n"], 1)
     return result, {part: (after[part] - before[part]) * 1000 / n for part in before}
 
@@ -299,6 +317,7 @@ def main() -> None:
 
     info = prepare_database(args.database_url, args.accommodations)
     process, base = start_gunicorn(args.database_url, args.workers)
+    postgres = postmaster_pid(urlsplit(args.database_url.replace("+psycopg", "")).port or 5432)
     today = dt.date.today()
     # one workload per kind for the whole run: booking creation keeps walking on to free slots
     workloads = {name: Workload(name, info, today)
@@ -318,9 +337,9 @@ def main() -> None:
         print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
         chosen = [name.strip() for name in args.only.split(",")]
         for name in [n for n in ENDPOINTS if n in chosen]:
-            trivial, trivial_cpu = measured(process.pid, lambda: closed_loop(base, workloads["trivial"],
+            trivial, trivial_cpu = measured(process.pid, postgres, lambda: closed_loop(base, workloads["trivial"],
                                                                              args.clients, args.seconds))
-            target, cpu = measured(process.pid, lambda: closed_loop(base, workloads[name], args.clients,
+            target, cpu = measured(process.pid, postgres, lambda: closed_loop(base, workloads[name], args.clients,
                                                                     args.seconds))
             print(f"| {name} | {target['rps']:.0f} | {target['p50']:.1f} | {target['p99']:.1f} | "
                   f"{trivial['rps']:.0f} | {target['rps'] / trivial['rps']:.2f} | {target['errors']} | "
