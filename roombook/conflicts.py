@@ -123,8 +123,9 @@ def _parse(alt: dict) -> tuple[dt.datetime, dt.datetime]:
     return dt.datetime.fromisoformat(alt["start"]), dt.datetime.fromisoformat(alt["end"])
 
 
-def facts(session: Session, conflict: Conflict) -> ConflictFacts:
+def facts(session: Session, conflict: Conflict, *, now: dt.datetime | None = None) -> ConflictFacts:
     """The facts of one conflict; each stored alternative is checked again for being free now."""
+    now = now or utcnow()
     room = session.get(Room, conflict.room_id) if conflict.room_id else None
     booking = session.get(Booking, conflict.booking_id) if conflict.booking_id else None
     occurrence = session.get(Occurrence, conflict.occurrence_id) if conflict.occurrence_id else None
@@ -143,7 +144,7 @@ def facts(session: Session, conflict: Conflict) -> ConflictFacts:
         if alt_room is None:
             continue
         start, end = _parse(alt)
-        free = not clashes(session, alt_room, start, end, ignore_booking=ignore) and start > utcnow()
+        free = not clashes(session, alt_room, start, end, ignore_booking=ignore) and start > now
         result.alternatives.append(Alternative(index, alt_room, start, end, free))
     return result
 
@@ -162,7 +163,7 @@ def resolve_conflict(session: Session, actor: User, conflict: Conflict, action: 
         raise DecisionRefused(_l("Bitte eine Begründung angeben."), field="note")
     if len(note) > 1000:
         raise DecisionRefused(_l("Die Begründung ist zu lang (höchstens 1000 Zeichen)."), field="note")
-    the_facts = facts(session, conflict)
+    the_facts = facts(session, conflict, now=now)
     decision = Decision(conflict)
     with notifications.collecting_conflicts(session) as opened:
         if action == ACCEPT:
