@@ -60,9 +60,53 @@ def utcnow() -> dt.datetime:
 def init_app(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db)
+    # Registered after Flask-SQLAlchemy's own teardown, so it runs before the session is removed.
+    app.teardown_appcontext(_end_read_transaction)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             _tune_sqlite(db.engine)
+        _watch_writes(db.engine)
+
+
+_CONNECTION = "roombook_connection"
+_WROTE = "roombook_wrote"
+
+
+@sa.event.listens_for(sa.orm.Session, "after_begin")
+def _remember_connection(session, _transaction, connection) -> None:
+    session.info[_CONNECTION] = connection
+
+
+def _watch_writes(engine: sa.Engine) -> None:
+    """Mark a connection's transaction as writing once it sends anything but a SELECT."""
+
+    @sa.event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        conn.info.pop(_WROTE, None)
+
+    @sa.event.listens_for(engine, "after_cursor_execute")
+    def _on_execute(conn, _cursor, statement, _parameters, _context, _executemany):
+        if not statement.lstrip()[:6].upper() == "SELECT":
+            conn.info[_WROTE] = True
+
+
+def _end_read_transaction(exception: BaseException | None) -> None:
+    """End a request's transaction that only read with COMMIT instead of the ROLLBACK of removing the session.
+
+    The two are the same for a transaction that wrote nothing, but psycopg forgets its prepared
+    statements on every ROLLBACK: PostgreSQL would parse and plan every query of every request anew.
+    A failed request, or a transaction that wrote (outside `transaction()`, which commits its own),
+    is still rolled back.
+    """
+    registry = db.session.registry
+    if exception is not None or not registry.has():
+        return
+    session = registry()
+    connection = session.info.pop(_CONNECTION, None)
+    if (connection is None or not session.in_transaction() or connection.closed or connection.info.get(_WROTE)
+            or session.new or session.dirty or session.deleted):
+        return
+    session.commit()
 
 
 def _tune_sqlite(engine: sa.Engine) -> None:
