@@ -3,20 +3,23 @@ from __future__ import annotations
 
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from roombook.models import AuditEvent, User
 
 
-def record(session: Session, actor: User | None, action: str, obj: Any, **details: Any) -> AuditEvent:
-    """Add an audit event for `obj` (any model with an id) in the current transaction."""
-    return record_about(session, actor, action, type(obj).__name__.lower(), str(obj.id), **details)
+def record(session: Session, actor: User | None, action: str, obj: Any, **details: Any) -> None:
+    """Write an audit event for `obj` (any model with an id) in the current transaction."""
+    record_about(session, actor, action, type(obj).__name__.lower(), str(obj.id), **details)
 
 
 def record_about(session: Session, actor: User | None, action: str, object_type: str, object_id: str,
-                 **details: Any) -> AuditEvent:
-    """Add an audit event about something that is not a single row (a plan, a city import)."""
-    event = AuditEvent(actor_id=actor.id if actor is not None else None, action=action,
-                       object_type=object_type, object_id=object_id, details=details)
-    session.add(event)
-    return event
+                 **details: Any) -> None:
+    """Write an audit event about something that is not a single row (a plan, a city import).
+
+    A plain INSERT, not an object for the next flush: events are never read back in the transaction
+    that writes them, and on the booking path a second flush cost more than the booking's own.
+    """
+    session.execute(sa.insert(AuditEvent).values(actor_id=actor.id if actor is not None else None, action=action,
+                                                 object_type=object_type, object_id=object_id, details=details))
