@@ -5,7 +5,7 @@
   `vtimezone`: RRULE-based VTIMEZONEs derived from zoneinfo;
 - `catalogue`: which feeds exist (public paths, private scopes); `tokens`: private feed links;
 - `publish`: atomic files under calendars/, the manifest and the data stamp; `jobs`: the scheduled
-  publishing and the `publish-calendars` command.
+  publishing and the `publish-calendars` command; `stamps`: a built feed's Last-Modified.
 """
 from __future__ import annotations
 

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from roombook.feeds.build import FeedMeta, build_calendar
 from roombook.feeds.catalogue import Feed, public_feeds
 from roombook.feeds.data import FeedData, Selection, load_feed_data, window_start
+from roombook.feeds.stamps import changed_at
 from roombook.models import Accommodation, Booking, Occurrence, Offer, OfferSession, Provider, Room
 from roombook.models.schedule import offer_provider
 
@@ -35,22 +36,18 @@ UTC = dt.timezone.utc
 
 @dataclass(frozen=True)
 class Stamp:
-    """A digest of everything feeds are built from, and the newest change time among it."""
+    """A digest of everything public feeds are built from."""
 
     digest: str
-    latest: dt.datetime
 
 
 def data_stamp(session: Session, today: dt.date) -> Stamp:
-    """Cheap aggregates that change whenever any feed's content may have changed."""
+    """Cheap aggregates that change whenever any public feed's content may have changed."""
     parts: list = [window_start(today).isoformat()]
-    latest = dt.datetime(2000, 1, 1, tzinfo=UTC)
-    for model in (Offer, OfferSession, Occurrence, Booking):
+    for model in (Offer, OfferSession, Occurrence, Booking, Room, Accommodation, Provider):
         count, newest, top = session.execute(sa.select(sa.func.count(), sa.func.max(model.updated_at),
                                                        sa.func.max(model.id))).one()
         parts += [count, top, newest.isoformat() if newest else None]
-        if newest is not None:
-            latest = max(latest, newest)
     parts.append(session.execute(sa.select(sa.func.count(), sa.func.sum(offer_provider.c.provider_id))).all())
     for columns in ((Room.id, Room.key, Room.name, Room.accommodation_id),
                     (Accommodation.id, Accommodation.key, Accommodation.name, Accommodation.address,
@@ -58,7 +55,7 @@ def data_stamp(session: Session, today: dt.date) -> Stamp:
                     (Provider.id, Provider.name)):
         parts.append([list(row) for row in session.execute(sa.select(*columns).order_by(columns[0]))])
     digest = hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()
-    return Stamp(digest, latest)
+    return Stamp(digest)
 
 
 def etag_of(body: bytes) -> str:
@@ -250,7 +247,11 @@ def published_feed(session: Session, path: str, root: Path, today: dt.date, *,
 
 def current_feed(session: Session, feed: Feed, root: Path, today: dt.date, timezone: str, uid_domain: str,
                  *, stamp_ttl: float = 0) -> Rendered:
-    """The published file when it is current, else a freshly built body (private feeds are always built)."""
+    """The published file when it is current, else a freshly built body (private feeds are always built).
+
+    A built body's Last-Modified is `changed_at`, read after the body in the same transaction (never
+    older than what the body shows), and later than the published file's when the bytes differ.
+    """
     from roombook.feeds.catalogue import build_feed
 
     entry = None
@@ -263,7 +264,7 @@ def current_feed(session: Session, feed: Feed, root: Path, today: dt.date, timez
     etag = etag_of(body)
     if entry and entry.get("etag") == etag:
         return Rendered(etag, dt.datetime.fromisoformat(entry["modified"]), body=body)
-    latest = stamp_cache.get(session, today, stamp_ttl).latest.replace(microsecond=0)
+    latest = changed_at(session, today, timezone)
     if entry:  # content differs from the published file: it must look newer than that file
         latest = max(latest, dt.datetime.fromisoformat(entry["modified"]) + dt.timedelta(seconds=1))
     return Rendered(etag, latest, body=body)

@@ -30,6 +30,7 @@ class Provider(db.Model):
     # Weekly windows of availability, local time: [{"day", "from", "to"}].
     available: Mapped[list[dict]] = mapped_column(sa.JSON, default=list)
     max_minutes_per_week: Mapped[int | None]
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     __table_args__ = (
         sa.CheckConstraint(sa.text("kind IN ('department','association','course_provider','volunteer')"),
@@ -67,6 +68,7 @@ class User(UserMixin, db.Model):
     provider_id: Mapped[int | None] = mapped_column(sa.ForeignKey("provider.id", ondelete="SET NULL"))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     provider: Mapped[Provider | None] = relationship()
     accommodations: Mapped[list[Accommodation]] = relationship(secondary=user_accommodation)

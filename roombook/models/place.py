@@ -1,6 +1,7 @@
 """Accommodations and their bookable social rooms."""
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -8,7 +9,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from roombook.db import db
+from roombook.db import UTCDateTime, db, utcnow
 
 if TYPE_CHECKING:
     from roombook.models.reservation import Booking, Closure
@@ -29,6 +30,7 @@ class Accommodation(db.Model):
     address: Mapped[str | None] = mapped_column(sa.String(300))
     residents: Mapped[int | None] = mapped_column(sa.CheckConstraint("residents >= 0", name="residents_positive"))
     timezone: Mapped[str] = mapped_column(sa.String(64), default="Europe/Berlin")
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     rooms: Mapped[list[Room]] = relationship(back_populates="accommodation", order_by="Room.id",
                                              cascade="all, delete-orphan")
@@ -55,6 +57,7 @@ class Room(db.Model):
     max_booking_minutes: Mapped[int] = mapped_column(default=240)
     max_days_ahead: Mapped[int] = mapped_column(default=120)
     max_open_bookings: Mapped[int] = mapped_column(default=20)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     # Every rule about a room is in its accommodation's time zone: load them together.
     accommodation: Mapped[Accommodation] = relationship(back_populates="rooms", lazy="joined")

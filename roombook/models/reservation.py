@@ -33,7 +33,7 @@ class Booking(db.Model):
     series: Mapped[str | None] = mapped_column(sa.String(36), index=True)
     sequence: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, index=True)
 
     room: Mapped[Room] = relationship(back_populates="bookings")
     user: Mapped[User | None] = relationship()

@@ -105,7 +105,7 @@ class Occurrence(db.Model):
     status: Mapped[str] = mapped_column(sa.String(12), default=OccurrenceStatus.SCHEDULED)
     reason: Mapped[str] = mapped_column(sa.String(300), default="")
     sequence: Mapped[int] = mapped_column(default=0)
-    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, index=True)
 
     offer_session: Mapped[OfferSession] = relationship(back_populates="occurrences")
     room: Mapped[Room] = relationship()
