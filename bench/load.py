@@ -216,9 +216,10 @@ class Workload:
                 self.counter += 1
             rooms = info["room_ids"]
             room = rooms[n % len(rooms)]
-            slot = n // len(rooms)  # per room: weekday after weekday, 9 slots a day from 09:00 (local)
-            day = self.weekdays[slot // 9]
-            hour = 9 + slot % 9
+            slot = n // len(rooms)  # per room: weekday after weekday, 8 slots a day from 09:00 (local; every room
+            # is open 09:00-17:00 on weekdays)
+            day = self.weekdays[slot // 8]
+            hour = 9 + slot % 8
             body = json.dumps({"room": room, "start": f"{day}T{hour:02}:00", "end": f"{day}T{hour:02}:45",
                                "title": "Lastprobe"}).encode()
             return "POST", "/api/v1/bookings", {**self.auth, "Content-Type": "application/json"}, body, 201
