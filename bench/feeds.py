@@ -137,7 +137,8 @@ def main() -> None:
         print(f"city: {args.houses} accommodations, {counts['slots']} weekly slots, {counts['occurrences']} "
               f"occurrences, {counts['bookings']} bookings over {args.weeks} weeks ({db.engine.dialect.name}, "
               f"set up in {time.perf_counter() - t:.1f} s)\n", file=sys.stderr)
-        room = db.session.scalar(sa.select(Room).where(Room.key == "h42-gr"))
+        room_key = f"h{min(42, args.houses - 1)}-gr"  # a house in the middle of the city, if it is that big
+        room = db.session.scalar(sa.select(Room).where(Room.key == room_key))
         sizes = {}
 
         def city():
@@ -156,7 +157,7 @@ def main() -> None:
             f"{len(result[0].written)} files"))
         db.session.rollback()
     client = app.test_client()
-    url_room = "/calendars/room/h42-gr.ics"
+    url_room = f"/calendars/room/{room_key}.ics"
     (work / "calendars" / ".manifest.json").rename(work / "manifest.away")
     rows.append(("GET room feed, built live (200)", *timed(lambda: client.get(url_room), 30), "–", ""))
     (work / "manifest.away").rename(work / "calendars" / ".manifest.json")
