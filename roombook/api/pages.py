@@ -3,17 +3,17 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, flash, json, redirect, render_template, url_for
 from flask_login import current_user, login_required, logout_user
-from flask_wtf import FlaskForm
 from wtforms import PasswordField, SubmitField
 from wtforms.validators import DataRequired, Length
 
 from roombook import privacy
 from roombook.db import db, transaction
+from roombook.web.forms import Form
 
 pages = Blueprint("privacy", __name__, url_prefix="/privacy")
 
 
-class DeleteAccountForm(FlaskForm):
+class DeleteAccountForm(Form):
     password = PasswordField("Passwort zur Bestätigung / Password to confirm",
                              validators=[DataRequired(), Length(max=200)])
     submit = SubmitField("Mein Konto und meine Daten löschen / Delete my account and data")

@@ -16,6 +16,7 @@ from werkzeug.exceptions import BadRequest
 from roombook.api.problems import ApiProblem, invalid
 from roombook.booking.errors import Clash
 from roombook.models import Accommodation, ApiToken, Booking, Occurrence, Offer, Room, User
+from roombook.storable import storable
 
 UTC = dt.timezone.utc
 # ISO 8601 as the document states it: a date, or a date-time with optional seconds and offset.
@@ -83,14 +84,30 @@ def parse_range(args, tz: ZoneInfo, *, default_days: int, max_days: int,
 
 
 def request_json() -> Any:
-    """The JSON request body (None when empty); malformed JSON is a 400, not a 422."""
+    """The JSON request body (None when empty); malformed JSON is a 400, not a 422, and text no database
+    can store is a 422 naming its field."""
     if not request.get_data():
         return None
     try:
-        return request.get_json(force=True)
+        body = request.get_json(force=True)
     except BadRequest:
         raise ApiProblem(400, "Malformed JSON", "The request body is not valid JSON.", kind="malformed-json") \
             from None
+    _refuse_unstorable(body, "body")
+    return body
+
+
+def _refuse_unstorable(value: Any, field: str) -> None:
+    if isinstance(value, str) and not storable(value):
+        raise invalid(field, "contains a character that cannot be stored (NUL or an unpaired surrogate)")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            named = key if field == "body" else f"{field}.{key}"
+            _refuse_unstorable(key, named)
+            _refuse_unstorable(item, named)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _refuse_unstorable(item, f"{field}[{index}]")
 
 
 def json_object(body: Any, allowed: set[str], required: set[str]) -> dict[str, Any]:

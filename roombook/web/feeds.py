@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length
 
@@ -21,6 +20,7 @@ from roombook.feeds.publish import Rendered, current_feed, published_feed
 from roombook.feeds.tokens import (FeedTokenRefused, create_feed_token, feed_tokens_of, find_feed_token,
                                    note_use, revoke_feed_token, rotate_feed_token, use_due)
 from roombook.models import FeedToken
+from roombook.web.forms import Form
 
 bp = Blueprint("feeds", __name__)
 
@@ -103,13 +103,13 @@ def private(secret: str):
     return _answer(_feed(feed), False, "roombook-privat.ics")
 
 
-class NewFeedTokenForm(FlaskForm):
+class NewFeedTokenForm(Form):
     scope = SelectField("Kalender / Feed", validators=[DataRequired()])
     label = StringField("Bezeichnung / Label (optional)", validators=[Length(max=120)])
     submit = SubmitField("Link erstellen / Create link")
 
 
-class FeedTokenActionForm(FlaskForm):
+class FeedTokenActionForm(Form):
     """Rotate and revoke carry only the CSRF token; the token id is in the URL."""
 
 

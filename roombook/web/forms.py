@@ -13,9 +13,24 @@ from wtforms.validators import AnyOf, DataRequired, Email, InputRequired, Length
 from roombook.booking.recurrence import to_utc
 from roombook.booking.service import MAX_TITLE
 from roombook.i18n import LANGUAGES
+from roombook.storable import storable
 
 
-class LoginForm(FlaskForm):
+class Form(FlaskForm):
+    """Every form of the app: each field's own checks, after refusing text no database can store."""
+
+    def validate(self, extra_validators=None) -> bool:
+        unstorable = [field for field in self if not all(
+            storable(value) for value in (field.data if isinstance(field.data, list) else [field.data])
+            if isinstance(value, str))]
+        if not unstorable:
+            return super().validate(extra_validators)
+        for field in unstorable:  # the other checks could reach the database with it: they do not run
+            field.errors = [_l("Enthält ein Zeichen, das sich nicht speichern lässt (z. B. ein Nullzeichen).")]
+        return False
+
+
+class LoginForm(Form):
     email = EmailField(_l("E-Mail"), validators=[DataRequired(_l("Bitte die E-Mail-Adresse angeben.")),
                                                  Email(_l("Das ist keine E-Mail-Adresse."),
                                                        check_deliverability=False), Length(max=254)])
@@ -25,12 +40,12 @@ class LoginForm(FlaskForm):
     submit = SubmitField(_l("Anmelden"))
 
 
-class LanguageForm(FlaskForm):
+class LanguageForm(Form):
     lang = StringField(validators=[InputRequired(), AnyOf(list(LANGUAGES))])
     next = HiddenField()
 
 
-class BookingForm(FlaskForm):
+class BookingForm(Form):
     """A one-off or weekly booking. Room choices are set by the view (the rooms this user may book)."""
 
     room = SelectField(_l("Raum"), validators=[InputRequired(_l("Bitte einen Raum wählen."))],
@@ -53,13 +68,13 @@ class BookingForm(FlaskForm):
                 to_utc(dt.datetime.combine(self.date.data, self.end.data), tz))
 
 
-class CancelForm(FlaskForm):
+class CancelForm(Form):
     reason = TextAreaField(_l("Grund der Absage"), validators=[
         DataRequired(_l("Bitte einen Grund angeben.")), Length(max=300, message=_l("Höchstens %(max)d Zeichen."))])
     submit = SubmitField(_l("Buchung absagen"))
 
 
-class WeekForm(FlaskForm):
+class WeekForm(Form):
     """The ?week= (any day of the week) and ?room= of the week view, read from the query string."""
 
     class Meta:

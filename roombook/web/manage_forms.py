@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (BooleanField, DateField, DateTimeLocalField, HiddenField, IntegerField, SelectField,
                      SelectMultipleField, StringField, SubmitField, TextAreaField)
 from wtforms.fields.choices import SelectChoice
@@ -11,6 +10,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from roombook.categories import MANDATORY, VALUES
 from roombook.i18n import category_name
+from roombook.web.forms import Form
 
 # Category names in the page's language, read when shown (the residents' texts have each language's names).
 CATEGORY_LABELS = {c: LazyString(category_name, c) for c in VALUES}
@@ -21,7 +21,7 @@ def choices(pairs) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
 
-class RoomForm(FlaskForm):
+class RoomForm(Form):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     capacity = IntegerField(_l("Plätze"), validators=[InputRequired(), NumberRange(1, 1000)])
     features = StringField(_l("Ausstattung (durch Komma getrennt)"), validators=[Length(max=500)])
@@ -34,7 +34,7 @@ class RoomForm(FlaskForm):
     submit = SubmitField(_l("Speichern"))
 
 
-class ClosureForm(FlaskForm):
+class ClosureForm(Form):
     start = DateTimeLocalField(_l("Beginn"), format="%Y-%m-%dT%H:%M", validators=[InputRequired()])
     end = DateTimeLocalField(_l("Ende"), format="%Y-%m-%dT%H:%M", validators=[InputRequired()])
     reason = StringField(_l("Grund"), validators=[DataRequired(), Length(max=300)])
@@ -42,25 +42,25 @@ class ClosureForm(FlaskForm):
     apply = SubmitField(_l("Schließung anwenden"))
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """A post that needs nothing but its CSRF token (remove, publish, discard)."""
 
     submit = SubmitField("OK")
 
 
-class ResolveForm(FlaskForm):
+class ResolveForm(Form):
     action = SelectField(_l("Entscheidung"), choices=choices([("accept", _l("Alternative übernehmen")),
                                                               ("cancel", _l("Absagen")), ("override", _l("Vorrang"))]))
     alternative = IntegerField(_l("Alternative"), validators=[Optional(), NumberRange(0, 100)])
     note = TextAreaField(_l("Begründung"), validators=[Length(max=1000)])
 
 
-class PlanRunForm(FlaskForm):
+class PlanRunForm(Form):
     scope = SelectMultipleField(_l("Unterkünfte"), choices=[], validate_choice=True)
     submit = SubmitField(_l("Planung starten"))
 
 
-class OfferForm(FlaskForm):
+class OfferForm(Form):
     title = StringField(_l("Titel"), validators=[DataRequired(), Length(max=200)])
     description = TextAreaField(_l("Beschreibung"), validators=[Length(max=2000)])
     category = SelectField(_l("Kategorie"), choices=choices(CATEGORY_LABELS.items()))
@@ -76,7 +76,7 @@ class OfferForm(FlaskForm):
     submit = SubmitField(_l("Speichern"))
 
 
-class RequirementsForm(FlaskForm):
+class RequirementsForm(Form):
     residents = IntegerField(_l("Bewohnerinnen und Bewohner (Anzahl)"), validators=[Optional(), NumberRange(0, 100000)])
     submit = SubmitField(_l("Speichern"))
 
@@ -87,7 +87,7 @@ for _category in MANDATORY:
                          validators=[Optional(), NumberRange(0, 10080)]))
 
 
-class CoverageForm(FlaskForm):
+class CoverageForm(Form):
     """Query parameters of the coverage pages (GET, so without CSRF)."""
 
     class Meta:
@@ -97,7 +97,7 @@ class CoverageForm(FlaskForm):
     weeks = IntegerField(_l("Wochen"), validators=[Optional(), NumberRange(1, 26)])
 
 
-class ChooseForm(FlaskForm):
+class ChooseForm(Form):
     """A volunteer takes one of the alternatives offered for their displaced booking."""
 
     alternative = HiddenField(validators=[DataRequired()])

@@ -1,0 +1,81 @@
+"""Text no database can store (a NUL character, an unpaired surrogate) is refused where it enters, naming
+its field, on both databases: PostgreSQL would otherwise fail the request with a 500."""
+from __future__ import annotations
+
+import json
+
+import pytest
+import sqlalchemy as sa
+from flask import g
+
+from roombook.models import Booking
+from tests.conftest import csrf_token
+from tests.hardening.conftest import PASSWORD, slot
+
+BAD = {"a NUL character": "Treffen\x00", "an unpaired surrogate": "Treffen \ud800"}
+
+
+def _bookings(session) -> int:
+    return session.scalar(sa.select(sa.func.count()).select_from(Booking))
+
+
+def _raw_json(body: dict) -> str:
+    """JSON as a client may send it: json.dumps writes NUL as \\u0000 and a lone surrogate as \\ud800."""
+    return json.dumps(body)
+
+
+@pytest.mark.parametrize("what", BAD)
+def test_the_api_refuses_a_title_it_cannot_store(client, world, session, what):
+    start, end = slot(3)
+    before = _bookings(session)
+    answer = client.post("/api/v1/bookings", headers={**world.headers["volunteer"], "Content-Type": "application/json"},
+                         data=_raw_json({"room": world.room_a.id, "start": start.isoformat(),
+                                         "end": end.isoformat(), "title": BAD[what]}))
+    assert answer.status_code == 422
+    assert answer.mimetype == "application/problem+json"
+    assert answer.get_json()["field"] == "title"
+    assert _bookings(session) == before
+
+
+def test_the_api_refuses_an_email_with_a_nul_when_asked_for_a_token(client, world):
+    answer = client.post("/api/v1/tokens", headers={"Content-Type": "application/json"},
+                         data=_raw_json({"email": "volunteer\x00@example.org", "password": PASSWORD}))
+    assert answer.status_code == 422
+    assert answer.get_json()["field"] == "email"
+
+
+def test_a_nested_field_is_named_with_its_path(client, world):
+    answer = client.post("/api/v1/bookings", headers={**world.headers["volunteer"], "Content-Type": "application/json"},
+                         data=_raw_json({"room": world.room_a.id, "start": "x", "end": "y", "title": "ok",
+                                         "extra": [{"note": "\x00"}]}))
+    assert answer.status_code == 422
+    assert answer.get_json()["field"] == "extra[0].note"
+
+
+def _logged_in(client, world, role: str) -> str:
+    token = csrf_token(client.get("/login").get_data(as_text=True))
+    assert client.post("/login", data={"email": world.users[role].email, "password": PASSWORD,
+                                       "csrf_token": token}).status_code == 302
+    g.pop("_login_user", None)  # the next request finds its user in the session cookie, as in production
+    return token
+
+
+def test_the_booking_form_refuses_a_title_it_cannot_store(client, world, session):
+    """(A form post cannot carry an unpaired surrogate: its bytes are UTF-8, which has none.)"""
+    token = _logged_in(client, world, "volunteer")
+    start, end = slot(3)
+    before = _bookings(session)
+    page = client.post("/book", data={"room": world.room_a.key, "date": start.date().isoformat(),
+                                      "start": f"{start:%H:%M}", "end": f"{end:%H:%M}", "title": "Treffen\x00",
+                                      "weeks": "1", "csrf_token": token})
+    assert page.status_code == 422
+    assert "Enthält ein Zeichen, das sich nicht speichern lässt" in page.get_data(as_text=True)
+    assert _bookings(session) == before
+
+
+def test_the_login_form_refuses_an_email_with_a_nul(client, world):
+    token = csrf_token(client.get("/login").get_data(as_text=True))
+    page = client.post("/login", data={"email": "volunteer\x00@example.org", "password": PASSWORD,
+                                       "csrf_token": token})
+    assert page.status_code in (200, 422)
+    assert "Enthält ein Zeichen, das sich nicht speichern lässt" in page.get_data(as_text=True)
