@@ -123,12 +123,14 @@ def json_object(body: Any, allowed: set[str], required: set[str]) -> dict[str, A
     return body
 
 
-def text(body: dict, field: str, *, maximum: int, default: str | None = None) -> str:
-    value = body.get(field, default)
+def text(values, field: str, *, maximum: int, default: str | None = None) -> str:
+    """A text field of a body or of the query string."""
+    value = values.get(field, default)
     if not isinstance(value, str):
         raise invalid(field, "a string is required")
     if len(value) > maximum:
         raise invalid(field, f"at most {maximum} characters")
+    _refuse_unstorable(value, field)
     return value
 
 

@@ -293,9 +293,7 @@ def delete_booking(booking_id: int):
     user = current_user()
     booking = load_booking(booking_id, user)
     require(can_cancel_booking(user, booking), "You may not cancel this booking.")
-    reason = request.args.get("reason", "")
-    if len(reason) > 300:
-        raise invalid("reason", "at most 300 characters")
+    reason = text(request.args, "reason", maximum=300, default="")
     with _explained(booking.room), transaction() as session:
         cancel_booking(session, user, booking, reason or "storniert / cancelled")
         answer = booking_json_for(booking, user)

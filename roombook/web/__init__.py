@@ -3,14 +3,28 @@ booking (book, my bookings, cancel), department, public (residents' schedule and
 from __future__ import annotations
 
 from flask import Flask
+from werkzeug.routing import UnicodeConverter, ValidationError
 
 from roombook.web import booking, department, manage, public, views  # noqa: F401  (routes register on import)
 from roombook.api import bp as api_bp
+from roombook.storable import storable
 from roombook.web.common import bp
 from roombook.web.feeds import bp as feeds_bp
 
 
+class StorableText(UnicodeConverter):
+    """A text part of a URL (a key) that a database could hold: anything else names nothing, so it is a 404
+    rather than a query PostgreSQL refuses (a NUL character)."""
+
+    def to_python(self, value: str) -> str:
+        if not storable(value):
+            raise ValidationError()
+        return value
+
+
 def init_app(app: Flask) -> None:
+    # before any route is registered: rules bind their converters when they are added
+    app.url_map.converters["default"] = app.url_map.converters["string"] = StorableText
     app.register_blueprint(bp)
     app.register_blueprint(manage.bp)
     app.register_blueprint(api_bp)

@@ -79,3 +79,25 @@ def test_the_login_form_refuses_an_email_with_a_nul(client, world):
                                        "csrf_token": token})
     assert page.status_code in (200, 422)
     assert "Enthält ein Zeichen, das sich nicht speichern lässt" in page.get_data(as_text=True)
+
+
+def test_a_cancellation_reason_in_the_query_string_is_checked_too(client, world, session):
+    answer = client.delete(f"/api/v1/bookings/{world.booking_a.id}?reason=krank%00",
+                           headers=world.headers["volunteer"])
+    assert answer.status_code == 422
+    assert answer.get_json()["field"] == "reason"
+    session.refresh(world.booking_a)
+    assert world.booking_a.active
+
+
+def test_a_key_in_a_url_that_no_row_can_have_names_nothing(app, client, world):
+    """Every route with a text part: a NUL there is a 404 (the routing refuses it), never a database error."""
+    with_text = [rule for rule in app.url_map.iter_rules()
+                 if "GET" in rule.methods and rule.arguments and not rule.rule.startswith("/static")
+                 and all(type(rule._converters.get(name)).__name__ == "StorableText" for name in rule.arguments)]
+    assert len(with_text) >= 8  # the public pages and feeds by key, the managers' pages by key
+    for rule in with_text:
+        url = rule.rule
+        for name in rule.arguments:
+            url = url.replace(f"<{name}>", "a%00b")
+        assert client.get(url).status_code == 404, url
