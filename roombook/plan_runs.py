@@ -110,19 +110,25 @@ def _show(run: PlanRun, values: dict) -> None:
 
 
 def visible_runs(session: Session, user_places: list[Accommodation] | None, *, limit: int = 30) -> list[PlanRun]:
-    """Runs newest first; for a facility manager (user_places given) only runs within their houses. A run
-    whose process ended is shown given up at once; starting a run or the minute job records that."""
+    """Runs newest first; for a facility manager (user_places given) only runs within their houses, each
+    as `show_if_lost` shows it."""
     runs = session.scalars(sa.select(PlanRun).order_by(PlanRun.created_at.desc(), PlanRun.id.desc())
                            .limit(limit * 5)).all()
     if user_places is not None:
         keys = {a.key for a in user_places}
         runs = [r for r in runs if r.scope and set(r.scope) <= keys]
     runs = list(runs[:limit])
-    cutoff = utcnow() - stale_limit()
     for run in runs:
-        if _looks_lost(run, cutoff):  # shown, not written: a listing is a GET and changes nothing
-            _show(run, {"status": "failed", "error": ABANDONED, "progress": {**(run.progress or {}), "phase": "failed"}})
+        show_if_lost(run)
     return runs
+
+
+def show_if_lost(run: PlanRun) -> PlanRun:
+    """A run whose process ended, shown given up at once; shown, not written (pages and API reads are GETs):
+    starting a run or the minute job records it."""
+    if _looks_lost(run, utcnow() - stale_limit()):
+        _show(run, {"status": "failed", "error": ABANDONED, "progress": {**(run.progress or {}), "phase": "failed"}})
+    return run
 
 
 def touch(engine: sa.Engine, run_id: int, **values) -> bool:

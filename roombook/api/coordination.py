@@ -116,7 +116,7 @@ def _load_run(user: User, run_id: int) -> PlanRun:
     run = load(PlanRun, run_id)
     if not auth.can_coordinate(user) and (not run.scope or not set(run.scope) <= {p.key for p in places}):
         raise ApiProblem(404, "Not found", f"No plan run {run_id}.", kind="not-found")
-    return run
+    return plan_runs.show_if_lost(run)
 
 
 @bp.get("/plan-runs")

@@ -93,7 +93,7 @@ def load_run(run_id: int) -> PlanRun:
         keys = {p.key for p in my_places()}
         if not run.scope or not set(run.scope) <= keys:
             abort(404)
-    return run
+    return plan_runs.show_if_lost(run)
 
 
 def load_own_displacement(conflict_id: int) -> Conflict:

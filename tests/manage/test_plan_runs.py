@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from roombook import plan_runs
+from roombook.api_tokens import create_api_token
 from roombook.db import db, transaction, utcnow
 from roombook.i18n import bilingual
 from roombook.models import AuditEvent, Conflict, OutboxMessage, PlanRun, Provider, User
@@ -264,3 +265,16 @@ def test_the_scheduler_job_solves_a_run_left_queued(app, demo, monkeypatch):
     demo.expire_all()
     assert run.status == "done" and run.plan["sessions"] and lost.status == "failed"
     assert plan_runs.tend_runs(app) == {"given_up": [], "solved": []}
+
+
+def test_a_lost_runs_own_page_and_api_answer_show_it_given_up(app, demo, client):
+    run = _run(demo, "running", created_ago=STALE * 2, heartbeat_ago=STALE * 2)
+    run_id = run.id
+    login(client, "coordinator@example.org")
+    page = client.get(f"/manage/plans/{run_id}").get_data(as_text=True)
+    assert "Abgebrochen" in page
+    _token, secret = create_api_token(demo, _user(demo, "coordinator@example.org"), "test")
+    answer = client.get(f"/api/v1/plan-runs/{run_id}", headers={"Authorization": f"Bearer {secret}"})
+    assert answer.status_code == 200 and answer.get_json()["status"] == "failed"
+    demo.expire_all()
+    assert demo.get(PlanRun, run_id).status == "running"  # shown, not written
