@@ -91,16 +91,18 @@ def _span(tz, first: dt.date, days: int) -> tuple[dt.datetime, dt.datetime]:
 
 
 def _occurrences(session: Session, room_ids: list[int], start: dt.datetime, end: dt.datetime) -> list[Occurrence]:
+    """The rooms' occurrences with their offers. The callers have the rooms (and their accommodation) loaded
+    already, so `occurrence.room` comes from the session without a query; joining them again cost more."""
     return list(session.scalars(
         sa.select(Occurrence)
-        .options(joinedload(Occurrence.offer_session).joinedload(OfferSession.offer), joinedload(Occurrence.room))
+        .options(joinedload(Occurrence.offer_session).joinedload(OfferSession.offer))
         .where(Occurrence.room_id.in_(room_ids), Occurrence.starts_at < end, Occurrence.ends_at > start)
         .order_by(Occurrence.starts_at)))
 
 
 def _closures(session: Session, room_ids: list[int], start: dt.datetime, end: dt.datetime) -> list[Closure]:
     return list(session.scalars(
-        sa.select(Closure).options(joinedload(Closure.room))
+        sa.select(Closure)
         .where(Closure.room_id.in_(room_ids), Closure.starts_at < end, Closure.ends_at > start)))
 
 
@@ -159,7 +161,7 @@ def week_view(session: Session, place: Accommodation, monday: dt.date, viewer: U
     entries = [_occurrence_entry(o, tz) for o in _occurrences(session, room_ids, start, end)]
     entries += [_closure_entry(c, tz) for c in _closures(session, room_ids, start, end)]
     entries += [_booking_entry(b, tz, viewer) for b in session.scalars(
-        sa.select(Booking).options(joinedload(Booking.room), joinedload(Booking.user))
+        sa.select(Booking).options(joinedload(Booking.user))
         .where(Booking.room_id.in_(room_ids), Booking.status == BookingStatus.ACTIVE,
                Booking.starts_at < end, Booking.ends_at > start))]
     bookable = {r.id: can_book(viewer, r) for r in rooms}
