@@ -342,9 +342,10 @@ def main() -> None:
                                                                              args.clients, args.seconds))
             target, cpu = measured(process.pid, postgres, lambda: closed_loop(base, workloads[name], args.clients,
                                                                     args.seconds))
+            database_cpu = f"{cpu['postgres']:.2f}" if postgres else "n/a"  # a server not found on the port
             print(f"| {name} | {target['rps']:.0f} | {target['p50']:.1f} | {target['p99']:.1f} | "
                   f"{trivial['rps']:.0f} | {target['rps'] / trivial['rps']:.2f} | {target['errors']} | "
-                  f"{cpu['server']:.2f} / {cpu['postgres']:.2f} / {cpu['client']:.2f} "
+                  f"{cpu['server']:.2f} / {database_cpu} / {cpu['client']:.2f} "
                   f"({trivial_cpu['server']:.2f} / {trivial_cpu['client']:.2f}) |", flush=True)
         print(f"\nFixed rate {args.rate:.0f} requests/s, {args.seconds:.0f} s, open loop:\n")
         print("| endpoint | achieved req/s | p50 ms | p99 ms | errors |")

@@ -78,7 +78,8 @@ def _remember_connection(session, _transaction, connection) -> None:
 
 
 def _watch_writes(engine: sa.Engine) -> None:
-    """Mark a connection's transaction as writing once it sends anything but a SELECT."""
+    """Mark a connection's transaction as writing once it sends anything but a SELECT (or the BEGIN that
+    SQLite's transactions are started with)."""
 
     @sa.event.listens_for(engine, "begin")
     def _on_begin(conn):
@@ -86,7 +87,7 @@ def _watch_writes(engine: sa.Engine) -> None:
 
     @sa.event.listens_for(engine, "after_cursor_execute")
     def _on_execute(conn, _cursor, statement, _parameters, _context, _executemany):
-        if not statement.lstrip()[:6].upper() == "SELECT":
+        if statement.lstrip()[:6].upper() not in ("SELECT", "BEGIN "):
             conn.info[_WROTE] = True
 
 

@@ -92,8 +92,7 @@ def give_up_lost_runs(session: Session, now: dt.datetime | None = None) -> list[
     cutoff = now - stale_limit()
     given_up = []
     for run in session.scalars(sa.select(PlanRun).where(_lost(cutoff))).all():
-        values = {"status": "failed", "error": ABANDONED, "finished_at": now,
-                  "progress": {**(run.progress or {}), "phase": "failed"}}
+        values = _given_up(run, now)
         changed = session.execute(sa.update(PlanRun).where(PlanRun.id == run.id, _lost(cutoff)).values(**values)
                                   .execution_options(synchronize_session=False)).rowcount
         if changed == 1:
@@ -101,6 +100,12 @@ def give_up_lost_runs(session: Session, now: dt.datetime | None = None) -> list[
             given_up.append(run)
             log.warning("plan run %s given up: its process ended", run.id)
     return given_up
+
+
+def _given_up(run: PlanRun, now: dt.datetime) -> dict:
+    """The columns of a run given up because its process ended."""
+    return {"status": "failed", "error": ABANDONED, "finished_at": now,
+            "progress": {**(run.progress or {}), "phase": "failed"}}
 
 
 def _show(run: PlanRun, values: dict) -> None:
@@ -126,8 +131,9 @@ def visible_runs(session: Session, user_places: list[Accommodation] | None, *, l
 def show_if_lost(run: PlanRun) -> PlanRun:
     """A run whose process ended, shown given up at once; shown, not written (pages and API reads are GETs):
     starting a run or the minute job records it."""
-    if _looks_lost(run, utcnow() - stale_limit()):
-        _show(run, {"status": "failed", "error": ABANDONED, "progress": {**(run.progress or {}), "phase": "failed"}})
+    now = utcnow()
+    if _looks_lost(run, now - stale_limit()):
+        _show(run, _given_up(run, now))
     return run
 
 

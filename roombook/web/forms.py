@@ -16,13 +16,17 @@ from roombook.i18n import LANGUAGES
 from roombook.storable import storable
 
 
+def _storable_data(data) -> bool:
+    """A field's data (one value, or a list from a multiple choice) holds only text a database can store."""
+    values = data if isinstance(data, list) else [data]
+    return all(storable(value) for value in values if isinstance(value, str))
+
+
 class Form(FlaskForm):
     """Every form of the app: each field's own checks, after refusing text no database can store."""
 
     def validate(self, extra_validators=None) -> bool:
-        unstorable = [field for field in self if not all(
-            storable(value) for value in (field.data if isinstance(field.data, list) else [field.data])
-            if isinstance(value, str))]
+        unstorable = [field for field in self if not _storable_data(field.data)]
         if not unstorable:
             return super().validate(extra_validators)
         for field in unstorable:  # the other checks could reach the database with it: they do not run

@@ -151,6 +151,26 @@ def test_offers_trading_providers_change_the_data_stamp(session, make_offer):
     assert data_stamp(session, today).digest != before
 
 
+@pytest.mark.parametrize("rename", ["room", "accommodation address", "provider"])
+def test_renames_change_the_data_stamp(session, make_offer, rename):
+    """Published public files name rooms, addresses and providers: a rename must make the publisher rewrite
+    them (the stamp sees it through the renamed row's updated_at)."""
+    offer = make_offer()
+    slot = offer.sessions[0]
+    session.flush()
+    time_passes(session)
+    today = dt.date.today()
+    before = data_stamp(session, today).digest
+    if rename == "room":
+        slot.room.name = "Leseraum"
+    elif rename == "accommodation address":
+        slot.room.accommodation.address = "Neue Straße 1"
+    else:
+        (slot.provider or offer.providers[0]).name = "Sozialamt, Team Süd"
+    session.flush()
+    assert data_stamp(session, today).digest != before
+
+
 @pytest.fixture
 def booked(session, make_room, make_user):
     """A volunteer's two bookings in a managed room, the second one the newest row of every feed."""
