@@ -18,8 +18,9 @@ def record_about(session: Session, actor: User | None, action: str, object_type:
                  **details: Any) -> None:
     """Write an audit event about something that is not a single row (a plan, a city import).
 
-    A plain INSERT, not an object for the next flush: events are never read back in the transaction
-    that writes them, and on the booking path a second flush cost more than the booking's own.
+    A plain INSERT into the table, not an object for the next flush nor an ORM insert: events are
+    never read back in the transaction that writes them, and on the booking path either cost more
+    than the booking's own flush.
     """
-    session.execute(sa.insert(AuditEvent).values(actor_id=actor.id if actor is not None else None, action=action,
+    session.execute(sa.insert(AuditEvent.__table__).values(actor_id=actor.id if actor is not None else None, action=action,
                                                  object_type=object_type, object_id=object_id, details=details))

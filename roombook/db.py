@@ -103,11 +103,15 @@ def _end_read_transaction(exception: BaseException | None) -> None:
     if exception is not None or not registry.has():
         return
     session = registry()
-    connection = session.info.pop(_CONNECTION, None)
-    if (connection is None or not session.in_transaction() or connection.closed or connection.info.get(_WROTE)
-            or session.new or session.dirty or session.deleted):
-        return
-    session.commit()
+    if session.in_transaction() and _only_read(session):
+        session.commit()
+
+
+def _only_read(session: sa.orm.Session) -> bool:
+    """Whether the session's transaction has sent nothing but SELECTs and holds no unflushed changes."""
+    connection = session.info.get(_CONNECTION)
+    return (connection is not None and not connection.closed and not connection.info.get(_WROTE)
+            and not (session.new or session.dirty or session.deleted))
 
 
 def _tune_sqlite(engine: sa.Engine) -> None:
@@ -137,24 +141,29 @@ def _tune_sqlite(engine: sa.Engine) -> None:
 def transaction(*, write: bool = True) -> Iterator[sa.orm.Session]:
     """Commit what the block did, or roll all of it back; domain code inside only flushes.
 
-    The block starts a transaction of its own. With write=True on SQLite it takes the write lock
-    at once (BEGIN IMMEDIATE): concurrent writers queue instead of failing, and checks made inside
-    see the latest data.
+    With write=True on SQLite the block starts a transaction of its own that takes the write lock at
+    once (BEGIN IMMEDIATE): concurrent writers queue instead of failing, and checks made inside see
+    the latest data.
     Overlap refusals by the database surface as `roombook.booking.errors.BookingConflict`.
     """
     from roombook.booking.errors import conflict_from_integrity_error
 
     session = db.session()  # the request's Session behind the scoped proxy
-    if session.in_transaction():
-        # The block is its own transaction on every database: end the read transaction that loading
-        # the request's objects began. They stay loaded: the checks inside query what can change under
-        # a concurrent writer (clashes, counts) afresh, and reloading every object cost more than the rest.
+    sqlite = db.engine.dialect.name == "sqlite"
+    if session.in_transaction() and (sqlite or not _only_read(session)):
+        # End the transaction that loading the request's objects began: on SQLite the block needs a
+        # fresh one (a read transaction can't take the write lock later without risking SQLITE_BUSY),
+        # and whatever was written before the block is not the block's to roll back. The objects stay
+        # loaded: the checks inside query what can change under a concurrent writer afresh.
         session.expire_on_commit = False
         try:
             session.commit()
         finally:
             session.expire_on_commit = True
-    if write and db.engine.dialect.name == "sqlite":
+    # Otherwise (PostgreSQL, only read so far) the block goes on in that transaction: under READ
+    # COMMITTED each statement sees what was committed before it, as in a new transaction, and a
+    # COMMIT, a BEGIN and a connection check-out per request are saved.
+    if write and sqlite:
         session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
     try:
         yield session

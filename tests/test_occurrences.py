@@ -8,8 +8,7 @@ import sqlalchemy as sa
 from roombook.booking import book_room
 from roombook.booking.occurrences import add_closure, add_public_holidays, extend_horizon, materialise
 from roombook.models import Conflict, Occurrence
-from tests.dates import quiet_monday
-from tests.factories import local, local_on
+from tests.factories import local
 
 # handed to the engine as `now`: nothing asserted on these fixed dates depends on the real clock
 NOW = local(2027, 3, 1, 7, 0)
@@ -47,25 +46,25 @@ def test_public_holidays_of_nrw_cancel_occurrences_without_a_conflict(session, m
 
 
 def test_closure_cancels_occurrences_and_asks_the_manager(session, make_room, make_offer):
-    # a closure offers alternatives from the real clock on, so the term lies in the coming weeks
     room = make_room()
-    monday = quiet_monday(dt.date.today())
-    end = monday + dt.timedelta(weeks=8)
-    offer = make_offer(room=room, slots=[("tue", "10:00")], valid_from=monday, valid_until=end)
-    materialise(session, offer.sessions[0], end)
-    tuesday = monday + dt.timedelta(days=8)  # the second week's
-    add_closure(session, None, room, local_on(tuesday), local_on(tuesday + dt.timedelta(days=1)), "Heizungsausfall")
-    hit = session.scalar(sa.select(Occurrence).where(Occurrence.original_start == local_on(tuesday, 10)))
+    offer = make_offer(room=room, slots=[("tue", "10:00")])
+    materialise(session, offer.sessions[0], dt.date(2027, 4, 30), now=NOW)
+    add_closure(session, None, room, local(2027, 3, 9), local(2027, 3, 10), "Heizungsausfall", now=NOW)
+    hit = session.scalar(sa.select(Occurrence).where(Occurrence.original_start == local(2027, 3, 9, 10)))
     assert hit.status == "cancelled" and hit.reason == "Heizungsausfall"
     conflict = session.scalar(sa.select(Conflict))
-    assert conflict.kind == "closure_hit" and conflict.occurrence_id == hit.id and conflict.alternatives
+    assert conflict.kind == "closure_hit" and conflict.occurrence_id == hit.id
+    # the nearest free 90 minutes on either side of the closed day
+    assert [a["start"] for a in conflict.alternatives][:2] == [
+        local(2027, 3, 8, 18, 30).astimezone(dt.timezone.utc).isoformat(),
+        local(2027, 3, 10, 8).astimezone(dt.timezone.utc).isoformat()]
 
 
 def test_new_occurrence_displaces_a_displaceable_booking_with_a_conflict(session, make_room, make_user, make_offer):
     room = make_room()
     booking = book_room(session, make_user(), room, local(2027, 3, 2, 10), local(2027, 3, 2, 11), "Chor", now=NOW)
     offer = make_offer(room=room, slots=[("tue", "10:00")])
-    materialise(session, offer.sessions[0], dt.date(2027, 3, 7))
+    materialise(session, offer.sessions[0], dt.date(2027, 3, 7), now=NOW)
     assert booking.status == "displaced"
     assert session.scalar(sa.select(Conflict.kind)) == "displaced_booking"
 
@@ -75,7 +74,7 @@ def test_fixed_booking_wins_and_the_lost_slot_becomes_a_conflict(session, make_r
     booking = book_room(session, make_user("facility_manager"), room, local(2027, 3, 2, 10), local(2027, 3, 2, 11),
                         "Brandschutzübung", displaceable=False, now=NOW)
     offer = make_offer(room=room, slots=[("tue", "10:00")])
-    materialise(session, offer.sessions[0], dt.date(2027, 3, 7))
+    materialise(session, offer.sessions[0], dt.date(2027, 3, 7), now=NOW)
     occurrence = session.scalar(sa.select(Occurrence))
     assert booking.status == "active" and occurrence.status == "cancelled"
     assert session.scalar(sa.select(Conflict.kind)) == "slot_lost"

@@ -70,3 +70,32 @@ def test_a_failed_request_is_rolled_back(app, endings):
     _end_read_transaction(RuntimeError("the view failed"))
     db.session.remove()
     assert endings == ["rollback"]
+
+
+def test_a_block_after_reading_commits_once_and_only_postgresql_keeps_the_read_transaction(app, endings):
+    begins: list[str] = []
+    listener = lambda conn: begins.append("begin")  # noqa: E731
+    sa.event.listen(db.engine, "begin", listener)
+    try:
+        db.session.scalar(sa.select(sa.func.count()).select_from(Accommodation))  # loading the request's objects
+        _place("weiter")
+    finally:
+        sa.event.remove(db.engine, "begin", listener)
+    assert db.session.scalar(sa.select(Accommodation.name).where(Accommodation.key == "weiter")) == "Unterkunft weiter"
+    if db.engine.dialect.name == "sqlite":  # the block needs BEGIN IMMEDIATE: the read transaction ends first
+        assert (begins, endings) == (["begin", "begin"], ["commit", "commit"])
+    else:  # READ COMMITTED: the block's statements see the latest data in the same transaction
+        assert (begins, endings) == (["begin"], ["commit"])
+
+
+def test_a_failing_block_keeps_what_was_written_before_it(app, endings):
+    db.session.add(Accommodation(key="vorher", name="Vorher geschrieben"))
+    db.session.flush()  # written, not yet committed, when the block starts
+    with pytest.raises(RuntimeError):
+        with transaction() as session:
+            session.add(Accommodation(key="im-block", name="Im Block"))
+            session.flush()
+            raise RuntimeError("the block failed")
+    db.session.remove()
+    keys = db.session.scalars(sa.select(Accommodation.key).order_by(Accommodation.key)).all()
+    assert keys == ["vorher"]

@@ -1,7 +1,9 @@
 """Dated occurrences of the weekly offer slots, materialised over a rolling horizon, and closures.
 
 Nothing changes silently: an occurrence that a closure cancels, or that meets a booking already in
-the room, opens a conflict for the facility manager.
+the room, opens a conflict for the facility manager. A conflict's alternatives start no earlier than
+`now`; every function that may open one takes it (default: the current time), so an operation reads
+the clock once and a test can pin it.
 """
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from roombook.booking.availability import clashes, suggest_alternatives
 from roombook.booking.conflicts import open_conflict
 from roombook.booking.occupancy import occupy_for_occurrence, release_booking, release_occurrence
 from roombook.booking.recurrence import to_utc, weekly_local
+from roombook.db import utcnow
 from roombook.models import Booking, Closure, Occupancy, Occurrence, OfferSession, Room, User
 from roombook.models.reservation import BookingStatus
 from roombook.models.schedule import OccurrenceStatus
@@ -24,8 +27,9 @@ HOLIDAY_SUBDIVISION = "NW"  # North Rhine-Westphalia
 
 
 def materialise(session: Session, offer_session: OfferSession, until: dt.date,
-                *, since: dt.date | None = None) -> list[Occurrence]:
+                *, since: dt.date | None = None, now: dt.datetime | None = None) -> list[Occurrence]:
     """Create the missing occurrences of a weekly slot up to `until` (local date, inclusive)."""
+    now = now or utcnow()
     offer = offer_session.offer
     tz = offer_session.room.tz
     first = max(filter(None, [offer_session.valid_from, offer.valid_from, since]))
@@ -43,13 +47,13 @@ def materialise(session: Session, offer_session: OfferSession, until: dt.date,
                                 original_start=start, starts_at=start, ends_at=end)
         session.add(occurrence)
         session.flush()
-        _claim_room(session, occurrence)
+        _claim_room(session, occurrence, now=now)
         created.append(occurrence)
     session.flush()
     return created
 
 
-def _claim_room(session: Session, occurrence: Occurrence) -> None:
+def _claim_room(session: Session, occurrence: Occurrence, *, now: dt.datetime) -> None:
     """Occupy the room for a new occurrence, or explain and escalate what stands in the way."""
     room = occurrence.room
     title = occurrence.offer_session.offer.title
@@ -58,7 +62,7 @@ def _claim_room(session: Session, occurrence: Occurrence) -> None:
     if closure is not None:
         occurrence.status, occurrence.reason = OccurrenceStatus.CANCELLED, closure.title
         if closure.closure_kind == "closure":  # holidays need no decision; other closures do
-            _report_closure_hit(session, occurrence, closure.title)
+            _report_closure_hit(session, occurrence, closure.title, now=now)
         return
     for booking in _overlapping_bookings(session, room, occurrence.starts_at, occurrence.ends_at):
         if not booking.displaceable:
@@ -67,10 +71,11 @@ def _claim_room(session: Session, occurrence: Occurrence) -> None:
             open_conflict(session, "slot_lost", room,
                           f"{title} am {_local(occurrence)} fällt aus: der Raum ist fest gebucht "
                           f"(„{booking.title}“).", booking=booking, occurrence=occurrence,
-                          alternatives=suggest_alternatives(session, room, occurrence.starts_at, occurrence.ends_at))
+                          alternatives=suggest_alternatives(session, room, occurrence.starts_at,
+                                                            occurrence.ends_at, now=now))
             return
     for booking in _overlapping_bookings(session, room, occurrence.starts_at, occurrence.ends_at):
-        displace_booking(session, None, booking, f"Platz für das feste Angebot „{title}“")
+        displace_booking(session, None, booking, f"Platz für das feste Angebot „{title}“", now=now)
     if any(c.kind == "occurrence" for c in found):
         occurrence.status = OccurrenceStatus.CANCELLED
         occurrence.reason = "Raum durch ein anderes Angebot belegt / room used by another offer"
@@ -91,17 +96,20 @@ def _local(occurrence: Occurrence) -> str:
     return occurrence.starts_at.astimezone(occurrence.room.tz).strftime("%d.%m.%Y %H:%M")
 
 
-def _report_closure_hit(session: Session, occurrence: Occurrence, reason: str) -> None:
+def _report_closure_hit(session: Session, occurrence: Occurrence, reason: str, *, now: dt.datetime) -> None:
     """An occurrence lost to a closure: the manager decides whether and where it takes place instead."""
     room = occurrence.room
     open_conflict(session, "closure_hit", room,
                   f"„{occurrence.offer_session.offer.title}“ am {_local(occurrence)} fällt durch die "
                   f"Schließung aus: {reason}.", occurrence=occurrence,
-                  alternatives=suggest_alternatives(session, room, occurrence.starts_at, occurrence.ends_at))
+                  alternatives=suggest_alternatives(session, room, occurrence.starts_at, occurrence.ends_at,
+                                                    now=now))
 
 
-def displace_booking(session: Session, actor: User | None, booking: Booking, reason: str) -> None:
+def displace_booking(session: Session, actor: User | None, booking: Booking, reason: str,
+                     *, now: dt.datetime | None = None) -> None:
     """Take the room back from a displaceable booking and open a conflict with alternatives for it."""
+    now = now or utcnow()
     booking.status = BookingStatus.DISPLACED
     booking.status_reason = reason[:300]
     booking.sequence += 1
@@ -111,7 +119,7 @@ def displace_booking(session: Session, actor: User | None, booking: Booking, rea
     open_conflict(session, "displaced_booking", room,
                   f"Die Buchung „{booking.title}“ ({booking.starts_at.astimezone(room.tz):%d.%m.%Y %H:%M}) "
                   f"musste weichen: {reason}.", booking=booking,
-                  alternatives=suggest_alternatives(session, room, booking.starts_at, booking.ends_at))
+                  alternatives=suggest_alternatives(session, room, booking.starts_at, booking.ends_at, now=now))
     audit.record(session, actor, "booking.displaced", booking, reason=reason)
 
 
@@ -124,17 +132,19 @@ def cancel_occurrence(session: Session, occurrence: Occurrence, reason: str) -> 
     session.flush()
 
 
-def extend_horizon(session: Session, today: dt.date, weeks: int) -> int:
+def extend_horizon(session: Session, today: dt.date, weeks: int, *, now: dt.datetime | None = None) -> int:
     """Materialise every current weekly slot up to `weeks` weeks after today; returns how many were added."""
+    now = now or utcnow()
     until = today + dt.timedelta(weeks=weeks)
     slots = session.scalars(sa.select(OfferSession).where(
         sa.or_(OfferSession.valid_until.is_(None), OfferSession.valid_until >= today)))
-    return sum(len(materialise(session, slot, until, since=today)) for slot in slots)
+    return sum(len(materialise(session, slot, until, since=today, now=now)) for slot in slots)
 
 
 def add_closure(session: Session, actor: User | None, room: Room, start: dt.datetime, end: dt.datetime,
-                reason: str, *, kind: str = "closure") -> Closure:
+                reason: str, *, kind: str = "closure", now: dt.datetime | None = None) -> Closure:
     """Close the room for a span: occurrences in it are cancelled, bookings in it displaced, all with conflicts."""
+    now = now or utcnow()
     closure = Closure(room=room, starts_at=start, ends_at=end, reason=reason, kind=kind)
     session.add(closure)
     session.flush()
@@ -143,16 +153,18 @@ def add_closure(session: Session, actor: User | None, room: Room, start: dt.date
                                     Occurrence.ends_at > start, Occurrence.status != OccurrenceStatus.CANCELLED)):
         cancel_occurrence(session, occurrence, reason)
         if kind == "closure":
-            _report_closure_hit(session, occurrence, reason)
+            _report_closure_hit(session, occurrence, reason, now=now)
     for booking in _overlapping_bookings(session, room, start, end):
-        displace_booking(session, actor, booking, f"Raum geschlossen: {reason}")
+        displace_booking(session, actor, booking, f"Raum geschlossen: {reason}", now=now)
     if kind == "closure":
         audit.record(session, actor, "closure.added", closure, room=room.key, reason=reason)
     return closure
 
 
-def add_public_holidays(session: Session, rooms: list[Room], years: list[int]) -> int:
+def add_public_holidays(session: Session, rooms: list[Room], years: list[int],
+                        *, now: dt.datetime | None = None) -> int:
     """Close every room on the public holidays of North Rhine-Westphalia; returns closures added."""
+    now = now or utcnow()
     added = 0
     for room in rooms:
         tz = room.tz
@@ -163,6 +175,6 @@ def add_public_holidays(session: Session, rooms: list[Room], years: list[int]) -
             if start in existing:
                 continue
             end = to_utc(dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0)), tz)
-            add_closure(session, None, room, start, end, f"Feiertag: {name}", kind="holiday")
+            add_closure(session, None, room, start, end, f"Feiertag: {name}", kind="holiday", now=now)
             added += 1
     return added

@@ -45,18 +45,31 @@ def weekly_local(day: str, at: dt.time, first: dt.date, last: dt.date) -> Iterat
     return iter(times)
 
 
+def _wall_clock(day: dt.date, at: dt.time) -> dt.datetime:
+    """`at` on `day` as a naive local datetime; time.max ('24:00') is the next midnight."""
+    if at == dt.time.max:
+        return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0))
+    return dt.datetime.combine(day, at)
+
+
 def windows_between(windows: Iterable[dict], tz: ZoneInfo, start: dt.datetime,
                     end: dt.datetime) -> list[tuple[dt.datetime, dt.datetime]]:
-    """Weekly windows ({day, from, to} in local time) as UTC intervals overlapping [start, end)."""
+    """Weekly windows ({day, from, to} in local time) as UTC intervals overlapping [start, end).
+
+    Day by day rather than one rrule per window: a request asks about a few days, and building the
+    rules cost more than the rest of answering it.
+    """
+    on_weekday: dict[int, list[tuple[dt.time, dt.time]]] = {}
+    for window in windows:
+        on_weekday.setdefault(DAYS.index(window["day"]), []).append(
+            (parse_hhmm(window["from"]), parse_hhmm(window["to"])))
     first = start.astimezone(tz).date() - dt.timedelta(days=1)
     last = end.astimezone(tz).date()
     result = []
-    for window in windows:
-        opens, closes = parse_hhmm(window["from"]), parse_hhmm(window["to"])
-        for local_open in weekly_local(window["day"], opens, first, last):
-            local_close = dt.datetime.combine(local_open.date(), closes) if closes != dt.time.max \
-                else dt.datetime.combine(local_open.date() + dt.timedelta(days=1), dt.time(0))
-            w_start, w_end = to_utc(local_open, tz), to_utc(local_close, tz)
+    for offset in range((last - first).days + 1):
+        day = first + dt.timedelta(days=offset)
+        for opens, closes in on_weekday.get(day.weekday(), ()):
+            w_start, w_end = to_utc(_wall_clock(day, opens), tz), to_utc(_wall_clock(day, closes), tz)
             if w_start < end and start < w_end:
                 result.append((max(w_start, start), min(w_end, end)))
     return sorted(result)
