@@ -9,6 +9,7 @@ when and why, lands in the audit trail, and tells the people affected.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -21,7 +22,7 @@ from roombook.booking.availability import clashes
 from roombook.booking.conflicts import open_conflict
 from roombook.booking.errors import BookingError
 from roombook.booking.occupancy import occupy_for_booking, occupy_for_occurrence
-from roombook.booking.occurrences import cancel_occurrence, displace_booking
+from roombook.booking.occurrences import cancel_occurrence, displacing
 from roombook.booking.service import book_room
 from roombook.db import utcnow
 from roombook.models import Accommodation, AuditEvent, Booking, Conflict, Occupancy, Occurrence, Room, User
@@ -171,7 +172,7 @@ def resolve_conflict(session: Session, actor: User, conflict: Conflict, action: 
         elif action == CANCEL:
             _cancel(the_facts, note)
         else:
-            _override(session, actor, the_facts, note)
+            _override(session, actor, the_facts, note, now=now)
     decision.opened = [c for c in opened if c is not conflict]
     conflict.status = "resolved"
     conflict.resolution = RESOLUTIONS[action]
@@ -240,8 +241,9 @@ def _cancel(the_facts: ConflictFacts, note: str) -> None:
         occurrence.sequence += 1
 
 
-def _clear_the_way(session: Session, actor: User, room: Room, start: dt.datetime, end: dt.datetime,
-                   note: str, *, ignore_booking: int | None = None, ignore_occurrence: int | None = None) -> None:
+def _clear_the_way(session: Session, room: Room, start: dt.datetime, end: dt.datetime, note: str,
+                   *, displace: Callable[[Booking, str], None], ignore_booking: int | None = None,
+                   ignore_occurrence: int | None = None) -> None:
     """Make room for an override: refuse at a closure, displace bookings, cancel occurrences (with conflicts)."""
     found = clashes(session, room, start, end, ignore_booking=ignore_booking)
     closure = next((c for c in found if c.kind == "closure"), None)
@@ -253,7 +255,7 @@ def _clear_the_way(session: Session, actor: User, room: Room, start: dt.datetime
                                                       Occupancy.ends_at > start)).all()
     for row in rows:
         if row.booking_id is not None and row.booking_id != ignore_booking:
-            displace_booking(session, actor, session.get(Booking, row.booking_id), f"Vorrang entschieden: {note}")
+            displace(session.get(Booking, row.booking_id), f"Vorrang entschieden: {note}")
         elif row.occurrence_id is not None and row.occurrence_id != ignore_occurrence:
             other = session.get(Occurrence, row.occurrence_id)
             cancel_occurrence(session, other, f"Vorrang entschieden: {note}")
@@ -263,28 +265,32 @@ def _clear_the_way(session: Session, actor: User, room: Room, start: dt.datetime
     session.flush()
 
 
-def _override(session: Session, actor: User, the_facts: ConflictFacts, note: str) -> None:
+def _override(session: Session, actor: User, the_facts: ConflictFacts, note: str,
+              *, now: dt.datetime | None = None) -> None:
+    # what is displaced is offered alternatives only once the overriding booking or occurrence holds the room
     booking, occurrence = the_facts.booking, the_facts.occurrence
     if the_facts.conflict.kind == "displaced_booking" and booking is not None:
         if booking.active:
             return
-        _clear_the_way(session, actor, booking.room, booking.starts_at, booking.ends_at, note,
-                       ignore_booking=booking.id)
-        booking.status = BookingStatus.ACTIVE
-        booking.status_reason = ""
-        booking.sequence += 1
-        session.flush()
-        occupy_for_booking(session, booking)
-        session.flush()
+        with displacing(session, actor, now=now) as displace:
+            _clear_the_way(session, booking.room, booking.starts_at, booking.ends_at, note, displace=displace,
+                           ignore_booking=booking.id)
+            booking.status = BookingStatus.ACTIVE
+            booking.status_reason = ""
+            booking.sequence += 1
+            session.flush()
+            occupy_for_booking(session, booking)
+            session.flush()
         audit.record(session, actor, "booking.reinstated", booking, room=booking.room.key, note=note)
         return
     if occurrence is not None and occurrence.status == OccurrenceStatus.CANCELLED:
-        _clear_the_way(session, actor, occurrence.room, occurrence.starts_at, occurrence.ends_at, note,
-                       ignore_occurrence=occurrence.id)
-        occurrence.status = OccurrenceStatus.SCHEDULED
-        occurrence.reason = f"Vorrang entschieden: {note}"[:300]
-        occurrence.sequence += 1
-        session.flush()
-        occupy_for_occurrence(session, occurrence)
-        session.flush()
+        with displacing(session, actor, now=now) as displace:
+            _clear_the_way(session, occurrence.room, occurrence.starts_at, occurrence.ends_at, note,
+                           displace=displace, ignore_occurrence=occurrence.id)
+            occurrence.status = OccurrenceStatus.SCHEDULED
+            occurrence.reason = f"Vorrang entschieden: {note}"[:300]
+            occurrence.sequence += 1
+            session.flush()
+            occupy_for_occurrence(session, occurrence)
+            session.flush()
     # a requirement the plan cannot meet: the override is the recorded, reasoned exception

@@ -168,7 +168,7 @@ def apply_closure(session: Session, actor: User, room: Room, start: dt.datetime,
                                                   Closure.kind == "closure")):
         raise RoomInputError(_l("Eine Schließung mit diesem Beginn gibt es schon."), "start")
     with notifications.collecting_conflicts(session) as opened:
-        closure = add_closure(session, actor, room, start, end, reason.strip())
+        closure = add_closure(session, actor, room, start, end, reason.strip(), now=now)
     session.flush()
     audit.record(session, actor, "closure.applied", closure, room=room.key, accommodation=room.accommodation.key,
                  reason=closure.reason, start=start.isoformat(), end=end.isoformat(), conflicts=len(opened))

@@ -66,10 +66,14 @@ def suggest_alternatives(session: Session, room: Room, start: dt.datetime, end: 
     """Free slots of the same length nearest to the wanted one: same room first, then the other rooms.
 
     Candidates start at the wanted local time on nearby days or right where a free interval begins;
-    they are ranked by distance from the wanted start, the same room winning ties.
+    they are ranked by distance from the wanted start, the same room winning ties. Every start and end
+    is aware UTC, whatever offset the caller's times carry: a free interval may begin at `now` or end at
+    the search's end, and those would otherwise keep the caller's offset into the stored conflict.
     """
+    utc = dt.timezone.utc
+    start, end = start.astimezone(utc), end.astimezone(utc)
     length = end - start
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = (now or dt.datetime.now(utc)).astimezone(utc)
     rooms = [room] + [r for r in room.accommodation.rooms if r.id != room.id]
     search_from = max(start - dt.timedelta(days=days), now)
     search_to = end + dt.timedelta(days=days)

@@ -8,6 +8,9 @@ the clock once and a test can pin it.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import partial
 
 import holidays
 import sqlalchemy as sa
@@ -25,11 +28,24 @@ from roombook.models.schedule import OccurrenceStatus
 
 HOLIDAY_SUBDIVISION = "NW"  # North Rhine-Westphalia
 
+# A conflict still to be opened. Its alternatives are worked out only when it is opened: by then whatever
+# pushed something out (the occurrence, the rest of its run, a reinstated booking) holds the room, and its
+# time is not offered as free.
+Report = Callable[[], object]
+
 
 def materialise(session: Session, offer_session: OfferSession, until: dt.date,
                 *, since: dt.date | None = None, now: dt.datetime | None = None) -> list[Occurrence]:
     """Create the missing occurrences of a weekly slot up to `until` (local date, inclusive)."""
-    now = now or utcnow()
+    reports: list[Report] = []
+    created = _materialise(session, offer_session, until, since, reports, now=now or utcnow())
+    _file(session, reports)
+    return created
+
+
+def _materialise(session: Session, offer_session: OfferSession, until: dt.date, since: dt.date | None,
+                 reports: list[Report], *, now: dt.datetime) -> list[Occurrence]:
+    """Place the slot's missing occurrences; what needs a decision goes to `reports`, to be filed later."""
     offer = offer_session.offer
     tz = offer_session.room.tz
     first = max(filter(None, [offer_session.valid_from, offer.valid_from, since]))
@@ -47,13 +63,21 @@ def materialise(session: Session, offer_session: OfferSession, until: dt.date,
                                 original_start=start, starts_at=start, ends_at=end)
         session.add(occurrence)
         session.flush()
-        _claim_room(session, occurrence, now=now)
+        _claim_room(session, occurrence, reports, now=now)
         created.append(occurrence)
     session.flush()
     return created
 
 
-def _claim_room(session: Session, occurrence: Occurrence, *, now: dt.datetime) -> None:
+def _file(session: Session, reports: list[Report]) -> None:
+    """Open the conflicts held back until the room holds whatever was being placed."""
+    session.flush()
+    for report in reports:
+        report()
+    session.flush()
+
+
+def _claim_room(session: Session, occurrence: Occurrence, reports: list[Report], *, now: dt.datetime) -> None:
     """Occupy the room for a new occurrence, or explain and escalate what stands in the way."""
     room = occurrence.room
     title = occurrence.offer_session.offer.title
@@ -62,28 +86,36 @@ def _claim_room(session: Session, occurrence: Occurrence, *, now: dt.datetime) -
     if closure is not None:
         occurrence.status, occurrence.reason = OccurrenceStatus.CANCELLED, closure.title
         if closure.closure_kind == "closure":  # holidays need no decision; other closures do
-            _report_closure_hit(session, occurrence, closure.title, now=now)
+            reports.append(partial(_report_closure_hit, session, occurrence, closure.title, now=now))
         return
-    for booking in _overlapping_bookings(session, room, occurrence.starts_at, occurrence.ends_at):
-        if not booking.displaceable:
-            occurrence.status = OccurrenceStatus.CANCELLED
-            occurrence.reason = "Raum belegt durch eine feste Buchung / room held by a fixed booking"
-            open_conflict(session, "slot_lost", room,
-                          f"{title} am {_local(occurrence)} fällt aus: der Raum ist fest gebucht "
-                          f"(„{booking.title}“).", booking=booking, occurrence=occurrence,
-                          alternatives=suggest_alternatives(session, room, occurrence.starts_at,
-                                                            occurrence.ends_at, now=now))
-            return
-    for booking in _overlapping_bookings(session, room, occurrence.starts_at, occurrence.ends_at):
-        displace_booking(session, None, booking, f"Platz für das feste Angebot „{title}“", now=now)
+    in_the_way = _overlapping_bookings(session, room, occurrence.starts_at, occurrence.ends_at)
+    fixed = next((b for b in in_the_way if not b.displaceable), None)
+    if fixed is not None:
+        occurrence.status = OccurrenceStatus.CANCELLED
+        occurrence.reason = "Raum belegt durch eine feste Buchung / room held by a fixed booking"
+        reports.append(partial(_report_slot_lost_to_booking, session, occurrence, fixed, now=now))
+        return
+    reason = f"Platz für das feste Angebot „{title}“"
+    for booking in in_the_way:
+        _take_back(session, booking, reason)
+        reports.append(partial(_report_displaced, session, None, booking, reason, now=now))
     if any(c.kind == "occurrence" for c in found):
         occurrence.status = OccurrenceStatus.CANCELLED
         occurrence.reason = "Raum durch ein anderes Angebot belegt / room used by another offer"
-        open_conflict(session, "slot_lost", room, f"{title} am {_local(occurrence)} überschneidet sich mit "
-                      f"einem anderen Angebot.", occurrence=occurrence)
+        reports.append(partial(open_conflict, session, "slot_lost", room, f"{title} am {_local(occurrence)} "
+                               f"überschneidet sich mit einem anderen Angebot.", occurrence=occurrence))
         return
     occupy_for_occurrence(session, occurrence)
     session.flush()
+
+
+def _report_slot_lost_to_booking(session: Session, occurrence: Occurrence, booking: Booking,
+                                 *, now: dt.datetime) -> None:
+    room = occurrence.room
+    open_conflict(session, "slot_lost", room,
+                  f"{occurrence.offer_session.offer.title} am {_local(occurrence)} fällt aus: der Raum ist fest "
+                  f"gebucht („{booking.title}“).", booking=booking, occurrence=occurrence,
+                  alternatives=suggest_alternatives(session, room, occurrence.starts_at, occurrence.ends_at, now=now))
 
 
 def _overlapping_bookings(session: Session, room: Room, start: dt.datetime, end: dt.datetime) -> list[Booking]:
@@ -109,12 +141,37 @@ def _report_closure_hit(session: Session, occurrence: Occurrence, reason: str, *
 def displace_booking(session: Session, actor: User | None, booking: Booking, reason: str,
                      *, now: dt.datetime | None = None) -> None:
     """Take the room back from a displaceable booking and open a conflict with alternatives for it."""
+    with displacing(session, actor, now=now) as displace:
+        displace(booking, reason)
+
+
+@contextmanager
+def displacing(session: Session, actor: User | None,
+               *, now: dt.datetime | None = None) -> Iterator[Callable[[Booking, str], None]]:
+    """Displace bookings within the block; their conflicts open as it ends, once whatever is to take their
+    place holds the room (so the alternatives offered never include it)."""
     now = now or utcnow()
+    displaced: list[tuple[Booking, str]] = []
+
+    def displace(booking: Booking, reason: str) -> None:
+        _take_back(session, booking, reason)
+        displaced.append((booking, reason))
+
+    yield displace
+    _file(session, [partial(_report_displaced, session, actor, booking, reason, now=now)
+                    for booking, reason in displaced])
+
+
+def _take_back(session: Session, booking: Booking, reason: str) -> None:
     booking.status = BookingStatus.DISPLACED
     booking.status_reason = reason[:300]
     booking.sequence += 1
     release_booking(session, booking)
     session.flush()
+
+
+def _report_displaced(session: Session, actor: User | None, booking: Booking, reason: str,
+                      *, now: dt.datetime) -> None:
     room = booking.room
     open_conflict(session, "displaced_booking", room,
                   f"Die Buchung „{booking.title}“ ({booking.starts_at.astimezone(room.tz):%d.%m.%Y %H:%M}) "
@@ -137,8 +194,11 @@ def extend_horizon(session: Session, today: dt.date, weeks: int, *, now: dt.date
     now = now or utcnow()
     until = today + dt.timedelta(weeks=weeks)
     slots = session.scalars(sa.select(OfferSession).where(
-        sa.or_(OfferSession.valid_until.is_(None), OfferSession.valid_until >= today)))
-    return sum(len(materialise(session, slot, until, since=today, now=now)) for slot in slots)
+        sa.or_(OfferSession.valid_until.is_(None), OfferSession.valid_until >= today))).all()
+    reports: list[Report] = []  # filed once every slot is placed: one slot's alternatives skip the others'
+    added = sum(len(_materialise(session, slot, until, today, reports, now=now)) for slot in slots)
+    _file(session, reports)
+    return added
 
 
 def add_closure(session: Session, actor: User | None, room: Room, start: dt.datetime, end: dt.datetime,
