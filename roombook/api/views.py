@@ -177,11 +177,11 @@ def get_room(room_id: int):
 @bp.get("/rooms/<int:room_id>/availability")
 def room_availability(room_id: int):
     room = load(Room, room_id)
-    start, end = parse_range(request.args, room.tz, default_days=7, max_days=31)
+    tz = room.tz
+    start, end = parse_range(request.args, tz, default_days=7, max_days=31)
     free = availability(db.session, room, start, end)
-    return {"room": room.id, "from": start.astimezone(room.tz).isoformat(), "to": end.astimezone(room.tz).isoformat(),
-            "free": [{"start": s.astimezone(room.tz).isoformat(), "end": e.astimezone(room.tz).isoformat()}
-                     for s, e in free]}
+    return {"room": room.id, "from": start.astimezone(tz).isoformat(), "to": end.astimezone(tz).isoformat(),
+            "free": [{"start": s.astimezone(tz).isoformat(), "end": e.astimezone(tz).isoformat()} for s, e in free]}
 
 
 @bp.get("/offers")
