@@ -18,7 +18,7 @@ from roombook import audit
 from roombook.booking.conflicts import open_conflict
 from roombook.categories import LABELS_DE
 from roombook.booking.occupancy import release_occurrence
-from roombook.booking.occurrences import materialise
+from roombook.booking.occurrences import materialise_all
 from roombook.booking.recurrence import parse_hhmm, to_utc
 from roombook.models import Accommodation, Conflict, Occurrence, Offer, OfferSession, Provider, Room, User
 from roombook.scenario.exporter import export_scenario
@@ -102,13 +102,18 @@ def preview_plan(session: Session, plan: dict, effective: dt.date) -> Preview:
 
 
 def apply_plan(session: Session, actor: User | None, plan: dict, *, effective: dt.date,
-               horizon: dt.date) -> Preview:
-    """Publish a plan from `effective` on; materialise occurrences up to `horizon`. Flushes, never commits."""
+               horizon: dt.date, now: dt.datetime | None = None) -> Preview:
+    """Publish a plan from `effective` on; materialise occurrences up to `horizon`. Flushes, never commits.
+
+    Every changed slot ends before any new one is placed: two slots that swap their times would
+    otherwise each find the other's old weeks still in the room.
+    """
     preview = preview_plan(session, plan, effective)
     current = _slots_in_force(session, effective)
     offers = {o.key: o for o in session.scalars(sa.select(Offer))}
     rooms = {r.key: r for r in session.scalars(sa.select(Room))}
     providers = {p.key: p for p in session.scalars(sa.select(Provider))}
+    placed = []
     for change in preview.changes:
         old = current.get((change.offer, change.session))
         sequence = 0
@@ -126,8 +131,9 @@ def apply_plan(session: Session, actor: User | None, plan: dict, *, effective: d
                             provider=providers.get(change.after["provider"]),
                             valid_from=valid_from, valid_until=offer.valid_until, sequence=sequence)
         session.add(slot)
-        session.flush()
-        materialise(session, slot, horizon)
+        placed.append(slot)
+    session.flush()
+    materialise_all(session, placed, horizon, now=now)
     _open_guarantee_conflicts(session, preview)
     audit.record_about(session, actor, "plan.published", "plan", effective.isoformat(), status=plan["status"],
                        changes=len(preview.changes), unplaced=len(preview.unplaced), unmet=len(preview.unmet))

@@ -114,3 +114,25 @@ def test_solve_command_prints_a_summary_and_publishes(app, city):
     assert "placed" in result.output and "unmet" in result.output and "Published" in result.output
     assert city.scalar(sa.select(sa.func.count()).select_from(Conflict)
                        .where(Conflict.kind == "requirement_unmet")) == 5
+
+
+def test_two_slots_that_swap_their_times_are_both_placed(city):
+    _scenario, plan = solve_city(city, "Europe/Berlin", time_limit=20)
+    tuesday = sorted((s for s in plan["sessions"] if (s["room"], s["day"]) == ("mitte-mz", "tue")),
+                     key=lambda s: s["start"])
+    assert [(s["offer"], s["start"]) for s in tuesday] == [("mitte-deutsch", "10:00"), ("mitte-sprechstunde", "13:00")]
+    swapped = copy.deepcopy(plan)
+    for row in swapped["sessions"]:
+        if (row["room"], row["day"]) == ("mitte-mz", "tue"):  # each takes the other's start, keeps its length
+            start, end = (dt.datetime.strptime(row[k], "%H:%M") for k in ("start", "end"))
+            moved = start.replace(hour=13 if start.hour == 10 else 10)
+            row["start"], row["end"] = moved.strftime("%H:%M"), (moved + (end - start)).strftime("%H:%M")
+    assert check_plan(_scenario, swapped) == []
+
+    apply_plan(city, None, swapped, effective=EFFECTIVE, horizon=HORIZON)
+    assert city.scalars(sa.select(Conflict.kind).where(Conflict.kind == "slot_lost")).all() == []
+    for offer_key, local_start in (("mitte-deutsch", dt.time(13)), ("mitte-sprechstunde", dt.time(10))):
+        new = _slot(city, offer_key, 0)[-1]
+        assert new.valid_from == EFFECTIVE and new.start == local_start
+        weeks = city.scalars(sa.select(Occurrence).where(Occurrence.offer_session_id == new.id)).all()
+        assert weeks and {o.status for o in weeks} == {"scheduled"}

@@ -8,7 +8,7 @@ the clock once and a test can pin it.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from functools import partial
 
@@ -189,16 +189,24 @@ def cancel_occurrence(session: Session, occurrence: Occurrence, reason: str) -> 
     session.flush()
 
 
-def extend_horizon(session: Session, today: dt.date, weeks: int, *, now: dt.datetime | None = None) -> int:
-    """Materialise every current weekly slot up to `weeks` weeks after today; returns how many were added."""
-    now = now or utcnow()
-    until = today + dt.timedelta(weeks=weeks)
-    slots = session.scalars(sa.select(OfferSession).where(
-        sa.or_(OfferSession.valid_until.is_(None), OfferSession.valid_until >= today))).all()
-    reports: list[Report] = []  # filed once every slot is placed: one slot's alternatives skip the others'
-    added = sum(len(_materialise(session, slot, until, today, reports, now=now)) for slot in slots)
+def materialise_all(session: Session, slots: Iterable[OfferSession], until: dt.date,
+                    *, since: dt.date | None = None, now: dt.datetime | None = None) -> int:
+    """Materialise several weekly slots as one change; returns how many occurrences were added.
+
+    Every slot is placed before any conflict opens, so no alternative offered is time another of
+    them takes.
+    """
+    reports: list[Report] = []
+    added = sum(len(_materialise(session, slot, until, since, reports, now=now or utcnow())) for slot in slots)
     _file(session, reports)
     return added
+
+
+def extend_horizon(session: Session, today: dt.date, weeks: int, *, now: dt.datetime | None = None) -> int:
+    """Materialise every current weekly slot up to `weeks` weeks after today; returns how many were added."""
+    slots = session.scalars(sa.select(OfferSession).where(
+        sa.or_(OfferSession.valid_until.is_(None), OfferSession.valid_until >= today))).all()
+    return materialise_all(session, slots, today + dt.timedelta(weeks=weeks), since=today, now=now)
 
 
 def add_closure(session: Session, actor: User | None, room: Room, start: dt.datetime, end: dt.datetime,
