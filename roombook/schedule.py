@@ -6,8 +6,11 @@ template has to know the rule: other people's bookings arrive as "belegt" with n
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -26,6 +29,14 @@ from roombook.models.schedule import OccurrenceStatus
 MIN_FREE = dt.timedelta(minutes=30)
 # A free slot's booking link proposes this length (or less, when the gap or the room rule is shorter).
 DEFAULT_BOOKING = dt.timedelta(hours=2)
+
+
+class Proposal(NamedTuple):
+    """What a free gap's booking link fills into the booking form: the local date (ISO) and times (HH:MM)."""
+
+    date: str
+    start: str
+    end: str
 
 
 @dataclass
@@ -49,6 +60,17 @@ class Entry:
     def cancelled(self) -> bool:
         return self.status in (OccurrenceStatus.CANCELLED, BookingStatus.CANCELLED, BookingStatus.DISPLACED)
 
+    @property
+    def hours(self) -> str:
+        """'09:00–11:00' for an entry clipped to its day; one that runs to midnight ends at '24:00'."""
+        return _hours(self.start, self.end)
+
+    @property
+    def proposal(self) -> Proposal:
+        """A free gap's booking link: the slot `proposed_slot` proposes, as the booking form takes it."""
+        start, end = proposed_slot(self)
+        return Proposal(start.date().isoformat(), f"{start:%H:%M}", f"{end:%H:%M}")
+
 
 @dataclass
 class RoomDay:
@@ -56,6 +78,11 @@ class RoomDay:
     opening: list[tuple[dt.time, dt.time]]
     entries: list[Entry]
     bookable: bool = False
+
+    @property
+    def opening_hours(self) -> str:
+        """'08:00–12:00, 14:00–20:00'; empty on a day the room is closed."""
+        return ", ".join(_hours(opens, closes) for opens, closes in self.opening)
 
 
 @dataclass
@@ -80,6 +107,11 @@ class WeekView:
         return self.monday + dt.timedelta(days=7)
 
 
+def _hours(start: dt.time | dt.datetime, end: dt.time | dt.datetime) -> str:
+    """A span of local clock times as the pages show it; an end at midnight is the end of the day, '24:00'."""
+    return f"{start:%H:%M}–{'24:00' if end.hour == 0 and end.minute == 0 else format(end, '%H:%M')}"
+
+
 def week_of(day: dt.date) -> dt.date:
     """The Monday of the week that contains `day`."""
     return day - dt.timedelta(days=day.weekday())
@@ -90,20 +122,51 @@ def _span(tz, first: dt.date, days: int) -> tuple[dt.datetime, dt.datetime]:
             to_utc(dt.datetime.combine(first + dt.timedelta(days=days), dt.time(0)), tz))
 
 
-def _occurrences(session: Session, room_ids: list[int], start: dt.datetime, end: dt.datetime) -> list[Occurrence]:
-    """The rooms' occurrences with their offers. The callers have the rooms (and their accommodation) loaded
-    already, so `occurrence.room` comes from the session without a query; joining them again cost more."""
-    return list(session.scalars(
-        sa.select(Occurrence)
-        .options(joinedload(Occurrence.offer_session).joinedload(OfferSession.offer))
-        .where(Occurrence.room_id.in_(room_ids), Occurrence.starts_at < end, Occurrence.ends_at > start)
-        .order_by(Occurrence.starts_at)))
+def _offers_and_closures_statement() -> sa.CompoundSelect:
+    """The rooms' occurrences (with their offer's title, category and guarantee), then their closures, in
+    [:start, :end): one round trip of plain columns. The pages show a few fields of each; loading whole
+    occurrences, slots and offers (with the offers' JSON columns) cost more than the rest of the week view."""
+    rooms, start, end = sa.bindparam("rooms", expanding=True), sa.bindparam("start"), sa.bindparam("end")
+    occurrences = (
+        sa.select(sa.literal_column("0").label("part"), Occurrence.id, Occurrence.room_id, Occurrence.starts_at,
+                  Occurrence.ends_at, Offer.title, Offer.category, Occurrence.status, Occurrence.reason,
+                  Offer.guaranteed)
+        .join(OfferSession, Occurrence.offer_session_id == OfferSession.id)
+        .join(Offer, OfferSession.offer_id == Offer.id)
+        .where(Occurrence.room_id.in_(rooms), Occurrence.starts_at < end, Occurrence.ends_at > start))
+    closures = (
+        sa.select(sa.literal_column("1"), Closure.id, Closure.room_id, Closure.starts_at, Closure.ends_at,
+                  Closure.reason, sa.literal(None, sa.String), Closure.kind, sa.literal(""), sa.false())
+        .where(Closure.room_id.in_(rooms), Closure.starts_at < end, Closure.ends_at > start))
+    return sa.union_all(occurrences, closures).order_by("part", "starts_at", "id")
 
 
-def _closures(session: Session, room_ids: list[int], start: dt.datetime, end: dt.datetime) -> list[Closure]:
-    return list(session.scalars(
-        sa.select(Closure)
-        .where(Closure.room_id.in_(room_ids), Closure.starts_at < end, Closure.ends_at > start)))
+def _active_bookings_statement() -> sa.Select:
+    """The rooms' active bookings in [:start, :end), with their bookers (whose name some viewers see)."""
+    return (sa.select(Booking).options(joinedload(Booking.user))
+            .where(Booking.room_id.in_(sa.bindparam("rooms", expanding=True)),
+                   Booking.status == BookingStatus.ACTIVE,
+                   Booking.starts_at < sa.bindparam("end"), Booking.ends_at > sa.bindparam("start")))
+
+
+# Built once: the week view runs them on every request, and building them cost about as much as running them.
+_OFFERS_AND_CLOSURES = _offers_and_closures_statement()
+_ACTIVE_BOOKINGS = _active_bookings_statement()
+
+
+def _offers_and_closures(session: Session, rooms: dict[int, Room], tz, start: dt.datetime,
+                         end: dt.datetime) -> list[Entry]:
+    """The rooms' occurrences and closures as entries, occurrences first, each part in time order."""
+    entries = []
+    for part, _id, room_id, starts_at, ends_at, title, category, status, reason, guaranteed in session.execute(
+            _OFFERS_AND_CLOSURES, {"rooms": list(rooms), "start": start, "end": end}):
+        if part == 0:
+            entries.append(Entry(rooms[room_id], starts_at.astimezone(tz), ends_at.astimezone(tz), "occurrence",
+                                 title, category, status, reason, guaranteed=guaranteed))
+        else:
+            entries.append(Entry(rooms[room_id], starts_at.astimezone(tz), ends_at.astimezone(tz), "closure",
+                                 title, None, status))
+    return entries
 
 
 def _occurrence_entry(occ: Occurrence, tz) -> Entry:
@@ -111,11 +174,6 @@ def _occurrence_entry(occ: Occurrence, tz) -> Entry:
     return Entry(occ.room, occ.starts_at.astimezone(tz), occ.ends_at.astimezone(tz), "occurrence", offer.title,
                  offer.category, occ.status, occ.reason, guaranteed=offer.guaranteed,
                  accommodation=offer.accommodation)
-
-
-def _closure_entry(closure: Closure, tz) -> Entry:
-    return Entry(closure.room, closure.starts_at.astimezone(tz), closure.ends_at.astimezone(tz), "closure",
-                 closure.reason, None, closure.kind)
 
 
 def _booking_entry(booking: Booking, tz, viewer: User | None) -> Entry:
@@ -129,17 +187,20 @@ def _booking_entry(booking: Booking, tz, viewer: User | None) -> Entry:
                  "belegt", None, booking.status)
 
 
-def _on_day(entries: list[Entry], day: dt.date, tz) -> list[Entry]:
-    """The entries that touch `day`, clipped to it (a closure over several days shows on each)."""
-    day_start = dt.datetime.combine(day, dt.time(0), tzinfo=tz)
-    day_end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tzinfo=tz)
-    result = []
-    for e in entries:
-        if e.start < day_end and e.end > day_start:
-            if e.start < day_start or e.end > day_end:
-                e = Entry(**{**e.__dict__, "start": max(e.start, day_start), "end": min(e.end, day_end)})
-            result.append(e)
-    return sorted(result, key=lambda e: (e.start, e.end))
+def _by_day(entry: Entry, first: dt.date, last: dt.date, tz) -> Iterator[tuple[dt.date, Entry]]:
+    """The entry on each day from `first` to `last` that it touches, clipped to that day (a closure over
+    several days shows on each)."""
+    day = max(entry.start.date(), first)
+    while day <= last:
+        day_start = dt.datetime.combine(day, dt.time(0), tzinfo=tz)
+        if day_start >= entry.end:
+            return
+        day_end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tzinfo=tz)
+        if entry.start < day_start or entry.end > day_end:
+            yield day, dataclasses.replace(entry, start=max(entry.start, day_start), end=min(entry.end, day_end))
+        else:
+            yield day, entry
+        day += dt.timedelta(days=1)
 
 
 def _opening(week_open: list[Interval], day: dt.date, tz) -> list[tuple[dt.time, dt.time]]:
@@ -157,13 +218,10 @@ def week_view(session: Session, place: Accommodation, monday: dt.date, viewer: U
     tz = place.tz
     start, end = _span(tz, monday, 7)
     rooms = list(place.rooms)
-    room_ids = [r.id for r in rooms]
-    entries = [_occurrence_entry(o, tz) for o in _occurrences(session, room_ids, start, end)]
-    entries += [_closure_entry(c, tz) for c in _closures(session, room_ids, start, end)]
+    by_id = {r.id: r for r in rooms}
+    entries = _offers_and_closures(session, by_id, tz, start, end)
     entries += [_booking_entry(b, tz, viewer) for b in session.scalars(
-        sa.select(Booking).options(joinedload(Booking.user))
-        .where(Booking.room_id.in_(room_ids), Booking.status == BookingStatus.ACTIVE,
-               Booking.starts_at < end, Booking.ends_at > start))]
+        _ACTIVE_BOOKINGS, {"rooms": list(by_id), "start": start, "end": end})]
     bookable = {r.id: can_book(viewer, r) for r in rooms}
     for room in rooms:
         # free time is offered only where this viewer may book: from now on, within the room's horizon
@@ -175,14 +233,16 @@ def week_view(session: Session, place: Accommodation, monday: dt.date, viewer: U
                     entries.append(Entry(room, free_start.astimezone(tz), free_end.astimezone(tz), "free", "frei"))
     today = now.astimezone(tz).date()
     week_open = {room.id: opening_intervals(room, start, end) for room in rooms}
-    days = []
-    for offset in range(7):
-        day = monday + dt.timedelta(days=offset)
-        todays = _on_day(entries, day, tz)
-        days.append(DayView(day, day == today, [
-            RoomDay(room, _opening(week_open[room.id], day, tz), [e for e in todays if e.room.id == room.id],
-                    bookable[room.id])
-            for room in rooms]))
+    dates = [monday + dt.timedelta(days=offset) for offset in range(7)]
+    # one pass over the entries, each into the (day, room) boxes it touches; each box in time order
+    boxes: dict[tuple[dt.date, int], list[Entry]] = {(day, room.id): [] for day in dates for room in rooms}
+    for entry in entries:
+        for day, piece in _by_day(entry, dates[0], dates[-1], tz):
+            boxes[day, entry.room.id].append(piece)
+    days = [DayView(day, day == today, [
+        RoomDay(room, _opening(week_open[room.id], day, tz),
+                sorted(boxes[day, room.id], key=lambda e: (e.start, e.end)), bookable[room.id])
+        for room in rooms]) for day in dates]
     return WeekView(place, monday, days)
 
 
@@ -258,8 +318,10 @@ def public_schedule(session: Session, place: Accommodation, monday: dt.date,
     all, so no volunteer's name or title can appear."""
     tz = place.tz
     start, end = _span(tz, monday, 7 * weeks)
-    room_ids = [r.id for r in place.rooms]
-    entries = [_occurrence_entry(o, tz) for o in _occurrences(session, room_ids, start, end)]
-    entries += [_closure_entry(c, tz) for c in _closures(session, room_ids, start, end)]
-    return [(day, _on_day(entries, day, tz))
-            for day in (monday + dt.timedelta(days=n) for n in range(7 * weeks))]
+    entries = _offers_and_closures(session, {r.id: r for r in place.rooms}, tz, start, end)
+    dates = [monday + dt.timedelta(days=n) for n in range(7 * weeks)]
+    boxes: dict[dt.date, list[Entry]] = {day: [] for day in dates}
+    for entry in entries:
+        for day, piece in _by_day(entry, dates[0], dates[-1], tz):
+            boxes[day].append(piece)
+    return [(day, sorted(boxes[day], key=lambda e: (e.start, e.end))) for day in dates]

@@ -2,12 +2,16 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+from babel import support
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (BooleanField, DateField, EmailField, HiddenField, IntegerField, PasswordField, SelectField,
                      StringField, SubmitField, TextAreaField, TimeField)
+from wtforms.i18n import messages_path
 from wtforms.validators import AnyOf, DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
 from roombook.booking.recurrence import to_utc
@@ -22,8 +26,19 @@ def _storable_data(data) -> bool:
     return all(storable(value) for value in values if isinstance(value, str))
 
 
+@lru_cache(maxsize=None)
+def _wtforms_messages(locale: str) -> support.Translations:
+    return support.Translations.load(messages_path(), [locale], domain="wtforms")
+
+
 class Form(FlaskForm):
     """Every form of the app: each field's own checks, after refusing text no database can store."""
+
+    class Meta:
+        def get_translations(self, form):
+            """WTForms' own messages in the page's language, loaded once per language and process
+            (Flask-WTF reads the catalogue from disk on every request)."""
+            return _wtforms_messages(str(get_locale()))
 
     def validate(self, extra_validators=None) -> bool:
         unstorable = [field for field in self if not _storable_data(field.data)]

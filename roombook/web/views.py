@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from roombook.db import db, transaction
-from roombook.schedule import accommodations, proposed_slot, week_of, week_view
+from roombook.schedule import accommodations, week_of, week_view
 from roombook.signin import TooManyAttempts, authenticate
 from roombook.web.common import bp, load_accommodation, safe_next
 from roombook.web.forms import LanguageForm, LoginForm, WeekForm
@@ -30,8 +30,10 @@ def accommodation(key: str):
     view = week_view(db.session, place, monday, current_user)
     keys = [r.key for r in place.rooms]
     selected = form.room.data if form.room.data in keys else (keys[0] if keys else None)
-    return render_template("accommodation.html", place=place, view=view, selected=selected,
-                           proposed_slot=proposed_slot)
+    # a free slot's booking link is its room's link plus date and times: each room's part is built once,
+    # not once per slot (url_for's query encoding was the page's largest cost for those who may book)
+    book_urls = {room_key: url_for("web.book", room=room_key) for room_key in keys}
+    return render_template("accommodation.html", place=place, view=view, selected=selected, book_urls=book_urls)
 
 
 @bp.route("/login", methods=["GET", "POST"])
