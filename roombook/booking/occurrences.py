@@ -95,16 +95,17 @@ def _claim_room(session: Session, occurrence: Occurrence, reports: list[Report],
         occurrence.reason = "Raum belegt durch eine feste Buchung / room held by a fixed booking"
         reports.append(partial(_report_slot_lost_to_booking, session, occurrence, fixed, now=now))
         return
-    reason = f"Platz für das feste Angebot „{title}“"
-    for booking in in_the_way:
-        _take_back(session, booking, reason)
-        reports.append(partial(_report_displaced, session, None, booking, reason, now=now))
     if any(c.kind == "occurrence" for c in found):
+        # checked before any booking gives way: an occurrence that cannot take place displaces nothing
         occurrence.status = OccurrenceStatus.CANCELLED
         occurrence.reason = "Raum durch ein anderes Angebot belegt / room used by another offer"
         reports.append(partial(open_conflict, session, "slot_lost", room, f"{title} am {_local(occurrence)} "
                                f"überschneidet sich mit einem anderen Angebot.", occurrence=occurrence))
         return
+    reason = f"Platz für das feste Angebot „{title}“"
+    for booking in in_the_way:
+        _take_back(session, booking, reason)
+        reports.append(partial(_report_displaced, session, None, booking, reason, now=now))
     occupy_for_occurrence(session, occurrence)
     session.flush()
 
