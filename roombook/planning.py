@@ -20,8 +20,12 @@ from roombook.categories import LABELS_DE
 from roombook.booking.occupancy import release_occurrence
 from roombook.booking.occurrences import materialise_all
 from roombook.booking.recurrence import parse_hhmm, to_utc
+from roombook.db import utcnow
 from roombook.models import Accommodation, Conflict, Occurrence, Offer, OfferSession, Provider, Room, User
 from roombook.scenario.exporter import export_scenario
+
+# How a conflict is closed when a publish removes the week it was about (beside roombook.conflicts' decisions).
+SUPERSEDED = "superseded"
 
 
 def scenario_for_run(session: Session, timezone: str, scope: list[str] | None = None) -> dict:
@@ -108,6 +112,7 @@ def apply_plan(session: Session, actor: User | None, plan: dict, *, effective: d
     Every changed slot ends before any new one is placed: two slots that swap their times would
     otherwise each find the other's old weeks still in the room.
     """
+    now = now or utcnow()
     preview = preview_plan(session, plan, effective)
     current = _slots_in_force(session, effective)
     offers = {o.key: o for o in session.scalars(sa.select(Offer))}
@@ -119,7 +124,7 @@ def apply_plan(session: Session, actor: User | None, plan: dict, *, effective: d
         sequence = 0
         if old is not None:
             sequence = old.sequence + 1
-            _end_slot(session, old, effective)
+            _end_slot(session, actor, old, effective, now)
         if change.after is None:
             continue
         offer = offers[change.offer]
@@ -141,12 +146,30 @@ def apply_plan(session: Session, actor: User | None, plan: dict, *, effective: d
     return preview
 
 
-def _end_slot(session: Session, slot: OfferSession, effective: dt.date) -> None:
+def _settle_conflicts_of(session: Session, actor: User | None, occurrences: list[Occurrence],
+                         now: dt.datetime) -> None:
+    """A week the new plan removes leaves nothing to decide: its open conflicts are closed as superseded
+    (they would stay in the inbox with their occurrence gone, and open again if the slot came back)."""
+    if not occurrences:
+        return
+    for conflict in session.scalars(sa.select(Conflict).where(
+            Conflict.status == "open", Conflict.occurrence_id.in_([o.id for o in occurrences]))):
+        conflict.status, conflict.resolution = "resolved", SUPERSEDED
+        conflict.resolution_note = "Der neue Plan ersetzt diesen Termin. / The new plan replaces this session."
+        conflict.resolved_by_id, conflict.resolved_at = actor.id if actor else None, now
+        audit.record(session, actor, "conflict.resolved", conflict, accommodation=conflict.accommodation.key,
+                     kind=conflict.kind, resolution=SUPERSEDED)
+
+
+def _end_slot(session: Session, actor: User | None, slot: OfferSession, effective: dt.date,
+              now: dt.datetime) -> None:
     """End a weekly slot the day before `effective`; its occurrences from then on are removed."""
     cutoff = to_utc(dt.datetime.combine(effective, dt.time(0)), slot.room.tz)
     removed_sequences = 0
-    for occurrence in session.scalars(sa.select(Occurrence).where(Occurrence.offer_session_id == slot.id,
-                                                                  Occurrence.original_start >= cutoff)):
+    removed = session.scalars(sa.select(Occurrence).where(Occurrence.offer_session_id == slot.id,
+                                                          Occurrence.original_start >= cutoff)).all()
+    _settle_conflicts_of(session, actor, removed, now)
+    for occurrence in removed:
         removed_sequences += occurrence.sequence
         release_occurrence(session, occurrence)
         session.delete(occurrence)

@@ -116,8 +116,9 @@ def test_solve_command_prints_a_summary_and_publishes(app, city):
                        .where(Conflict.kind == "requirement_unmet")) == 5
 
 
-def test_two_slots_that_swap_their_times_are_both_placed(city):
-    _scenario, plan = solve_city(city, "Europe/Berlin", time_limit=20)
+def _swap_tuesdays_in_mitte(city) -> dict:
+    """A valid plan in which mitte-deutsch (10:00) and mitte-sprechstunde (13:00) swap their Tuesday times."""
+    scenario, plan = solve_city(city, "Europe/Berlin", time_limit=20)
     tuesday = sorted((s for s in plan["sessions"] if (s["room"], s["day"]) == ("mitte-mz", "tue")),
                      key=lambda s: s["start"])
     assert [(s["offer"], s["start"]) for s in tuesday] == [("mitte-deutsch", "10:00"), ("mitte-sprechstunde", "13:00")]
@@ -127,8 +128,12 @@ def test_two_slots_that_swap_their_times_are_both_placed(city):
             start, end = (dt.datetime.strptime(row[k], "%H:%M") for k in ("start", "end"))
             moved = start.replace(hour=13 if start.hour == 10 else 10)
             row["start"], row["end"] = moved.strftime("%H:%M"), (moved + (end - start)).strftime("%H:%M")
-    assert check_plan(_scenario, swapped) == []
+    assert check_plan(scenario, swapped) == []
+    return swapped
 
+
+def test_two_slots_that_swap_their_times_are_both_placed(city):
+    swapped = _swap_tuesdays_in_mitte(city)
     apply_plan(city, None, swapped, effective=EFFECTIVE, horizon=HORIZON)
     assert city.scalars(sa.select(Conflict.kind).where(Conflict.kind == "slot_lost")).all() == []
     for offer_key, local_start in (("mitte-deutsch", dt.time(13)), ("mitte-sprechstunde", dt.time(10))):
@@ -136,3 +141,30 @@ def test_two_slots_that_swap_their_times_are_both_placed(city):
         assert new.valid_from == EFFECTIVE and new.start == local_start
         weeks = city.scalars(sa.select(Occurrence).where(Occurrence.offer_session_id == new.id)).all()
         assert weeks and {o.status for o in weeks} == {"scheduled"}
+
+
+def test_a_week_the_new_plan_removes_takes_its_open_conflict_with_it(city):
+    from roombook.booking.occurrences import add_closure
+
+    swapped = _swap_tuesdays_in_mitte(city)
+    course = next(slot for index in (0, 1) for slot in _slot(city, "mitte-deutsch", index) if slot.day == "tue")
+    tuesday = EFFECTIVE + dt.timedelta(weeks=1, days=1)
+    add_closure(city, None, course.room, local_on(tuesday, 10), local_on(tuesday, 11), "Wasserschaden")
+    hit = city.scalar(sa.select(Conflict).join(Occurrence, Conflict.occurrence_id == Occurrence.id)
+                      .where(Conflict.kind == "closure_hit", Conflict.status == "open",
+                             Occurrence.offer_session_id == course.id))
+    assert hit is not None
+    about_weeks = sa.select(Conflict.id).where(Conflict.status == "open", Conflict.kind.in_(["closure_hit",
+                                                                                            "slot_lost"]))
+    others_open = set(city.scalars(about_weeks)) - {hit.id}
+
+    apply_plan(city, None, swapped, effective=EFFECTIVE, horizon=HORIZON)
+    city.refresh(hit)
+    assert (hit.status, hit.resolution) == ("resolved", "superseded") and hit.resolved_at is not None
+    assert city.scalar(sa.select(AuditEvent).where(AuditEvent.action == "conflict.resolved",
+                                                   AuditEvent.object_id == str(hit.id))) is not None
+    # the course now starts at 13:00, after the closure; the office hours moved to 10:00 take its place there
+    new = city.scalars(sa.select(Conflict).where(Conflict.id.in_(set(city.scalars(about_weeks)) - others_open)))
+    assert [(c.kind, city.get(Occurrence, c.occurrence_id).offer_session.offer.key) for c in new] == [
+        ("closure_hit", "mitte-sprechstunde")]
+    assert others_open <= set(city.scalars(about_weeks))
