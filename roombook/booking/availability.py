@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session
 from roombook.booking.errors import Clash
 from roombook.booking.intervals import Interval, subtract
 from roombook.booking.recurrence import windows_between
-from roombook.models import Booking, Closure, Occupancy, Occurrence, Offer, OfferSession, Room
+from roombook.booking.policy import EXEMPT_ROLES
+from roombook.models import Booking, Closure, Occupancy, Occurrence, Offer, OfferSession, Room, User
 
 
 def opening_intervals(room: Room, start: dt.datetime, end: dt.datetime) -> list[Interval]:
@@ -61,9 +62,13 @@ def availability(session: Session, room: Room, start: dt.datetime, end: dt.datet
 
 
 def suggest_alternatives(session: Session, room: Room, start: dt.datetime, end: dt.datetime,
-                         *, limit: int = 5, days: int = 7,
-                         now: dt.datetime | None = None) -> list[dict]:
+                         *, limit: int = 5, days: int = 7, now: dt.datetime | None = None,
+                         for_user: User | None = None) -> list[dict]:
     """Free slots of the same length nearest to the wanted one: same room first, then the other rooms.
+
+    For a user the room rules bind (a volunteer, a department), only slots that user may book: within
+    each room's lead time and longest booking. Without one (staff, a manager deciding a conflict) any
+    free slot.
 
     Candidates start at the wanted local time on nearby days or right where a free interval begins;
     they are ranked by distance from the wanted start, the same room winning ties. Every start and end
@@ -78,7 +83,11 @@ def suggest_alternatives(session: Session, room: Room, start: dt.datetime, end: 
     search_from = max(start - dt.timedelta(days=days), now)
     search_to = end + dt.timedelta(days=days)
     candidates = []
+    bound = for_user is not None and for_user.role not in EXEMPT_ROLES
     for rank, candidate_room in enumerate(rooms):
+        if bound and length > dt.timedelta(minutes=candidate_room.max_booking_minutes):
+            continue
+        latest = now + dt.timedelta(days=candidate_room.max_days_ahead) if bound else search_to
         for free_start, free_end in availability(session, candidate_room, search_from, search_to):
             options = {free_start}
             # the same local time of day inside this free interval, if it fits
@@ -88,7 +97,7 @@ def suggest_alternatives(session: Session, room: Room, start: dt.datetime, end: 
             options.add(same_time)
             options.add(free_end - length)
             for option in options:
-                if free_start <= option and option + length <= free_end and option >= now:
+                if free_start <= option and option + length <= free_end and now <= option <= latest:
                     candidates.append((abs(option - start), rank, option, candidate_room))
     candidates.sort(key=lambda c: (c[0], c[1], c[2]))
     result, seen = [], set()

@@ -49,6 +49,12 @@ class RoomClosed(BookingError):
     field = "start"
 
 
+class ClosureExists(BookingError):
+    """The room already has a closure of this kind from this start (the database keeps one)."""
+
+    field = "start"
+
+
 class PolicyViolation(BookingError):
     field = "end"
 

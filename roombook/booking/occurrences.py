@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from roombook import audit
 from roombook.booking.availability import clashes, suggest_alternatives
 from roombook.booking.conflicts import open_conflict
+from roombook.booking.errors import ClosureExists
 from roombook.booking.occupancy import occupy_for_occurrence, release_booking, release_occurrence
 from roombook.booking.recurrence import to_utc, weekly_local
 from roombook.db import utcnow
@@ -58,7 +59,9 @@ def _materialise(session: Session, offer_session: OfferSession, until: dt.date, 
         start = to_utc(local_start, tz)
         if start in existing:
             continue
-        end = to_utc(local_start + length, tz)
+        # the offer's real length, as a calendar's DTEND does for every week (RFC 5545): a week at 02:30 on
+        # the night the clocks skip that hour starts at 03:30 and still lasts its length
+        end = start + length
         occurrence = Occurrence(offer_session=offer_session, room_id=offer_session.room_id,
                                 original_start=start, starts_at=start, ends_at=end)
         session.add(occurrence)
@@ -214,6 +217,10 @@ def add_closure(session: Session, actor: User | None, room: Room, start: dt.date
                 reason: str, *, kind: str = "closure", now: dt.datetime | None = None) -> Closure:
     """Close the room for a span: occurrences in it are cancelled, bookings in it displaced, all with conflicts."""
     now = now or utcnow()
+    if session.scalar(sa.select(Closure.id).where(Closure.room_id == room.id, Closure.starts_at == start,
+                                                  Closure.kind == kind)) is not None:
+        raise ClosureExists(f"{room.name} hat schon eine Schließung ab diesem Zeitpunkt. / {room.name} already "
+                            f"has a closure from then.")
     closure = Closure(room=room, starts_at=start, ends_at=end, reason=reason, kind=kind)
     session.add(closure)
     session.flush()

@@ -20,7 +20,7 @@ def check_room_rules(session: Session, user: User | None, room: Room, start: dt.
     """Raise PolicyViolation when the booking breaks one of the room's rules for this user."""
     if user is None or user.role in EXEMPT_ROLES:
         return
-    minutes = (end - start).total_seconds() / 60
+    minutes = (end.timestamp() - start.timestamp()) / 60  # real minutes, also when the clocks change in between
     if minutes > room.max_booking_minutes:
         raise PolicyViolation(
             f"In {room.name} sind Buchungen höchstens {room.max_booking_minutes} Minuten lang. "

@@ -32,6 +32,8 @@ def check_bookable(session: Session, user: User | None, room: Room, start: dt.da
     if start.tzinfo is None or end.tzinfo is None:
         raise InvalidInterval("Start und Ende brauchen eine Zeitzone. / Start and end need a time zone.",
                               field="start")
+    # compared as instants: two datetimes of one zone compare and subtract by their wall-clock times
+    start, end = start.astimezone(UTC), end.astimezone(UTC)
     if not title.strip():
         raise BookingError("Bitte einen Titel angeben. / Please give a title.", field="title")
     if len(title) > MAX_TITLE:
@@ -47,20 +49,20 @@ def check_bookable(session: Session, user: User | None, room: Room, start: dt.da
         raise OutsideOpeningHours(
             f"{room.name} ist von {_local(start, room)} bis {_local(end, room)} nicht durchgehend geöffnet. "
             f"/ {room.name} is not open for the whole time.", field="start",
-            alternatives=suggest_alternatives(session, room, start, end, now=now))
+            alternatives=suggest_alternatives(session, room, start, end, now=now, for_user=user))
     found = clashes(session, room, start, end)
     closures = [c for c in found if c.kind == "closure"]
     if closures:
         raise RoomClosed(f"{room.name} ist geschlossen: {closures[0].title}. / {room.name} is closed: "
                          f"{closures[0].title}.", field="start",
-                         alternatives=suggest_alternatives(session, room, start, end, now=now))
+                         alternatives=suggest_alternatives(session, room, start, end, now=now, for_user=user))
     if found:
         first = found[0]
         what = first.title if first.kind == "occurrence" else "belegt / booked"
         raise BookingConflict(
             f"{room.name} ist von {_local(first.start, room)} bis {_local(first.end, room)} belegt ({what}). "
             f"/ {room.name} is taken then.", clashes=found,
-            alternatives=suggest_alternatives(session, room, start, end, now=now))
+            alternatives=suggest_alternatives(session, room, start, end, now=now, for_user=user))
 
 
 def book_room(session: Session, user: User | None, room: Room, start: dt.datetime, end: dt.datetime,
@@ -91,10 +93,15 @@ class WeeklyResult:
 
 
 def weekly_dates(start: dt.datetime, end: dt.datetime, weeks: int, tz) -> list[tuple[dt.datetime, dt.datetime]]:
-    """The same local wall-clock slot for `weeks` consecutive weeks, as UTC instants."""
+    """The slot asked for, then the same local wall-clock slot for the following weeks, as UTC instants.
+
+    The first week keeps its instants: in the hour the clocks repeat, the wall-clock time alone would
+    name the earlier of the two.
+    """
     local_start = start.astimezone(tz).replace(tzinfo=None)
     length = end.astimezone(tz).replace(tzinfo=None) - local_start
-    return [(to_utc(s, tz), to_utc(s + length, tz)) for s in rrule(WEEKLY, dtstart=local_start, count=weeks)]
+    later = [(to_utc(s, tz), to_utc(s + length, tz)) for s in rrule(WEEKLY, dtstart=local_start, count=weeks)][1:]
+    return [(start.astimezone(UTC), end.astimezone(UTC))] + later
 
 
 def book_weekly(session: Session, user: User | None, room: Room, start: dt.datetime, end: dt.datetime,
@@ -122,6 +129,13 @@ def book_weekly(session: Session, user: User | None, room: Room, start: dt.datet
     series = str(uuid.uuid4()) if len(free) > 1 else None
     for slot_start, slot_end in free:
         result.booked.append(book_room(session, user, room, slot_start, slot_end, title, series=series, now=now))
+    # a refused week was offered what was free before the other weeks were booked: the weeks just booked among it
+    if result.booked:
+        ends = dict(slots)
+        for slot_start, exc in result.refused:
+            if exc.alternatives:
+                exc.alternatives = suggest_alternatives(session, room, slot_start, ends[slot_start], now=now,
+                                                        for_user=user)
     return result
 
 

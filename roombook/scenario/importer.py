@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from roombook.booking.occupancy import occupy_for_booking
-from roombook.booking.occurrences import add_closure, add_public_holidays, materialise
+from roombook.booking.occurrences import add_closure, add_public_holidays, materialise_all
 from roombook.booking.recurrence import parse_hhmm, to_utc
 from roombook.models import (Accommodation, Booking, Offer, OfferSession, Provider, Requirement, Room)
 from roombook.models.settings import put_setting
@@ -100,11 +100,18 @@ def import_scenario(session: Session, scenario: dict) -> dict[str, int]:
                 occupy_for_booking(session, booking)
         except sa.exc.IntegrityError:
             problems.append((f"$.bookings[{i}]", "overlaps another booking of the same room"))
+    closures, starts = [], set()
+    for i, c in enumerate(scenario.get("closures", [])):
+        kind = "holiday" if c.get("kind") == "holiday" else "closure"
+        start = local_instant(c["start"], tz)
+        if (c["room"], start, kind) in starts:
+            problems.append((f"$.closures[{i}]", "another closure of the same kind starts in this room then"))
+        starts.add((c["room"], start, kind))
+        closures.append((rooms[c["room"]], start, local_instant(c["end"], tz), c.get("reason") or "geschlossen", kind))
     if problems:
         raise ScenarioError(problems)
-    for c in scenario.get("closures", []):
-        add_closure(session, None, rooms[c["room"]], local_instant(c["start"], tz), local_instant(c["end"], tz),
-                    c.get("reason") or "geschlossen", kind="holiday" if c.get("kind") == "holiday" else "closure")
+    for room, start, end, reason, kind in closures:
+        add_closure(session, None, room, start, end, reason, kind=kind)
     years = list(range(period_start.year, period_end.year + 1))
     add_public_holidays(session, list(rooms.values()), years)
 
@@ -116,7 +123,7 @@ def import_scenario(session: Session, scenario: dict) -> dict[str, int]:
         session.add(slot)
         slots.append(slot)
     session.flush()
-    occurrences = sum(len(materialise(session, slot, period_end)) for slot in slots)
+    occurrences = materialise_all(session, slots, period_end)
     return {"accommodations": len(accommodations), "rooms": len(rooms), "providers": len(providers),
             "offers": len(offers), "bookings": len(scenario.get("bookings", [])), "weekly_slots": len(slots),
             "occurrences": occurrences}
