@@ -111,6 +111,16 @@ def test_overlapping_bookings_in_a_file_are_refused(session):
     assert any("overlaps" in message for _p, message in refused.value.problems)
 
 
+def test_two_closures_of_a_room_from_the_same_start_are_refused(session):
+    scenario = demo_scenario(dt.date(2027, 2, 24))
+    first = scenario["closures"][0]
+    scenario["closures"].append(dict(first, end=first["end"], reason="noch einmal"))
+    with pytest.raises(ScenarioError) as refused:
+        import_scenario(session, scenario)
+    assert refused.value.problems == [(f"$.closures[{len(scenario['closures']) - 1}]",
+                                       "another closure of the same kind starts in this room then")]
+
+
 def test_importing_the_same_city_twice_is_refused(session):
     import_scenario(session, load(EXAMPLES[0]))
     with pytest.raises(ScenarioError, match="already exists"):
