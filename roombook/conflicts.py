@@ -31,6 +31,9 @@ from roombook.models.schedule import OccurrenceStatus
 
 ACCEPT, CANCEL, OVERRIDE = "accept", "cancel", "override"
 RESOLUTIONS = {ACCEPT: "alternative", CANCEL: "cancelled", OVERRIDE: "override"}
+# How a decided conflict was closed, as the pages name it ("superseded": a published plan removed its week).
+RESOLUTION_LABELS = {"alternative": _l("Alternative gewählt"), "cancelled": _l("Abgesagt"),
+                     "override": _l("Vorrang gegeben"), "superseded": _l("Durch einen neuen Plan erledigt")}
 KIND_LABELS = {"displaced_booking": _l("Verdrängte Buchung"), "closure_hit": _l("Ausfall durch Schließung"),
                "slot_lost": _l("Fester Termin ohne Platz"), "requirement_unmet": _l("Anforderung nicht erfüllt")}
 
@@ -145,7 +148,7 @@ def facts(session: Session, conflict: Conflict, *, now: dt.datetime | None = Non
         if alt_room is None:
             continue
         start, end = _parse(alt)
-        free = not clashes(session, alt_room, start, end, ignore_booking=ignore) and start > now
+        free = start >= now and not clashes(session, alt_room, start, end, ignore_booking=ignore)
         result.alternatives.append(Alternative(index, alt_room, start, end, free))
     return result
 

@@ -30,6 +30,12 @@ bp = Blueprint("manage", __name__)
 
 # --- access gates: the only per-object checks ------------------------------------------------------------
 
+@bp.app_template_filter("resolution_name")
+def resolution_name(resolution: str | None) -> str:
+    """How a decided conflict was closed, in the page's language (the stored value is a code)."""
+    return str(conflicts.RESOLUTION_LABELS.get(resolution or "", resolution or ""))
+
+
 def staff_required(view):
     """Facility managers, coordinators and admins; everyone else is refused (403)."""
     @wraps(view)

@@ -131,6 +131,18 @@ def test_inbox_lists_open_conflicts_oldest_first_with_facts(client, demo, volunt
     assert "Alternativen" in page
 
 
+def test_decided_conflicts_name_their_decision_in_the_page_language(client, demo, volunteer_booking):
+    _closure, opened = _close_over(demo, volunteer_booking)
+    conflict = next(c for c in opened if c.kind == "displaced_booking")
+    conflicts.resolve_conflict(demo, _user(demo, "manager@example.org"), conflict, "accept", alternative=0)
+    login(client, "manager@example.org")
+    page = client.get("/manage/conflicts").get_data(as_text=True)
+    assert "→ <strong>Alternative gewählt</strong>" in page
+    client.post("/language", data={"csrf_token": token_from(client), "lang": "en", "next": "/manage/conflicts"})
+    page = client.get("/manage/conflicts").get_data(as_text=True)
+    assert "→ <strong>Alternative taken</strong>" in page and "<strong>alternative</strong>" not in page
+
+
 def test_resolving_in_the_browser_form_moves_the_booking(client, demo, volunteer_booking):
     _closure, opened = _close_over(demo, volunteer_booking)
     conflict = next(c for c in opened if c.kind == "displaced_booking")
@@ -184,3 +196,11 @@ def test_someone_elses_displaced_booking_link_is_not_found(client, demo, volunte
     conflict = next(c for c in opened if c.kind == "displaced_booking")
     login(client, "department@example.org")
     assert client.get(f"/booking-changes/{conflict.id}").status_code == 404
+
+
+def test_an_alternative_is_free_up_to_its_start_as_when_it_was_offered(demo, volunteer_booking):
+    _closure, opened = _close_over(demo, volunteer_booking)
+    conflict = next(c for c in opened if c.kind == "displaced_booking")
+    start = dt.datetime.fromisoformat(conflict.alternatives[0]["start"])
+    assert conflicts.facts(demo, conflict, now=start).alternatives[0].free
+    assert not conflicts.facts(demo, conflict, now=start + dt.timedelta(seconds=1)).alternatives[0].free
