@@ -101,7 +101,7 @@ def notify_decision(session: Session, conflict: Conflict, booking: Booking, new_
                 f"{new_booking.ends_at.astimezone(room.tz):%H:%M}.")
         english = f"Your booking was moved to {new_booking.room.name}, {_local(new_booking.starts_at, room)}."
         subject = f"Buchung verlegt: {booking.title}"
-    elif conflict.resolution == "override":
+    elif booking.active:  # overridden, or given back when a new plan removed what displaced it
         what = f"Ihre Buchung „{booking.title}“ am {_local(booking.starts_at, room)} findet doch wie geplant statt."
         english = "Your booking takes place as planned after all."
         subject = f"Buchung bleibt: {booking.title}"

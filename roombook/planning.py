@@ -14,18 +14,22 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
-from roombook import audit
+from roombook import audit, notifications
+from roombook.booking.availability import clashes
 from roombook.booking.conflicts import open_conflict
 from roombook.categories import LABELS_DE
-from roombook.booking.occupancy import release_occurrence
+from roombook.booking.occupancy import occupy_for_booking, release_occurrence
 from roombook.booking.occurrences import materialise_all
 from roombook.booking.recurrence import parse_hhmm, to_utc
 from roombook.db import utcnow
-from roombook.models import Accommodation, Conflict, Occurrence, Offer, OfferSession, Provider, Room, User
+from roombook.models import (Accommodation, Booking, Conflict, Occurrence, Offer, OfferSession, Provider, Room,
+                             User)
+from roombook.models.reservation import BookingStatus
 from roombook.scenario.exporter import export_scenario
 
 # How a conflict is closed when a publish removes the week it was about (beside roombook.conflicts' decisions).
 SUPERSEDED = "superseded"
+Span = tuple[int, dt.datetime, dt.datetime]  # a room's id, and the time it was held
 
 
 def scenario_for_run(session: Session, timezone: str, scope: list[str] | None = None) -> dict:
@@ -118,13 +122,13 @@ def apply_plan(session: Session, actor: User | None, plan: dict, *, effective: d
     offers = {o.key: o for o in session.scalars(sa.select(Offer))}
     rooms = {r.key: r for r in session.scalars(sa.select(Room))}
     providers = {p.key: p for p in session.scalars(sa.select(Provider))}
-    placed = []
+    placed, freed = [], []
     for change in preview.changes:
         old = current.get((change.offer, change.session))
         sequence = 0
         if old is not None:
             sequence = old.sequence + 1
-            _end_slot(session, actor, old, effective, now)
+            freed += _end_slot(session, actor, old, effective, now)
         if change.after is None:
             continue
         offer = offers[change.offer]
@@ -139,6 +143,7 @@ def apply_plan(session: Session, actor: User | None, plan: dict, *, effective: d
         placed.append(slot)
     session.flush()
     materialise_all(session, placed, horizon, now=now)
+    _give_back_displaced(session, actor, freed, now)
     _open_guarantee_conflicts(session, preview)
     audit.record_about(session, actor, "plan.published", "plan", effective.isoformat(), status=plan["status"],
                        changes=len(preview.changes), unplaced=len(preview.unplaced), unmet=len(preview.unmet))
@@ -161,13 +166,42 @@ def _settle_conflicts_of(session: Session, actor: User | None, occurrences: list
                      kind=conflict.kind, resolution=SUPERSEDED)
 
 
+def _give_back_displaced(session: Session, actor: User | None, freed: list[Span], now: dt.datetime) -> None:
+    """A future booking that a removed week had displaced gets its time back when nobody has decided about
+    it yet and the room is free then after the publish: the volunteer keeps the slot and is told so."""
+    if not freed:
+        return
+    for conflict in session.scalars(sa.select(Conflict).where(
+            Conflict.status == "open", Conflict.kind == "displaced_booking", Conflict.booking_id.is_not(None))):
+        booking = session.get(Booking, conflict.booking_id)
+        if (booking.status != BookingStatus.DISPLACED or booking.starts_at < now
+                or not any(room_id == booking.room_id and start < booking.ends_at and booking.starts_at < end
+                           for room_id, start, end in freed)
+                or clashes(session, booking.room, booking.starts_at, booking.ends_at)):
+            continue
+        booking.status, booking.status_reason, booking.sequence = BookingStatus.ACTIVE, "", booking.sequence + 1
+        occupy_for_booking(session, booking)
+        conflict.status, conflict.resolution = "resolved", SUPERSEDED
+        conflict.resolution_note = ("Der Termin, der die Buchung verdrängt hatte, entfällt mit dem neuen Plan; die "
+                                    "Buchung gilt wieder. / The session that displaced the booking is gone with "
+                                    "the new plan; the booking stands again.")
+        conflict.resolved_by_id, conflict.resolved_at = actor.id if actor else None, now
+        session.flush()
+        audit.record(session, actor, "booking.reinstated", booking, room=booking.room.key, by="plan")
+        audit.record(session, actor, "conflict.resolved", conflict, accommodation=conflict.accommodation.key,
+                     kind=conflict.kind, resolution=SUPERSEDED)
+        notifications.notify_decision(session, conflict, booking, None)
+
+
 def _end_slot(session: Session, actor: User | None, slot: OfferSession, effective: dt.date,
-              now: dt.datetime) -> None:
-    """End a weekly slot the day before `effective`; its occurrences from then on are removed."""
+              now: dt.datetime) -> list[Span]:
+    """End a weekly slot the day before `effective`; its occurrences from then on are removed. Returns the
+    time they held (room, start, end)."""
     cutoff = to_utc(dt.datetime.combine(effective, dt.time(0)), slot.room.tz)
     removed_sequences = 0
     removed = session.scalars(sa.select(Occurrence).where(Occurrence.offer_session_id == slot.id,
                                                           Occurrence.original_start >= cutoff)).all()
+    freed = [(o.room_id, o.starts_at, o.ends_at) for o in removed]
     _settle_conflicts_of(session, actor, removed, now)
     for occurrence in removed:
         removed_sequences += occurrence.sequence
@@ -180,6 +214,7 @@ def _end_slot(session: Session, actor: User | None, slot: OfferSession, effectiv
         # the feed's SEQUENCE counts the slot's and its overrides' changes; it must never go down
         slot.sequence += 1 + removed_sequences
     session.flush()
+    return freed
 
 
 def _open_guarantee_conflicts(session: Session, preview: Preview) -> None:

@@ -117,7 +117,8 @@ def test_solve_command_prints_a_summary_and_publishes(app, city):
 
 
 def _swap_tuesdays_in_mitte(city) -> dict:
-    """A valid plan in which mitte-deutsch (10:00) and mitte-sprechstunde (13:00) swap their Tuesday times."""
+    """A valid plan in which mitte-deutsch (10:00–11:30) and mitte-sprechstunde (13:00–15:00) swap their
+    Tuesday times."""
     scenario, plan = solve_city(city, "Europe/Berlin", time_limit=20)
     tuesday = sorted((s for s in plan["sessions"] if (s["room"], s["day"]) == ("mitte-mz", "tue")),
                      key=lambda s: s["start"])
@@ -168,3 +169,35 @@ def test_a_week_the_new_plan_removes_takes_its_open_conflict_with_it(city):
     assert [(c.kind, city.get(Occurrence, c.occurrence_id).offer_session.offer.key) for c in new] == [
         ("closure_hit", "mitte-sprechstunde")]
     assert others_open <= set(city.scalars(about_weeks))
+
+
+def test_a_booking_displaced_by_a_week_the_next_plan_removes_gets_its_time_back(city, make_user):
+    from roombook.models import OutboxMessage, Room
+
+    current = solve_city(city, "Europe/Berlin", time_limit=20)[1]
+    swapped = _swap_tuesdays_in_mitte(city)
+    room = city.scalar(sa.select(Room).where(Room.key == "mitte-mz"))
+    tuesday = EFFECTIVE + dt.timedelta(weeks=1, days=1)
+    volunteer = make_user(email="naehcafe@example.org")
+    # free between the course (until 11:30) and the office hours (from 13:00); the swap's 10:00–12:00 takes it
+    booking = book_room(city, volunteer, room, local_on(tuesday, 11, 30), local_on(tuesday, 12), "Nähcafé",
+                        now=local_on(TERM_START))
+    apply_plan(city, None, swapped, effective=EFFECTIVE, horizon=HORIZON, now=local_on(TERM_START))
+    assert booking.status == "displaced"
+    conflict = city.scalar(sa.select(Conflict).where(Conflict.booking_id == booking.id))
+    assert conflict.status == "open"
+
+    apply_plan(city, None, current, effective=EFFECTIVE, horizon=HORIZON, now=local_on(TERM_START))
+    city.refresh(booking)
+    city.refresh(conflict)
+    assert booking.status == "active" and booking.status_reason == ""
+    assert (conflict.status, conflict.resolution) == ("resolved", "superseded")
+    clashing = sa.select(sa.func.count()).select_from(Occurrence).where(
+        Occurrence.room_id == room.id, Occurrence.status == "scheduled",
+        Occurrence.starts_at < booking.ends_at, Occurrence.ends_at > booking.starts_at)
+    assert city.scalar(clashing) == 0
+    told = city.scalars(sa.select(OutboxMessage).where(OutboxMessage.recipient == "naehcafe@example.org",
+                                                       OutboxMessage.kind == "booking_decision")).all()
+    assert len(told) == 1 and "wie geplant statt" in told[0].body
+    assert city.scalar(sa.select(AuditEvent).where(AuditEvent.action == "booking.reinstated",
+                                                   AuditEvent.object_id == str(booking.id))) is not None
