@@ -159,11 +159,16 @@ def _settle_conflicts_of(session: Session, actor: User | None, occurrences: list
         return
     for conflict in session.scalars(sa.select(Conflict).where(
             Conflict.status == "open", Conflict.occurrence_id.in_([o.id for o in occurrences]))):
-        conflict.status, conflict.resolution = "resolved", SUPERSEDED
-        conflict.resolution_note = "Der neue Plan ersetzt diesen Termin. / The new plan replaces this session."
-        conflict.resolved_by_id, conflict.resolved_at = actor.id if actor else None, now
-        audit.record(session, actor, "conflict.resolved", conflict, accommodation=conflict.accommodation.key,
-                     kind=conflict.kind, resolution=SUPERSEDED)
+        _supersede(session, actor, conflict, "Der neue Plan ersetzt diesen Termin. / The new plan replaces this "
+                   "session.", now)
+
+
+def _supersede(session: Session, actor: User | None, conflict: Conflict, note: str, now: dt.datetime) -> None:
+    """Close a conflict that a publish settled, with an audit event."""
+    conflict.status, conflict.resolution, conflict.resolution_note = "resolved", SUPERSEDED, note
+    conflict.resolved_by_id, conflict.resolved_at = actor.id if actor else None, now
+    audit.record(session, actor, "conflict.resolved", conflict, accommodation=conflict.accommodation.key,
+                 kind=conflict.kind, resolution=SUPERSEDED)
 
 
 def _give_back_displaced(session: Session, actor: User | None, freed: list[Span], now: dt.datetime) -> None:
@@ -181,15 +186,11 @@ def _give_back_displaced(session: Session, actor: User | None, freed: list[Span]
             continue
         booking.status, booking.status_reason, booking.sequence = BookingStatus.ACTIVE, "", booking.sequence + 1
         occupy_for_booking(session, booking)
-        conflict.status, conflict.resolution = "resolved", SUPERSEDED
-        conflict.resolution_note = ("Der Termin, der die Buchung verdrängt hatte, entfällt mit dem neuen Plan; die "
-                                    "Buchung gilt wieder. / The session that displaced the booking is gone with "
-                                    "the new plan; the booking stands again.")
-        conflict.resolved_by_id, conflict.resolved_at = actor.id if actor else None, now
         session.flush()
         audit.record(session, actor, "booking.reinstated", booking, room=booking.room.key, by="plan")
-        audit.record(session, actor, "conflict.resolved", conflict, accommodation=conflict.accommodation.key,
-                     kind=conflict.kind, resolution=SUPERSEDED)
+        _supersede(session, actor, conflict, "Der Termin, der die Buchung verdrängt hatte, entfällt mit dem neuen "
+                   "Plan; die Buchung gilt wieder. / The session that displaced the booking is gone with the new "
+                   "plan; the booking stands again.", now)
         notifications.notify_decision(session, conflict, booking, None)
 
 
