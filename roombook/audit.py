@@ -22,5 +22,6 @@ def record_about(session: Session, actor: User | None, action: str, object_type:
     never read back in the transaction that writes them, and on the booking path either cost more
     than the booking's own flush.
     """
-    session.execute(sa.insert(AuditEvent.__table__).values(actor_id=actor.id if actor is not None else None, action=action,
-                                                 object_type=object_type, object_id=object_id, details=details))
+    session.execute(sa.insert(AuditEvent.__table__).values(
+        actor_id=actor.id if actor is not None else None, action=action, object_type=object_type,
+        object_id=object_id, details=details))

@@ -21,8 +21,8 @@ from roombook import audit, notifications
 from roombook.booking.availability import clashes
 from roombook.booking.conflicts import open_conflict
 from roombook.booking.errors import BookingError
-from roombook.booking.occupancy import occupy_for_booking, occupy_for_occurrence
-from roombook.booking.occurrences import cancel_occurrence, displacing
+from roombook.booking.occupancy import occupy_for_occurrence
+from roombook.booking.occurrences import cancel_occurrence, displacing, reinstate_booking
 from roombook.booking.service import book_room
 from roombook.db import utcnow
 from roombook.models import Accommodation, AuditEvent, Booking, Conflict, Occupancy, Occurrence, Room, User
@@ -278,12 +278,7 @@ def _override(session: Session, actor: User, the_facts: ConflictFacts, note: str
         with displacing(session, actor, now=now) as displace:
             _clear_the_way(session, booking.room, booking.starts_at, booking.ends_at, note, displace=displace,
                            ignore_booking=booking.id)
-            booking.status = BookingStatus.ACTIVE
-            booking.status_reason = ""
-            booking.sequence += 1
-            session.flush()
-            occupy_for_booking(session, booking)
-            session.flush()
+            reinstate_booking(session, booking)
         audit.record(session, actor, "booking.reinstated", booking, room=booking.room.key, note=note)
         return
     if occurrence is not None and occurrence.status == OccurrenceStatus.CANCELLED:

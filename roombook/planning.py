@@ -18,8 +18,8 @@ from roombook import audit, notifications
 from roombook.booking.availability import clashes
 from roombook.booking.conflicts import open_conflict
 from roombook.categories import LABELS_DE
-from roombook.booking.occupancy import occupy_for_booking, release_occurrence
-from roombook.booking.occurrences import materialise_all
+from roombook.booking.occupancy import release_occurrence
+from roombook.booking.occurrences import materialise_all, reinstate_booking
 from roombook.booking.recurrence import parse_hhmm, to_utc
 from roombook.db import utcnow
 from roombook.models import (Accommodation, Booking, Conflict, Occurrence, Offer, OfferSession, Provider, Room,
@@ -184,9 +184,7 @@ def _give_back_displaced(session: Session, actor: User | None, freed: list[Span]
                            for room_id, start, end in freed)
                 or clashes(session, booking.room, booking.starts_at, booking.ends_at)):
             continue
-        booking.status, booking.status_reason, booking.sequence = BookingStatus.ACTIVE, "", booking.sequence + 1
-        occupy_for_booking(session, booking)
-        session.flush()
+        reinstate_booking(session, booking)
         audit.record(session, actor, "booking.reinstated", booking, room=booking.room.key, by="plan")
         _supersede(session, actor, conflict, "Der Termin, der die Buchung verdrängt hatte, entfällt mit dem neuen "
                    "Plan; die Buchung gilt wieder. / The session that displaced the booking is gone with the new "

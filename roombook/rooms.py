@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from roombook import audit, notifications
+from roombook.booking.errors import ClosureExists
 from roombook.booking.occurrences import add_closure
 from roombook.booking.intervals import contains
 from roombook.booking.recurrence import DAYS, parse_hhmm, windows_between
@@ -164,11 +165,11 @@ def apply_closure(session: Session, actor: User, room: Room, start: dt.datetime,
     """Close the room: cancel and displace what is in the way, open the conflicts, tell those affected."""
     now = now or dt.datetime.now(dt.timezone.utc)
     check_closure(room, start, end, reason, now=now)
-    if session.scalar(sa.select(Closure.id).where(Closure.room_id == room.id, Closure.starts_at == start,
-                                                  Closure.kind == "closure")):
-        raise RoomInputError(_l("Eine Schließung mit diesem Beginn gibt es schon."), "start")
-    with notifications.collecting_conflicts(session) as opened:
-        closure = add_closure(session, actor, room, start, end, reason.strip(), now=now)
+    try:
+        with notifications.collecting_conflicts(session) as opened:
+            closure = add_closure(session, actor, room, start, end, reason.strip(), now=now)
+    except ClosureExists:  # refused before anything was written
+        raise RoomInputError(_l("Eine Schließung mit diesem Beginn gibt es schon."), "start") from None
     session.flush()
     audit.record(session, actor, "closure.applied", closure, room=room.key, accommodation=room.accommodation.key,
                  reason=closure.reason, start=start.isoformat(), end=end.isoformat(), conflicts=len(opened))

@@ -20,7 +20,8 @@ from roombook import audit
 from roombook.booking.availability import clashes, suggest_alternatives
 from roombook.booking.conflicts import open_conflict
 from roombook.booking.errors import ClosureExists
-from roombook.booking.occupancy import occupy_for_occurrence, release_booking, release_occurrence
+from roombook.booking.occupancy import (occupy_for_booking, occupy_for_occurrence, release_booking,
+                                        release_occurrence)
 from roombook.booking.recurrence import to_utc, weekly_local
 from roombook.db import utcnow
 from roombook.models import Booking, Closure, Occupancy, Occurrence, OfferSession, Room, User
@@ -171,6 +172,16 @@ def _take_back(session: Session, booking: Booking, reason: str) -> None:
     booking.status_reason = reason[:300]
     booking.sequence += 1
     release_booking(session, booking)
+    session.flush()
+
+
+def reinstate_booking(session: Session, booking: Booking) -> None:
+    """A displaced booking holds its room again (the caller has made way for it); the undoing of `_take_back`."""
+    booking.status = BookingStatus.ACTIVE
+    booking.status_reason = ""
+    booking.sequence += 1
+    session.flush()
+    occupy_for_booking(session, booking)
     session.flush()
 
 
