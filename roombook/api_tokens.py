@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
 from roombook import audit
 from roombook.db import utcnow
@@ -29,22 +30,33 @@ def create_api_token(session: Session, user: User, label: str = "", *, expires_i
     return token, secret
 
 
-# Built once: every API request runs it.
-_BY_HASH = (sa.select(ApiToken).options(joinedload(ApiToken.user))
+# Built once: every API request runs it. The user as an object; of the token only what the checks read.
+_BY_HASH = (sa.select(User, ApiToken.id, ApiToken.revoked_at, ApiToken.expires_at, ApiToken.last_used_at)
+            .join(ApiToken, ApiToken.user_id == User.id)
             .where(ApiToken.token_hash == sa.bindparam("token_hash")))
 
 
-def find_api_token(session: Session, secret: str, *, now: dt.datetime | None = None) -> ApiToken | None:
+@dataclass(frozen=True)
+class TokenUse:
+    """Who a live token speaks for, and what the request may have to note about the token."""
+
+    user: User
+    token_id: int
+    last_used_at: dt.datetime | None
+
+
+def find_api_token(session: Session, secret: str, *, now: dt.datetime | None = None) -> TokenUse | None:
     """The live token for `secret`: not revoked, not expired, and its user still active; else None."""
     if not secret.startswith(TOKEN_PREFIX) or len(secret) > 100:
         return None
     now = now or utcnow()
-    token = session.scalar(_BY_HASH, {"token_hash": hash_secret(secret)})
-    if token is None or token.revoked_at is not None or not token.user.active:
+    row = session.execute(_BY_HASH, {"token_hash": hash_secret(secret)}).one_or_none()
+    if row is None:
         return None
-    if token.expires_at is not None and token.expires_at <= now:
+    user, token_id, revoked_at, expires_at, last_used_at = row
+    if revoked_at is not None or not user.active or (expires_at is not None and expires_at <= now):
         return None
-    return token
+    return TokenUse(user, token_id, last_used_at)
 
 
 def user_by_password(session: Session, email: str, password: str) -> User | None:
@@ -55,9 +67,9 @@ def user_by_password(session: Session, email: str, password: str) -> User | None
     return user
 
 
-def needs_last_used_update(token: ApiToken, now: dt.datetime | None = None) -> bool:
+def needs_last_used_update(use: TokenUse, now: dt.datetime | None = None) -> bool:
     now = now or utcnow()
-    return token.last_used_at is None or now - token.last_used_at >= LAST_USED_GRANULARITY
+    return use.last_used_at is None or now - use.last_used_at >= LAST_USED_GRANULARITY
 
 
 def touch_api_token(session: Session, token_id: int, now: dt.datetime | None = None) -> None:

@@ -19,9 +19,9 @@ def record_about(session: Session, actor: User | None, action: str, object_type:
     """Write an audit event about something that is not a single row (a plan, a city import).
 
     A plain INSERT into the table, not an object for the next flush nor an ORM insert: events are
-    never read back in the transaction that writes them, and on the booking path either cost more
-    than the booking's own flush.
+    never read back in the transaction that writes them (so not even the new id: `inline()`), and on the
+    booking path either would cost more than the booking's own INSERT.
     """
-    session.execute(sa.insert(AuditEvent.__table__).values(
+    session.execute(sa.insert(AuditEvent.__table__).inline().values(
         actor_id=actor.id if actor is not None else None, action=action, object_type=object_type,
         object_id=object_id, details=details))

@@ -15,7 +15,8 @@ DEFAULTS: dict[str, Any] = {
     "ROOMBOOK_SCHEDULER": True,
     # A plan run whose process gave no sign of life (or that nobody claimed) for this long is given up.
     "ROOMBOOK_PLAN_RUN_STALE_SECONDS": 90,
-    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    # A pooled connection that sat idle this long is pinged before use (see roombook.db._ping_after_idle).
+    "ROOMBOOK_DB_PING_AFTER_IDLE_SECONDS": 10,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "REMEMBER_COOKIE_HTTPONLY": True,

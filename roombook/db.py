@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -66,6 +67,35 @@ def init_app(app: Flask) -> None:
         if db.engine.dialect.name == "sqlite":
             _tune_sqlite(db.engine)
         _watch_writes(db.engine)
+        _ping_after_idle(db.engine, float(app.config["ROOMBOOK_DB_PING_AFTER_IDLE_SECONDS"]))
+
+
+_IDLE_SINCE = "roombook_idle_since"
+
+
+def _ping_after_idle(engine: sa.Engine, seconds: float) -> None:
+    """Ping a pooled connection before use if it sat idle for `seconds`; a dead one is replaced.
+
+    SQLAlchemy's pool_pre_ping pings on every check-out: a round trip per request for a connection
+    that was in use milliseconds before. A server restart or a dropped connection happens while a
+    connection sits idle (overnight, between quiet hours), and that is when this ping runs. A
+    connection lost in the middle of busy traffic fails its request, and SQLAlchemy then discards
+    every pooled connection opened before the failure.
+    """
+
+    @sa.event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection, record):
+        record.info[_IDLE_SINCE] = time.monotonic()
+
+    @sa.event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection, record, _proxy):
+        idle_since = record.info.get(_IDLE_SINCE)
+        if idle_since is None or time.monotonic() - idle_since < seconds:
+            return  # new, or in use a moment ago
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as exc:
+            raise sa.exc.DisconnectionError(f"pooled connection is gone: {exc}") from exc
 
 
 _CONNECTION = "roombook_connection"

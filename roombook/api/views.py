@@ -9,7 +9,7 @@ from flask import current_app, g, render_template, request, url_for
 
 from roombook import api_tokens, privacy, ratelimit
 from roombook.api import queries
-from roombook.api.access import (authenticate, client_address, current_user, load, load_booking, require,
+from roombook.api.access import (authenticate, client_address, current_user, find, load, load_booking, require,
                                  too_many)
 from roombook.api.blueprint import bp
 from roombook.api.idempotency import idempotent, remember
@@ -233,7 +233,7 @@ def list_bookings():
 
 def _booking_input(extra: set[str] = frozenset()) -> tuple[dict, Room]:
     body = json_object(request_json(), {"room", "start", "end", "title"} | extra, {"room", "start", "end", "title"})
-    room = db.session.get(Room, parse_int(body["room"], "room"))
+    room = find(Room, parse_int(body["room"], "room"))
     if room is None:
         raise invalid("room", f"no room {body['room']}")
     return body, room

@@ -8,9 +8,9 @@ from roombook.models import Booking, Occupancy, Occurrence
 
 
 def occupy_for_booking(session: Session, booking: Booking) -> None:
-    """The booking's claim on its room; it may still be unflushed (one flush writes both rows)."""
-    session.add(Occupancy(room_id=booking.room_id, starts_at=booking.starts_at, ends_at=booking.ends_at,
-                          booking=booking))
+    """The booking's claim on its room, written at once (the booking must have its id); nothing is read back."""
+    session.execute(sa.insert(Occupancy.__table__).inline(), [{"room_id": booking.room_id, "starts_at": booking.starts_at,
+                                                      "ends_at": booking.ends_at, "booking_id": booking.id}])
 
 
 def occupy_for_occurrence(session: Session, occurrence: Occurrence) -> None:

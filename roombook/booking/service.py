@@ -5,6 +5,7 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass, field
 
+import sqlalchemy as sa
 from dateutil.rrule import WEEKLY, rrule
 from sqlalchemy.orm import Session
 
@@ -76,11 +77,12 @@ def book_room(session: Session, user: User | None, room: Room, start: dt.datetim
     now = now or dt.datetime.now(UTC)
     check_bookable(session, user, room, start, end, title, now=now)
     start, end = start.astimezone(UTC), end.astimezone(UTC)
-    booking = Booking(room=room, room_id=room.id, user=user, starts_at=start, ends_at=end, title=title.strip(),
-                      displaceable=displaceable, series=series)
-    session.add(booking)
+    # One INSERT … RETURNING instead of a unit-of-work flush: on the API's hottest write path the flush's
+    # bookkeeping cost more than both INSERTs.
+    booking = session.scalars(sa.insert(Booking).returning(Booking), [{
+        "room_id": room.id, "user_id": user.id if user is not None else None, "starts_at": start, "ends_at": end,
+        "title": title.strip(), "displaceable": displaceable, "series": series}]).one()
     occupy_for_booking(session, booking)
-    session.flush()
     audit.record(session, user, "booking.created", booking, room=room.key, start=start.isoformat(),
                  end=end.isoformat())
     return booking
