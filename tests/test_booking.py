@@ -120,6 +120,69 @@ def test_weekly_booking_lists_clashing_weeks_and_lets_the_volunteer_decide(sessi
     assert len(rest.booked) == 3 and len({b.series for b in rest.booked}) == 1
 
 
+def _tuesdays(first: int, count: int) -> list[dt.datetime]:
+    """Tuesdays 10:00 from the `first`-th week of March 2027 on, as the engine reports them (UTC)."""
+    return [(local(2027, 3, 2, 10) + dt.timedelta(weeks=first - 1 + k)).astimezone(dt.timezone.utc)
+            for k in range(count)]
+
+
+def test_weekly_booking_with_book_rest_books_the_earliest_weeks_up_to_the_open_booking_limit(
+        session, make_room, make_user):
+    room, volunteer = make_room(max_open_bookings=4), make_user()
+    book_room(session, volunteer, room, local(2027, 3, 1, 10), local(2027, 3, 1, 11), "Schon da", now=NOW)
+    result = book_weekly(session, volunteer, room, local(2027, 3, 2, 10), local(2027, 3, 2, 11), "Chor", 6,
+                         book_rest=True, now=NOW)
+    assert [b.starts_at for b in result.booked] == _tuesdays(1, 3)
+    assert len({b.series for b in result.booked}) == 1
+    assert [week for week, _error in result.refused] == _tuesdays(4, 3)
+    for _week, error in result.refused:
+        assert isinstance(error, PolicyViolation) and error.field == "room" and error.alternatives == []
+        assert "Höchstzahl ist erreicht" in error.message and "at most 4 open bookings" in error.message
+
+
+def test_weekly_booking_without_book_rest_books_nothing_and_lists_the_weeks_over_the_limit(
+        session, make_room, make_user):
+    room, volunteer = make_room(max_open_bookings=4), make_user()
+    book_room(session, volunteer, room, local(2027, 3, 1, 10), local(2027, 3, 1, 11), "Schon da", now=NOW)
+    result = book_weekly(session, volunteer, room, local(2027, 3, 2, 10), local(2027, 3, 2, 11), "Chor", 6,
+                         book_rest=False, now=NOW)
+    assert result.booked == []
+    assert [week for week, _error in result.refused] == _tuesdays(4, 3)
+    assert all(isinstance(error, PolicyViolation) for _week, error in result.refused)
+    assert session.scalar(sa.select(sa.func.count()).select_from(Booking).where(Booking.title == "Chor")) == 0
+
+
+def test_a_clashing_week_uses_none_of_the_open_booking_limit(session, make_room, make_user):
+    room, volunteer = make_room(max_open_bookings=3), make_user()
+    book_room(session, make_user(), room, local(2027, 3, 9, 10), local(2027, 3, 9, 11), "Besetzt", now=NOW)
+    result = book_weekly(session, volunteer, room, local(2027, 3, 2, 10), local(2027, 3, 2, 11), "Chor", 5,
+                         book_rest=True, now=NOW)
+    first, second, third, fourth, fifth = _tuesdays(1, 5)
+    assert [b.starts_at for b in result.booked] == [first, third, fourth]
+    assert [(week, type(error)) for week, error in result.refused] == [(second, BookingConflict),
+                                                                       (fifth, PolicyViolation)]
+    assert result.refused[0][1].alternatives, "a taken week is still offered alternatives"
+
+
+def test_a_volunteer_at_the_limit_is_refused_every_free_week(session, make_room, make_user):
+    room, volunteer = make_room(max_open_bookings=1), make_user()
+    book_room(session, volunteer, room, local(2027, 3, 1, 10), local(2027, 3, 1, 11), "Schon da", now=NOW)
+    result = book_weekly(session, volunteer, room, local(2027, 3, 2, 10), local(2027, 3, 2, 11), "Chor", 2,
+                         book_rest=True, now=NOW)
+    assert result.booked == []
+    assert [(week, error.field) for week, error in result.refused] == [(week, "room") for week in _tuesdays(1, 2)]
+
+
+@pytest.mark.parametrize("role", ["coordinator", "facility_manager", "admin"])
+def test_staff_are_not_held_to_the_open_booking_limit_in_a_series(session, make_room, make_user, role):
+    room = make_room(max_open_bookings=2)
+    staff = make_user(role, accommodations=[room.accommodation]) if role == "facility_manager" else make_user(role)
+    book_room(session, staff, room, local(2027, 3, 1, 10), local(2027, 3, 1, 11), "Schon da", now=NOW)
+    result = book_weekly(session, staff, room, local(2027, 3, 2, 10), local(2027, 3, 2, 11), "Plenum", 4,
+                         book_rest=False, now=NOW)
+    assert len(result.booked) == 4 and result.refused == []
+
+
 def test_weekly_booking_keeps_local_time_across_dst(session, make_room, make_user):
     room = make_room()
     result = book_weekly(session, make_user("coordinator"), room, local(2027, 3, 22, 10), local(2027, 3, 22, 11),

@@ -164,9 +164,14 @@ class BookingModel:
             return PolicyViolation, "end"
         if start > self.now + dt.timedelta(days=room.max_days_ahead):
             return PolicyViolation, "start"
-        if self.open_bookings(user, room.id) + new_bookings > room.max_open_bookings:
+        if new_bookings and self.open_bookings(user, room.id) + new_bookings > room.max_open_bookings:
             return PolicyViolation, "room"
         return None
+
+    def open_bookings_left(self, user, room: Room) -> int | None:
+        if user.role not in ("volunteer", "department"):
+            return None
+        return max(room.max_open_bookings - self.open_bookings(user, room.id), 0)
 
     def is_free(self, room: Room, start, end) -> bool:
         return (start >= self.now and any(s <= start and end <= e for s, e in model_opening(room.open, start, end))
@@ -312,19 +317,19 @@ def make_machine(session, make_accommodation, make_room, make_offer, users):
             user, room = users[who], self.room_list[room_index]
             start, end = self.interval(room, w)
             slots = weekly_slots(start, end, weeks)
-            expected = [self.model.expected_refusal(user, room, s, e) for s, e in slots]
-            free = [slot for slot, refusal in zip(slots, expected) if refusal is None]
-            whole = None
-            if book_rest or len(free) == len(slots):
-                whole = self.model.rule_refusal(user, room, start, end, new_bookings=len(free))
-            try:
-                result = book_weekly(session, user, room, _as_given(start, w["local"]), _as_given(end, w["local"]),
-                                     f"Kurs {next(_titles)}", weeks, book_rest=book_rest, now=self.now)
-            except PolicyViolation as error:
-                assert whole is not None, f"series refused as a whole: {error!r}"
-                assert error.field == whole[1]
-                return multiple()
-            assert whole is None, f"series booked, the model expects {whole}"
+            # each week on its own, the open-booking limit aside; then the free weeks, earliest first, take what
+            # the limit leaves and the rest are refused for it
+            expected = [self.model.expected_refusal(user, room, s, e, new_bookings=0) for s, e in slots]
+            left = self.model.open_bookings_left(user, room)
+            free = []
+            for index, slot in enumerate(slots):
+                if expected[index] is None:
+                    if left is not None and len(free) >= left:
+                        expected[index] = (PolicyViolation, "room")
+                    else:
+                        free.append(slot)
+            result = book_weekly(session, user, room, _as_given(start, w["local"]), _as_given(end, w["local"]),
+                                 f"Kurs {next(_titles)}", weeks, book_rest=book_rest, now=self.now)
             refused = dict(result.refused)
             assert [s for s, _e in slots if s in refused] == list(refused), "refusals not in week order"
             if result.refused and not book_rest:

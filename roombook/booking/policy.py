@@ -15,9 +15,36 @@ from roombook.models.reservation import BookingStatus
 EXEMPT_ROLES = {Role.ADMIN, Role.COORDINATOR, Role.FACILITY_MANAGER}
 
 
+def _open_bookings(session: Session, user: User, room: Room, now: dt.datetime) -> int:
+    """How many active bookings of the user in the room have not ended yet."""
+    return session.scalar(
+        sa.select(sa.func.count()).select_from(Booking).where(
+            Booking.user_id == user.id, Booking.room_id == room.id,
+            Booking.status == BookingStatus.ACTIVE, Booking.ends_at > now))
+
+
+def open_bookings_left(session: Session, user: User | None, room: Room, now: dt.datetime) -> int | None:
+    """How many more open bookings the user may hold in the room; None when no limit applies to them."""
+    if user is None or user.role in EXEMPT_ROLES:
+        return None
+    return max(room.max_open_bookings - _open_bookings(session, user, room, now), 0)
+
+
+def open_bookings_limit_reached(room: Room) -> PolicyViolation:
+    """Why a week of a series is refused: the open bookings held and the earlier weeks use up the limit."""
+    return PolicyViolation(
+        f"Die Höchstzahl ist erreicht: In {room.name} sind höchstens {room.max_open_bookings} offene Buchungen "
+        f"je Person erlaubt. / The limit is reached: {room.name} allows at most {room.max_open_bookings} open "
+        f"bookings per person.", field="room")
+
+
 def check_room_rules(session: Session, user: User | None, room: Room, start: dt.datetime, end: dt.datetime,
                      now: dt.datetime, *, new_bookings: int = 1) -> None:
-    """Raise PolicyViolation when the booking breaks one of the room's rules for this user."""
+    """Raise PolicyViolation when the booking breaks one of the room's rules for this user.
+
+    `new_bookings` is how many bookings the request adds toward the open-booking limit; 0 leaves the
+    limit to the caller (a weekly series counts once for all its weeks).
+    """
     if user is None or user.role in EXEMPT_ROLES:
         return
     minutes = (end.timestamp() - start.timestamp()) / 60  # real minutes, also when the clocks change in between
@@ -29,10 +56,9 @@ def check_room_rules(session: Session, user: User | None, room: Room, start: dt.
         raise PolicyViolation(
             f"{room.name} kann höchstens {room.max_days_ahead} Tage im Voraus gebucht werden. "
             f"/ {room.name} can be booked at most {room.max_days_ahead} days ahead.", field="start")
-    open_count = session.scalar(
-        sa.select(sa.func.count()).select_from(Booking).where(
-            Booking.user_id == user.id, Booking.room_id == room.id,
-            Booking.status == BookingStatus.ACTIVE, Booking.ends_at > now))
+    if not new_bookings:
+        return
+    open_count = _open_bookings(session, user, room, now)
     if open_count + new_bookings > room.max_open_bookings:
         raise PolicyViolation(
             f"Sie haben schon {open_count} offene Buchungen in {room.name} (höchstens {room.max_open_bookings}). "

@@ -15,7 +15,7 @@ from roombook.booking.errors import (BookingConflict, BookingError, InThePast, I
                                      OutsideOpeningHours, RoomClosed)
 from roombook.booking.intervals import contains
 from roombook.booking.occupancy import occupy_for_booking, release_booking
-from roombook.booking.policy import check_room_rules
+from roombook.booking.policy import check_room_rules, open_bookings_left, open_bookings_limit_reached
 from roombook.booking.recurrence import UTC, to_utc
 from roombook.models import Booking, Room, User
 from roombook.models.reservation import BookingStatus
@@ -76,6 +76,11 @@ def book_room(session: Session, user: User | None, room: Room, start: dt.datetim
     """
     now = now or dt.datetime.now(UTC)
     check_bookable(session, user, room, start, end, title, now=now)
+    return _insert_booking(session, user, room, start, end, title, displaceable=displaceable, series=series)
+
+
+def _insert_booking(session: Session, user: User | None, room: Room, start: dt.datetime, end: dt.datetime,
+                    title: str, *, displaceable: bool = True, series: str | None = None) -> Booking:
     start, end = start.astimezone(UTC), end.astimezone(UTC)
     # One INSERT … RETURNING instead of a unit-of-work flush: on the API's hottest write path the flush's
     # bookkeeping cost more than both INSERTs.
@@ -110,27 +115,35 @@ def book_weekly(session: Session, user: User | None, room: Room, start: dt.datet
                 title: str, weeks: int, *, book_rest: bool, now: dt.datetime | None = None) -> WeeklyResult:
     """Book the slot every week for `weeks` weeks; each week is checked on its own.
 
-    Weeks that clash are reported. With book_rest=False nothing is booked if any week clashes
-    (the volunteer decides); with book_rest=True the free weeks are booked.
+    Weeks that cannot be booked are reported, in week order. The free weeks count toward the room's
+    open-booking limit from the earliest on; those beyond it are refused for the limit (weeks refused for
+    another reason use none of it). With book_rest=False nothing is booked if any week is refused (the
+    volunteer decides); with book_rest=True the bookable weeks are booked.
     """
     if not 1 <= weeks <= 52:
         raise BookingError("Zwischen 1 und 52 Wochen. / Between 1 and 52 weeks.", field="weeks")
     now = now or dt.datetime.now(UTC)
     result = WeeklyResult()
     slots = weekly_dates(start, end, weeks, room.tz)
+    left = open_bookings_left(session, user, room, now)
     free = []
     for slot_start, slot_end in slots:
         try:
-            check_bookable(session, user, room, slot_start, slot_end, title, now=now, new_bookings=1)
-            free.append((slot_start, slot_end))
+            check_bookable(session, user, room, slot_start, slot_end, title, now=now, new_bookings=0)
         except BookingError as exc:
             result.refused.append((slot_start, exc))
+            continue
+        if left is not None and len(free) >= left:
+            result.refused.append((slot_start, open_bookings_limit_reached(room)))
+        else:
+            free.append((slot_start, slot_end))
     if result.refused and not book_rest:
         return result
-    check_room_rules(session, user, room, start, end, now, new_bookings=len(free))
     series = str(uuid.uuid4()) if len(free) > 1 else None
     for slot_start, slot_end in free:
-        result.booked.append(book_room(session, user, room, slot_start, slot_end, title, series=series, now=now))
+        # checked again now that the earlier weeks are booked: a long slot may reach into the next week
+        check_bookable(session, user, room, slot_start, slot_end, title, now=now, new_bookings=0)
+        result.booked.append(_insert_booking(session, user, room, slot_start, slot_end, title, series=series))
     # a refused week was offered what was free before the other weeks were booked: the weeks just booked among it
     if result.booked:
         ends = dict(slots)

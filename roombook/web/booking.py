@@ -26,7 +26,8 @@ def _booking_form() -> BookingForm:
 @login_required
 def book():
     """Book once or weekly. A refusal says why and offers the nearest free alternatives; when some weeks of a
-    series clash, they are listed and the person decides: book the other weeks, or nothing."""
+    series cannot be booked (taken, closed, beyond the room's open-booking limit), they are listed and the
+    person decides: book the other weeks, or nothing."""
     form = _booking_form()
     if request.method == "GET" or not form.validate_on_submit():
         return render_template("book.html", form=form), 422 if form.errors else 200
@@ -47,10 +48,18 @@ def book():
     message = ngettext("Gebucht: %(title)s, %(num)d Termin.", "Gebucht: %(title)s, %(num)d Termine.",
                        len(result.booked), title=form.title.data.strip())
     if result.refused:
-        message += " " + _("Nicht gebucht (belegt oder gesperrt): %(dates)s.", dates=", ".join(
-            s.astimezone(room.tz).strftime("%d.%m.%Y") for s, _error in result.refused))
+        message += " " + _not_booked(result.refused, room.tz)
     flash(message, "info")
     return redirect(url_for("web.my_bookings", new=result.booked[0].id))
+
+
+def _not_booked(refused: list, tz) -> str:
+    """The weeks left out of a series with their reasons, in the page language; weeks with one reason together."""
+    dates_by_reason: dict[str, list[str]] = {}
+    for start, error in refused:
+        dates_by_reason.setdefault(bilingual(error.message), []).append(start.astimezone(tz).strftime("%d.%m.%Y"))
+    return " ".join(_("Nicht gebucht am %(dates)s: %(reason)s", dates=", ".join(dates), reason=reason)
+                    for reason, dates in dates_by_reason.items())
 
 
 @bp.get("/my/bookings")

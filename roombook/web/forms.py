@@ -78,7 +78,7 @@ class BookingForm(Form):
     weeks = IntegerField(_l("Wie viele Wochen? (1 = nur einmal)"), default=1, validators=[
         InputRequired(_l("Bitte eine Zahl zwischen 1 und 52 angeben.")),
         NumberRange(1, 52, _l("Bitte eine Zahl zwischen 1 und 52 angeben."))])
-    book_rest = BooleanField(_l("Wochen, die nicht frei sind, auslassen und die übrigen buchen"))
+    book_rest = BooleanField(_l("Wochen, die nicht gebucht werden können, auslassen und die übrigen buchen"))
     submit = SubmitField(_l("Buchen"))
 
     def interval(self, tz: ZoneInfo) -> tuple[dt.datetime, dt.datetime]:

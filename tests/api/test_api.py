@@ -260,3 +260,18 @@ def test_every_api_route_is_in_the_document(app, client):
                     f"<{argument}>", "{" + argument + "}")
             routed |= {(path, method) for method in rule.methods - {"HEAD", "OPTIONS"}}
     assert routed == documented
+
+
+def test_a_series_over_the_open_booking_limit_lists_the_weeks_over_it_and_books_nothing(
+        client, session, make_user, make_room, bearer):
+    room = make_room(max_days_ahead=800, max_open_bookings=3)
+    headers = bearer(make_user())
+    start, end = _slot()
+    body = {"room": room.id, "start": start.isoformat(), "end": end.isoformat(), "title": "Kurs", "weeks": 5}
+    refused = client.post("/api/v1/booking-series", headers=headers, json=body)
+    assert refused.status_code == 422 and refused.json["type"].endswith("series-refused"), refused.json
+    assert [w["start"] for w in refused.json["refused"]] == [
+        (start + dt.timedelta(weeks=k)).astimezone(room.tz).isoformat() for k in (3, 4)]
+    assert {w["field"] for w in refused.json["refused"]} == {"room"}
+    assert "limit is reached" in refused.json["refused"][0]["detail"]
+    assert session.scalar(sa.select(sa.func.count()).select_from(Booking)) == 0

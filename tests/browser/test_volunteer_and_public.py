@@ -97,14 +97,14 @@ def test_weekly_booking_lists_the_clashing_weeks_and_lets_the_volunteer_choose(l
     page.goto(f"{live_server}/book?room=nord-gr&date={friday}&start=16:00&end=17:00&weeks=3&title=Chor")
     page.get_by_role("button", name="Buchen", exact=True).click()
     problem = page.get_by_role("alert")
-    expect(problem).to_contain_text("2 Wochen sind nicht frei")
+    expect(problem).to_contain_text("2 Wochen können nicht gebucht werden")
     expect(problem).to_contain_text("Es ist noch nichts gebucht")
     expect(page.get_by_role("link", name="Nichts buchen")).to_be_visible()
     assert_accessible(page)
     screenshot(page, "weekly-clash")
     page.get_by_role("button", name="Die übrige 1 Woche buchen").click()
     expect(page.get_by_role("status")).to_contain_text("Gebucht: Chor, 1 Termin.")
-    expect(page.get_by_role("status")).to_contain_text("Nicht gebucht (belegt oder gesperrt)")
+    expect(page.get_by_role("status")).to_contain_text("Nicht gebucht am")
 
 
 def test_week_view_on_a_phone_shows_one_room_at_a_time_without_horizontal_scrolling(live_server, phone):

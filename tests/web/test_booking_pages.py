@@ -97,7 +97,7 @@ def test_weekly_series_lists_clashing_weeks_and_books_the_rest_only_when_asked(w
     first = _book(web, **data)
     page = first.get_data(as_text=True)
     assert first.status_code == 409
-    assert "1 Woche ist nicht frei" in page and "Es ist noch nichts gebucht" in page
+    assert "1 Woche kann nicht gebucht werden" in page and "Es ist noch nichts gebucht" in page
     assert "Die übrigen 2 Wochen buchen" in page and "Nichts buchen" in page
     assert len(_mine(session)) == before
     second = _book(web, **data, book_rest="y")
@@ -105,7 +105,8 @@ def test_weekly_series_lists_clashing_weeks_and_books_the_rest_only_when_asked(w
     booked = _mine(session)
     assert len(booked) == before + 2
     assert len({b.series for b in booked if b.title == "Chor"}) == 1
-    assert "Nicht gebucht (belegt oder gesperrt)" in web.get(second.headers["Location"]).get_data(as_text=True)
+    done = web.get(second.headers["Location"]).get_data(as_text=True)
+    assert "Nicht gebucht am" in done and "belegt" in done  # the week left out, and why
 
 
 def test_cancel_with_a_reason(web, session):
@@ -157,6 +158,26 @@ def test_the_room_rule_on_open_bookings_is_explained(web, session):
     response = _book(web)
     assert response.status_code == 409
     assert "offene Buchungen" in response.get_data(as_text=True)
+
+
+def test_weeks_beyond_the_open_booking_limit_are_listed_with_the_reason(web, session):
+    room = session.scalar(sa.select(Booking).where(Booking.title == "Fahrradwerkstatt")).room
+    held = [b for b in _mine(session) if b.room_id == room.id and b.ends_at > dt.datetime.now(dt.timezone.utc)]
+    room.max_open_bookings = len(held) + 1  # room for one more
+    session.flush()
+    before = len(_mine(session))
+    login(web, "volunteer@example.org")
+    first = _book(web, room=room.key, weeks="3")
+    page = first.get_data(as_text=True)
+    assert first.status_code == 409
+    assert "Es ist noch nichts gebucht" in page and "Die Höchstzahl ist erreicht" in page
+    assert "Die übrige 1 Woche buchen" in page
+    assert len(_mine(session)) == before
+    second = _book(web, room=room.key, weeks="3", book_rest="y")
+    assert second.status_code == 302
+    assert len(_mine(session)) == before + 1
+    done = web.get(second.headers["Location"]).get_data(as_text=True)
+    assert "Nicht gebucht am" in done and "Die Höchstzahl ist erreicht" in done
 
 
 @pytest.mark.parametrize("query", ["date=2027-13-01&start=99:99", "weeks=viele&room=atlantis", "title=" + "x" * 500,
