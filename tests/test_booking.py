@@ -126,30 +126,23 @@ def _tuesdays(first: int, count: int) -> list[dt.datetime]:
             for k in range(count)]
 
 
-def test_weekly_booking_with_book_rest_books_the_earliest_weeks_up_to_the_open_booking_limit(
-        session, make_room, make_user):
+@pytest.mark.parametrize("book_rest", [True, False])
+def test_a_weekly_series_is_booked_up_to_the_open_booking_limit_and_the_later_weeks_refused(
+        session, make_room, make_user, book_rest):
+    """With book_rest the earliest weeks up to the limit are booked; without, nothing (the API's all or nothing).
+    Either way the weeks beyond the limit are listed with the limit as the reason."""
     room, volunteer = make_room(max_open_bookings=4), make_user()
     book_room(session, volunteer, room, local(2027, 3, 1, 10), local(2027, 3, 1, 11), "Schon da", now=NOW)
     result = book_weekly(session, volunteer, room, local(2027, 3, 2, 10), local(2027, 3, 2, 11), "Chor", 6,
-                         book_rest=True, now=NOW)
-    assert [b.starts_at for b in result.booked] == _tuesdays(1, 3)
-    assert len({b.series for b in result.booked}) == 1
+                         book_rest=book_rest, now=NOW)
+    assert [b.starts_at for b in result.booked] == (_tuesdays(1, 3) if book_rest else [])
+    assert len({b.series for b in result.booked}) == (1 if book_rest else 0)
+    stored = session.scalar(sa.select(sa.func.count()).select_from(Booking).where(Booking.title == "Chor"))
+    assert stored == len(result.booked)
     assert [week for week, _error in result.refused] == _tuesdays(4, 3)
     for _week, error in result.refused:
         assert isinstance(error, PolicyViolation) and error.field == "room" and error.alternatives == []
         assert "Höchstzahl ist erreicht" in error.message and "at most 4 open bookings" in error.message
-
-
-def test_weekly_booking_without_book_rest_books_nothing_and_lists_the_weeks_over_the_limit(
-        session, make_room, make_user):
-    room, volunteer = make_room(max_open_bookings=4), make_user()
-    book_room(session, volunteer, room, local(2027, 3, 1, 10), local(2027, 3, 1, 11), "Schon da", now=NOW)
-    result = book_weekly(session, volunteer, room, local(2027, 3, 2, 10), local(2027, 3, 2, 11), "Chor", 6,
-                         book_rest=False, now=NOW)
-    assert result.booked == []
-    assert [week for week, _error in result.refused] == _tuesdays(4, 3)
-    assert all(isinstance(error, PolicyViolation) for _week, error in result.refused)
-    assert session.scalar(sa.select(sa.func.count()).select_from(Booking).where(Booking.title == "Chor")) == 0
 
 
 def test_a_clashing_week_uses_none_of_the_open_booking_limit(session, make_room, make_user):
