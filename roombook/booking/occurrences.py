@@ -182,7 +182,6 @@ def reinstate_booking(session: Session, booking: Booking) -> None:
     booking.sequence += 1
     session.flush()
     occupy_for_booking(session, booking)
-    session.flush()
 
 
 def _report_displaced(session: Session, actor: User | None, booking: Booking, reason: str,

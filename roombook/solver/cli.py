@@ -45,15 +45,8 @@ def _solve(argv: list[str]) -> int:
     parser.add_argument("--time-limit", type=float, default=30.0, help="seconds for the whole solve")
     args = parser.parse_args(argv)
     from .solve import solve
-    from .validate import scenario_problems
 
-    scenario = _read(args.scenario, "scenario")
-    problems = scenario_problems(scenario)
-    if problems:
-        print(f"error: invalid scenario {args.scenario}:", file=sys.stderr)
-        for problem in problems:
-            print(f"  {problem}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+    scenario = _valid_scenario(args.scenario)
     plan = solve(scenario, args.time_limit, progress=_print_progress)
     Path(args.out).write_text(json.dumps(plan, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"{plan['status']}: {len(plan['sessions'])} sessions placed, {len(plan['unplaced'])} unplaced, "
@@ -64,6 +57,20 @@ def _solve(argv: list[str]) -> int:
     for row in plan["unmet_requirements"]:
         print(f"  unmet {row['accommodation']}/{row['category']}: {row['reason']}")
     return 0
+
+
+def _valid_scenario(path: str) -> dict:
+    """The scenario in the file, or SystemExit(2) after printing every reason it is invalid."""
+    from .validate import scenario_problems
+
+    scenario = _read(path, "scenario")
+    problems = scenario_problems(scenario)
+    if problems:
+        print(f"error: invalid scenario {path}:", file=sys.stderr)
+        for problem in problems:
+            print(f"  {problem}", file=sys.stderr)
+        raise SystemExit(EXIT_BAD_INPUT)
+    return scenario
 
 
 def _print_progress(event: dict) -> None:
@@ -78,15 +85,8 @@ def _check(argv: list[str]) -> int:
     parser.add_argument("plan")
     args = parser.parse_args(argv)
     from .check import check_plan
-    from .validate import scenario_problems
 
-    scenario = _read(args.scenario, "scenario")
-    problems = scenario_problems(scenario)
-    if problems:
-        print(f"error: invalid scenario {args.scenario}:", file=sys.stderr)
-        for problem in problems:
-            print(f"  {problem}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+    scenario = _valid_scenario(args.scenario)
     violations = check_plan(scenario, _read(args.plan, "plan"))
     for violation in violations:
         print(violation)
