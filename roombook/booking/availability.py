@@ -55,9 +55,22 @@ def clashes(session: Session, room: Room, start: dt.datetime, end: dt.datetime,
     return sorted(found, key=lambda c: (c.start, c.end))
 
 
+def _busy_statement() -> sa.CompoundSelect:
+    """When the room is occupied or closed in [:start, :end): the times alone, without what fills them."""
+    room, start, end = sa.bindparam("room"), sa.bindparam("start"), sa.bindparam("end")
+    return sa.union_all(*(
+        sa.select(table.starts_at, table.ends_at)
+        .where(table.room_id == room, table.starts_at < end, table.ends_at > start)
+        for table in (Occupancy, Closure)))
+
+
+# Built once, like _CLASHES; availability needs no titles, so none of the joins that find them.
+_BUSY = _busy_statement()
+
+
 def availability(session: Session, room: Room, start: dt.datetime, end: dt.datetime) -> list[Interval]:
     """Free intervals of the room in [start, end): opening windows less closures and occupancy."""
-    busy = [(c.start, c.end) for c in clashes(session, room, start, end)]
+    busy = session.execute(_BUSY, {"room": room.id, "start": start, "end": end}).all()
     return subtract(opening_intervals(room, start, end), busy)
 
 
