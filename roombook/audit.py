@@ -9,6 +9,10 @@ from sqlalchemy.orm import Session
 from roombook.models import AuditEvent, User
 
 
+# Built once (the booking path writes one event per booking); inline(): nothing read back, not even the id.
+_INSERT = sa.insert(AuditEvent.__table__).inline()
+
+
 def record(session: Session, actor: User | None, action: str, obj: Any, **details: Any) -> None:
     """Write an audit event for `obj` (any model with an id) in the current transaction."""
     record_about(session, actor, action, type(obj).__name__.lower(), str(obj.id), **details)
@@ -19,9 +23,8 @@ def record_about(session: Session, actor: User | None, action: str, object_type:
     """Write an audit event about something that is not a single row (a plan, a city import).
 
     A plain INSERT into the table, not an object for the next flush nor an ORM insert: events are
-    never read back in the transaction that writes them (so not even the new id: `inline()`), and on the
-    booking path either would cost more than the booking's own INSERT.
+    never read back in the transaction that writes them, and on the booking path either would cost more
+    than the booking's own INSERT.
     """
-    session.execute(sa.insert(AuditEvent.__table__).inline().values(
-        actor_id=actor.id if actor is not None else None, action=action, object_type=object_type,
-        object_id=object_id, details=details))
+    session.execute(_INSERT, {"actor_id": actor.id if actor is not None else None, "action": action,
+                              "object_type": object_type, "object_id": object_id, "details": details})

@@ -15,12 +15,15 @@ from roombook.models.reservation import BookingStatus
 EXEMPT_ROLES = {Role.ADMIN, Role.COORDINATOR, Role.FACILITY_MANAGER}
 
 
+# Built once: every booking by a volunteer or a department counts.
+_OPEN_BOOKINGS = sa.select(sa.func.count()).select_from(Booking).where(
+    Booking.user_id == sa.bindparam("user"), Booking.room_id == sa.bindparam("room"),
+    Booking.status == BookingStatus.ACTIVE, Booking.ends_at > sa.bindparam("now"))
+
+
 def _open_bookings(session: Session, user: User, room: Room, now: dt.datetime) -> int:
     """How many active bookings of the user in the room have not ended yet."""
-    return session.scalar(
-        sa.select(sa.func.count()).select_from(Booking).where(
-            Booking.user_id == user.id, Booking.room_id == room.id,
-            Booking.status == BookingStatus.ACTIVE, Booking.ends_at > now))
+    return session.scalar(_OPEN_BOOKINGS, {"user": user.id, "room": room.id, "now": now})
 
 
 def open_bookings_left(session: Session, user: User | None, room: Room, now: dt.datetime) -> int | None:
