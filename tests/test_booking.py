@@ -10,6 +10,7 @@ from roombook.booking import availability, book_room, book_weekly, cancel_bookin
 from roombook.booking.errors import (BookingConflict, BookingError, InThePast, InvalidInterval,
                                      OutsideOpeningHours, PolicyViolation, RoomClosed)
 from roombook.booking.occurrences import add_closure, materialise
+from roombook.db import transaction
 from roombook.models import Booking, Conflict, Occupancy
 from tests.dates import quiet_monday
 from tests.factories import local, local_on
@@ -195,3 +196,16 @@ def test_closure_displaces_bookings_and_opens_conflicts(session, make_room, make
     assert conflict.kind == "displaced_booking" and conflict.booking_id == booking.id
     assert conflict.alternatives, "a displaced volunteer is offered alternatives"
     assert session.scalar(sa.select(sa.func.count()).select_from(Occupancy)) == 0
+
+
+def test_a_weekly_slot_longer_than_a_week_is_refused_by_the_overlap_guard(session, make_room, make_user):
+    """Each week is checked alone; the weeks of one series that would overlap each other are refused by the
+    database, as one conflict for the whole series, and nothing is written."""
+    around_the_clock = [{"day": d, "from": "00:00", "to": "24:00"}
+                        for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")]
+    room, coordinator = make_room(open=around_the_clock), make_user("coordinator")
+    with pytest.raises(BookingConflict):
+        with transaction():
+            book_weekly(session, coordinator, room, local(2027, 3, 2, 10), local(2027, 3, 10, 10), "Ausstellung",
+                        2, book_rest=True, now=NOW)
+    assert session.scalar(sa.select(sa.func.count()).select_from(Booking).where(Booking.room_id == room.id)) == 0

@@ -144,8 +144,8 @@ def book_weekly(session: Session, user: User | None, room: Room, start: dt.datet
         return result
     series = str(uuid.uuid4()) if len(free) > 1 else None
     for slot_start, slot_end in free:
-        # checked again now that the earlier weeks are booked: a long slot may reach into the next week
-        check_bookable(session, user, room, slot_start, slot_end, title, now=now, new_bookings=0)
+        # each week was checked above; a slot so long that it reaches into its next week is refused by the
+        # database's overlap guard (a BookingConflict from transaction())
         result.booked.append(_insert_booking(session, user, room, slot_start, slot_end, title, series=series))
     # a refused week was offered what was free before the other weeks were booked: the weeks just booked among it
     if result.booked:
