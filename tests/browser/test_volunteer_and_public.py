@@ -122,7 +122,7 @@ def test_week_view_on_a_phone_shows_one_room_at_a_time_without_horizontal_scroll
     expect(first_day.locator(".room").nth(1)).to_be_visible()
     expect(first_day.locator(".room").nth(0)).to_be_hidden()
     assert not has_horizontal_scroll(phone)
-    for url in ("/my/bookings", "/book", f"/accommodations/nord/offers?lang=ar"):
+    for url in ("/my/bookings", "/book", "/accommodations/nord/offers?lang=ar"):
         phone.goto(live_server + url)
         assert not has_horizontal_scroll(phone), url
     screenshot(phone, "public-schedule-phone-ar")
