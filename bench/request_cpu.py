@@ -72,7 +72,7 @@ def main() -> None:
         cpu_ms(send)
         profile = cProfile.Profile(time.process_time)
         profile.runcall(lambda: [send() for _ in range(args.requests)])
-        pstats.Stats(profile).sort_stats("cumulative").print_stats(40)
+        pstats.Stats(profile).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(int(os.environ.get("PROFILE_LINES", "40")))
         return
     print(f"{info['accommodations']} accommodations, {args.requests} requests per round, best of {ROUNDS}\n")
     print("| endpoint | CPU ms per request |")

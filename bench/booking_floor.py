@@ -1,0 +1,194 @@
+"""How cheap could booking creation be on this stack? The app's request against the same statements
+sent with rows instead of objects: through SQLAlchemy Core, and through psycopg alone.
+
+    scripts/with-postgres.sh .venv/bin/python bench/booking_floor.py [--requests 1000]
+
+The load target asks booking creation for a third of the trivial endpoint's throughput. This measures
+how far leaving the ORM, or SQLAlchemy altogether, would take it. Two bench-only routes (registered
+here, never in the app) do what `POST /api/v1/bookings` does for an admin, in the same order with the
+app's own statements: parse the body, look up the token, load the room, check the interval and the
+opening hours, query the clashes, insert the booking, its occupancy and its audit event, commit, answer
+with the booking's JSON. One runs the statements through SQLAlchemy Core on the request's session; the
+other sends their compiled SQL through one psycopg connection with prepared statements. Both skip the
+objects, the idempotency check (not taken without an Idempotency-Key header, as in the load run) and the
+error paths, so they are floors, not alternative implementations.
+
+Prints CPU per request (best of 3 rounds): the app's process (Flask's test client, no gunicorn or
+network) and PostgreSQL's processes, then the ratio each would give in `bench/load.py`: the trivial
+request's cost measured there (gunicorn's HTTP handling and the client's share, which this in-process
+run does not see) plus what the request costs here beyond the trivial one.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import json
+import os
+import sys
+import time
+from zoneinfo import ZoneInfo
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+
+from load import Workload, _processes, _tree, postmaster_pid, prepare_database  # noqa: E402
+
+ROUNDS = 3
+# From bench/load.py on this machine (bench/README.md, 22:12 run): the trivial request's CPU under gunicorn,
+# app and client together; the in-process run below measures the app's part without gunicorn.
+TRIVIAL_IN_LOAD_MS = 0.84
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--accommodations", type=int, default=100)
+    parser.add_argument("--requests", type=int, default=1000, help="per round")
+    args = parser.parse_args()
+    url = os.environ.get("ROOMBOOK_TEST_DATABASE_URL")
+    if not url or not url.startswith("postgresql"):
+        raise SystemExit("needs PostgreSQL: run under scripts/with-postgres.sh")
+    info = prepare_database(url, args.accommodations)
+
+    import psycopg
+    import sqlalchemy as sa
+    from flask import request
+    from sqlalchemy.dialects import postgresql
+
+    from roombook import create_app
+    from roombook.api_tokens import _BY_HASH
+    from roombook.api.access import _by_id
+    from roombook.auth import csrf
+    from roombook.booking.availability import _CLASHES
+    from roombook.booking.recurrence import windows_between
+    from roombook.booking.intervals import contains
+    from roombook.db import db
+    from roombook.models import AuditEvent, Booking, Occupancy, Room
+
+    app = create_app({"ROOMBOOK_DATABASE_URL": url, "ROOMBOOK_SCHEDULER": False})
+    dialect = postgresql.psycopg.dialect()
+
+    def sql(statement, columns: tuple[str, ...] | None = None) -> str:
+        compiled = statement.compile(dialect=dialect, column_keys=columns)
+        literals.update(compiled.params)  # the statement's own constants (the clash query's literal NULLs)
+        return str(compiled)
+
+    literals: dict = {}
+    inserted = {"booking": ("room_id", "user_id", "starts_at", "ends_at", "title", "displaceable", "status",
+                            "status_reason", "sequence", "created_at", "updated_at"),
+                "occupancy": ("room_id", "starts_at", "ends_at", "booking_id"),
+                "audit": ("at", "actor_id", "action", "object_type", "object_id", "details")}
+    statements = {"token": _BY_HASH, "room": _by_id(Room), "clashes": _CLASHES,
+                  "booking": sa.insert(Booking.__table__).returning(*Booking.__table__.c),
+                  "occupancy": sa.insert(Occupancy.__table__).inline(),
+                  "audit": sa.insert(AuditEvent.__table__).inline()}
+    texts = {name: sql(statement, inserted.get(name)) for name, statement in statements.items()}
+    room_columns = [c.key for c in Room.__table__.c]
+    connection = psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"))
+    zones: dict = {}
+
+    def through_psycopg(name: str, params: dict):
+        if name == "audit":
+            params = {**params, "details": json.dumps(params["details"])}
+        return connection.execute(texts[name], {**literals, **params}, prepare=True)
+
+    def through_core(name: str, params: dict):
+        return db.session.connection().execute(statements[name], params)
+
+    def book(run, commit):
+        """What POST /api/v1/bookings does for an admin, with rows instead of objects."""
+        body = json.loads(request.get_data())
+        secret = request.headers["Authorization"].partition(" ")[2]
+        now = dt.datetime.now(dt.timezone.utc)
+        user = run("token", {"token_hash": hashlib.sha256(secret.encode()).hexdigest()}).fetchone()
+        if user is None or not user[6] or user[10] is not None:
+            return {"title": "Unauthorized"}, 401
+        row = run("room", {"id": int(body["room"])}).fetchone()
+        room = dict(zip(room_columns, row))
+        tz = zones.setdefault(row[-2], ZoneInfo(row[-2]))  # the accommodation's time zone (joined last)
+        start = dt.datetime.fromisoformat(body["start"]).replace(tzinfo=tz).astimezone(dt.timezone.utc)
+        end = dt.datetime.fromisoformat(body["end"]).replace(tzinfo=tz).astimezone(dt.timezone.utc)
+        title = body["title"].strip()
+        if not (title and now <= start < end):
+            return {"title": "Booking refused"}, 422
+        opening = windows_between(room["open"], tz, start - dt.timedelta(days=1), end + dt.timedelta(days=1))
+        if not contains(opening, start, end):
+            return {"title": "Booking refused"}, 422
+        if run("clashes", {"room": room["id"], "start": start, "end": end}).fetchall():
+            return {"title": "Room taken"}, 409
+        booking = run("booking", {"room_id": room["id"], "user_id": user[0], "starts_at": start, "ends_at": end,
+                                  "title": title, "displaceable": True, "status": "active", "status_reason": "",
+                                  "sequence": 0, "created_at": now, "updated_at": now}).fetchone()
+        run("occupancy", {"room_id": room["id"], "starts_at": start, "ends_at": end, "booking_id": booking[0]})
+        run("audit", {"at": now, "actor_id": user[0], "action": "booking.created", "object_type": "booking",
+                      "object_id": str(booking[0]),
+                      "details": {"room": room["key"], "start": start.isoformat(), "end": end.isoformat()}})
+        commit()
+        return {"id": booking[0], "room": room["id"], "start": start.astimezone(tz).isoformat(),
+                "end": end.astimezone(tz).isoformat(), "title": title, "status": "active", "mine": True}, 201
+
+    @app.post("/bench/psycopg-booking")
+    def psycopg_booking():
+        return book(through_psycopg, connection.commit)
+
+    @app.post("/bench/core-booking")
+    def core_booking():
+        return book(through_core, db.session.commit)
+
+    for view in (psycopg_booking, core_booking):
+        csrf.exempt(view)  # bearer-token requests like the API's
+
+    client = app.test_client()
+    today = dt.date.today()
+    postgres = postmaster_pid(int(sa.engine.make_url(url).port or 5432))
+
+    def postgres_cpu() -> float:
+        rows = _processes()
+        tree = _tree(rows, postgres) if postgres else set()
+        return sum(cpu for pid, _p, _n, cpu in rows if pid in tree)
+
+    def sender(name: str, path: str | None = None, first: int = 0):
+        workload = Workload(name, info, today)
+        workload.counter = first  # each booking run books its own slots
+
+        def send() -> None:
+            method, default_path, headers, body, expected = workload.next()
+            status = client.open(path or default_path, method=method, headers=headers, data=body).status_code
+            if status != expected:
+                raise SystemExit(f"{name}: {method} {path or default_path} answered {status}, expected {expected}")
+
+        return send
+
+    def cpu_ms(send) -> tuple[float, float]:
+        for _ in range(min(200, args.requests)):  # warm: connections, prepared statements, caches
+            send()
+        best = (float("inf"), float("inf"))
+        for _ in range(ROUNDS):
+            app_started, pg_started = time.process_time(), postgres_cpu()
+            for _ in range(args.requests):
+                send()
+            took = ((time.process_time() - app_started) / args.requests * 1000,
+                    (postgres_cpu() - pg_started) / args.requests * 1000)
+            best = min(best, took, key=sum)
+        return best
+
+    rows = [("trivial", cpu_ms(sender("trivial"))),
+            ("booking creation (the app)", cpu_ms(sender("booking creation"))),
+            ("the same statements, rows through SQLAlchemy Core",
+             cpu_ms(sender("booking creation", "/bench/core-booking", first=len(info["room_ids"]) * 8 * 700))),
+            ("the same statements through psycopg alone (the floor)",
+             cpu_ms(sender("booking creation", "/bench/psycopg-booking", first=len(info["room_ids"]) * 8 * 1400)))]
+    trivial_app = rows[0][1][0]
+    print(f"{info['accommodations']} accommodations, {args.requests} requests per round, best of {ROUNDS}\n")
+    print("| request | app CPU ms | PostgreSQL CPU ms | ratio it would give in bench/load.py |")
+    print("| --- | ---: | ---: | ---: |")
+    for name, (app_ms, pg_ms) in rows:
+        # the load run's request = its trivial request + what this request costs beyond the trivial one here
+        in_load = TRIVIAL_IN_LOAD_MS + (app_ms - trivial_app) + pg_ms
+        print(f"| {name} | {app_ms:.2f} | {pg_ms:.2f} | {TRIVIAL_IN_LOAD_MS / in_load:.2f} |")
+    connection.close()
+
+
+if __name__ == "__main__":
+    main()
