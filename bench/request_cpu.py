@@ -1,7 +1,7 @@
 """CPU per request inside the app's own process: the load benchmark's requests through Flask's test client
 on PostgreSQL, without gunicorn, the HTTP client or the network.
 
-    scripts/with-postgres.sh .venv/bin/python bench/request_cpu.py [--requests 1000] [--profile ENDPOINT]
+    scripts/with-postgres.sh .venv/bin/python bench/request_cpu.py [--requests 1000] [--profile ENDPOINT [--sort tottime]]
 
 `bench/load.py` gives the figure the issue asks for, but on this shared 2-core machine its numbers move
 by 10-20 % between runs. This one measures only the process that serves the request (the test client's
@@ -33,6 +33,8 @@ def main() -> None:
     parser.add_argument("--accommodations", type=int, default=100)
     parser.add_argument("--requests", type=int, default=1000, help="per round")
     parser.add_argument("--profile", choices=ENDPOINTS, help="print a CPU profile of this endpoint")
+    parser.add_argument("--sort", default="cumulative", choices=("cumulative", "tottime"),
+                        help="the profile's order: time in a function with or without what it calls")
     args = parser.parse_args()
     url = os.environ.get("ROOMBOOK_TEST_DATABASE_URL")
     if not url or not url.startswith("postgresql"):
@@ -72,7 +74,7 @@ def main() -> None:
         cpu_ms(send)
         profile = cProfile.Profile(time.process_time)
         profile.runcall(lambda: [send() for _ in range(args.requests)])
-        pstats.Stats(profile).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(int(os.environ.get("PROFILE_LINES", "40")))
+        pstats.Stats(profile).sort_stats(args.sort).print_stats(40)
         return
     print(f"{info['accommodations']} accommodations, {args.requests} requests per round, best of {ROUNDS}\n")
     print("| endpoint | CPU ms per request |")
