@@ -119,3 +119,22 @@ def test_what_a_closure_cancels_and_displaces_is_offered_only_free_time(session,
     assert [c.kind for c in found] == ["closure_hit", "displaced_booking"]
     for conflict in found:
         assert_offered_slots_are_free(session, conflict)
+
+
+def test_every_hit_of_a_closure_is_offered_the_time_the_others_free_beyond_it(session, make_room, make_user,
+                                                                              make_offer):
+    # the booking reaches half an hour past the closure; the course it cancels first may have that time
+    room = make_room(open=[{"day": "tue", "from": "10:00", "to": "13:30"}])
+    offer = make_offer(room=room, slots=[("tue", "10:00")])  # 10:00-11:30
+    materialise(session, offer.sessions[0], dt.date(2027, 3, 7), now=NOW)
+    booking = book_room(session, make_user(), room, local(2027, 3, 2, 11, 30), local(2027, 3, 2, 13), "Chor",
+                        now=NOW)
+    add_closure(session, None, room, local(2027, 3, 2, 10), local(2027, 3, 2, 12), "Wasserrohrbruch", now=NOW)
+
+    hit, displaced = session.scalars(sa.select(Conflict).order_by(Conflict.id)).all()
+    assert (hit.kind, displaced.kind, displaced.booking_id) == ("closure_hit", "displaced_booking", booking.id)
+    # 12:00-13:30 is free only because the booking left; the course's nearest slot that Tuesday
+    assert offered(hit)[0] == (room.key, local(2027, 3, 2, 12), local(2027, 3, 2, 13, 30))
+    assert (room.key, local(2027, 3, 2, 12), local(2027, 3, 2, 13, 30)) in offered(displaced)
+    for conflict in (hit, displaced):
+        assert_offered_slots_are_free(session, conflict)

@@ -234,14 +234,19 @@ def add_closure(session: Session, actor: User | None, room: Room, start: dt.date
     closure = Closure(room=room, starts_at=start, ends_at=end, reason=reason, kind=kind)
     session.add(closure)
     session.flush()
-    for occurrence in session.scalars(
-        sa.select(Occurrence).where(Occurrence.room_id == room.id, Occurrence.starts_at < end,
-                                    Occurrence.ends_at > start, Occurrence.status != OccurrenceStatus.CANCELLED)):
-        cancel_occurrence(session, occurrence, reason)
-        if kind == "closure":
-            _report_closure_hit(session, occurrence, reason, now=now)
-    for booking in _overlapping_bookings(session, room, start, end):
-        displace_booking(session, actor, booking, f"Raum geschlossen: {reason}", now=now)
+    hits: list[Report] = []
+    with displacing(session, actor, now=now) as displace:
+        for occurrence in session.scalars(
+            sa.select(Occurrence).where(Occurrence.room_id == room.id, Occurrence.starts_at < end,
+                                        Occurrence.ends_at > start, Occurrence.status != OccurrenceStatus.CANCELLED)):
+            cancel_occurrence(session, occurrence, reason)
+            if kind == "closure":
+                hits.append(partial(_report_closure_hit, session, occurrence, reason, now=now))
+        for booking in _overlapping_bookings(session, room, start, end):
+            displace(booking, f"Raum geschlossen: {reason}")
+        # filed once everything the closure hits has left the room (the displaced bookings' conflicts follow
+        # as the block ends): what reaches past the closure frees time any of them may be offered
+        _file(session, hits)
     if kind == "closure":
         audit.record(session, actor, "closure.added", closure, room=room.key, reason=reason)
     return closure
