@@ -26,19 +26,14 @@ import hashlib
 import json
 import os
 import sys
-import time
 from zoneinfo import ZoneInfo
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 
-from load import Workload, _processes, _tree, postmaster_pid, prepare_database  # noqa: E402
-
-ROUNDS = 3
-# From bench/load.py on this machine (bench/README.md, 22:12 run): the trivial request's CPU under gunicorn,
-# app and client together; the in-process run below measures the app's part without gunicorn.
-TRIVIAL_IN_LOAD_MS = 0.84
+from load import Workload, prepare_database  # noqa: E402
+from request_cpu import ROUNDS, cpu_per_request, postgres_cpu, projected_ratio  # noqa: E402
 
 
 def main() -> None:
@@ -141,12 +136,7 @@ def main() -> None:
 
     client = app.test_client()
     today = dt.date.today()
-    postgres = postmaster_pid(int(sa.engine.make_url(url).port or 5432))
-
-    def postgres_cpu() -> float:
-        rows = _processes()
-        tree = _tree(rows, postgres) if postgres else set()
-        return sum(cpu for pid, _p, _n, cpu in rows if pid in tree)
+    postgres = postgres_cpu(url)
 
     def sender(name: str, path: str | None = None, first: int = 0):
         workload = Workload(name, info, today)
@@ -158,35 +148,21 @@ def main() -> None:
             if status != expected:
                 raise SystemExit(f"{name}: {method} {path or default_path} answered {status}, expected {expected}")
 
-        return send
+        return lambda: cpu_per_request(send, args.requests, postgres)
 
-    def cpu_ms(send) -> tuple[float, float]:
-        for _ in range(min(200, args.requests)):  # warm: connections, prepared statements, caches
-            send()
-        best = (float("inf"), float("inf"))
-        for _ in range(ROUNDS):
-            app_started, pg_started = time.process_time(), postgres_cpu()
-            for _ in range(args.requests):
-                send()
-            took = ((time.process_time() - app_started) / args.requests * 1000,
-                    (postgres_cpu() - pg_started) / args.requests * 1000)
-            best = min(best, took, key=sum)
-        return best
-
-    rows = [("trivial", cpu_ms(sender("trivial"))),
-            ("booking creation (the app)", cpu_ms(sender("booking creation"))),
+    rooms = len(info["room_ids"])
+    rows = [("trivial", sender("trivial")()),
+            ("booking creation (the app)", sender("booking creation")()),
             ("the same statements, rows through SQLAlchemy Core",
-             cpu_ms(sender("booking creation", "/bench/core-booking", first=len(info["room_ids"]) * 8 * 700))),
+             sender("booking creation", "/bench/core-booking", first=rooms * 8 * 700)()),
             ("the same statements through psycopg alone (the floor)",
-             cpu_ms(sender("booking creation", "/bench/psycopg-booking", first=len(info["room_ids"]) * 8 * 1400)))]
+             sender("booking creation", "/bench/psycopg-booking", first=rooms * 8 * 1400)())]
     trivial_app = rows[0][1][0]
     print(f"{info['accommodations']} accommodations, {args.requests} requests per round, best of {ROUNDS}\n")
     print("| request | app CPU ms | PostgreSQL CPU ms | ratio it would give in bench/load.py |")
     print("| --- | ---: | ---: | ---: |")
     for name, (app_ms, pg_ms) in rows:
-        # the load run's request = its trivial request + what this request costs beyond the trivial one here
-        in_load = TRIVIAL_IN_LOAD_MS + (app_ms - trivial_app) + pg_ms
-        print(f"| {name} | {app_ms:.2f} | {pg_ms:.2f} | {TRIVIAL_IN_LOAD_MS / in_load:.2f} |")
+        print(f"| {name} | {app_ms:.2f} | {pg_ms:.2f} | {projected_ratio(app_ms, pg_ms, trivial_app):.2f} |")
     connection.close()
 
 

@@ -5,9 +5,11 @@ on PostgreSQL, without gunicorn, the HTTP client or the network.
 
 `bench/load.py` gives the figure the issue asks for, but on this shared 2-core machine its numbers move
 by 10-20 % between runs. This one measures only the process that serves the request (the test client's
-own part included, the same for every endpoint), best of three rounds, so a change to a hot path shows
-even when the machine is noisy: run it on both sides of the change, one after the other. PostgreSQL's own
-CPU is not included. `--profile` prints where one endpoint's time goes (cProfile, CPU time).
+own part included, the same for every endpoint) and the PostgreSQL server's processes (from `/proc`), best
+of three rounds, so a change to a hot path shows even when the machine is noisy: run it on both sides of
+the change, one after the other. The last column projects the ratio `bench/load.py` would show: its
+trivial request's cost there plus what a request costs here beyond the trivial one (it matched the load
+runs within 0.02). `--profile` prints where one endpoint's time goes (cProfile, CPU time).
 """
 from __future__ import annotations
 
@@ -23,9 +25,47 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 
-from load import ENDPOINTS, Workload, prepare_database  # noqa: E402  (the same city and requests)
+from load import (ENDPOINTS, Workload, _processes, _tree, postmaster_pid,  # noqa: E402  (the same city and requests)
+                  prepare_database)
 
 ROUNDS = 3
+# bench/load.py's trivial request on this machine (bench/README.md, 22:12 run): gunicorn worker and client CPU.
+# The projection adds to it what a request costs here beyond the in-process trivial one, and PostgreSQL's CPU.
+TRIVIAL_IN_LOAD_MS = 0.84
+
+
+def postgres_cpu(url: str):
+    """A function giving the CPU seconds used so far by the PostgreSQL server at `url` and its backends."""
+    import sqlalchemy as sa
+
+    postgres = postmaster_pid(int(sa.engine.make_url(url).port or 5432))
+
+    def used() -> float:
+        rows = _processes()
+        tree = _tree(rows, postgres) if postgres else set()
+        return sum(cpu for pid, _p, _n, cpu in rows if pid in tree)
+
+    return used
+
+
+def cpu_per_request(send, requests: int, postgres) -> tuple[float, float]:
+    """(app, PostgreSQL) CPU ms per request: the round of `requests` with the least of both, best of ROUNDS."""
+    for _ in range(min(200, requests)):  # warm: connections, prepared statements, caches
+        send()
+    best = (float("inf"), float("inf"))
+    for _ in range(ROUNDS):
+        app_started, postgres_started = time.process_time(), postgres()
+        for _ in range(requests):
+            send()
+        took = ((time.process_time() - app_started) / requests * 1000,
+                (postgres() - postgres_started) / requests * 1000)
+        best = min(best, took, key=sum)
+    return best
+
+
+def projected_ratio(app_ms: float, postgres_ms: float, trivial_app_ms: float) -> float:
+    """The ratio to the trivial endpoint that `bench/load.py` would show for a request costing this here."""
+    return TRIVIAL_IN_LOAD_MS / (TRIVIAL_IN_LOAD_MS + app_ms - trivial_app_ms + postgres_ms)
 
 
 def main() -> None:
@@ -58,29 +98,24 @@ def main() -> None:
 
         return send
 
-    def cpu_ms(send) -> float:
-        for _ in range(min(200, args.requests)):  # warm: connections, prepared statements, caches
-            send()
-        best = float("inf")
-        for _ in range(ROUNDS):
-            started = time.process_time()
-            for _ in range(args.requests):
-                send()
-            best = min(best, (time.process_time() - started) / args.requests)
-        return best * 1000
+    postgres = postgres_cpu(url)
 
     if args.profile:
         send = sender(args.profile)
-        cpu_ms(send)
+        cpu_per_request(send, args.requests, postgres)
         profile = cProfile.Profile(time.process_time)
         profile.runcall(lambda: [send() for _ in range(args.requests)])
         pstats.Stats(profile).sort_stats(args.sort).print_stats(40)
         return
     print(f"{info['accommodations']} accommodations, {args.requests} requests per round, best of {ROUNDS}\n")
-    print("| endpoint | CPU ms per request |")
-    print("| --- | ---: |")
+    print("| endpoint | app CPU ms | PostgreSQL CPU ms | ratio it would give in bench/load.py |")
+    print("| --- | ---: | ---: | ---: |")
+    trivial_app = None
     for name in ("trivial", *ENDPOINTS):
-        print(f"| {name} | {cpu_ms(sender(name)):.2f} |", flush=True)
+        app_ms, postgres_ms = cpu_per_request(sender(name), args.requests, postgres)
+        trivial_app = trivial_app if trivial_app is not None else app_ms
+        print(f"| {name} | {app_ms:.2f} | {postgres_ms:.2f} | {projected_ratio(app_ms, postgres_ms, trivial_app):.2f} |",
+              flush=True)
 
 
 if __name__ == "__main__":
