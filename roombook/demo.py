@@ -14,8 +14,9 @@ from roombook.booking.recurrence import to_utc
 from roombook.booking.errors import BookingError
 from roombook.booking.service import book_room
 from roombook.accounts import create_user
-from roombook.models import Accommodation, Provider, Room
+from roombook.models import Accommodation, Provider, Room, User
 from roombook.scenario.importer import import_scenario
+from roombook.volunteers import save_profile
 
 DEMO_PASSWORD = "demo"
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri")
@@ -153,6 +154,7 @@ def load_demo(session: Session, today: dt.date) -> list[tuple[str, str]]:
             accommodations=[places["nord"], places["mitte"]] if role == "facility_manager" else [],
             provider=session.scalar(sa.select(Provider).where(Provider.key == "fb-soziales"))
             if role == "department" else None)
+    _volunteer_profiles(session, users["volunteer"], places)
     room = session.scalar(sa.select(Room).where(Room.key == "nord-gr"))
     monday = today - dt.timedelta(days=today.weekday())
     now = to_utc(dt.datetime.combine(today, dt.time(0)), room.tz)  # the city as of `today`, not the clock's
@@ -169,3 +171,27 @@ def load_demo(session: Session, today: dt.date) -> list[tuple[str, str]]:
         if booked == 2:
             break
     return [(email, role) for email, role, _ in DEMO_USERS]
+
+
+# Two more volunteers, without a demo login: the coordinator's volunteers page has someone to compare. Amal runs
+# the volunteers' circle's offers (its homework help in Nord, its café in West) but named only Nord.
+MORE_VOLUNTEERS = [
+    ("amal@example.org", "Amal K.", "ehrenamt",
+     {"languages": ["de", "ar", "ku"], "skills": ["volunteer_activity", "language_course"], "places": ["nord"],
+      "available": "tue 14:00-18:00\nthu 14:00-18:00", "max_hours": 3, "note": "Studentin, nachmittags frei."}),
+    ("jonas@example.org", "Jonas B.", None,
+     {"languages": ["de", "en", "fa"], "skills": ["counselling", "daily_life_course"], "places": [],
+      "available": "tue 17:00-20:00\nthu 17:00-20:00", "max_hours": 2, "note": ""}),
+]
+
+
+def _volunteer_profiles(session: Session, demo_volunteer: User, places: dict[str, Accommodation]) -> None:
+    save_profile(session, demo_volunteer, languages=["de", "ar"], skills=["volunteer_activity", "daily_life_course"],
+                 accommodation_ids=[places["nord"].id], available_text="fri 15:00-19:00\nsat 10:00-13:00",
+                 max_hours=4, note="Fahrradwerkstatt; gern auch Begleitung zu Ämtern.")
+    for email, name, provider_key, wishes in MORE_VOLUNTEERS:
+        provider = session.scalar(sa.select(Provider).where(Provider.key == provider_key)) if provider_key else None
+        user = create_user(session, email, "volunteer", DEMO_PASSWORD, display_name=name, provider=provider)
+        save_profile(session, user, languages=wishes["languages"], skills=wishes["skills"],
+                     accommodation_ids=[places[key].id for key in wishes["places"]],
+                     available_text=wishes["available"], max_hours=wishes["max_hours"], note=wishes["note"])

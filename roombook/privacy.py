@@ -1,8 +1,8 @@
 """Data protection: a person can take out everything roombook holds about them, and have it deleted.
 
 Deleting a person keeps the history of the rooms (past bookings stay, without an owner, so the
-record of who used a room when is kept as 'belegt') but removes their name, email address, tokens
-and mail; their future bookings are cancelled so the rooms become free again.
+record of who used a room when is kept as 'belegt') but removes their name, email address, tokens,
+mail and volunteer profile; their future bookings are cancelled so the rooms become free again.
 """
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from roombook import audit
 from roombook.booking import cancel_booking
 from roombook.db import utcnow
-from roombook.models import ApiToken, AuditEvent, Booking, FeedToken, OutboxMessage, User
+from roombook.models import ApiToken, AuditEvent, Booking, FeedToken, OutboxMessage, User, VolunteerProfile
 from roombook.models.reservation import BookingStatus
 
 
@@ -36,6 +36,7 @@ def export_user_data(session: Session, user: User) -> dict:
                  "created_at": _utc(user.created_at), "active": user.active,
                  "accommodations": [a.key for a in user.accommodations],
                  "provider": user.provider.key if user.provider else None},
+        "volunteer_profile": _profile(session.get(VolunteerProfile, user.id)),
         "bookings": [{"id": b.id, "room": b.room.key, "start": _utc(b.starts_at), "end": _utc(b.ends_at),
                       "title": b.title, "status": b.status, "status_reason": b.status_reason,
                       "series": b.series, "created_at": _utc(b.created_at)} for b in bookings],
@@ -49,6 +50,15 @@ def export_user_data(session: Session, user: User) -> dict:
         "mail": [{"subject": m.subject, "body": m.body, "created_at": _utc(m.created_at),
                   "sent_at": _utc(m.sent_at)} for m in mail],
     }
+
+
+def _profile(profile: VolunteerProfile | None) -> dict | None:
+    if profile is None:
+        return None
+    return {"languages": profile.languages, "skills": profile.skills, "accommodations": [a.key for a in
+            profile.accommodations], "available": profile.available,
+            "max_minutes_per_week": profile.max_minutes_per_week, "note": profile.note,
+            "updated_at": _utc(profile.updated_at)}
 
 
 def can_delete_other_user(actor: User | None) -> bool:

@@ -1,7 +1,7 @@
 """The domain model. Import models from here; each lives in the module of its area."""
 from roombook.models.governance import AuditEvent, Conflict, JobRun, RateLimitHit
 from roombook.models.messaging import OutboxMessage
-from roombook.models.people import Provider, User
+from roombook.models.people import Provider, User, VolunteerProfile
 from roombook.models.planning import PlanRun
 from roombook.models.place import Accommodation, Room
 from roombook.models.reservation import Booking, Closure, Occupancy
@@ -12,5 +12,5 @@ from roombook.models.tokens import ApiToken, FeedToken, IdempotencyKey
 __all__ = [
     "Accommodation", "ApiToken", "AuditEvent", "Booking", "Closure", "Conflict", "FeedToken", "IdempotencyKey",
     "JobRun", "Occupancy", "Occurrence", "Offer", "OfferSession", "OutboxMessage", "PlanRun", "Provider",
-    "RateLimitHit", "Requirement", "Room", "Setting", "User",
+    "RateLimitHit", "Requirement", "Room", "Setting", "User", "VolunteerProfile",
 ]

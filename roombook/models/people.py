@@ -91,3 +91,42 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role}>"
+
+
+volunteer_wish = sa.Table(
+    "volunteer_wish",
+    db.metadata,
+    sa.Column("user_id", sa.ForeignKey("volunteer_profile.user_id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("accommodation_id", sa.ForeignKey("accommodation.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class VolunteerProfile(db.Model):
+    """What a volunteer can do and would like to: the coordinator deploys volunteers by it.
+
+    The volunteer's own account of themselves, edited by them alone; it goes with the account when it is
+    deleted (the database cascades) and is part of their data export.
+    """
+
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
+    # Languages they speak, ISO 639-1 codes (roombook.volunteers.LANGUAGES).
+    languages: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    # Kinds of offer they can run or support (roombook.categories).
+    skills: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    # When they would like to help: weekly windows in local time, [{"day", "from", "to"}] like opening hours.
+    available: Mapped[list[dict]] = mapped_column(sa.JSON, default=list)
+    max_minutes_per_week: Mapped[int | None]
+    note: Mapped[str] = mapped_column(sa.String(500), default="")
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    user: Mapped[User] = relationship()
+    # Where they would like to help; none named means anywhere.
+    accommodations: Mapped[list[Accommodation]] = relationship(secondary=volunteer_wish, order_by=Accommodation.name)
+
+    __table_args__ = (
+        sa.CheckConstraint("max_minutes_per_week IS NULL OR max_minutes_per_week BETWEEN 0 AND 10080",
+                           name="minutes_in_a_week"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<VolunteerProfile {self.user_id}>"

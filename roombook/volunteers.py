@@ -1,0 +1,252 @@
+"""Volunteers' skills and wishes, and how their deployment matches them.
+
+A volunteer says what they can do (languages, kinds of offer) and what they would like to (places, weekly
+times, hours a week). The coordinator compares that with where and when they are actually in a room (their
+own bookings and the offers their provider runs) and with the gaps in the mandatory offers they could fill.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Session, joinedload, selectinload
+
+from roombook import audit
+from roombook.booking.intervals import contains
+from roombook.booking.recurrence import windows_between
+from roombook.categories import MANDATORY, Category
+from roombook.coverage import AMBER, RED, coverage
+from roombook.models import (Accommodation, Booking, Occurrence, Offer, OfferSession, Provider, Room, User,
+                             VolunteerProfile)
+from roombook.models.people import Role
+from roombook.models.reservation import BookingStatus
+from roombook.models.schedule import OccurrenceStatus
+from roombook.rooms import RoomInputError, parse_windows
+from roombook.schedule import week_of
+from roombook.storable import storable
+
+# The languages a volunteer may name: those most spoken in the city's accommodations, then the common ones.
+LANGUAGES: dict[str, LazyString] = {
+    "de": _l("Deutsch"),
+    "en": _l("Englisch"),
+    "ar": _l("Arabisch"),
+    "fa": _l("Persisch (Farsi, Dari)"),
+    "ps": _l("Paschtu"),
+    "ku": _l("Kurdisch"),
+    "tr": _l("Türkisch"),
+    "uk": _l("Ukrainisch"),
+    "ru": _l("Russisch"),
+    "ti": _l("Tigrinya"),
+    "so": _l("Somali"),
+    "sq": _l("Albanisch"),
+    "fr": _l("Französisch"),
+    "es": _l("Spanisch"),
+}
+# Office hours are the city departments' own; every other kind of offer may be a volunteer's.
+SKILLS: tuple[str, ...] = tuple(c.value for c in Category if c != Category.OFFICE_HOURS)
+MAX_NOTE = 500
+HOURS_IN_A_WEEK = 168
+
+
+class ProfileError(ValueError):
+    """Input the volunteer must correct; `field` names the form input, the message is read in the page's language."""
+
+    def __init__(self, message: str | LazyString, field: str):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+def profile_of(session: Session, user: User) -> VolunteerProfile | None:
+    return session.get(VolunteerProfile, user.id)
+
+
+def save_profile(session: Session, user: User, *, languages: list[str], skills: list[str],
+                 accommodation_ids: list[int], available_text: str, max_hours: float | None,
+                 note: str) -> VolunteerProfile:
+    """Check everything, then write the volunteer's profile; a ProfileError names the first bad field and
+    nothing is written."""
+    unknown = [code for code in languages if code not in LANGUAGES]
+    if unknown:
+        raise ProfileError(_l("Unbekannte Sprache: %(code)s", code=unknown[0]), "languages")
+    unknown = [skill for skill in skills if skill not in SKILLS]
+    if unknown:
+        raise ProfileError(_l("Unbekannte Art von Angebot: %(skill)s", skill=unknown[0]), "skills")
+    wanted = set(accommodation_ids)
+    places = session.scalars(sa.select(Accommodation).where(Accommodation.id.in_(wanted))).all() if wanted else []
+    if len(places) != len(wanted):
+        raise ProfileError(_l("Eine der gewählten Unterkünfte gibt es nicht."), "accommodations")
+    try:
+        available = parse_windows(available_text)
+    except RoomInputError as exc:
+        raise ProfileError(exc.message, "available") from None
+    if max_hours is not None and not (math.isfinite(max_hours) and 0 < max_hours <= HOURS_IN_A_WEEK):
+        raise ProfileError(_l("Stunden pro Woche: mehr als 0 und höchstens %(hours)d.", hours=HOURS_IN_A_WEEK),
+                           "max_hours")
+    note = (note or "").strip()
+    if len(note) > MAX_NOTE:
+        raise ProfileError(_l("Die Notiz ist länger als %(count)d Zeichen.", count=MAX_NOTE), "note")
+    if not storable(note):
+        raise ProfileError(_l("Die Notiz enthält Zeichen, die nicht gespeichert werden können."), "note")
+
+    profile = profile_of(session, user)
+    if profile is None:
+        profile = VolunteerProfile(user_id=user.id)
+        session.add(profile)
+    values = {"languages": [code for code in LANGUAGES if code in languages],
+              "skills": [skill for skill in SKILLS if skill in skills],
+              "available": available,
+              "max_minutes_per_week": round(max_hours * 60) if max_hours is not None else None,
+              "note": note}
+    changed = [name for name, value in values.items() if getattr(profile, name) != value]
+    for name, value in values.items():
+        setattr(profile, name, value)
+    if {p.id for p in profile.accommodations} != wanted:
+        changed.append("accommodations")
+        profile.accommodations = sorted(places, key=lambda p: p.name)
+    session.flush()
+    # which parts changed, not what they now say: the profile is the volunteer's own to export or delete
+    audit.record_about(session, user, "volunteer_profile.saved", "user", str(user.id), changed=sorted(changed))
+    return profile
+
+
+@dataclass(frozen=True)
+class Activity:
+    """A time a volunteer is in a room: their own booking, or an occurrence of an offer their provider runs."""
+
+    title: str
+    room: Room
+    start: dt.datetime
+    end: dt.datetime
+    kind: str  # "booking" or "offer"
+
+    @property
+    def minutes(self) -> int:
+        return int((self.end - self.start).total_seconds() // 60)
+
+    @property
+    def week(self) -> dt.date:
+        return week_of(self.start.astimezone(self.room.tz).date())
+
+
+@dataclass(frozen=True)
+class Need:
+    """A mandatory offer a place lacks in some of the weeks, of a kind the volunteer can do, where they'd help."""
+
+    accommodation: Accommodation
+    category: str
+    status: str  # coverage's RED or AMBER, the worst of the weeks
+    short_minutes: int  # the most minutes a week that are missing
+
+
+@dataclass
+class Deployment:
+    volunteer: User
+    profile: VolunteerProfile | None
+    weeks: list[dt.date]
+    minutes: list[int]
+    activities: list[Activity] = field(default_factory=list)
+    outside_places: list[Activity] = field(default_factory=list)
+    outside_times: list[Activity] = field(default_factory=list)
+    over_weeks: list[dt.date] = field(default_factory=list)
+    needs: list[Need] = field(default_factory=list)
+
+    @property
+    def fits(self) -> bool:
+        """Nothing they do lies outside the places, times or hours they wished for."""
+        return not (self.outside_places or self.outside_times or self.over_weeks)
+
+
+def deployments(session: Session, first_week: dt.date, weeks: int = 4) -> list[Deployment]:
+    """Every active volunteer's deployment over `weeks` weeks from the week of `first_week`, by name."""
+    mondays = [week_of(first_week) + dt.timedelta(weeks=n) for n in range(weeks)]
+    volunteers = session.scalars(sa.select(User).where(User.role == Role.VOLUNTEER, User.active)
+                                 .order_by(User.display_name, User.email)).all()
+    profiles = {p.user_id: p for p in session.scalars(
+        sa.select(VolunteerProfile).options(selectinload(VolunteerProfile.accommodations)))}
+    # a day's margin either side: the weeks are local, and an accommodation's zone may differ from UTC
+    span_start = dt.datetime.combine(mondays[0] - dt.timedelta(days=1), dt.time(0), tzinfo=dt.timezone.utc)
+    span_end = dt.datetime.combine(mondays[-1] + dt.timedelta(days=8), dt.time(0), tzinfo=dt.timezone.utc)
+    activities = _activities(session, volunteers, span_start, span_end)
+    result = []
+    for volunteer in volunteers:
+        mine = [a for a in activities.get(volunteer.id, []) if a.week in mondays]
+        minutes = [sum(a.minutes for a in mine if a.week == monday) for monday in mondays]
+        result.append(_compare(Deployment(volunteer, profiles.get(volunteer.id), mondays, minutes, mine)))
+    _add_needs(session, result, mondays)
+    return result
+
+
+def _activities(session: Session, volunteers: list[User], start: dt.datetime,
+                end: dt.datetime) -> dict[int, list[Activity]]:
+    found: dict[int, list[Activity]] = {}
+    ids = [v.id for v in volunteers]
+    for booking in session.scalars(
+            sa.select(Booking).options(joinedload(Booking.room).joinedload(Room.accommodation))
+            .where(Booking.user_id.in_(ids), Booking.status == BookingStatus.ACTIVE,
+                   Booking.starts_at < end, Booking.ends_at > start)):
+        found.setdefault(booking.user_id, []).append(
+            Activity(booking.title, booking.room, booking.starts_at, booking.ends_at, "booking"))
+    by_provider: dict[int, list[int]] = {}
+    for volunteer in volunteers:
+        if volunteer.provider_id is not None:
+            by_provider.setdefault(volunteer.provider_id, []).append(volunteer.id)
+    if by_provider:
+        rows = session.execute(
+            sa.select(Occurrence, Offer.title, Provider.id)
+            .join(Occurrence.offer_session).join(OfferSession.offer).join(Offer.providers)
+            .options(joinedload(Occurrence.room).joinedload(Room.accommodation))
+            .where(Provider.id.in_(by_provider), Occurrence.status != OccurrenceStatus.CANCELLED,
+                   Occurrence.starts_at < end, Occurrence.ends_at > start))
+        for occurrence, title, provider_id in rows:
+            for user_id in by_provider[provider_id]:
+                found.setdefault(user_id, []).append(
+                    Activity(title, occurrence.room, occurrence.starts_at, occurrence.ends_at, "offer"))
+    for items in found.values():
+        items.sort(key=lambda a: (a.start, a.title))
+    return found
+
+
+def _compare(deployment: Deployment) -> Deployment:
+    """What of the volunteer's deployment lies outside what they wished for (nothing without a profile)."""
+    profile = deployment.profile
+    if profile is None:
+        return deployment
+    places = {p.id for p in profile.accommodations}
+    for activity in deployment.activities:
+        if places and activity.room.accommodation_id not in places:
+            deployment.outside_places.append(activity)
+        if profile.available:
+            tz = activity.room.tz
+            windows = windows_between(profile.available, tz, activity.start - dt.timedelta(days=1),
+                                      activity.end + dt.timedelta(days=1))
+            if not contains(windows, activity.start, activity.end):
+                deployment.outside_times.append(activity)
+    if profile.max_minutes_per_week is not None:
+        deployment.over_weeks = [monday for monday, minutes in zip(deployment.weeks, deployment.minutes)
+                                 if minutes > profile.max_minutes_per_week]
+    return deployment
+
+
+def _add_needs(session: Session, found: list[Deployment], mondays: list[dt.date]) -> None:
+    """The coverage gaps each volunteer could fill: one of their skills, in a place they named (or any)."""
+    if not any(d.profile is not None and set(d.profile.skills) & set(MANDATORY) for d in found):
+        return
+    cover = coverage(session, mondays[0], len(mondays))
+    for deployment in found:
+        profile = deployment.profile
+        if profile is None:
+            continue
+        places = profile.accommodations or cover.accommodations
+        for place in places:
+            for category in (c for c in cover.categories if c in profile.skills):
+                cells = [cover.cell(place, category, week) for week in cover.weeks]
+                statuses = {cell.status for cell in cells}
+                if RED in statuses or AMBER in statuses:
+                    deployment.needs.append(Need(place, category, RED if RED in statuses else AMBER,
+                                                 max(cell.required - cell.planned for cell in cells)))
+        deployment.needs.sort(key=lambda n: (n.status != RED, n.accommodation.name, n.category))
