@@ -95,8 +95,12 @@ SCHEMAS = {
     "User": _obj({"id": ID, "email": {"type": "string"}, "display_name": {"type": "string"},
                   "role": {"enum": ["admin", "coordinator", "facility_manager", "department", "volunteer"]},
                   "accommodations": {"type": "array", "items": ID}, "provider": {"type": ["string", "null"]}}),
-    "Export": {"type": "object", "required": ["exported_at", "user", "bookings", "api_tokens", "feed_tokens",
-                                              "audit_events", "mail"],
+    "Export": {"type": "object", "required": ["exported_at", "user", "volunteer_profile", "bookings", "api_tokens",
+                                              "feed_tokens", "audit_events", "mail"],
+               "properties": {"volunteer_profile": {
+                   "type": ["object", "null"], "description": "A volunteer's skills and wishes (null without one).",
+                   "required": ["languages", "skills", "accommodations", "available", "max_minutes_per_week",
+                                "note", "updated_at"]}},
                "description": "Everything roombook stores about the caller."},
 }
 SCHEMAS["NewToken"] = {"allOf": [_ref("Token"), _obj({"token": {"type": "string",
