@@ -1,7 +1,7 @@
 """CPU per request inside the app's own process: the load benchmark's requests through Flask's test client
 on PostgreSQL, without gunicorn, the HTTP client or the network.
 
-    scripts/with-postgres.sh .venv/bin/python bench/request_cpu.py [--requests 1000] [--profile ENDPOINT [--sort tottime]]
+    scripts/with-postgres.sh .venv/bin/python bench/request_cpu.py [--requests N] [--profile ENDPOINT [--sort tottime]]
 
 `bench/load.py` gives the figure the issue asks for, but on this shared 2-core machine its numbers move
 by 10-20 % between runs. This one measures only the process that serves the request (the test client's
@@ -114,8 +114,8 @@ def main() -> None:
     for name in ("trivial", *ENDPOINTS):
         app_ms, postgres_ms = cpu_per_request(sender(name), args.requests, postgres)
         trivial_app = trivial_app if trivial_app is not None else app_ms
-        print(f"| {name} | {app_ms:.2f} | {postgres_ms:.2f} | {projected_ratio(app_ms, postgres_ms, trivial_app):.2f} |",
-              flush=True)
+        ratio = projected_ratio(app_ms, postgres_ms, trivial_app)
+        print(f"| {name} | {app_ms:.2f} | {postgres_ms:.2f} | {ratio:.2f} |", flush=True)
 
 
 if __name__ == "__main__":

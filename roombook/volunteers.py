@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import unicodedata
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -59,6 +60,13 @@ class ProfileError(ValueError):
         super().__init__(message)
         self.message = message
         self.field = field
+
+
+def by_name(user: User) -> tuple[str, str]:
+    """A person's place in a list, as a German reader looks for it (DIN 5007: "Ü" with "U"), whatever the
+    database's collation."""
+    name = unicodedata.normalize("NFKD", user.display_name or user.email)
+    return "".join(c for c in name if not unicodedata.combining(c)).casefold(), user.email
 
 
 def profile_of(session: Session, user: User) -> VolunteerProfile | None:
@@ -164,8 +172,7 @@ class Deployment:
 def deployments(session: Session, first_week: dt.date, weeks: int = 4) -> list[Deployment]:
     """Every active volunteer's deployment over `weeks` weeks from the week of `first_week`, by name."""
     mondays = [week_of(first_week) + dt.timedelta(weeks=n) for n in range(weeks)]
-    volunteers = session.scalars(sa.select(User).where(User.role == Role.VOLUNTEER, User.active)
-                                 .order_by(User.display_name, User.email)).all()
+    volunteers = sorted(session.scalars(sa.select(User).where(User.role == Role.VOLUNTEER, User.active)), key=by_name)
     profiles = {p.user_id: p for p in session.scalars(
         sa.select(VolunteerProfile).options(selectinload(VolunteerProfile.accommodations)))}
     # a day's margin either side: the weeks are local, and an accommodation's zone may differ from UTC
@@ -250,3 +257,14 @@ def _add_needs(session: Session, found: list[Deployment], mondays: list[dt.date]
                     deployment.needs.append(Need(place, category, RED if RED in statuses else AMBER,
                                                  max(cell.required - cell.planned for cell in cells)))
         deployment.needs.sort(key=lambda n: (n.status != RED, n.accommodation.name, n.category))
+
+
+def who_could_help(session: Session, place: Accommodation, category: str) -> list[tuple[User, VolunteerProfile]]:
+    """Active volunteers who can do `category` and would help in `place` (or anywhere), by name."""
+    rows = session.execute(
+        sa.select(User, VolunteerProfile).join(VolunteerProfile, VolunteerProfile.user_id == User.id)
+        .options(selectinload(VolunteerProfile.accommodations))
+        .where(User.role == Role.VOLUNTEER, User.active)).all()
+    return [(user, profile) for user, profile in sorted(rows, key=lambda row: by_name(row[0]))
+            if category in profile.skills
+            and (not profile.accommodations or place.id in {p.id for p in profile.accommodations})]

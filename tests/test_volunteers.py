@@ -208,3 +208,24 @@ def test_the_profile_is_part_of_the_volunteers_data_export(session, make_user, m
         "languages": ["de", "ar"], "skills": ["language_course"], "accommodations": [place.key],
         "available": [{"day": "fri", "from": "15:00", "to": "18:00"}], "max_minutes_per_week": 180,
         "note": "Fahrrad-Werkstatt"}
+
+
+def test_who_could_help_a_place_with_an_offer(session, make_user, make_accommodation):
+    from roombook.volunteers import who_could_help
+
+    place, other = make_accommodation(), make_accommodation()
+    here = make_user(display_name="Hier")
+    save(session, here, skills=["counselling"], accommodation_ids=[place.id])
+    anywhere = make_user(display_name="Überall")
+    save(session, anywhere, skills=["counselling", "language_course"])
+    save(session, make_user(display_name="Woanders"), skills=["counselling"], accommodation_ids=[other.id])
+    save(session, make_user(display_name="Anderes"), skills=["language_course"], accommodation_ids=[place.id])
+    inactive = make_user(display_name="Pausiert")
+    save(session, inactive, skills=["counselling"])
+    inactive.active = False
+    make_user(display_name="Ohne Profil")
+
+    assert [user.display_name for user, _profile in who_could_help(session, place, "counselling")] == [
+        "Hier", "Überall"]
+    assert [user.display_name for user, _profile in who_could_help(session, other, "counselling")] == [
+        "Überall", "Woanders"]
