@@ -36,6 +36,11 @@ def manages(user: User | None, accommodation: Accommodation) -> bool:
     return _is(user, Role.FACILITY_MANAGER) and any(a.id == accommodation.id for a in user.accommodations)
 
 
+def can_keep_volunteer_profile(user: User | None) -> bool:
+    """Volunteers say what they can do and would like to; the other roles are deployed otherwise."""
+    return _is(user, Role.VOLUNTEER)
+
+
 def can_book(user: User | None, room: Room) -> bool:
     return _is(user, Role.VOLUNTEER, Role.DEPARTMENT) or manages(user, room.accommodation)
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from roombook import audit
 from roombook.booking.intervals import contains
-from roombook.booking.recurrence import windows_between
+from roombook.booking.recurrence import DAYS, windows_between
 from roombook.categories import MANDATORY, Category
 from roombook.coverage import AMBER, RED, coverage
 from roombook.models import (Accommodation, Booking, Occurrence, Offer, OfferSession, Provider, Room, User,
@@ -151,6 +151,22 @@ class Need:
     short_minutes: int  # the most minutes a week that are missing
 
 
+@dataclass(frozen=True)
+class Misfit:
+    """Activities outside the volunteer's wishes that repeat at one local time: a weekly offer is one line."""
+
+    first: Activity
+    dates: tuple[dt.date, ...]  # local dates, in order
+    outside_place: bool
+    outside_time: bool
+
+    @property
+    def window(self) -> dict:
+        """The local weekday and times it repeats at, as a weekly window ({"day", "from", "to"})."""
+        start, end = (instant.astimezone(self.first.room.tz) for instant in (self.first.start, self.first.end))
+        return {"day": DAYS[start.weekday()], "from": f"{start:%H:%M}", "to": f"{end:%H:%M}"}
+
+
 @dataclass
 class Deployment:
     volunteer: User
@@ -167,6 +183,20 @@ class Deployment:
     def fits(self) -> bool:
         """Nothing they do lies outside the places, times or hours they wished for."""
         return not (self.outside_places or self.outside_times or self.over_weeks)
+
+    @property
+    def misfits(self) -> list[Misfit]:
+        """What lies outside their places or times, an activity's weekly repeats together, in time order."""
+        groups: dict[tuple, list[Activity]] = {}
+        for activity in self.activities:
+            place, time = activity in self.outside_places, activity in self.outside_times
+            if place or time:
+                start, end = activity.start.astimezone(activity.room.tz), activity.end.astimezone(activity.room.tz)
+                key = (activity.title, activity.room.id, activity.kind, start.weekday(), start.time(), end.time(),
+                       place, time)
+                groups.setdefault(key, []).append(activity)
+        return [Misfit(items[0], tuple(a.start.astimezone(a.room.tz).date() for a in items), key[-2], key[-1])
+                for key, items in groups.items()]
 
 
 def deployments(session: Session, first_week: dt.date, weeks: int = 4) -> list[Deployment]:

@@ -229,3 +229,22 @@ def test_who_could_help_a_place_with_an_offer(session, make_user, make_accommoda
         "Hier", "Überall"]
     assert [user.display_name for user, _profile in who_could_help(session, other, "counselling")] == [
         "Überall", "Woanders"]
+
+
+def test_weekly_repeats_outside_the_wishes_are_one_misfit_with_their_dates(session, make_user, make_room,
+                                                                          make_offer):
+    wished, elsewhere = make_room(), make_room()
+    provider = Provider(key="cafe", name="Café-Team", kind="volunteer", available=[])
+    volunteer = make_user()
+    volunteer.provider = provider
+    save(session, volunteer, accommodation_ids=[wished.accommodation_id], available_text="sat 10:00-13:00")
+    cafe = make_offer(room=elsewhere, slots=[("sat", "14:00")], title="Begegnungscafé", category="volunteer_activity")
+    cafe.providers = [provider]
+    materialise(session, cafe.sessions[0], dt.date(2027, 3, 20), now=NOW)
+    book_room(session, volunteer, wished, local(2027, 3, 13, 15), local(2027, 3, 13, 16), "Nachhilfe", now=NOW)
+
+    [deployment] = deployments(session, MONDAY, weeks=3)
+
+    assert [(m.first.title, m.dates, m.outside_place, m.outside_time) for m in deployment.misfits] == [
+        ("Begegnungscafé", (dt.date(2027, 3, 6), dt.date(2027, 3, 13), dt.date(2027, 3, 20)), True, True),
+        ("Nachhilfe", (dt.date(2027, 3, 13),), False, True)]

@@ -1,11 +1,12 @@
 """Server-rendered pages. The "web" blueprint is split by audience: views (start, week view, log-in),
-booking (book, my bookings, cancel), department, public (residents' schedule and poster)."""
+booking (book, my bookings, cancel), department, public (residents' schedule and poster), volunteers (a
+volunteer's profile; its coordinator's overview is on the "manage" blueprint)."""
 from __future__ import annotations
 
 from flask import Flask
 from werkzeug.routing import UnicodeConverter, ValidationError
 
-from roombook.web import booking, department, manage, public, views  # noqa: F401  (routes register on import)
+from roombook.web import booking, department, manage, public, views, volunteers  # noqa: F401  (routes register on import)
 from roombook.api import bp as api_bp
 from roombook.storable import storable
 from roombook.web.common import bp

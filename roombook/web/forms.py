@@ -6,18 +6,23 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from babel import support
-from flask_babel import get_locale
+from flask_babel import LazyString, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, DateField, EmailField, HiddenField, IntegerField, PasswordField, SelectField,
-                     StringField, SubmitField, TextAreaField, TimeField)
+from wtforms import (BooleanField, DateField, EmailField, FloatField, HiddenField, IntegerField, PasswordField,
+                     SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField, TimeField)
+from wtforms.fields.choices import SelectChoice
 from wtforms.i18n import messages_path
 from wtforms.validators import AnyOf, DataRequired, Email, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from roombook.booking.recurrence import to_utc
 from roombook.booking.service import MAX_TITLE
-from roombook.i18n import LANGUAGES
+from roombook.i18n import LANGUAGES, category_name
+from roombook.models import VolunteerProfile
+from roombook.rooms import format_windows
 from roombook.storable import storable
+from roombook.volunteers import LANGUAGES as SPOKEN, SKILLS
 
 
 def _storable_data(data) -> bool:
@@ -102,3 +107,47 @@ class WeekForm(Form):
     week = DateField(validators=[Optional()])
     room = StringField(validators=[Optional(), Length(max=120)])
     lang = StringField(validators=[Optional(), Length(max=8)])
+
+
+class CheckboxesField(SelectMultipleField):
+    """A multiple choice shown as checkboxes. The domain checks the values (validate_choice off), so an
+    unknown one is refused with its own message at the field."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, validate_choice=False, **kwargs)
+
+
+class ProfileForm(Form):
+    """A volunteer's skills and wishes. Accommodation choices are set by the view; roombook.volunteers checks
+    every value."""
+
+    languages = CheckboxesField(_l("Sprachen, die Sie sprechen"),
+                                choices=[SelectChoice(code, name) for code, name in SPOKEN.items()])
+    skills = CheckboxesField(_l("Was Sie anbieten oder unterstützen können"),
+                             choices=[SelectChoice(skill, LazyString(category_name, skill)) for skill in SKILLS])
+    accommodations = CheckboxesField(_l("Wo Sie helfen möchten"), coerce=int)
+    available = TextAreaField(_l("Wann Sie Zeit haben, je Zeile „mon 16:00-19:00“"))
+    max_hours = FloatField(_l("Stunden pro Woche, höchstens"), validators=[Optional()])
+    note = TextAreaField(_l("Notiz für die Koordination"))
+    submit = SubmitField(_l("Profil speichern"))
+
+    def show(self, profile: VolunteerProfile | None) -> None:
+        """Fill the fields from the stored profile (nothing for a volunteer who has none yet)."""
+        if profile is None:
+            return
+        self.languages.data = list(profile.languages)
+        self.skills.data = list(profile.skills)
+        self.accommodations.data = [place.id for place in profile.accommodations]
+        self.available.data = format_windows(profile.available)
+        minutes = profile.max_minutes_per_week
+        self.max_hours.data = None if minutes is None else round(minutes / 60, 2)
+        self.note.data = profile.note
+
+    def profile(self) -> dict:
+        """The keyword arguments of roombook.volunteers.save_profile."""
+        return {"languages": self.languages.data or [], "skills": self.skills.data or [],
+                "accommodation_ids": self.accommodations.data or [], "available_text": self.available.data or "",
+                "max_hours": self.max_hours.data, "note": self.note.data or ""}

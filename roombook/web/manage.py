@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 
-from roombook import auth, conflicts, coverage, notifications, offers, plan_runs, rooms
+from roombook import auth, conflicts, coverage, notifications, offers, plan_runs, rooms, volunteers
 from roombook.booking.errors import BookingError
 from roombook.booking.recurrence import to_utc
 from roombook.categories import MANDATORY
@@ -408,7 +408,9 @@ def coverage_cell(key: str, category: str):
         abort(400)
     week = week_of(form.week.data or dt.date.today())
     return render_template("manage/coverage_cell.html", place=place, category=category, week=week,
-                           lines=coverage.cell_offers(db.session, place, category, week), labels=CATEGORY_LABELS)
+                           lines=coverage.cell_offers(db.session, place, category, week), labels=CATEGORY_LABELS,
+                           helpers=volunteers.who_could_help(db.session, place, category),
+                           languages=volunteers.LANGUAGES)
 
 
 # --- offers and requirements (coordinator) ---------------------------------------------------------------------

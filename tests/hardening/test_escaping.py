@@ -1,5 +1,6 @@
-"""User-provided text is escaped everywhere: a slot titled `<script>…` (and names, reasons, offers
-with markup) is checked on every GET route of the app, for each kind of visitor, and in every feed.
+"""User-provided text is escaped everywhere: a slot titled `<script>…` (and names, reasons, offers, a
+volunteer's note with markup) is checked on every GET route of the app, for each kind of visitor, and in
+every feed.
 
 The routes come from the URL map, so pages added later are covered without touching this test.
 """
@@ -10,11 +11,13 @@ import json
 import re
 
 import pytest
+from markupsafe import escape
 from werkzeug.routing import AnyConverter, IntegerConverter
 
 from roombook.booking import book_room
 from roombook.booking.occurrences import add_closure, materialise
 from roombook.models import Conflict
+from roombook.volunteers import save_profile
 from tests.conftest import csrf_token
 from tests.hardening.conftest import PASSWORD
 
@@ -36,6 +39,9 @@ def evil_world(session, world, make_offer):
     volunteer.display_name = "Vol " + EVIL
     start = dt.datetime.combine(today + dt.timedelta(days=3), dt.time(18), tzinfo=world.room_a.tz)
     booking = book_room(session, volunteer, world.room_a, start, start + dt.timedelta(hours=1), EVIL_ICAL)
+    # wishes that the booking (18:00) lies outside of, so the overview of volunteers lists it with its title
+    save_profile(session, volunteer, languages=["de"], skills=["language_course"], accommodation_ids=[place.id],
+                 available_text="mon 08:00-09:00", max_hours=1, note="Notiz " + EVIL)
     closure_start = start + dt.timedelta(days=1)
     add_closure(session, world.users["admin"], world.room_a, closure_start, closure_start + dt.timedelta(hours=2),
                 "Wasserschaden " + EVIL)
@@ -117,3 +123,19 @@ def test_markup_in_user_text_is_escaped_on_every_page_and_feed(app, client, evil
     kinds = {mimetype for _rule, mimetype in shown}
     expected = {"text/html", "text/calendar"} | ({"application/json"} if headers else set())
     assert expected <= kinds, shown
+
+
+@pytest.mark.parametrize("visitor,url", [("volunteer", "/my/profile"), ("admin", "/manage/volunteers"),
+                                         ("coordinator", "/manage/volunteers")])
+def test_a_volunteers_profile_and_deployment_are_shown_escaped(client, evil_world, visitor, url):
+    """The note, the wished places and the titles of what lies outside the wishes are all shown, as text."""
+    world, _values = evil_world
+    _login(client, world.users[visitor])
+    answer = client.get(url)
+    assert answer.status_code == 200
+    body = answer.get_data(as_text=True)
+    assert EVIL not in body and re.search(r"<script[^>]*>alert", body) is None
+    shown = [str(escape("Notiz " + EVIL)), str(escape("Haus " + EVIL))]
+    if url == "/manage/volunteers":
+        shown += [str(escape(EVIL_ICAL)), str(escape("Vol " + EVIL))]
+    assert [text for text in shown if text not in body] == []

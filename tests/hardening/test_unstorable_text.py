@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 from flask import g
 
-from roombook.models import Booking
+from roombook.models import Booking, VolunteerProfile
 from tests.conftest import csrf_token
 from tests.hardening.conftest import PASSWORD, slot
 
@@ -71,6 +71,18 @@ def test_the_booking_form_refuses_a_title_it_cannot_store(client, world, session
     assert page.status_code == 422
     assert "Enthält ein Zeichen, das sich nicht speichern lässt" in page.get_data(as_text=True)
     assert _bookings(session) == before
+
+
+@pytest.mark.parametrize("field,value", [("note", "Hallo\x00"), ("available", "mon 10:00-12:00\x00"),
+                                         ("languages", ["de", "ar\x00"])])
+def test_the_profile_form_refuses_text_it_cannot_store(client, world, session, field, value):
+    token = _logged_in(client, world, "volunteer")
+    form = {"languages": "de", "available": "", "note": "", field: value, "csrf_token": token}
+    page = client.post("/my/profile", data=form)
+    assert page.status_code == 422
+    body = page.get_data(as_text=True)
+    assert f'id="{field}-error">Enthält ein Zeichen, das sich nicht speichern lässt' in body
+    assert session.get(VolunteerProfile, world.users["volunteer"].id) is None
 
 
 def test_the_login_form_refuses_an_email_with_a_nul(client, world):

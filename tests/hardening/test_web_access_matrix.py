@@ -19,7 +19,8 @@ from flask import g
 
 from roombook import plan_runs, rooms
 from roombook.db import db
-from roombook.models import Accommodation, Booking, Closure, Conflict, FeedToken, Offer, PlanRun, Room, User
+from roombook.models import (Accommodation, Booking, Closure, Conflict, FeedToken, Offer, PlanRun, Room, User,
+                             VolunteerProfile)
 from tests.conftest import csrf_token
 from tests.factories import ALL_WEEK
 from tests.hardening.conftest import NEXT_YEAR, PASSWORD, ROLES, slot
@@ -30,6 +31,7 @@ LOGIN = "login"  # a redirect to the login page
 STAFF = {"admin", "coordinator", "manager_a", "manager_b"}
 STAFF_B = {"admin", "coordinator", "manager_b"}  # who manages accommodation B
 COORDINATION = {"admin", "coordinator"}
+VOLUNTEERS = {"volunteer", "other_volunteer"}
 
 
 def everyone(status: int) -> dict[str, int | str]:
@@ -84,6 +86,11 @@ def closure_form(week: int) -> dict:
     start, end = slot(week)
     return {"start": f"{start:%Y-%m-%dT%H:%M}", "end": f"{end:%Y-%m-%dT%H:%M}", "reason": "Renovierung",
             "apply": "y"}
+
+
+def profile_form(w: WebWorld) -> dict:
+    return {"languages": ["de", "ar"], "skills": "language_course", "accommodations": str(w.room_b.accommodation_id),
+            "available": "mon 16:00-19:00", "max_hours": "3", "note": "Kann Fahrräder reparieren"}
 
 
 def offer_form(w: WebWorld) -> dict:
@@ -152,6 +159,10 @@ CASES: dict[tuple[str, str, str], Case] = {
         lambda w: (f"/booking-changes/{w.conflict_b.id}", {"alternative": "0"}), owner("other_volunteer", 302),
         lambda w: column(Conflict.status, w.conflict_b.id)),
     ("/department", "GET", "own provider"): Case(lambda w: ("/department", None), only({"department"}, 200)),
+    # a volunteer's own skills and wishes: only volunteers keep such a profile
+    ("/my/profile", "GET", "own"): Case(lambda w: ("/my/profile", None), only(VOLUNTEERS, 200)),
+    ("/my/profile", "POST", "own"): Case(lambda w: ("/my/profile", profile_form(w)), only(VOLUNTEERS, 302),
+                                         lambda w: count(VolunteerProfile)),
 
     # --- feed links and personal data
     ("/feeds/tokens", "GET", "own"): Case(lambda w: ("/feeds/tokens", None), only(set(ROLES), 200)),
@@ -247,6 +258,8 @@ CASES: dict[tuple[str, str, str], Case] = {
                    {"residents": "61", "minutes_office_hours": "120"}),
         only(COORDINATION, 302), lambda w: column(Accommodation.residents, w.room_b.accommodation_id)),
     ("/manage/outbox", "GET", "outbox"): Case(lambda w: ("/manage/outbox", None), only(COORDINATION, 200)),
+    ("/manage/volunteers", "GET", "deployment of every volunteer"): Case(
+        lambda w: ("/manage/volunteers", None), only(COORDINATION, 200)),
 }
 
 

@@ -92,3 +92,20 @@ def test_requirements_page_stores_residents_and_minutes(client, demo):
                                                          "office_hours": 120, "procedural_counselling": 120}
     bad = client.post("/manage/accommodations/west/requirements", data={**data, "residents": "-3"})
     assert bad.status_code == 422 and "aria-invalid" in bad.get_data(as_text=True)
+
+
+def test_the_drill_down_names_the_volunteers_who_could_help(client, demo):
+    from roombook.volunteers import save_profile
+
+    volunteer = demo.scalar(sa.select(User).where(User.email == "volunteer@example.org"))
+    save_profile(demo, volunteer, languages=["ar"], skills=["counselling"], accommodation_ids=[_place(demo, "mitte").id],
+                 available_text="tue 16:00-18:00", max_hours=2, note="")
+    login(client, "coordinator@example.org")
+
+    mitte = client.get("/manage/coverage/mitte/counselling").get_data(as_text=True)
+    helpers = mitte[mitte.index('id="could-help"'):]
+    assert "Ehrenamtliche Demo" in helpers and "Arabisch" in helpers and "Di 16:00–18:00" in helpers
+    assert "höchstens 2,0 Std. pro Woche" in helpers
+    nord = client.get("/manage/coverage/nord/counselling").get_data(as_text=True)  # not a place she named
+    helpers = nord[nord.index('id="could-help"'):]
+    assert "Ehrenamtliche Demo" not in helpers and "Kein Ehrenamtlicher hat das als Fähigkeit" in helpers

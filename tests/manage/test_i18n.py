@@ -15,7 +15,7 @@ from tests.manage.conftest import login, token_from
 
 PAGES = ["/manage/", "/manage/conflicts", "/manage/audit", "/manage/plans", "/manage/coverage",
          "/manage/coverage/nord/language_course", "/manage/offers", "/manage/offers/new", "/manage/rooms/nord-gr",
-         "/manage/accommodations/west/requirements", "/manage/outbox"]
+         "/manage/accommodations/west/requirements", "/manage/outbox", "/manage/volunteers"]
 # Where a page names things: headings, table heads, labels, buttons, links of the navigation.
 NAMING = {"title", "h1", "h2", "h3", "th", "caption", "label", "button", "summary", "option", "nav"}
 
@@ -79,7 +79,8 @@ def in_english(client, demo):
 
 def _data_names(session) -> list[str]:
     names = [*session.scalars(sa.select(Accommodation.name)), *session.scalars(sa.select(Room.name)),
-             *session.scalars(sa.select(Offer.title)), *session.scalars(sa.select(Provider.name))]
+             *session.scalars(sa.select(Offer.title)), *session.scalars(sa.select(Provider.name)),
+             *session.scalars(sa.select(User.display_name))]
     return sorted(names, key=len, reverse=True)  # longest first, so no name is cut by a shorter one
 
 

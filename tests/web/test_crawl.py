@@ -1,6 +1,7 @@
 """A crawl of every link, as an anonymous visitor and as each demo role: no page answers 500, and no page
-shows another person's data (their email, name, or the titles of their bookings) beyond what the role
-may see (a facility manager sees the bookings in the accommodations they manage, admins everything)."""
+shows another person's data (their email, name, the titles of their bookings, their volunteer profile) beyond
+what the role may see (a facility manager sees the bookings in the accommodations they manage, the coordinator
+and admins everything)."""
 from __future__ import annotations
 
 import html
@@ -10,22 +11,31 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from roombook.demo import MORE_VOLUNTEERS
 from tests.web.conftest import OTHER, login
 
 DEMO_VOLUNTEER = ("volunteer@example.org", "Ehrenamtliche Demo", "Fahrradwerkstatt")
 OTHER_VOLUNTEER = (OTHER["email"], OTHER["name"], OTHER["nord"], OTHER["sued"])
 STAFF = ("admin@example.org", "coordinator@example.org", "manager@example.org", "department@example.org",
          "Hausleitung Nord und Mitte", "Koordination Wohlfahrtsverbände")
+# volunteers' profiles are for themselves and the coordinator: the demo volunteer's note, the other demo
+# volunteers (who have no bookings, only profiles) with their notes
+DEMO_NOTE = ("Begleitung zu Ämtern",)
+PROFILES = tuple(text for email, name, _provider, wishes in MORE_VOLUNTEERS for text in (email, name, wishes["note"])
+                 if text)
 
 # role -> strings that must never appear on any page that role can reach
 FORBIDDEN = {
-    None: DEMO_VOLUNTEER + OTHER_VOLUNTEER + STAFF,
-    "volunteer@example.org": OTHER_VOLUNTEER + STAFF[:4],
-    "department@example.org": DEMO_VOLUNTEER + OTHER_VOLUNTEER,
-    "manager@example.org": (OTHER["sued"],),  # Süd is not theirs; Nord and Mitte are
+    None: DEMO_VOLUNTEER + OTHER_VOLUNTEER + STAFF + DEMO_NOTE + PROFILES,
+    "volunteer@example.org": OTHER_VOLUNTEER + STAFF[:4] + PROFILES,
+    "department@example.org": DEMO_VOLUNTEER + OTHER_VOLUNTEER + DEMO_NOTE + PROFILES,
+    "manager@example.org": (OTHER["sued"],) + DEMO_NOTE + PROFILES,  # Süd is not theirs; Nord and Mitte are
     "coordinator@example.org": (),
     "admin@example.org": (),
 }
+# pages a role reaches by its links alone
+REACHED = {"volunteer@example.org": ("/my/profile",), "coordinator@example.org": ("/manage/volunteers",),
+           "admin@example.org": ("/manage/volunteers",)}
 MAX_PAGES = 120
 VARIANTS_PER_PATH = 2  # ?week=… and prefilled booking links are endless; a few of each suffice
 
@@ -69,6 +79,7 @@ def test_crawl_finds_no_500_and_no_other_persons_data(web, email):
     statuses, pages = crawl(web)
     assert len(statuses) >= (25 if email else 15), sorted(statuses)
     assert not [u for u, s in statuses.items() if s >= 500], statuses
+    assert [url for url in REACHED.get(email, ()) if statuses.get(url) != 200] == []
     for url, body in pages.items():
         leaked = [s for s in FORBIDDEN[email] if s in body]
         assert not leaked, (email, url, leaked)

@@ -1,0 +1,326 @@
+"""A volunteer keeps a profile of skills and wishes at /my/profile; the coordinator compares it with where and when
+each volunteer is actually in a room at /manage/volunteers."""
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from roombook.booking.service import book_room
+from roombook.coverage import set_requirements
+from roombook.models import Accommodation, AuditEvent, User, VolunteerProfile
+from roombook.volunteers import profile_of, save_profile
+from tests.conftest import csrf_token
+from tests.dates import quiet_monday
+from tests.factories import local_on
+from tests.manage.test_i18n import german_phrases, naming_texts
+from tests.web.conftest import login
+
+PASSWORD = "secret-pw"
+
+
+@pytest.fixture
+def volunteer(make_user) -> User:
+    """A volunteer of the demo city without a profile yet."""
+    return make_user("volunteer", email="neu@example.org", password=PASSWORD, display_name="Nora Neu")
+
+
+def place(session, key: str) -> Accommodation:
+    return session.scalar(sa.select(Accommodation).where(Accommodation.key == key))
+
+
+def good_profile(session) -> dict:
+    return {"languages": ["de", "uk"], "skills": ["language_course", "counselling"],
+            "accommodations": [str(place(session, "nord").id), str(place(session, "west").id)],
+            "available": "tue 16:00-19:00\nsat 10:00-12:00", "max_hours": "2.5",
+            "note": "Ich kann auch Fahrräder reparieren."}
+
+
+def save(web, data: dict):
+    token = csrf_token(web.get("/my/profile").get_data(as_text=True))
+    return web.post("/my/profile", data={**data, "csrf_token": token})
+
+
+def checked(page: str, name: str) -> set[str]:
+    """The values of the checked checkboxes called `name`."""
+    inputs = re.findall(r"<input [^>]*>", page)
+    return {re.search(r'value="([^"]*)"', tag).group(1) for tag in inputs
+            if f'name="{name}"' in tag and re.search(r"\schecked[\s>]", tag)}
+
+
+def error_at(page: str, field: str) -> str:
+    """The message shown at a field (empty when there is none)."""
+    found = re.search(rf'<span class="error" id="{field}-error">(.*?)</span>', page, re.S)
+    return html.unescape(found.group(1)) if found else ""
+
+
+def profile_audits(session, user: User) -> int:
+    return session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)
+                          .where(AuditEvent.action == "volunteer_profile.saved", AuditEvent.object_id == str(user.id)))
+
+
+# --- the volunteer's own page -----------------------------------------------------------------------------------
+
+def test_the_page_says_who_sees_the_profile_and_that_it_goes_with_the_account(web, volunteer):
+    assert login(web, volunteer.email, PASSWORD).status_code == 302
+    page = web.get("/my/profile").get_data(as_text=True)
+    assert "Die Koordination bei den Wohlfahrtsverbänden sieht diese Angaben" in page
+    assert "Sie werden mit Ihrem Konto gelöscht und sind in Ihrem Datenexport enthalten." in page
+    assert 'href="/privacy/"' in page
+    assert 'href="/my/profile" aria-current="page"' in page  # in the volunteer's navigation
+    assert checked(page, "languages") == set() and "Fahrräder" not in page
+
+
+def test_a_volunteer_saves_the_profile_and_finds_it_again(web, session, volunteer):
+    assert login(web, volunteer.email, PASSWORD).status_code == 302
+    data = good_profile(session)
+    answer = save(web, data)
+    assert answer.status_code == 302 and answer.headers["Location"] == "/my/profile"
+
+    stored = profile_of(session, volunteer)
+    assert stored.languages == ["de", "uk"] and stored.skills == ["language_course", "counselling"]
+    assert [p.key for p in stored.accommodations] == ["nord", "west"]
+    assert stored.available == [{"day": "tue", "from": "16:00", "to": "19:00"},
+                                {"day": "sat", "from": "10:00", "to": "12:00"}]
+    assert stored.max_minutes_per_week == 150 and stored.note == "Ich kann auch Fahrräder reparieren."
+    assert profile_audits(session, volunteer) == 1
+
+    page = web.get("/my/profile").get_data(as_text=True)
+    assert "Ihr Profil ist gespeichert." in page
+    assert checked(page, "languages") == {"de", "uk"}
+    assert checked(page, "skills") == {"language_course", "counselling"}
+    assert checked(page, "accommodations") == set(data["accommodations"])
+    assert re.search(r'name="available"[^>]*>\s*tue 16:00-19:00\nsat 10:00-12:00</textarea>', page)
+    assert re.search(r'<input [^>]*name="max_hours"[^>]*value="2.5"', page)
+    assert "Ich kann auch Fahrräder reparieren.</textarea>" in page
+
+    # saved again with less: what is no longer ticked is gone
+    answer = save(web, {"languages": ["ar"], "available": "", "max_hours": "", "note": ""})
+    assert answer.status_code == 302
+    session.expire_all()
+    stored = profile_of(session, volunteer)
+    assert (stored.languages, stored.skills, stored.accommodations, stored.available) == (["ar"], [], [], [])
+    assert stored.max_minutes_per_week is None and stored.note == ""
+
+
+def test_as_the_page_says_the_profile_is_in_the_data_export_and_goes_with_the_account(web, session, volunteer):
+    user_id = volunteer.id
+    login(web, volunteer.email, PASSWORD)
+    assert save(web, good_profile(session)).status_code == 302
+    exported = web.get("/privacy/export.json").get_json()
+    assert exported["volunteer_profile"]["note"] == "Ich kann auch Fahrräder reparieren."
+    assert exported["volunteer_profile"]["accommodations"] == ["nord", "west"]
+    token = csrf_token(web.get("/privacy/").get_data(as_text=True))
+    assert web.post("/privacy/delete", data={"password": PASSWORD, "csrf_token": token}).status_code == 302
+    session.expire_all()
+    assert session.scalar(sa.select(sa.func.count()).select_from(VolunteerProfile)
+                          .where(VolunteerProfile.user_id == user_id)) == 0
+
+
+def test_office_hours_are_not_a_skill_a_volunteer_can_tick(web, volunteer):
+    login(web, volunteer.email, PASSWORD)
+    page = web.get("/my/profile").get_data(as_text=True)
+    assert 'value="language_course"' in page and 'value="volunteer_activity"' in page
+    assert 'value="office_hours"' not in page
+
+
+BAD = {
+    "an unknown language": ("languages", {"languages": ["de", "xx"]}, "Unbekannte Sprache: xx"),
+    "office hours as a skill": ("skills", {"skills": ["office_hours"]}, "Unbekannte Art von Angebot: office_hours"),
+    "a place that does not exist": ("accommodations", {"accommodations": ["999999"]},
+                                    "Eine der gewählten Unterkünfte gibt es nicht."),
+    "a place that is not a number": ("accommodations", {"accommodations": ["nord"]}, "Ungültige Auswahl"),
+    "times in another format": ("available", {"available": "tue 16:00-19:00\ndienstags ab 16 Uhr"},
+                                "Zeile 2: „dienstags ab 16 Uhr“ – erwartet z. B. „mon 08:00-20:00“."),
+    "times ending before they start": ("available", {"available": "tue 19:00-16:00"},
+                                       "Zeile 1: das Ende muss nach dem Beginn liegen."),
+    "more hours than a week has": ("max_hours", {"max_hours": "169"},
+                                   "Stunden pro Woche: mehr als 0 und höchstens 168."),
+    "no hours at all": ("max_hours", {"max_hours": "0"}, "Stunden pro Woche: mehr als 0 und höchstens 168."),
+    "not a number": ("max_hours", {"max_hours": "nan"}, "Stunden pro Woche: mehr als 0 und höchstens 168."),
+    "hours that are not a number": ("max_hours", {"max_hours": "zwei"}, "Keine gültige Gleitkommazahl."),
+    "a note too long": ("note", {"note": "x" * 501}, "Die Notiz ist länger als 500 Zeichen."),
+    "a NUL in the note": ("note", {"note": "Hallo\x00"}, "Enthält ein Zeichen, das sich nicht speichern lässt"),
+    "a NUL in the times": ("available", {"available": "tue 16:00-19:00\x00"},
+                           "Enthält ein Zeichen, das sich nicht speichern lässt"),
+}
+
+
+@pytest.mark.parametrize("case", BAD)
+def test_a_bad_field_is_named_at_the_field_and_nothing_is_saved(web, session, volunteer, case):
+    field, change, message = BAD[case]
+    login(web, volunteer.email, PASSWORD)
+    answer = save(web, {**good_profile(session), **change})
+    assert answer.status_code == 422
+    page = answer.get_data(as_text=True)
+    assert message in error_at(page, field)
+    assert [f for f in ("languages", "skills", "accommodations", "available", "max_hours", "note")
+            if error_at(page, f)] == [field]
+    assert profile_of(session, volunteer) is None and profile_audits(session, volunteer) == 0
+    # what the volunteer ticked is still there to correct (an unknown language has no box)
+    assert checked(page, "languages") == ({"de"} if field == "languages" else {"de", "uk"})
+
+
+def test_a_refused_change_leaves_the_saved_profile_as_it_was(web, session, volunteer):
+    save_profile(session, volunteer, languages=["fa"], skills=["counselling"], accommodation_ids=[],
+                 available_text="mon 10:00-12:00", max_hours=3, note="Bisher")
+    login(web, volunteer.email, PASSWORD)
+    answer = save(web, {**good_profile(session), "max_hours": "500"})
+    assert answer.status_code == 422
+    session.expire_all()
+    stored = profile_of(session, volunteer)
+    assert (stored.languages, stored.max_minutes_per_week, stored.note) == (["fa"], 180, "Bisher")
+
+
+def test_a_post_without_csrf_token_is_refused(web, session, volunteer):
+    login(web, volunteer.email, PASSWORD)
+    answer = web.post("/my/profile", data=good_profile(session))
+    assert answer.status_code == 400
+    assert profile_of(session, volunteer) is None
+
+
+@pytest.mark.parametrize("email", ["department@example.org", "manager@example.org", "coordinator@example.org",
+                                   "admin@example.org"])
+def test_only_volunteers_have_a_profile_page(web, session, email):
+    login(web, email)
+    assert web.get("/my/profile").status_code == 403
+    token = csrf_token(web.get("/book").get_data(as_text=True))
+    assert web.post("/my/profile", data={**good_profile(session), "csrf_token": token}).status_code == 403
+    user = session.scalar(sa.select(User).where(User.email == email))
+    assert profile_of(session, user) is None
+    assert 'href="/my/profile"' not in web.get("/").get_data(as_text=True)
+
+
+def test_anonymous_visitors_are_sent_to_log_in(web):
+    for url in ("/my/profile", "/manage/volunteers"):
+        answer = web.get(url)
+        assert answer.status_code == 302 and answer.headers["Location"].startswith("/login?next=")
+
+
+# --- the coordinator's overview ---------------------------------------------------------------------------------
+
+def row_of(page: str, user: User) -> str:
+    found = re.search(rf'<tr id="volunteer-{user.id}">(.*?)</tr>', page, re.S)
+    assert found, f"no row for {user.email}"
+    return found.group(1)
+
+
+def cell(row: str, name: str) -> str:
+    """The text of one cell of a row (tags dropped, spaces joined)."""
+    found = re.search(rf'<td class="{name}[^"]*"[^>]*>(.*?)</td>', row, re.S)
+    text = re.sub(r"<[^>]+>", "", re.sub(r"<br>|<li>", " ", found.group(1))) if found else ""
+    return " ".join(html.unescape(text).split())
+
+
+def hours_cells(row: str) -> list[str]:
+    return re.findall(r'<td class="hours[^"]*">([\d,.]+)', row)
+
+
+@pytest.fixture
+def deployed(session, volunteer, make_room):
+    """Nora wishes Mitte, Tuesdays and Saturdays, one hour a week, can run language courses, which Mitte lacks;
+    she booked two hours on a Wednesday in another accommodation."""
+    mitte = place(session, "mitte")
+    coordinator = session.scalar(sa.select(User).where(User.email == "coordinator@example.org"))
+    set_requirements(session, coordinator, mitte, mitte.residents, {"language_course": 6000})
+    save_profile(session, volunteer, languages=["uk", "ru"], skills=["language_course", "training"],
+                 accommodation_ids=[mitte.id], available_text="tue 16:00-19:00\nsat 10:00-12:00", max_hours=1,
+                 note="Lehrerin aus Charkiw")
+    room = make_room(accommodation=place(session, "sued"))
+    monday = quiet_monday(dt.date.today())
+    start = local_on(monday + dt.timedelta(days=2), 10)
+    book_room(session, volunteer, room, start, start + dt.timedelta(hours=2), "Lernhilfe Ukrainisch")
+    session.flush()
+    week = (monday - (dt.date.today() - dt.timedelta(days=dt.date.today().weekday()))).days // 7
+    assert week < 4, "the booked week is one of the four the page shows"
+    return {"room": room, "week": week, "monday": monday, "start": start}
+
+
+def test_the_coordinator_sees_skills_wishes_hours_what_does_not_fit_and_where_they_could_help(web, volunteer,
+                                                                                             deployed):
+    login(web, "coordinator@example.org")
+    answer = web.get("/manage/volunteers")
+    assert answer.status_code == 200
+    page = answer.get_data(as_text=True)
+    row = row_of(page, volunteer)
+    assert "Nora Neu" in row and volunteer.email in row
+    assert cell(row, "languages") == "Ukrainisch, Russisch"
+    assert cell(row, "skills") == "Sprachkurs, Schulung"
+    wishes = cell(row, "wishes")
+    assert "Wo: Unterkunft Mitte" in wishes and "Di 16:00–19:00, Sa 10:00–12:00" in wishes
+    assert "höchstens 1,0 Std. pro Woche" in wishes and "Notiz: Lehrerin aus Charkiw" in wishes
+
+    expected = ["0,0"] * 4
+    expected[deployed["week"]] = "2,0"
+    assert hours_cells(row) == expected
+
+    unfit = cell(row, "unfit")
+    room = deployed["room"]
+    assert (f"Lernhilfe Ukrainisch, {room.accommodation.name}, {room.name}, Mi {deployed['start']:%d.%m.%Y} "
+            "10:00–12:00 (Buchung): außerhalb der gewünschten Orte und Zeiten") in unfit
+    week = deployed["monday"].isocalendar()[1]
+    assert f"Mehr als die gewünschten 1,0 Std. pro Woche: KW {week}" in unfit
+
+    needs = cell(row, "needs")
+    assert re.fullmatch(r"Unterkunft Mitte: Sprachkurs fehlt bis zu \d+,\d Std\. pro Woche zu wenig", needs)
+    assert "Schulung" not in needs  # not a mandatory offer, so never a gap
+
+
+def test_the_demo_volunteer_fits_and_a_volunteer_without_profile_says_so(web, session, make_user):
+    newcomer = make_user("volunteer", email="ohne@example.org", display_name="Otto Ohne")
+    login(web, "admin@example.org")
+    page = web.get("/manage/volunteers").get_data(as_text=True)
+    row = row_of(page, newcomer)
+    assert "noch kein Profil" in row and cell(row, "unfit") == "–" and cell(row, "needs") == "–"
+    demo = session.scalar(sa.select(User).where(User.email == "volunteer@example.org"))
+    demo_row = row_of(page, demo)
+    assert cell(demo_row, "languages") == "Deutsch, Arabisch"
+    assert cell(demo_row, "unfit") == "passt"  # Fridays 16:00-18:00 in Nord, as wished
+    assert "Übersicht" in page and 'href="/manage/volunteers"' in page  # in the management navigation
+
+
+@pytest.mark.parametrize("email", ["volunteer@example.org", "department@example.org", "manager@example.org"])
+def test_only_the_coordinator_and_admins_see_the_overview(web, email):
+    login(web, email)
+    assert web.get("/manage/volunteers").status_code == 403
+    assert 'href="/manage/volunteers"' not in web.get("/manage/").get_data(as_text=True)
+
+
+# --- in English -------------------------------------------------------------------------------------------------
+
+def _in_english(web, email, password="demo"):
+    login(web, email, password)
+    token = csrf_token(web.get("/").get_data(as_text=True))
+    assert web.post("/language", data={"csrf_token": token, "lang": "en", "next": "/"}).status_code == 302
+
+
+def _german_left(page: str, names: list[str]) -> list[tuple[str, str]]:
+    german = german_phrases()
+    leftovers = []
+    for text in naming_texts(page):
+        for name in names:
+            text = text.replace(name, "")
+        leftovers += [(text, phrase) for phrase in german if re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", text)]
+    return leftovers
+
+
+def test_the_pages_read_in_english(web, session, volunteer, deployed):
+    names = sorted([*session.scalars(sa.select(Accommodation.name)), *session.scalars(sa.select(User.display_name)),
+                    *session.scalars(sa.select(User.email)), deployed["room"].name], key=len, reverse=True)
+    _in_english(web, volunteer.email, PASSWORD)
+    profile = web.get("/my/profile").get_data(as_text=True)
+    assert "<h1>My profile</h1>" in profile and "Ukrainian" in profile and "Language course" in profile
+    assert "The coordination at the welfare associations sees this" in profile
+    assert _german_left(profile, names) == []
+    refused = save(web, {"max_hours": "500"}).get_data(as_text=True)
+    assert "Hours per week: more than 0 and at most 168." in error_at(refused, "max_hours")
+
+    web.post("/logout", data={"csrf_token": csrf_token(profile)})
+    _in_english(web, "coordinator@example.org")
+    overview = web.get("/manage/volunteers").get_data(as_text=True)
+    assert "Deployment of volunteers" in overview and "outside the wished places and times" in overview
+    assert "at most 1.0 h a week" in overview and "Ukrainian, Russian" in overview
+    assert _german_left(overview, names) == []
