@@ -177,11 +177,14 @@ def test_pages_respect_the_content_security_policy(live_server, browser):
     strict.on("console", lambda message: problems.append(message.text) if "Content Security Policy" in message.text
               else None)
     login(strict, live_server, "volunteer@example.org")
-    for url in (f"/accommodations/nord?week={next_monday().isoformat()}", "/book", "/my/bookings",
+    for url in (f"/accommodations/nord?week={next_monday().isoformat()}", "/book", "/my/bookings", "/my/profile",
                 "/accommodations/nord/offers?lang=ar", "/accommodations/nord/poster"):
         strict.goto(live_server + url)
         strict.wait_for_load_state("load")
     expect(strict.get_by_role("button", name="Drucken")).to_be_visible()  # print.js ran
+    login(strict, live_server, "coordinator@example.org")
+    strict.goto(f"{live_server}/manage/volunteers")
+    strict.wait_for_load_state("load")
     context.close()
     assert problems == []
 

@@ -72,18 +72,3 @@ def test_a_refusal_is_shown_at_its_field_and_read_out_with_it(live_server, phone
     assert_accessible(phone)
     screenshot(phone, "volunteer-profile-refused-phone")
 
-
-def test_the_pages_respect_the_content_security_policy(live_server, browser):
-    context = browser.new_context(locale="de-DE", timezone_id="Europe/Berlin", viewport={"width": 1280, "height": 900})
-    strict = context.new_page()
-    problems = []
-    strict.on("console", lambda message: problems.append(message.text) if "Content Security Policy" in message.text
-              else None)
-    login(strict, live_server, "volunteer@example.org")
-    strict.goto(f"{live_server}/my/profile")
-    strict.wait_for_load_state("load")
-    login(strict, live_server, "coordinator@example.org")
-    strict.goto(f"{live_server}/manage/volunteers")
-    strict.wait_for_load_state("load")
-    context.close()
-    assert problems == []

@@ -16,7 +16,7 @@ from roombook.volunteers import profile_of, save_profile
 from tests.conftest import csrf_token
 from tests.dates import quiet_monday
 from tests.factories import local_on
-from tests.manage.test_i18n import german_phrases, naming_texts
+from tests.manage.test_i18n import german_left
 from tests.web.conftest import login
 
 PASSWORD = "secret-pw"
@@ -297,16 +297,6 @@ def _in_english(web, email, password="demo"):
     assert web.post("/language", data={"csrf_token": token, "lang": "en", "next": "/"}).status_code == 302
 
 
-def _german_left(page: str, names: list[str]) -> list[tuple[str, str]]:
-    german = german_phrases()
-    leftovers = []
-    for text in naming_texts(page):
-        for name in names:
-            text = text.replace(name, "")
-        leftovers += [(text, phrase) for phrase in german if re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", text)]
-    return leftovers
-
-
 def test_the_pages_read_in_english(web, session, volunteer, deployed):
     names = sorted([*session.scalars(sa.select(Accommodation.name)), *session.scalars(sa.select(User.display_name)),
                     *session.scalars(sa.select(User.email)), deployed["room"].name], key=len, reverse=True)
@@ -314,7 +304,7 @@ def test_the_pages_read_in_english(web, session, volunteer, deployed):
     profile = web.get("/my/profile").get_data(as_text=True)
     assert "<h1>My profile</h1>" in profile and "Ukrainian" in profile and "Language course" in profile
     assert "The coordination at the welfare associations sees this" in profile
-    assert _german_left(profile, names) == []
+    assert german_left(profile, names) == []
     refused = save(web, {"max_hours": "500"}).get_data(as_text=True)
     assert "Hours per week: more than 0 and at most 168." in error_at(refused, "max_hours")
 
@@ -323,4 +313,4 @@ def test_the_pages_read_in_english(web, session, volunteer, deployed):
     overview = web.get("/manage/volunteers").get_data(as_text=True)
     assert "Deployment of volunteers" in overview and "outside the wished places and times" in overview
     assert "at most 1.0 h a week" in overview and "Ukrainian, Russian" in overview
-    assert _german_left(overview, names) == []
+    assert german_left(overview, names) == []
