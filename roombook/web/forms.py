@@ -120,6 +120,13 @@ class CheckboxesField(SelectMultipleField):
         super().__init__(*args, validate_choice=False, **kwargs)
 
 
+class HoursField(FloatField):
+    """Hours as people write them here: "2,5" as well as "2.5" (a browser without number inputs sends either)."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata([value.replace(",", ".", 1) for value in valuelist])
+
+
 class ProfileForm(Form):
     """A volunteer's skills and wishes. Accommodation choices are set by the view; roombook.volunteers checks
     every value."""
@@ -130,7 +137,7 @@ class ProfileForm(Form):
                              choices=[SelectChoice(skill, LazyString(category_name, skill)) for skill in SKILLS])
     accommodations = CheckboxesField(_l("Wo Sie helfen möchten"), coerce=int)
     available = TextAreaField(_l("Wann Sie Zeit haben, je Zeile „mon 16:00-19:00“"))
-    max_hours = FloatField(_l("Stunden pro Woche, höchstens"), validators=[Optional()])
+    max_hours = HoursField(_l("Stunden pro Woche, höchstens"), validators=[Optional()])
     note = TextAreaField(_l("Notiz für die Koordination"))
     submit = SubmitField(_l("Profil speichern"))
 

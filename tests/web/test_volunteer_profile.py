@@ -106,6 +106,12 @@ def test_a_volunteer_saves_the_profile_and_finds_it_again(web, session, voluntee
     assert stored.max_minutes_per_week is None and stored.note == ""
 
 
+def test_hours_may_be_written_with_a_decimal_comma(web, session, volunteer):
+    login(web, volunteer.email, PASSWORD)
+    assert save(web, {**good_profile(session), "max_hours": "1,5"}).status_code == 302
+    assert profile_of(session, volunteer).max_minutes_per_week == 90
+
+
 def test_as_the_page_says_the_profile_is_in_the_data_export_and_goes_with_the_account(web, session, volunteer):
     user_id = volunteer.id
     login(web, volunteer.email, PASSWORD)
