@@ -178,20 +178,21 @@ def load_demo(session: Session, today: dt.date) -> list[tuple[str, str]]:
 MORE_VOLUNTEERS = [
     ("amal@example.org", "Amal K.", "ehrenamt",
      {"languages": ["de", "ar", "ku"], "skills": ["volunteer_activity", "language_course"], "places": ["nord"],
-      "available": "tue 14:00-18:00\nthu 14:00-18:00", "max_hours": 3, "note": "Studentin, nachmittags frei."}),
+      "available": _week(["tue", "thu"], "14:00", "18:00"), "max_hours": 3, "note": "Studentin, nachmittags frei."}),
     ("jonas@example.org", "Jonas B.", None,
      {"languages": ["de", "en", "fa"], "skills": ["counselling", "daily_life_course"], "places": [],
-      "available": "tue 17:00-20:00\nthu 17:00-20:00", "max_hours": 2, "note": ""}),
+      "available": _week(["tue", "thu"], "17:00", "20:00"), "max_hours": 2, "note": ""}),
 ]
 
 
 def _volunteer_profiles(session: Session, demo_volunteer: User, places: dict[str, Accommodation]) -> None:
     save_profile(session, demo_volunteer, languages=["de", "ar"], skills=["volunteer_activity", "daily_life_course"],
-                 accommodation_ids=[places["nord"].id], available_text="fri 15:00-19:00\nsat 10:00-13:00",
-                 max_hours=4, note="Fahrradwerkstatt; gern auch Begleitung zu Ämtern.")
+                 accommodation_ids=[places["nord"].id],
+                 available=_week(["fri"], "15:00", "19:00") + _week(["sat"], "10:00", "13:00"), max_hours=4,
+                 note="Fahrradwerkstatt; gern auch Begleitung zu Ämtern.")
     for email, name, provider_key, wishes in MORE_VOLUNTEERS:
         provider = session.scalar(sa.select(Provider).where(Provider.key == provider_key)) if provider_key else None
         user = create_user(session, email, "volunteer", DEMO_PASSWORD, display_name=name, provider=provider)
         save_profile(session, user, languages=wishes["languages"], skills=wishes["skills"],
                      accommodation_ids=[places[key].id for key in wishes["places"]],
-                     available_text=wishes["available"], max_hours=wishes["max_hours"], note=wishes["note"])
+                     available=wishes["available"], max_hours=wishes["max_hours"], note=wishes["note"])

@@ -8,17 +8,19 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 import unicodedata
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from flask_babel import LazyString
+from babel.dates import get_day_names
+from flask_babel import LazyString, get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from roombook import audit
 from roombook.booking.intervals import contains
-from roombook.booking.recurrence import DAYS, windows_between
+from roombook.booking.recurrence import DAYS, format_hhmm, parse_hhmm, windows_between
 from roombook.categories import MANDATORY, Category
 from roombook.coverage import AMBER, RED, coverage
 from roombook.models import (Accommodation, Booking, Occurrence, Offer, OfferSession, Provider, Room, User,
@@ -26,7 +28,6 @@ from roombook.models import (Accommodation, Booking, Occurrence, Offer, OfferSes
 from roombook.models.people import Role
 from roombook.models.reservation import BookingStatus
 from roombook.models.schedule import OccurrenceStatus
-from roombook.rooms import RoomInputError, parse_windows
 from roombook.schedule import week_of
 from roombook.storable import storable
 
@@ -51,6 +52,7 @@ LANGUAGES: dict[str, LazyString] = {
 SKILLS: tuple[str, ...] = tuple(c.value for c in Category if c != Category.OFFICE_HOURS)
 MAX_NOTE = 500
 HOURS_IN_A_WEEK = 168
+_CLOCK = re.compile(r"^(\d{1,2}):(\d{2})$")
 
 
 class ProfileError(ValueError):
@@ -74,10 +76,10 @@ def profile_of(session: Session, user: User) -> VolunteerProfile | None:
 
 
 def save_profile(session: Session, user: User, *, languages: list[str], skills: list[str],
-                 accommodation_ids: list[int], available_text: str, max_hours: float | None,
+                 accommodation_ids: list[int], available: list[dict], max_hours: float | None,
                  note: str) -> VolunteerProfile:
     """Check everything, then write the volunteer's profile; a ProfileError names the first bad field and
-    nothing is written."""
+    nothing is written. `available` are weekly windows ({"day": "tue", "from": "16:00", "to": "19:00"})."""
     unknown = [code for code in languages if code not in LANGUAGES]
     if unknown:
         raise ProfileError(_l("Unbekannte Sprache: %(code)s", code=unknown[0]), "languages")
@@ -88,10 +90,7 @@ def save_profile(session: Session, user: User, *, languages: list[str], skills: 
     places = session.scalars(sa.select(Accommodation).where(Accommodation.id.in_(wanted))).all() if wanted else []
     if len(places) != len(wanted):
         raise ProfileError(_l("Eine der gewählten Unterkünfte gibt es nicht."), "accommodations")
-    try:
-        available = parse_windows(available_text)
-    except RoomInputError as exc:
-        raise ProfileError(exc.message, "available") from None
+    available = _weekly_windows(available)
     if max_hours is not None and not (math.isfinite(max_hours) and 0 < max_hours <= HOURS_IN_A_WEEK):
         raise ProfileError(_l("Stunden pro Woche: mehr als 0 und höchstens %(hours)d.", hours=HOURS_IN_A_WEEK),
                            "max_hours")
@@ -120,6 +119,43 @@ def save_profile(session: Session, user: User, *, languages: list[str], skills: 
     # which parts changed, not what they now say: the profile is the volunteer's own to export or delete
     audit.record_about(session, user, "volunteer_profile.saved", "user", str(user.id), changed=sorted(changed))
     return profile
+
+
+def day_name(day: str) -> LazyString:
+    """A weekday ("tue") by its full name in the page's language ("Dienstag"), from Babel's calendar data."""
+    return LazyString(lambda: get_day_names("wide", context="stand-alone",
+                                            locale=get_locale() or "de")[DAYS.index(day)])
+
+
+def _clock(value, *, end: bool = False) -> str | None:
+    """A 24-hour time as stored ("9:05" → "09:05"), "24:00" only as an end; None when it is no such time."""
+    if not isinstance(value, str) or not _CLOCK.match(value) or (value == "24:00" and not end):
+        return None
+    try:
+        return format_hhmm(parse_hhmm(value))
+    except ValueError:
+        return None
+
+
+def _weekly_windows(windows: list[dict]) -> list[dict]:
+    """The wished weekly times checked and in weekday order: at most one per day, each ending after it starts.
+    A refusal names the weekday in words, as the volunteer chose it."""
+    days: dict[str, dict] = {}
+    for window in windows:
+        day = window.get("day")
+        if day not in DAYS:
+            raise ProfileError(_l("Unbekannter Wochentag: %(day)s", day=day), "available")
+        start, end = _clock(window.get("from")), _clock(window.get("to"), end=True)
+        if start is None or end is None:
+            raise ProfileError(_l("%(day)s: bitte Uhrzeiten von 00:00 bis 24:00 angeben.", day=day_name(day)),
+                               "available")
+        if end <= start:  # zero-padded "HH:MM" sort as the times do, "24:00" last
+            raise ProfileError(_l("%(day)s: das Ende muss nach dem Beginn liegen.", day=day_name(day)), "available")
+        if day in days:
+            raise ProfileError(_l("%(day)s: bitte nur einen Zeitraum je Tag angeben.", day=day_name(day)),
+                               "available")
+        days[day] = {"day": day, "from": start, "to": end}
+    return [days[day] for day in DAYS if day in days]
 
 
 @dataclass(frozen=True)

@@ -18,22 +18,28 @@ MONDAY = dt.date(2027, 3, 1)
 
 def save(session, user, **changes):
     values = {"languages": ["ar", "de"], "skills": ["language_course"], "accommodation_ids": [],
-              "available_text": "", "max_hours": None, "note": "", **changes}
+              "available": [], "max_hours": None, "note": "", **changes}
     return save_profile(session, user, **values)
+
+
+def window(day: str, start: str, end: str) -> dict:
+    return {"day": day, "from": start, "to": end}
 
 
 def test_a_profile_is_saved_in_a_fixed_order_and_read_back(session, make_user, make_accommodation):
     volunteer = make_user()
     second, first = make_accommodation(name="Zeppelinstraße"), make_accommodation(name="Am Hang")
     save(session, volunteer, languages=["fa", "de", "ar", "de"], skills=["counselling", "language_course"],
-         accommodation_ids=[second.id, first.id], available_text="thu 16:00-19:00\nmon 9:00-12:00",
-         max_hours=2.5, note="  Gerne mit Kindern. ")
+         accommodation_ids=[second.id, first.id],
+         available=[window("thu", "16:00", "19:00"), window("mon", "9:00", "12:00")], max_hours=2.5,
+         note="  Gerne mit Kindern. ")
     session.expire_all()
 
     profile = profile_of(session, volunteer)
     assert profile.languages == ["de", "ar", "fa"]  # the list's order, each once
     assert profile.skills == ["language_course", "counselling"]
     assert [p.name for p in profile.accommodations] == ["Am Hang", "Zeppelinstraße"]
+    # in weekday order, the times as stored ("HH:MM")
     assert profile.available == [{"day": "mon", "from": "09:00", "to": "12:00"},
                                  {"day": "thu", "from": "16:00", "to": "19:00"}]
     assert profile.max_minutes_per_week == 150
@@ -62,8 +68,6 @@ def test_saving_again_updates_the_one_profile_and_names_only_what_changed(sessio
     ({"skills": ["office_hours"]}, "skills"),  # the departments' own
     ({"skills": ["juggling"]}, "skills"),
     ({"accommodation_ids": [2**31 - 1]}, "accommodations"),
-    ({"available_text": "montags nachmittags"}, "available"),
-    ({"available_text": "mon 18:00-16:00"}, "available"),
     ({"max_hours": 0}, "max_hours"),
     ({"max_hours": 169}, "max_hours"),
     ({"max_hours": float("nan")}, "max_hours"),
@@ -78,6 +82,42 @@ def test_bad_input_names_its_field_and_writes_nothing(session, make_user, change
     assert profile_of(session, volunteer) is None
     assert session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)
                           .where(AuditEvent.action == "volunteer_profile.saved")) == 0
+
+
+@pytest.mark.parametrize(("windows", "message"), [
+    ([window("tue", "19:00", "16:00")], "Dienstag: das Ende muss nach dem Beginn liegen."),
+    ([window("wed", "10:00", "10:00")], "Mittwoch: das Ende muss nach dem Beginn liegen."),
+    ([window("mon", "10:00", "25:00")], "Montag: bitte Uhrzeiten von 00:00 bis 24:00 angeben."),
+    ([window("mon", "24:00", "24:00")], "Montag: bitte Uhrzeiten von 00:00 bis 24:00 angeben."),  # an end only
+    ([window("fri", "10:60", "12:00")], "Freitag: bitte Uhrzeiten von 00:00 bis 24:00 angeben."),
+    ([window("sat", "ab 16 Uhr", "18:00")], "Samstag: bitte Uhrzeiten von 00:00 bis 24:00 angeben."),
+    ([window("sun", "", "18:00")], "Sonntag: bitte Uhrzeiten von 00:00 bis 24:00 angeben."),
+    ([window("thu", "09:00", "12:00"), window("thu", "15:00", "18:00")],
+     "Donnerstag: bitte nur einen Zeitraum je Tag angeben."),
+    ([window("dienstags", "09:00", "12:00")], "Unbekannter Wochentag: dienstags"),
+])
+def test_a_bad_weekly_window_names_its_weekday_and_writes_nothing(session, make_user, windows, message):
+    volunteer = make_user()
+    with pytest.raises(ProfileError) as refused:
+        save(session, volunteer, available=windows)
+    assert refused.value.field == "available" and str(refused.value.message) == message
+    assert profile_of(session, volunteer) is None
+    assert session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)
+                          .where(AuditEvent.action == "volunteer_profile.saved")) == 0
+
+
+def test_a_refusal_names_the_weekday_in_the_page_language(app, make_user, session):
+    volunteer = make_user()
+    with pytest.raises(ProfileError) as refused:
+        save(session, volunteer, available=[window("tue", "19:00", "16:00")])
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        assert str(refused.value.message) == "Tuesday: the end must be after the start."
+
+
+def test_a_window_may_end_at_midnight(session, make_user):
+    volunteer = make_user()
+    save(session, volunteer, available=[window("sat", "18:00", "24:00")])
+    assert profile_of(session, volunteer).available == [{"day": "sat", "from": "18:00", "to": "24:00"}]
 
 
 def test_a_deleted_volunteer_takes_the_profile_along(session, make_user, make_accommodation):
@@ -131,7 +171,7 @@ def test_deployment_counts_bookings_and_the_offers_of_their_provider_per_local_w
 def test_what_lies_outside_the_wished_places_times_and_hours_is_named(session, make_user, make_room):
     wished, elsewhere = make_room(), make_room()
     volunteer = make_user()
-    save(session, volunteer, accommodation_ids=[wished.accommodation_id], available_text="tue 09:00-12:00",
+    save(session, volunteer, accommodation_ids=[wished.accommodation_id], available=[window("tue", "09:00", "12:00")],
          max_hours=1.5)
     inside = book_room(session, volunteer, wished, local(2027, 3, 2, 9), local(2027, 3, 2, 10), "Passt", now=NOW)
     book_room(session, volunteer, wished, local(2027, 3, 2, 11, 30), local(2027, 3, 2, 12, 30), "Zu spät",
@@ -151,7 +191,7 @@ def test_what_lies_outside_the_wished_places_times_and_hours_is_named(session, m
 def test_the_wished_times_follow_the_local_clock_across_the_change_to_summer_time(session, make_user, make_room):
     room = make_room()
     volunteer = make_user()
-    save(session, volunteer, available_text="tue 09:00-12:00")
+    save(session, volunteer, available=[window("tue", "09:00", "12:00")])
     # 09:00-10:00 local on both sides of 28 March 2027: 08:00 UTC before, 07:00 UTC after
     book_room(session, volunteer, room, local(2027, 3, 23, 9), local(2027, 3, 23, 10), "Winter", now=NOW)
     book_room(session, volunteer, room, local(2027, 3, 30, 9), local(2027, 3, 30, 10), "Sommer", now=NOW)
@@ -199,7 +239,7 @@ def test_the_profile_is_part_of_the_volunteers_data_export(session, make_user, m
     volunteer = make_user()
     place = make_accommodation()
     assert export_user_data(session, volunteer)["volunteer_profile"] is None
-    save(session, volunteer, accommodation_ids=[place.id], available_text="fri 15:00-18:00", max_hours=3,
+    save(session, volunteer, accommodation_ids=[place.id], available=[window("fri", "15:00", "18:00")], max_hours=3,
          note="Fahrrad-Werkstatt")
 
     exported = export_user_data(session, volunteer)["volunteer_profile"]
@@ -237,7 +277,7 @@ def test_weekly_repeats_outside_the_wishes_are_one_misfit_with_their_dates(sessi
     provider = Provider(key="cafe", name="Café-Team", kind="volunteer", available=[])
     volunteer = make_user()
     volunteer.provider = provider
-    save(session, volunteer, accommodation_ids=[wished.accommodation_id], available_text="sat 10:00-13:00")
+    save(session, volunteer, accommodation_ids=[wished.accommodation_id], available=[window("sat", "10:00", "13:00")])
     cafe = make_offer(room=elsewhere, slots=[("sat", "14:00")], title="Begegnungscafé", category="volunteer_activity")
     cafe.providers = [provider]
     materialise(session, cafe.sessions[0], dt.date(2027, 3, 20), now=NOW)

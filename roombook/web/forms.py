@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -9,25 +10,28 @@ from babel import support
 from flask_babel import LazyString, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, DateField, EmailField, FloatField, HiddenField, IntegerField, PasswordField,
-                     SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField, TimeField)
+from wtforms import (BooleanField, DateField, EmailField, Field, FloatField, HiddenField, IntegerField,
+                     PasswordField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField,
+                     TimeField)
 from wtforms.fields.choices import SelectChoice
 from wtforms.i18n import messages_path
+from wtforms.utils import unset_value
 from wtforms.validators import AnyOf, DataRequired, Email, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from roombook.booking.recurrence import to_utc
+from roombook.booking.recurrence import DAYS, to_utc
 from roombook.booking.service import MAX_TITLE
 from roombook.i18n import LANGUAGES, category_name
 from roombook.models import VolunteerProfile
-from roombook.rooms import format_windows
 from roombook.storable import storable
-from roombook.volunteers import LANGUAGES as SPOKEN, SKILLS
+from roombook.volunteers import LANGUAGES as SPOKEN, SKILLS, day_name
 
 
 def _storable_data(data) -> bool:
-    """A field's data (one value, or a list from a multiple choice) holds only text a database can store."""
+    """A field's data (one value, a list from a multiple choice, or a list of weekly times) holds only text a
+    database can store."""
     values = data if isinstance(data, list) else [data]
+    values = [part for value in values for part in (value.values() if isinstance(value, dict) else [value])]
     return all(storable(value) for value in values if isinstance(value, str))
 
 
@@ -127,6 +131,58 @@ class HoursField(FloatField):
         super().process_formdata([value.replace(",", ".", 1) for value in valuelist])
 
 
+@dataclass(frozen=True)
+class DayTimes:
+    """One weekday's row of a WeekTimesField, as the page shows it."""
+
+    id: str  # the inputs are `<id>-from` and `<id>-to`
+    name: LazyString
+    start: str
+    end: str
+    error: LazyString | None
+
+
+class WeekTimesField(Field):
+    """A time from and to for each weekday, two <input type="time"> named `<name>-<day>-from` and `-to`; both
+    empty is not that day, one of them empty is refused at its day. The data are the days typed, as weekly
+    windows ({"day", "from", "to"}) for the domain to check.
+
+    A browser's time input cannot hold "24:00": an end at "00:00" is midnight at the end of the day, and a
+    stored "24:00" is shown so."""
+
+    def process(self, formdata, data=unset_value, extra_filters=None):
+        self.process_errors = []
+        self.day_errors: dict[str, LazyString] = {}
+        windows = self.default if data is unset_value else data
+        if formdata is not None:
+            windows = []
+            for day in DAYS:
+                start, end = (formdata.get(f"{self.name}-{day}-{part}", "").strip() for part in ("from", "to"))
+                if start or end:
+                    windows.append({"day": day, "from": start, "to": "24:00" if end == "00:00" else end})
+        self.data = list(windows or [])
+
+    def pre_validate(self, form) -> None:
+        for window in self.data:
+            if not (window["from"] and window["to"]):
+                self.day_errors[window["day"]] = _l("Bitte „von“ und „bis“ angeben – oder beide leer lassen.")
+
+    def validate(self, form, extra_validators=()) -> bool:
+        # a day's refusal is shown at its row, not among the field's own errors
+        return super().validate(form, extra_validators) and not self.day_errors
+
+    def days(self) -> list[DayTimes]:
+        """Monday to Sunday, each with what was typed or stored and its refusal."""
+        typed = {window["day"]: window for window in self.data}
+        rows = []
+        for day in DAYS:
+            window = typed.get(day, {})
+            end = window.get("to", "")
+            rows.append(DayTimes(f"{self.id}-{day}", day_name(day), window.get("from", ""),
+                                 "00:00" if end == "24:00" else end, self.day_errors.get(day)))
+        return rows
+
+
 class ProfileForm(Form):
     """A volunteer's skills and wishes. Accommodation choices are set by the view; roombook.volunteers checks
     every value."""
@@ -136,7 +192,7 @@ class ProfileForm(Form):
     skills = CheckboxesField(_l("Was Sie anbieten oder unterstützen können"),
                              choices=[SelectChoice(skill, LazyString(category_name, skill)) for skill in SKILLS])
     accommodations = CheckboxesField(_l("Wo Sie helfen möchten"), coerce=int)
-    available = TextAreaField(_l("Wann Sie Zeit haben, je Zeile „mon 16:00-19:00“"))
+    available = WeekTimesField(_l("Wann Sie Zeit haben"))
     max_hours = HoursField(_l("Stunden pro Woche, höchstens"), validators=[Optional()])
     note = TextAreaField(_l("Notiz für die Koordination"))
     submit = SubmitField(_l("Profil speichern"))
@@ -148,7 +204,7 @@ class ProfileForm(Form):
         self.languages.data = list(profile.languages)
         self.skills.data = list(profile.skills)
         self.accommodations.data = [place.id for place in profile.accommodations]
-        self.available.data = format_windows(profile.available)
+        self.available.data = list(profile.available)
         minutes = profile.max_minutes_per_week
         self.max_hours.data = None if minutes is None else round(minutes / 60, 2)
         self.note.data = profile.note
@@ -156,5 +212,5 @@ class ProfileForm(Form):
     def profile(self) -> dict:
         """The keyword arguments of roombook.volunteers.save_profile."""
         return {"languages": self.languages.data or [], "skills": self.skills.data or [],
-                "accommodation_ids": self.accommodations.data or [], "available_text": self.available.data or "",
+                "accommodation_ids": self.accommodations.data or [], "available": self.available.data,
                 "max_hours": self.max_hours.data, "note": self.note.data or ""}

@@ -73,7 +73,9 @@ def my_profile():
         else:
             flash(_("Ihr Profil ist gespeichert."), "info")
             return redirect(url_for("web.my_profile"))
-    return render_template("my_profile.html", form=form, max_note=volunteers.MAX_NOTE), 422 if form.errors else 200
+    # a post that is shown again was refused: at a field, or at a day of the wished times
+    refused = request.method == "POST"
+    return render_template("my_profile.html", form=form, max_note=volunteers.MAX_NOTE), 422 if refused else 200
 
 
 @manage.bp.get("/manage/volunteers", endpoint="volunteers")

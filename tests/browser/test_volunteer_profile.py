@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import describe, has_horizontal_scroll, login, screenshot, serious_accessibility_violations
 
-TIMES = "Wann Sie Zeit haben, je Zeile „mon 16:00-19:00“"
+TIMES = "Wann Sie Zeit haben"
 
 
 def assert_accessible(page) -> None:
@@ -29,7 +29,14 @@ def test_a_volunteer_fills_in_the_profile_on_a_phone_and_the_coordinator_sees_it
     skills.get_by_label("Sprachkurs").check()
     skills.get_by_label("Alltagskurs").uncheck()
     phone.get_by_role("group", name="Wo Sie helfen möchten").get_by_label("Unterkunft Mitte").check()
-    phone.get_by_label(TIMES).fill("fri 15:00-19:00\nsat 10:00-13:00\nwed 17:00-19:00")
+    times = phone.get_by_role("group", name=TIMES)
+    expect(times.get_by_label("Freitag von")).to_have_value("15:00")  # the stored times, to change
+    expect(times.get_by_label("Samstag bis")).to_have_value("13:00")
+    times.get_by_label("Mittwoch von").fill("17:00")
+    times.get_by_label("Mittwoch bis").fill("19:00")
+    times.get_by_label("Donnerstag von").fill("09:00")
+    times.get_by_label("Donnerstag bis").fill("11:30")
+    assert not has_horizontal_scroll(phone)
     phone.get_by_label("Stunden pro Woche, höchstens").fill("5.5")
     phone.get_by_label("Notiz für die Koordination").fill("Kann auch Deutsch mit Kindern üben.")
     phone.get_by_role("button", name="Profil speichern").click()
@@ -37,7 +44,11 @@ def test_a_volunteer_fills_in_the_profile_on_a_phone_and_the_coordinator_sees_it
     expect(phone.get_by_role("status")).to_contain_text("Ihr Profil ist gespeichert.")
     expect(phone.get_by_label("Ukrainisch")).to_be_checked()
     expect(phone.get_by_label("Alltagskurs")).not_to_be_checked()
-    expect(phone.get_by_label(TIMES)).to_have_value("wed 17:00-19:00\nfri 15:00-19:00\nsat 10:00-13:00")
+    times = phone.get_by_role("group", name=TIMES)
+    for label, value in (("Mittwoch von", "17:00"), ("Mittwoch bis", "19:00"), ("Donnerstag von", "09:00"),
+                         ("Donnerstag bis", "11:30"), ("Freitag von", "15:00"), ("Samstag bis", "13:00"),
+                         ("Montag von", "")):
+        expect(times.get_by_label(label)).to_have_value(value)
     expect(phone.get_by_label("Stunden pro Woche, höchstens")).to_have_value("5.5")
     assert not has_horizontal_scroll(phone)
     screenshot(phone, "volunteer-profile-phone")
@@ -50,7 +61,8 @@ def test_a_volunteer_fills_in_the_profile_on_a_phone_and_the_coordinator_sees_it
     expect(row.locator("td.languages")).to_have_text("Deutsch, Arabisch, Ukrainisch")
     expect(row.locator("td.skills")).to_have_text("Sprachkurs, Ehrenamtliches Angebot")
     expect(row.locator("td.wishes")).to_contain_text("Unterkunft Mitte, Unterkunft Nord")
-    expect(row.locator("td.wishes")).to_contain_text("Mi 17:00–19:00, Fr 15:00–19:00, Sa 10:00–13:00")
+    expect(row.locator("td.wishes")).to_contain_text(
+        "Mi 17:00–19:00, Do 09:00–11:30, Fr 15:00–19:00, Sa 10:00–13:00")
     expect(row.locator("td.wishes")).to_contain_text("höchstens 5,5 Std. pro Woche")
     expect(row.locator("td.wishes")).to_contain_text("Kann auch Deutsch mit Kindern üben.")
     expect(row.locator("td.unfit")).to_have_text("passt")  # the Fahrradwerkstatt on Fridays in Nord, as wished
@@ -62,12 +74,29 @@ def test_a_volunteer_fills_in_the_profile_on_a_phone_and_the_coordinator_sees_it
 def test_a_refusal_is_shown_at_its_field_and_read_out_with_it(live_server, phone):
     login(phone, live_server, "volunteer@example.org")
     phone.goto(f"{live_server}/my/profile")
-    times = phone.get_by_label(TIMES)
-    times.fill("dienstags ab 16 Uhr")
+    times = phone.get_by_role("group", name=TIMES)
+    times.get_by_label("Dienstag von").fill("19:00")
+    times.get_by_label("Dienstag bis").fill("16:00")
     phone.get_by_role("button", name="Profil speichern").click()
-    expect(times).to_have_attribute("aria-invalid", "true")
-    expect(times).to_have_accessible_description(re.compile("Zeile 1: „dienstags ab 16 Uhr“ – erwartet"))
-    expect(times).to_have_value("dienstags ab 16 Uhr")  # kept, to be corrected
+    # the rules' refusal is read out with the group of times
+    times = phone.get_by_role("group", name=TIMES)
+    expect(times).to_have_accessible_description(
+        re.compile("Leer: zu jeder Zeit. Dienstag: das Ende muss nach dem Beginn liegen."))
+    expect(times.get_by_label("Dienstag von")).to_have_value("19:00")  # kept, to be corrected
+    expect(times.get_by_label("Dienstag bis")).to_have_value("16:00")
+    assert not has_horizontal_scroll(phone)
+    assert_accessible(phone)
+
+    # one of a day's two times missing: refused at that day, read out with both of its inputs
+    times.get_by_label("Dienstag bis").fill("")
+    phone.get_by_role("button", name="Profil speichern").click()
+    times = phone.get_by_role("group", name=TIMES)
+    for label in ("Dienstag von", "Dienstag bis"):
+        expect(times.get_by_label(label)).to_have_attribute("aria-invalid", "true")
+        expect(times.get_by_label(label)).to_have_accessible_description(
+            "Bitte „von“ und „bis“ angeben – oder beide leer lassen.")
+    expect(times.get_by_label("Dienstag von")).to_have_value("19:00")
+    expect(times.get_by_label("Freitag von")).to_have_value("15:00")  # the other days as they were
     assert not has_horizontal_scroll(phone)
     assert_accessible(phone)
     screenshot(phone, "volunteer-profile-refused-phone")

@@ -41,7 +41,7 @@ def evil_world(session, world, make_offer):
     booking = book_room(session, volunteer, world.room_a, start, start + dt.timedelta(hours=1), EVIL_ICAL)
     # wishes that the booking (18:00) lies outside of, so the overview of volunteers lists it with its title
     save_profile(session, volunteer, languages=["de"], skills=["language_course"], accommodation_ids=[place.id],
-                 available_text="mon 08:00-09:00", max_hours=1, note="Notiz " + EVIL)
+                 available=[{"day": "mon", "from": "08:00", "to": "09:00"}], max_hours=1, note="Notiz " + EVIL)
     closure_start = start + dt.timedelta(days=1)
     add_closure(session, world.users["admin"], world.room_a, closure_start, closure_start + dt.timedelta(hours=2),
                 "Wasserschaden " + EVIL)

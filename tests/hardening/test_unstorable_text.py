@@ -73,11 +73,13 @@ def test_the_booking_form_refuses_a_title_it_cannot_store(client, world, session
     assert _bookings(session) == before
 
 
-@pytest.mark.parametrize("field,value", [("note", "Hallo\x00"), ("available", "mon 10:00-12:00\x00"),
-                                         ("languages", ["de", "ar\x00"])])
-def test_the_profile_form_refuses_text_it_cannot_store(client, world, session, field, value):
+@pytest.mark.parametrize("name,value,field", [("note", "Hallo\x00", "note"),
+                                              ("available-mon-to", "12:00\x00", "available"),
+                                              ("languages", ["de", "ar\x00"], "languages")])
+def test_the_profile_form_refuses_text_it_cannot_store(client, world, session, name, value, field):
     token = _logged_in(client, world, "volunteer")
-    form = {"languages": "de", "available": "", "note": "", field: value, "csrf_token": token}
+    form = {"languages": "de", "available-mon-from": "10:00", "available-mon-to": "12:00", "note": "", name: value,
+            "csrf_token": token}
     page = client.post("/my/profile", data=form)
     assert page.status_code == 422
     body = page.get_data(as_text=True)

@@ -90,7 +90,8 @@ def closure_form(week: int) -> dict:
 
 def profile_form(w: WebWorld) -> dict:
     return {"languages": ["de", "ar"], "skills": "language_course", "accommodations": str(w.room_b.accommodation_id),
-            "available": "mon 16:00-19:00", "max_hours": "3", "note": "Kann Fahrräder reparieren"}
+            "available-mon-from": "16:00", "available-mon-to": "19:00", "max_hours": "3",
+            "note": "Kann Fahrräder reparieren"}
 
 
 def offer_form(w: WebWorld) -> dict:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 
 import sqlalchemy as sa
@@ -98,8 +97,9 @@ def test_the_drill_down_names_the_volunteers_who_could_help(client, demo):
     from roombook.volunteers import save_profile
 
     volunteer = demo.scalar(sa.select(User).where(User.email == "volunteer@example.org"))
-    save_profile(demo, volunteer, languages=["ar"], skills=["counselling"], accommodation_ids=[_place(demo, "mitte").id],
-                 available_text="tue 16:00-18:00", max_hours=2, note="")
+    save_profile(demo, volunteer, languages=["ar"], skills=["counselling"],
+                 accommodation_ids=[_place(demo, "mitte").id],
+                 available=[{"day": "tue", "from": "16:00", "to": "18:00"}], max_hours=2, note="")
     login(client, "coordinator@example.org")
 
     mitte = client.get("/manage/coverage/mitte/counselling").get_data(as_text=True)

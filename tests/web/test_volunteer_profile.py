@@ -35,7 +35,8 @@ def place(session, key: str) -> Accommodation:
 def good_profile(session) -> dict:
     return {"languages": ["de", "uk"], "skills": ["language_course", "counselling"],
             "accommodations": [str(place(session, "nord").id), str(place(session, "west").id)],
-            "available": "tue 16:00-19:00\nsat 10:00-12:00", "max_hours": "2.5",
+            "available-tue-from": "16:00", "available-tue-to": "19:00",
+            "available-sat-from": "10:00", "available-sat-to": "12:00", "max_hours": "2.5",
             "note": "Ich kann auch Fahrräder reparieren."}
 
 
@@ -49,6 +50,20 @@ def checked(page: str, name: str) -> set[str]:
     inputs = re.findall(r"<input [^>]*>", page)
     return {re.search(r'value="([^"]*)"', tag).group(1) for tag in inputs
             if f'name="{name}"' in tag and re.search(r"\schecked[\s>]", tag)}
+
+
+def times(page: str) -> dict[str, str]:
+    """The time inputs that hold a value: name → value."""
+    found = {}
+    for tag in re.findall(r'<input type="time"[^>]*>', page):
+        value = html.unescape(re.search(r'value="([^"]*)"', tag).group(1))
+        if value:
+            found[re.search(r'name="([^"]*)"', tag).group(1)] = value
+    return found
+
+
+def typed_times(data: dict) -> dict[str, str]:
+    return {name: value for name, value in data.items() if name.startswith("available-") and value}
 
 
 def error_at(page: str, field: str) -> str:
@@ -93,12 +108,13 @@ def test_a_volunteer_saves_the_profile_and_finds_it_again(web, session, voluntee
     assert checked(page, "languages") == {"de", "uk"}
     assert checked(page, "skills") == {"language_course", "counselling"}
     assert checked(page, "accommodations") == set(data["accommodations"])
-    assert re.search(r'name="available"[^>]*>\s*tue 16:00-19:00\nsat 10:00-12:00</textarea>', page)
+    assert times(page) == typed_times(data)
     assert re.search(r'<input [^>]*name="max_hours"[^>]*value="2.5"', page)
     assert "Ich kann auch Fahrräder reparieren.</textarea>" in page
 
     # saved again with less: what is no longer ticked is gone
-    answer = save(web, {"languages": ["ar"], "available": "", "max_hours": "", "note": ""})
+    answer = save(web, {"languages": ["ar"], "available-tue-from": "", "available-tue-to": "", "max_hours": "",
+                        "note": ""})
     assert answer.status_code == 302
     session.expire_all()
     stored = profile_of(session, volunteer)
@@ -139,10 +155,12 @@ BAD = {
     "a place that does not exist": ("accommodations", {"accommodations": ["999999"]},
                                     "Eine der gewählten Unterkünfte gibt es nicht."),
     "a place that is not a number": ("accommodations", {"accommodations": ["nord"]}, "Ungültige Auswahl"),
-    "times in another format": ("available", {"available": "tue 16:00-19:00\ndienstags ab 16 Uhr"},
-                                "Zeile 2: „dienstags ab 16 Uhr“ – erwartet z. B. „mon 08:00-20:00“."),
-    "times ending before they start": ("available", {"available": "tue 19:00-16:00"},
-                                       "Zeile 1: das Ende muss nach dem Beginn liegen."),
+    "a time that is no time": ("available", {"available-tue-from": "ab 16 Uhr"},
+                               "Dienstag: bitte Uhrzeiten von 00:00 bis 24:00 angeben."),
+    "an hour past the day": ("available", {"available-sat-to": "25:00"},
+                             "Samstag: bitte Uhrzeiten von 00:00 bis 24:00 angeben."),
+    "times ending before they start": ("available", {"available-tue-from": "19:00", "available-tue-to": "16:00"},
+                                       "Dienstag: das Ende muss nach dem Beginn liegen."),
     "more hours than a week has": ("max_hours", {"max_hours": "169"},
                                    "Stunden pro Woche: mehr als 0 und höchstens 168."),
     "no hours at all": ("max_hours", {"max_hours": "0"}, "Stunden pro Woche: mehr als 0 und höchstens 168."),
@@ -150,7 +168,7 @@ BAD = {
     "hours that are not a number": ("max_hours", {"max_hours": "zwei"}, "Keine gültige Gleitkommazahl."),
     "a note too long": ("note", {"note": "x" * 501}, "Die Notiz ist länger als 500 Zeichen."),
     "a NUL in the note": ("note", {"note": "Hallo\x00"}, "Enthält ein Zeichen, das sich nicht speichern lässt"),
-    "a NUL in the times": ("available", {"available": "tue 16:00-19:00\x00"},
+    "a NUL in the times": ("available", {"available-tue-to": "19:00\x00"},
                            "Enthält ein Zeichen, das sich nicht speichern lässt"),
 }
 
@@ -166,13 +184,63 @@ def test_a_bad_field_is_named_at_the_field_and_nothing_is_saved(web, session, vo
     assert [f for f in ("languages", "skills", "accommodations", "available", "max_hours", "note")
             if error_at(page, f)] == [field]
     assert profile_of(session, volunteer) is None and profile_audits(session, volunteer) == 0
-    # what the volunteer ticked is still there to correct (an unknown language has no box)
+    # what the volunteer ticked and typed is still there to correct (an unknown language has no box)
     assert checked(page, "languages") == ({"de"} if field == "languages" else {"de", "uk"})
+    assert times(page) == typed_times({**good_profile(session), **change})
+    if field == "available":  # the group says why, and is marked as refused for screen readers
+        assert re.search(r'<fieldset [^>]*id="available" aria-describedby="available-hint available-error"', page)
+
+
+def test_a_day_with_only_one_time_is_refused_at_that_day(web, session, volunteer):
+    login(web, volunteer.email, PASSWORD)
+    data = {**good_profile(session), "available-wed-from": "10:00"}
+    answer = save(web, data)
+    assert answer.status_code == 422
+    page = answer.get_data(as_text=True)
+    assert error_at(page, "available-wed") == "Bitte „von“ und „bis“ angeben – oder beide leer lassen."
+    assert [day for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun") if error_at(page, f"available-{day}")
+            ] == ["wed"]
+    assert [f for f in ("languages", "skills", "accommodations", "available", "max_hours", "note")
+            if error_at(page, f)] == []
+    for part in ("from", "to"):  # both of the day's inputs are marked and read out with the message
+        assert re.search(rf'<input type="time" id="available-wed-{part}"[^>]*aria-invalid="true" '
+                         r'aria-describedby="available-wed-error"', page)
+    assert times(page) == typed_times(data)
+    assert profile_of(session, volunteer) is None and profile_audits(session, volunteer) == 0
+
+
+def test_a_window_may_end_at_midnight_which_a_time_input_shows_as_00_00(web, session, volunteer):
+    login(web, volunteer.email, PASSWORD)
+    data = {**good_profile(session), "available-fri-from": "18:00", "available-fri-to": "24:00",
+            "available-sat-from": "20:00", "available-sat-to": "00:00"}
+    assert save(web, data).status_code == 302
+    assert profile_of(session, volunteer).available == [{"day": "tue", "from": "16:00", "to": "19:00"},
+                                                        {"day": "fri", "from": "18:00", "to": "24:00"},
+                                                        {"day": "sat", "from": "20:00", "to": "24:00"}]
+    # a browser's time input cannot hold 24:00: midnight is shown as 00:00, and saved again as it was
+    shown = times(web.get("/my/profile").get_data(as_text=True))
+    assert (shown["available-fri-to"], shown["available-sat-to"]) == ("00:00", "00:00")
+
+
+def test_the_stored_times_are_shown_in_the_time_inputs(web, session, volunteer):
+    save_profile(session, volunteer, languages=["de"], skills=[], accommodation_ids=[],
+                 available=[{"day": "mon", "from": "09:30", "to": "12:00"},
+                            {"day": "sun", "from": "14:00", "to": "17:45"}], max_hours=None, note="")
+    login(web, volunteer.email, PASSWORD)
+    page = web.get("/my/profile").get_data(as_text=True)
+    assert times(page) == {"available-mon-from": "09:30", "available-mon-to": "12:00",
+                           "available-sun-from": "14:00", "available-sun-to": "17:45"}
+    # one row per weekday, Monday first, each input named by its day for screen readers
+    assert re.findall(r'<span class="name" aria-hidden="true">([^<]+)</span>', page) == [
+        "Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag"]
+    for part, word in (("from", "von"), ("to", "bis")):
+        assert (f'<label for="available-tue-{part}"><span class="visually-hidden">Dienstag </span>{word}</label>'
+                in page)
 
 
 def test_a_refused_change_leaves_the_saved_profile_as_it_was(web, session, volunteer):
     save_profile(session, volunteer, languages=["fa"], skills=["counselling"], accommodation_ids=[],
-                 available_text="mon 10:00-12:00", max_hours=3, note="Bisher")
+                 available=[{"day": "mon", "from": "10:00", "to": "12:00"}], max_hours=3, note="Bisher")
     login(web, volunteer.email, PASSWORD)
     answer = save(web, {**good_profile(session), "max_hours": "500"})
     assert answer.status_code == 422
@@ -233,7 +301,8 @@ def deployed(session, volunteer, make_room):
     coordinator = session.scalar(sa.select(User).where(User.email == "coordinator@example.org"))
     set_requirements(session, coordinator, mitte, mitte.residents, {"language_course": 6000})
     save_profile(session, volunteer, languages=["uk", "ru"], skills=["language_course", "training"],
-                 accommodation_ids=[mitte.id], available_text="tue 16:00-19:00\nsat 10:00-12:00", max_hours=1,
+                 accommodation_ids=[mitte.id], available=[{"day": "tue", "from": "16:00", "to": "19:00"},
+                                                         {"day": "sat", "from": "10:00", "to": "12:00"}], max_hours=1,
                  note="Lehrerin aus Charkiw")
     room = make_room(accommodation=place(session, "sued"))
     monday = quiet_monday(dt.date.today())
@@ -310,9 +379,12 @@ def test_the_pages_read_in_english(web, session, volunteer, deployed):
     profile = web.get("/my/profile").get_data(as_text=True)
     assert "<h1>My profile</h1>" in profile and "Ukrainian" in profile and "Language course" in profile
     assert "The coordination at the welfare associations sees this" in profile
+    assert "When you have time" in profile and ">Tuesday </span>from</label>" in profile
     assert german_left(profile, names) == []
     refused = save(web, {"max_hours": "500"}).get_data(as_text=True)
     assert "Hours per week: more than 0 and at most 168." in error_at(refused, "max_hours")
+    refused = save(web, {"available-thu-from": "19:00", "available-thu-to": "16:00"}).get_data(as_text=True)
+    assert error_at(refused, "available") == "Thursday: the end must be after the start."
 
     web.post("/logout", data={"csrf_token": csrf_token(profile)})
     _in_english(web, "coordinator@example.org")
