@@ -20,11 +20,9 @@ run does not see) plus what the request costs here beyond the trivial one.
 """
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import hashlib
 import json
-import os
 import sys
 from zoneinfo import ZoneInfo
 from pathlib import Path
@@ -32,19 +30,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 
-from load import Workload, prepare_database  # noqa: E402
-from request_cpu import ROUNDS, cpu_per_request, postgres_cpu, projected_ratio  # noqa: E402
+from request_cpu import (ROUNDS, arguments, city, cpu_per_request, postgres_cpu,  # noqa: E402
+                         projected_ratio, sender)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--accommodations", type=int, default=100)
-    parser.add_argument("--requests", type=int, default=1000, help="per round")
-    args = parser.parse_args()
-    url = os.environ.get("ROOMBOOK_TEST_DATABASE_URL")
-    if not url or not url.startswith("postgresql"):
-        raise SystemExit("needs PostgreSQL: run under scripts/with-postgres.sh")
-    info = prepare_database(url, args.accommodations)
+    args = arguments(__doc__).parse_args()
+    url, info = city(args)
 
     import psycopg
     import sqlalchemy as sa
@@ -135,28 +127,18 @@ def main() -> None:
         csrf.exempt(view)  # bearer-token requests like the API's
 
     client = app.test_client()
-    today = dt.date.today()
     postgres = postgres_cpu(url)
 
-    def sender(name: str, path: str | None = None, first: int = 0):
-        workload = Workload(name, info, today)
-        workload.counter = first  # each booking run books its own slots
+    def measure(name: str, path: str | None = None, first: int = 0) -> tuple[float, float]:
+        return cpu_per_request(sender(client, name, info, path=path, first=first), args.requests, postgres)
 
-        def send() -> None:
-            method, default_path, headers, body, expected = workload.next()
-            status = client.open(path or default_path, method=method, headers=headers, data=body).status_code
-            if status != expected:
-                raise SystemExit(f"{name}: {method} {path or default_path} answered {status}, expected {expected}")
-
-        return lambda: cpu_per_request(send, args.requests, postgres)
-
-    rooms = len(info["room_ids"])
-    rows = [("trivial", sender("trivial")()),
-            ("booking creation (the app)", sender("booking creation")()),
+    rooms = len(info["room_ids"])  # each booking run books its own slots, weeks apart
+    rows = [("trivial", measure("trivial")),
+            ("booking creation (the app)", measure("booking creation")),
             ("the same statements, rows through SQLAlchemy Core",
-             sender("booking creation", "/bench/core-booking", first=rooms * 8 * 700)()),
+             measure("booking creation", "/bench/core-booking", first=rooms * 8 * 700)),
             ("the same statements through psycopg alone (the floor)",
-             sender("booking creation", "/bench/psycopg-booking", first=rooms * 8 * 1400)())]
+             measure("booking creation", "/bench/psycopg-booking", first=rooms * 8 * 1400))]
     trivial_app = rows[0][1][0]
     print(f"{info['accommodations']} accommodations, {args.requests} requests per round, best of {ROUNDS}\n")
     print("| request | app CPU ms | PostgreSQL CPU ms | ratio it would give in bench/load.py |")

@@ -68,40 +68,53 @@ def projected_ratio(app_ms: float, postgres_ms: float, trivial_app_ms: float) ->
     return TRIVIAL_IN_LOAD_MS / (TRIVIAL_IN_LOAD_MS + app_ms - trivial_app_ms + postgres_ms)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def arguments(doc: str) -> argparse.ArgumentParser:
+    """The options every in-process benchmark takes."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
     parser.add_argument("--accommodations", type=int, default=100)
     parser.add_argument("--requests", type=int, default=1000, help="per round")
+    return parser
+
+
+def city(args: argparse.Namespace) -> tuple[str, dict]:
+    """The PostgreSQL database of scripts/with-postgres.sh, migrated and filled with the load benchmark's city."""
+    url = os.environ.get("ROOMBOOK_TEST_DATABASE_URL")
+    if not url or not url.startswith("postgresql"):
+        raise SystemExit("needs PostgreSQL: run under scripts/with-postgres.sh")
+    return url, prepare_database(url, args.accommodations)
+
+
+def sender(client, name: str, info: dict, *, path: str | None = None, first: int = 0):
+    """A function sending the load benchmark's next request of kind `name` (to `path` instead, if given) through
+    the test client; an answer other than the expected one ends the run. `first` is where booking starts in its
+    walk through free slots, so that two runs book different ones."""
+    workload = Workload(name, info, dt.date.today())
+    workload.counter = first
+
+    def send() -> None:
+        method, default_path, headers, body, expected = workload.next()
+        status = client.open(path or default_path, method=method, headers=headers, data=body).status_code
+        if status != expected:
+            raise SystemExit(f"{name}: {method} {path or default_path} answered {status}, expected {expected}")
+
+    return send
+
+
+def main() -> None:
+    parser = arguments(__doc__)
     parser.add_argument("--profile", choices=ENDPOINTS, help="print a CPU profile of this endpoint")
     parser.add_argument("--sort", default="cumulative", choices=("cumulative", "tottime"),
                         help="the profile's order: time in a function with or without what it calls")
     args = parser.parse_args()
-    url = os.environ.get("ROOMBOOK_TEST_DATABASE_URL")
-    if not url or not url.startswith("postgresql"):
-        raise SystemExit("needs PostgreSQL: run under scripts/with-postgres.sh")
-    info = prepare_database(url, args.accommodations)
+    url, info = city(args)
 
     from roombook import create_app
 
-    app = create_app({"ROOMBOOK_DATABASE_URL": url, "ROOMBOOK_SCHEDULER": False})
-    client = app.test_client()
-    today = dt.date.today()
-
-    def sender(name: str):
-        workload = Workload(name, info, today)
-
-        def send() -> None:
-            method, path, headers, body, expected = workload.next()
-            status = client.open(path, method=method, headers=headers, data=body).status_code
-            if status != expected:
-                raise SystemExit(f"{name}: {method} {path} answered {status}, expected {expected}")
-
-        return send
-
+    client = create_app({"ROOMBOOK_DATABASE_URL": url, "ROOMBOOK_SCHEDULER": False}).test_client()
     postgres = postgres_cpu(url)
 
     if args.profile:
-        send = sender(args.profile)
+        send = sender(client, args.profile, info)
         cpu_per_request(send, args.requests, postgres)
         profile = cProfile.Profile(time.process_time)
         profile.runcall(lambda: [send() for _ in range(args.requests)])
@@ -112,7 +125,7 @@ def main() -> None:
     print("| --- | ---: | ---: | ---: |")
     trivial_app = None
     for name in ("trivial", *ENDPOINTS):
-        app_ms, postgres_ms = cpu_per_request(sender(name), args.requests, postgres)
+        app_ms, postgres_ms = cpu_per_request(sender(client, name, info), args.requests, postgres)
         trivial_app = trivial_app if trivial_app is not None else app_ms
         ratio = projected_ratio(app_ms, postgres_ms, trivial_app)
         print(f"| {name} | {app_ms:.2f} | {postgres_ms:.2f} | {ratio:.2f} |", flush=True)

@@ -25,6 +25,11 @@ from roombook.models import Accommodation, Booking, Closure, Occurrence, Offer, 
 from roombook.models.reservation import BookingStatus
 from roombook.models.schedule import OccurrenceStatus
 
+def today_in(timezone: str) -> dt.date:
+    """Today's date on the city's clock (the server's may be UTC, and a week begins at local midnight)."""
+    return dt.datetime.now(ZoneInfo(timezone)).date()
+
+
 # Free gaps shorter than this are not offered for booking: nobody books ten minutes.
 MIN_FREE = dt.timedelta(minutes=30)
 # A free slot's booking link proposes this length (or less, when the gap or the room rule is shorter).

@@ -235,9 +235,14 @@ class Deployment:
                 for key, items in groups.items()]
 
 
+def mondays_from(day: dt.date, weeks: int) -> list[dt.date]:
+    """The Mondays of `weeks` weeks, from the week of `day` on."""
+    return [week_of(day) + dt.timedelta(weeks=n) for n in range(weeks)]
+
+
 def deployments(session: Session, first_week: dt.date, weeks: int = 4) -> list[Deployment]:
     """Every active volunteer's deployment over `weeks` weeks from the week of `first_week`, by name."""
-    mondays = [week_of(first_week) + dt.timedelta(weeks=n) for n in range(weeks)]
+    mondays = mondays_from(first_week, weeks)
     volunteers = sorted(session.scalars(sa.select(User).where(User.role == Role.VOLUNTEER, User.active)), key=by_name)
     profiles = {p.user_id: p for p in session.scalars(
         sa.select(VolunteerProfile).options(selectinload(VolunteerProfile.accommodations)))}

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from zoneinfo import ZoneInfo
 
 import click
 from flask import Flask, current_app
@@ -19,12 +18,13 @@ from flask.cli import with_appcontext
 from roombook.db import db, transaction
 from roombook.feeds import calendars_root, uid_domain
 from roombook.feeds.publish import PublishResult, data_stamp, publish_calendars, read_manifest
+from roombook.schedule import today_in
 
 log = logging.getLogger(__name__)
 
 
 def _today(app: Flask) -> dt.date:
-    return dt.datetime.now(ZoneInfo(app.config["ROOMBOOK_TIMEZONE"])).date()
+    return today_in(app.config["ROOMBOOK_TIMEZONE"])
 
 
 def publish_now(app: Flask, today: dt.date | None = None) -> PublishResult:

@@ -8,7 +8,7 @@ from flask import abort, current_app, render_template, request
 from flask_login import login_required
 
 from roombook.db import db
-from roombook.schedule import provider_schedule, week_of
+from roombook.schedule import provider_schedule, today_in, week_of
 from roombook.web.common import bp, feed_page_url, load_own_provider
 from roombook.web.forms import WeekForm
 
@@ -22,8 +22,9 @@ def department():
     if not form.validate():
         abort(400)
     provider = load_own_provider()
-    tz = ZoneInfo(current_app.config["ROOMBOOK_TIMEZONE"])
-    monday = week_of(form.week.data or dt.datetime.now(tz).date())
+    timezone = current_app.config["ROOMBOOK_TIMEZONE"]
+    tz = ZoneInfo(timezone)
+    monday = week_of(form.week.data or today_in(timezone))
     days = provider_schedule(db.session, provider, monday, tz, days=7 * WEEKS_SHOWN)
     return render_template("department.html", provider=provider, days=days, monday=monday, weeks=WEEKS_SHOWN,
                            previous=monday - dt.timedelta(weeks=WEEKS_SHOWN),

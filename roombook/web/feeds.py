@@ -6,7 +6,6 @@ with validators so a client's refresh usually costs a 304.
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -20,6 +19,7 @@ from roombook.feeds.publish import Rendered, current_feed, published_feed
 from roombook.feeds.tokens import (FeedTokenRefused, create_feed_token, feed_tokens_of, find_feed_token,
                                    note_use, revoke_feed_token, rotate_feed_token, use_due)
 from roombook.models import FeedToken
+from roombook.schedule import today_in
 from roombook.web.forms import Form
 
 bp = Blueprint("feeds", __name__)
@@ -29,7 +29,7 @@ PRIVATE_CACHE = "private, max-age=300"
 
 
 def _today() -> dt.date:
-    return dt.datetime.now(ZoneInfo(current_app.config["ROOMBOOK_TIMEZONE"])).date()
+    return today_in(current_app.config["ROOMBOOK_TIMEZONE"])
 
 
 def _stamp_ttl() -> float:

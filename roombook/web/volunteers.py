@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import wraps
-from zoneinfo import ZoneInfo
 
 from babel.dates import get_day_names
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
@@ -17,7 +16,7 @@ from roombook.auth import can_keep_volunteer_profile
 from roombook.booking.recurrence import DAYS
 from roombook.coverage import STATUS_LABELS
 from roombook.db import db, transaction
-from roombook.schedule import accommodations, week_of
+from roombook.schedule import accommodations, today_in
 from roombook.web import manage
 from roombook.web.common import bp
 from roombook.web.forms import ProfileForm
@@ -83,8 +82,8 @@ def my_profile():
 def deployment_overview():
     """Every volunteer's skills and wishes next to where and when they are in a room, and the gaps they could
     fill, from this week on."""
-    monday = week_of(dt.datetime.now(ZoneInfo(current_app.config["ROOMBOOK_TIMEZONE"])).date())
+    today = today_in(current_app.config["ROOMBOOK_TIMEZONE"])
     return render_template("manage/volunteers.html",
-                           deployments=volunteers.deployments(db.session, monday, WEEKS_SHOWN),
-                           weeks=[monday + dt.timedelta(weeks=n) for n in range(WEEKS_SHOWN)],
+                           deployments=volunteers.deployments(db.session, today, WEEKS_SHOWN),
+                           weeks=volunteers.mondays_from(today, WEEKS_SHOWN),
                            languages=volunteers.LANGUAGES, labels=CATEGORY_LABELS, status_labels=STATUS_LABELS)
