@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+import holidays
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from roombook.booking.occurrences import HOLIDAY_SUBDIVISION
 from roombook.booking.recurrence import to_utc
-from roombook.booking.errors import BookingError
 from roombook.booking.service import book_room
 from roombook.accounts import create_user
 from roombook.models import Accommodation, Provider, Room, User
@@ -143,6 +144,16 @@ DEMO_USERS = [
 ]
 
 
+def workshop_fridays(today: dt.date) -> list[dt.date]:
+    """Three Fridays in a row, from next week on, none a public holiday: the demo volunteer's Fahrradwerkstatt
+    holds the first two, so a weekly booking over all three meets two clashes and one free week on any day."""
+    friday = today - dt.timedelta(days=today.weekday()) + dt.timedelta(weeks=1, days=4)
+    closed = holidays.country_holidays("DE", subdiv=HOLIDAY_SUBDIVISION, years=range(friday.year, friday.year + 2))
+    while any(friday + dt.timedelta(weeks=week) in closed for week in range(3)):
+        friday += dt.timedelta(weeks=1)
+    return [friday + dt.timedelta(weeks=week) for week in range(3)]
+
+
 def load_demo(session: Session, today: dt.date) -> list[tuple[str, str]]:
     """Load the demo city, its users and a few volunteer bookings. Returns (email, role) of each login."""
     import_scenario(session, demo_scenario(today))
@@ -156,20 +167,11 @@ def load_demo(session: Session, today: dt.date) -> list[tuple[str, str]]:
             if role == "department" else None)
     _volunteer_profiles(session, users["volunteer"], places)
     room = session.scalar(sa.select(Room).where(Room.key == "nord-gr"))
-    monday = today - dt.timedelta(days=today.weekday())
     now = to_utc(dt.datetime.combine(today, dt.time(0)), room.tz)  # the city as of `today`, not the clock's
-    booked = 0
-    for week in range(1, 6):  # the next free Fridays (a public holiday may close one)
-        day = monday + dt.timedelta(weeks=week, days=4)
+    for day in workshop_fridays(today)[:2]:
         start = to_utc(dt.datetime.combine(day, dt.time(16, 0)), room.tz)
-        try:
-            book_room(session, users["volunteer"], room, start, start + dt.timedelta(hours=2),
-                      "Fahrradwerkstatt", now=now)
-        except BookingError:
-            continue
-        booked += 1
-        if booked == 2:
-            break
+        book_room(session, users["volunteer"], room, start, start + dt.timedelta(hours=2),
+                  "Fahrradwerkstatt", now=now)
     return [(email, role) for email, role, _ in DEMO_USERS]
 
 
