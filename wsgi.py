@@ -3,7 +3,7 @@ import os
 
 from roombook import create_app
 from roombook.db import db
-from roombook.scheduler import start as start_scheduler
+from roombook.jobs import start as start_scheduler
 
 app = create_app()
 

@@ -30,6 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 
+from roombook import clock  # noqa: E402
 from request_cpu import (ROUNDS, arguments, city, cpu_per_request, postgres_cpu,  # noqa: E402
                          projected_ratio, sender)
 
@@ -44,9 +45,9 @@ def main() -> None:
     from sqlalchemy.dialects import postgresql
 
     from roombook import create_app
-    from roombook.api_tokens import _BY_HASH
+    from roombook.access.api_tokens import _BY_HASH
     from roombook.api.access import _by_id
-    from roombook.auth import csrf
+    from roombook.access.permissions import csrf
     from roombook.booking.availability import _CLASHES
     from roombook.booking.recurrence import windows_between
     from roombook.booking.intervals import contains
@@ -87,7 +88,7 @@ def main() -> None:
         """What POST /api/v1/bookings does for an admin, with rows instead of objects."""
         body = json.loads(request.get_data())
         secret = request.headers["Authorization"].partition(" ")[2]
-        now = dt.datetime.now(dt.timezone.utc)
+        now = clock.now()
         user = run("token", {"token_hash": hashlib.sha256(secret.encode()).hexdigest()}).fetchone()
         if user is None or not user[6] or user[10] is not None:
             return {"title": "Unauthorized"}, 401

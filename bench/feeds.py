@@ -21,6 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import sqlalchemy as sa  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
 
+from roombook import clock
 from roombook import create_app  # noqa: E402
 from roombook.booking.recurrence import to_utc, weekly_local  # noqa: E402
 from roombook.db import db  # noqa: E402
@@ -41,7 +42,7 @@ def make_city(session, houses: int, first: dt.date, weeks: int, seed: int = 7) -
     rng = random.Random(seed)
     tz = ZoneInfo(TZ)
     last = first + dt.timedelta(weeks=weeks, days=-1)
-    now = dt.datetime.now(dt.timezone.utc)
+    now = clock.now()
     providers = [Provider(key=f"p{j}", name=f"Anbieter {j}", kind="association") for j in range(houses * 2)]
     session.add_all(providers)
     user = User(email="bench@example.org", display_name="Bench", password_hash="x", role="volunteer")
@@ -123,7 +124,7 @@ def main() -> None:
     url = args.database_url or f"sqlite:///{work / 'bench.sqlite'}"
     app = create_app({"ROOMBOOK_DATABASE_URL": url, "ROOMBOOK_SECRET_KEY": "bench", "ROOMBOOK_SCHEDULER": False,
                       "ROOMBOOK_CALENDARS_DIR": str(work / "calendars")})
-    today = dt.date.today()
+    today = clock.today()
     first = today - dt.timedelta(days=today.weekday(), weeks=12)  # inside the three months a feed looks back
     rows = []
     with app.app_context():

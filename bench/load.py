@@ -30,6 +30,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from roombook import clock
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 VENV_BIN = Path(sys.executable).parent
@@ -48,10 +50,10 @@ def prepare_database(url: str, houses: int) -> dict:
     from scenario_gen import generate
 
     from roombook import create_app
-    from roombook.accounts import create_user
-    from roombook.api_tokens import create_api_token
+    from roombook.access.accounts import create_user
+    from roombook.access.api_tokens import create_api_token
     from roombook.db import db, transaction
-    from roombook.demo import load_demo
+    from roombook.scenario.demo import load_demo
     from roombook.models import Accommodation, Room
     from roombook.scenario.importer import import_scenario
 
@@ -65,7 +67,7 @@ def prepare_database(url: str, houses: int) -> dict:
             with transaction():
                 import_scenario(db.session, scenario)
             with transaction():
-                load_demo(db.session, dt.date.today())
+                load_demo(db.session, clock.today())
         with transaction():
             admin = create_user(db.session, f"bench-{time.time_ns()}@example.org", "admin", os.urandom(8).hex())
             _token, secret = create_api_token(db.session, admin, "bench")
@@ -319,7 +321,7 @@ def main() -> None:
     info = prepare_database(args.database_url, args.accommodations)
     process, base = start_gunicorn(args.database_url, args.workers)
     postgres = postmaster_pid(urlsplit(args.database_url.replace("+psycopg", "")).port or 5432)
-    today = dt.date.today()
+    today = clock.today()
     # one workload per kind for the whole run: booking creation keeps walking on to free slots
     workloads = {name: Workload(name, info, today)
                  for name in ("trivial", "week view", "availability", "booking creation", "room feed")}

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import datetime as dt
 import os
 import pstats
 import sys
@@ -25,6 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 
+from roombook import clock  # noqa: E402
 from load import (ENDPOINTS, Workload, _processes, _tree, postmaster_pid,  # noqa: E402  (the same city and requests)
                   prepare_database)
 
@@ -88,7 +88,7 @@ def sender(client, name: str, info: dict, *, path: str | None = None, first: int
     """A function sending the load benchmark's next request of kind `name` (to `path` instead, if given) through
     the test client; an answer other than the expected one ends the run. `first` is where booking starts in its
     walk through free slots, so that two runs book different ones."""
-    workload = Workload(name, info, dt.date.today())
+    workload = Workload(name, info, clock.today())
     workload.counter = first
 
     def send() -> None:

@@ -16,6 +16,8 @@ import sys
 import time
 from pathlib import Path
 
+from roombook import clock
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 ROUNDS, PER_ROUND = 3, 3000
@@ -43,7 +45,7 @@ def main() -> None:
     from roombook import create_app
     from roombook.booking.availability import clashes
     from roombook.db import db, transaction
-    from roombook.demo import load_demo
+    from roombook.scenario.demo import load_demo
     from roombook.models import Room
 
     availability_module = sys.modules["roombook.booking.availability"]
@@ -52,10 +54,10 @@ def main() -> None:
         upgrade()
         if not db.session.scalar(sa.select(sa.func.count()).select_from(Room)):
             with transaction():
-                load_demo(db.session, dt.date.today())
+                load_demo(db.session, clock.today())
         session = db.session
         room = session.scalars(sa.select(Room).order_by(Room.id)).first()
-        start = dt.datetime.now(dt.timezone.utc)
+        start = clock.now()
         params = {"room": room.id, "start": start, "end": start + dt.timedelta(days=7)}
         statement = availability_module._CLASHES
         connection = session.connection()

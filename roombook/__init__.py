@@ -20,10 +20,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     _config.load(app, config)
 
-    from roombook import auth, cli, db, i18n, security, web
+    from roombook import cli, db, i18n, security, web
+    from roombook.access import login
 
     db.init_app(app)
-    auth.init_app(app)
+    login.init_app(app)
     i18n.init_app(app)
     cli.init_app(app)
     web.init_app(app)

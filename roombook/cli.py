@@ -9,6 +9,7 @@ import click
 import sqlalchemy as sa
 from flask import Flask, current_app
 
+from roombook import clock
 from roombook.db import db, transaction
 
 
@@ -18,7 +19,7 @@ def init_app(app: Flask) -> None:
         app.cli.add_command(command)
     for command in (tokens, backup_command, restore_command, scheduler_command):
         app.cli.add_command(command)
-    from roombook.feeds.jobs import publish_calendars_command
+    from roombook.feeds.publish import publish_calendars_command
     app.cli.add_command(publish_calendars_command)
 
 
@@ -30,7 +31,7 @@ def _fail(message: str) -> None:
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database already holds accommodations.")
 def demo_command(if_empty: bool) -> None:
     """Load the demo city and print the demo logins."""
-    from roombook.demo import DEMO_PASSWORD, load_demo
+    from roombook.scenario.demo import DEMO_PASSWORD, load_demo
     from roombook.models import Accommodation
 
     if db.session.scalar(sa.select(sa.func.count()).select_from(Accommodation)):
@@ -40,14 +41,14 @@ def demo_command(if_empty: bool) -> None:
             return
         _fail("The database already holds accommodations; the demo loads only into an empty database.")
     with transaction():
-        logins = load_demo(db.session, dt.date.today())
+        logins = load_demo(db.session, clock.today())
     click.echo("Demo city loaded. Logins (password for each: %s):" % DEMO_PASSWORD)
     for email, role in logins:
         click.echo(f"  {email:28} {role}")
 
 
 def _print_logins() -> None:
-    from roombook.demo import DEMO_PASSWORD, DEMO_USERS
+    from roombook.scenario.demo import DEMO_PASSWORD, DEMO_USERS
 
     click.echo(f"Demo logins (password '{DEMO_PASSWORD}' unless changed):")
     for email, role, _name in DEMO_USERS:
@@ -93,7 +94,7 @@ def horizon_command(weeks: int | None) -> None:
     from roombook.booking.occurrences import extend_horizon
 
     with transaction():
-        added = extend_horizon(db.session, dt.date.today(), weeks or current_app.config["ROOMBOOK_HORIZON_WEEKS"])
+        added = extend_horizon(db.session, clock.today(), weeks or current_app.config["ROOMBOOK_HORIZON_WEEKS"])
     click.echo(f"{added} occurrences added.")
 
 
@@ -104,7 +105,7 @@ def horizon_command(weeks: int | None) -> None:
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Also write the plan file here.")
 def solve_command(time_limit: float, publish: bool, out: Path | None) -> None:
     """Plan the weekly slots of every offer for the current term; print what would change."""
-    from roombook.planning import apply_plan, preview_plan, solve_city
+    from roombook.planning.publishing import apply_plan, preview_plan, solve_city
 
     def progress(update: dict) -> None:
         click.echo(f"  {update.get('elapsed', 0):6.1f} s  objective {update.get('objective')}  "
@@ -114,7 +115,7 @@ def solve_command(time_limit: float, publish: bool, out: Path | None) -> None:
     _scenario, plan = solve_city(db.session, tz, time_limit, progress=progress)
     if out:
         out.write_text(json.dumps(plan, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    effective = max(dt.date.today(), dt.date.fromisoformat(_scenario["period"]["start"]))
+    effective = max(clock.today(), dt.date.fromisoformat(_scenario["period"]["start"]))
     preview = preview_plan(db.session, plan, effective)
     click.echo(f"Plan {plan['status']} in {plan['solve_seconds']:.1f} s: {len(plan['sessions'])} placed, "
                f"{len(plan['unplaced'])} unplaced, {len(plan['displaced_bookings'])} displaced bookings, "
@@ -125,7 +126,7 @@ def solve_command(time_limit: float, publish: bool, out: Path | None) -> None:
         click.echo(f"  unmet {row['accommodation']} {row['category']}: {row['reason']}")
     if not publish:
         return
-    horizon = dt.date.today() + dt.timedelta(weeks=current_app.config["ROOMBOOK_HORIZON_WEEKS"])
+    horizon = clock.today() + dt.timedelta(weeks=current_app.config["ROOMBOOK_HORIZON_WEEKS"])
     with transaction():
         apply_plan(db.session, None, plan, effective=effective, horizon=horizon)
     click.echo(f"Published from {effective.isoformat()}.")
@@ -146,7 +147,7 @@ def users() -> None:
 def create_user_command(email: str, role: str, accommodation_keys: tuple[str, ...], provider_key: str | None,
                         password: str) -> None:
     """Create a login."""
-    from roombook.accounts import create_user
+    from roombook.access.accounts import create_user
     from roombook.models import Accommodation, Provider, User
 
     email = email.strip().lower()
@@ -185,8 +186,8 @@ def tokens() -> None:
 @click.option("--expires-days", type=click.IntRange(1, 3650), default=None, help="Expire after N days.")
 def create_token_command(email: str, label: str, expires_days: int | None) -> None:
     """Create an API token and print it (the only time it is shown; only its hash is stored)."""
-    from roombook import ratelimit
-    from roombook.api_tokens import create_api_token
+    from roombook.access import ratelimit
+    from roombook.access.api_tokens import create_api_token
     from roombook.models import User
 
     email = email.strip().lower()
@@ -207,7 +208,7 @@ def create_token_command(email: str, label: str, expires_days: int | None) -> No
 @click.argument("prefix")
 def revoke_token_command(prefix: str) -> None:
     """Revoke the API token whose first characters (as listed) are PREFIX."""
-    from roombook.api_tokens import revoke_api_token
+    from roombook.access.api_tokens import revoke_api_token
     from roombook.models import ApiToken
 
     found = db.session.scalars(sa.select(ApiToken).where(ApiToken.prefix == prefix[:8])).all()
@@ -256,7 +257,7 @@ def scheduler_command(once: bool) -> None:
     import signal
     import threading
 
-    from roombook import scheduler
+    from roombook import jobs as scheduler
 
     app = current_app._get_current_object()
     running = scheduler.start(app)
@@ -277,7 +278,7 @@ def scheduler_command(once: bool) -> None:
 @click.command("send-mail")
 def send_mail_command() -> None:
     """Send the due messages of the outbox now (the job runs every minute)."""
-    from roombook.notifications import send_pending
+    from roombook.notifications.outbox import send_pending
 
     result = send_pending(current_app._get_current_object())
     click.echo(f"{result['sent']} sent, {result['failed']} failed (retried later), {result['waiting']} waiting.")
@@ -286,7 +287,7 @@ def send_mail_command() -> None:
 @click.command("department-digest")
 def digest_command() -> None:
     """Queue this week's digest of office-hour changes for every department login."""
-    from roombook.notifications import enqueue_department_digests
+    from roombook.notifications.outbox import enqueue_department_digests
 
     with transaction():
         count = enqueue_department_digests(db.session)

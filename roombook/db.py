@@ -13,6 +13,8 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy.orm import DeclarativeBase
 
+from roombook import clock
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -55,7 +57,8 @@ class UTCDateTime(sa.types.TypeDecorator):
 
 
 def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    """A column default: the city clock's now (tests set the clock, not the system)."""
+    return clock.now()
 
 
 def init_app(app: Flask) -> None:
@@ -204,3 +207,53 @@ def transaction(*, write: bool = True) -> Iterator[sa.orm.Session]:
     except BaseException:
         session.rollback()
         raise
+
+
+# A claim nobody finished within this time belongs to a process that died: another may take it over.
+CLAIM_EXPIRES = dt.timedelta(minutes=30)
+
+
+def claim_run(job: str, run_key: str) -> bool:
+    """Claim the run of `job` for `run_key` (e.g. the date); True for exactly one caller.
+
+    A claim that was never finished and is older than CLAIM_EXPIRES is taken over (its process crashed
+    mid-run), so a crash delays a run instead of losing it for good.
+    """
+    from roombook.models import JobRun
+
+    try:
+        with transaction():
+            db.session.add(JobRun(job=job, run_key=run_key))
+            db.session.flush()
+        return True
+    except sa.exc.IntegrityError:
+        pass
+    now = clock.now()
+    with transaction():
+        taken = db.session.execute(
+            sa.update(JobRun).where(JobRun.job == job, JobRun.run_key == run_key, JobRun.finished_at.is_(None),
+                                    JobRun.started_at < now - CLAIM_EXPIRES)
+            .values(started_at=now)).rowcount
+    return taken == 1
+
+
+def finish_run(job: str, run_key: str) -> None:
+    """Record that the claimed run completed, so it is never taken over."""
+    from roombook.models import JobRun
+
+    with transaction():
+        db.session.execute(sa.update(JobRun).where(JobRun.job == job, JobRun.run_key == run_key)
+                           .values(finished_at=clock.now()))
+
+
+# Text a database can store: PostgreSQL refuses the NUL character, and UTF-8 has no unpaired surrogates
+# (JSON's "\ud800" escape makes one). Input is checked against this where it enters (forms, API bodies),
+# so such text is a clear refusal naming its field instead of a database error.
+def storable(value: str) -> bool:
+    if "\x00" in value:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from roombook.accounts import create_user
+from roombook.access.accounts import create_user
 from roombook.models import Accommodation, Offer, OfferSession, Provider, Room
 
 BERLIN = ZoneInfo("Europe/Berlin")

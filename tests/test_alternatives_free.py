@@ -10,7 +10,8 @@ import datetime as dt
 
 import sqlalchemy as sa
 
-from roombook import conflicts, rooms
+from roombook.conflicts import decisions
+from roombook.booking import rooms
 from roombook.booking import book_room
 from roombook.booking.availability import availability, clashes
 from roombook.booking.occurrences import add_closure, displace_booking, materialise
@@ -74,7 +75,7 @@ def test_reinstated_booking_is_not_offered_to_the_booking_it_displaces(session, 
     meanwhile = book_room(session, make_user(), room, local(2027, 3, 2, 18), local(2027, 3, 2, 19), "Spieleabend",
                           now=NOW)
     conflict = session.scalar(sa.select(Conflict).where(Conflict.booking_id == first.id))
-    decision = conflicts.resolve_conflict(session, manager, conflict, "override", note="Chor hat Vorrang", now=NOW)
+    decision = decisions.resolve_conflict(session, manager, conflict, "override", note="Chor hat Vorrang", now=NOW)
 
     assert first.status == "active" and meanwhile.status == "displaced"
     [opened] = decision.opened
@@ -96,7 +97,7 @@ def test_reinstated_occurrence_is_not_offered_to_the_booking_it_displaces(sessio
     meanwhile = book_room(session, make_user(), room, local(2027, 3, 2, 18), local(2027, 3, 2, 19), "Spieleabend",
                           now=NOW)
     hit = session.scalar(sa.select(Conflict).where(Conflict.kind == "closure_hit"))
-    decision = conflicts.resolve_conflict(session, manager, hit, "override", note="Kurs hat Vorrang", now=NOW)
+    decision = decisions.resolve_conflict(session, manager, hit, "override", note="Kurs hat Vorrang", now=NOW)
 
     assert occurrence.status == "scheduled" and meanwhile.status == "displaced"
     [opened] = decision.opened

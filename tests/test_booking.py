@@ -6,6 +6,7 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
+from roombook import clock
 from roombook.booking import availability, book_room, book_weekly, cancel_booking
 from roombook.booking.errors import (BookingConflict, BookingError, InThePast, InvalidInterval,
                                      OutsideOpeningHours, PolicyViolation, RoomClosed)
@@ -188,7 +189,7 @@ def test_weekly_booking_keeps_local_time_across_dst(session, make_room, make_use
 def test_closure_displaces_bookings_and_opens_conflicts(session, make_room, make_user):
     # a closure offers alternatives from the real clock on, so the booking lies in a coming week
     room, user = make_room(), make_user()
-    tuesday = quiet_monday(dt.date.today()) + dt.timedelta(days=1)
+    tuesday = quiet_monday(clock.today()) + dt.timedelta(days=1)
     booking = book_room(session, user, room, local_on(tuesday, 10), local_on(tuesday, 12), "Nähcafé")
     add_closure(session, None, room, local_on(tuesday, 9), local_on(tuesday, 13), "Malerarbeiten")
     assert booking.status == "displaced" and "Malerarbeiten" in booking.status_reason

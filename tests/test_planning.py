@@ -7,10 +7,11 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
+from roombook import clock
 from roombook.booking import book_room
-from roombook.demo import demo_scenario
+from roombook.scenario.demo import demo_scenario
 from roombook.models import AuditEvent, Booking, Conflict, Occurrence, OfferSession, Provider
-from roombook.planning import apply_plan, preview_plan, solve_city
+from roombook.planning.publishing import apply_plan, preview_plan, solve_city
 from roombook.scenario.importer import import_scenario
 from roombook.solver import check_plan
 from tests.dates import quiet_monday
@@ -19,7 +20,7 @@ from tests.factories import local_on
 # A term starting in the coming weeks: publishing displaces bookings and offers alternatives from the
 # real clock on, and `flask solve` publishes from today. The plan takes effect in its third week, one
 # without a public holiday, so the booking that week can be made.
-EFFECTIVE = quiet_monday(dt.date.today(), weeks_ahead=3)
+EFFECTIVE = quiet_monday(clock.today(), weeks_ahead=3)
 TERM_START = EFFECTIVE - dt.timedelta(weeks=2)
 TERM_END = TERM_START + dt.timedelta(weeks=26, days=-1)  # the demo's term: 26 weeks
 HORIZON = TERM_END

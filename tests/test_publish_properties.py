@@ -16,15 +16,15 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, Phase, assume, event, given, settings
 from hypothesis import strategies as st
 
-from roombook.accounts import create_user
+from roombook.access.accounts import create_user
 from roombook.booking import book_room
 from roombook.booking.availability import availability
 from roombook.booking.errors import BookingError
 from roombook.booking.occurrences import add_closure
 from roombook.booking.recurrence import to_utc, weekly_local
-from roombook.conflicts import ACCEPT, facts, resolve_conflict
-from roombook.models import Booking, Closure, Conflict, Occupancy, Occurrence, Offer, OfferSession, Room
-from roombook.planning import apply_plan
+from roombook.conflicts.decisions import ACCEPT, facts, resolve_conflict
+from roombook.models import Booking, Closure, Conflict, Occupancy, Occurrence, OfferSession, Room
+from roombook.planning.publishing import apply_plan
 from roombook.scenario.exporter import export_scenario
 from roombook.solver import check_plan
 from tests.factories import BERLIN

@@ -7,7 +7,7 @@ import threading
 import pytest
 import sqlalchemy as sa
 
-from roombook.accounts import create_user
+from roombook.access.accounts import create_user
 from roombook.booking import book_room
 from roombook.booking.errors import BookingConflict
 from roombook.booking.occupancy import occupy_for_booking

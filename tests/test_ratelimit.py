@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from roombook.ratelimit import allow
+from roombook.access.ratelimit import allow
 from tests.factories import local
 
 

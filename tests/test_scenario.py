@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from roombook.demo import demo_scenario
+from roombook.scenario.demo import demo_scenario
 from roombook.models import Accommodation, Booking, Closure, Occurrence, Offer, OfferSession
 from roombook.scenario import ScenarioError
 from roombook.scenario.exporter import export_scenario

@@ -6,8 +6,10 @@ import threading
 
 import sqlalchemy as sa
 
+from roombook import clock
 from roombook.models import JobRun, Occurrence, Offer, OfferSession
-from roombook.scheduler import claim_run, extend_occurrence_horizon
+from roombook.db import claim_run
+from roombook.jobs import extend_occurrence_horizon
 
 
 def test_only_one_of_several_processes_claims_a_run(app, committed):
@@ -36,7 +38,7 @@ def test_horizon_job_materialises_once_per_day(app, committed):
     committed.session.execute(sa.update(OfferSession).values(valid_until=None))
     committed.session.commit()
     before = committed.session.scalar(sa.select(sa.func.count()).select_from(Occurrence))
-    today = dt.date.today()
+    today = clock.today()
     added = extend_occurrence_horizon(app, today + dt.timedelta(weeks=20))
     assert added and added > 0
     assert extend_occurrence_horizon(app, today + dt.timedelta(weeks=20)) is None

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from roombook.booking import book_room
 from roombook.booking.occurrences import materialise
 from roombook.models import AuditEvent, Provider, Requirement, VolunteerProfile
-from roombook.volunteers import ProfileError, deployments, profile_of, save_profile
+from roombook.coordination.volunteers import ProfileError, deployments, profile_of, save_profile
 from tests.factories import local
 
 NOW = local(2027, 3, 1, 7)
@@ -121,7 +121,7 @@ def test_a_window_may_end_at_midnight(session, make_user):
 
 
 def test_a_deleted_volunteer_takes_the_profile_along(session, make_user, make_accommodation):
-    from roombook.privacy import delete_user
+    from roombook.access.privacy import delete_user
 
     volunteer = make_user()
     save(session, volunteer, accommodation_ids=[make_accommodation().id], note="privat")
@@ -234,7 +234,7 @@ def test_needs_are_the_unmet_mandatory_offers_of_their_skills_in_their_places(se
 
 
 def test_the_profile_is_part_of_the_volunteers_data_export(session, make_user, make_accommodation):
-    from roombook.privacy import export_user_data
+    from roombook.access.privacy import export_user_data
 
     volunteer = make_user()
     place = make_accommodation()
@@ -251,7 +251,7 @@ def test_the_profile_is_part_of_the_volunteers_data_export(session, make_user, m
 
 
 def test_who_could_help_a_place_with_an_offer(session, make_user, make_accommodation):
-    from roombook.volunteers import who_could_help
+    from roombook.coordination.volunteers import who_could_help
 
     place, other = make_accommodation(), make_accommodation()
     here = make_user(display_name="Hier")

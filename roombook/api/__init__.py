@@ -11,7 +11,7 @@ from werkzeug.exceptions import HTTPException
 from roombook.api import coordination, views  # noqa: F401  (register the routes)
 from roombook.api.blueprint import bp
 from roombook.api.problems import ApiProblem, problem_response
-from roombook.auth import csrf
+from roombook.access.login import csrf
 
 csrf.exempt(bp)
 

@@ -8,9 +8,10 @@ from typing import TypeVar
 import sqlalchemy as sa
 from flask import g, request
 
-from roombook import api_tokens, ratelimit
+from roombook.access import api_tokens
+from roombook.access import ratelimit
 from roombook.api.problems import ApiProblem
-from roombook.auth import can_see_booking_details
+from roombook.access.permissions import can_see_booking_details
 from roombook.db import db, transaction
 from roombook.models import Booking, User
 

@@ -1,15 +1,16 @@
 """API for the work of managers and coordinators, over the other areas' domain modules: the conflict
-inbox (`roombook.conflicts`), plan runs (`roombook.plan_runs`) and private feed links
+inbox (`roombook.conflicts.decisions`), plan runs (`roombook.planning.runs`) and private feed links
 (`roombook.feeds.tokens`). Same gates as the management pages: a conflict or run outside the
 caller's accommodations is answered like a missing one."""
 from __future__ import annotations
 
-import datetime as dt
 
-import sqlalchemy as sa
 from flask import current_app, request, url_for
 
-from roombook import auth, conflicts, plan_runs
+from roombook import clock
+from roombook.access import permissions
+from roombook.conflicts import decisions as conflicts
+from roombook.planning import runs as plan_runs
 from roombook.api.access import current_user, load, require
 from roombook.api.blueprint import bp
 from roombook.api.idempotency import idempotent, remember
@@ -30,12 +31,10 @@ def _page_of(items: list, serialize) -> dict:
             f"{request.path}?limit={limit}&offset={offset + limit}"}
 
 
-def _places(user: User) -> list[Accommodation]:
+def _accommodations(user: User) -> list[Accommodation]:
     """The accommodations whose conflicts and runs the user works on (403 for other roles)."""
-    require(auth.can_use_manage_pages(user), "Only facility managers, coordinators and admins.")
-    if auth.can_coordinate(user):
-        return list(db.session.scalars(sa.select(Accommodation).order_by(Accommodation.name)))
-    return list(user.accommodations)
+    require(permissions.can_use_manage_pages(user), "Only facility managers, coordinators and admins.")
+    return permissions.managed_accommodations(db.session, user)
 
 
 # --- conflicts ------------------------------------------------------------------------------------------
@@ -53,7 +52,7 @@ def _conflict_json(facts: conflicts.ConflictFacts) -> dict:
 
 def _load_conflict(user: User, conflict_id: int) -> Conflict:
     conflict = load(Conflict, conflict_id)
-    if not auth.can_manage_rooms(user, conflict.accommodation):
+    if not permissions.can_manage_rooms(user, conflict.accommodation):
         raise ApiProblem(404, "Not found", f"No conflict {conflict_id}.", kind="not-found")
     return conflict
 
@@ -61,7 +60,7 @@ def _load_conflict(user: User, conflict_id: int) -> Conflict:
 @bp.get("/conflicts")
 def list_conflicts():
     user = current_user()
-    places = _places(user)
+    places = _accommodations(user)
     status = request.args.get("status", "open")
     if status not in ("open", "resolved"):
         raise invalid("status", "'open' or 'resolved'")
@@ -112,9 +111,9 @@ def _run_json(run: PlanRun) -> dict:
 
 
 def _load_run(user: User, run_id: int) -> PlanRun:
-    places = _places(user)
+    _accommodations(user)
     run = load(PlanRun, run_id)
-    if not auth.can_coordinate(user) and (not run.scope or not set(run.scope) <= {p.key for p in places}):
+    if not permissions.can_see_plan_run(user, run):
         raise ApiProblem(404, "Not found", f"No plan run {run_id}.", kind="not-found")
     return plan_runs.show_if_lost(run)
 
@@ -122,8 +121,8 @@ def _load_run(user: User, run_id: int) -> PlanRun:
 @bp.get("/plan-runs")
 def list_plan_runs():
     user = current_user()
-    places = _places(user)
-    runs = plan_runs.visible_runs(db.session, None if auth.can_coordinate(user) else places, limit=1000)
+    places = _accommodations(user)
+    runs = plan_runs.visible_runs(db.session, None if permissions.can_coordinate(user) else places, limit=1000)
     return _page_of(runs, _run_json)
 
 
@@ -133,7 +132,7 @@ def start_plan_run():
     """Queue a solver run for `scope` (accommodation ids; empty: the caller's houses, or the city for a
     coordinator); it works in the background: poll the run, then preview and publish or discard it."""
     user = current_user()
-    places = _places(user)
+    places = _accommodations(user)
     body = json_object(request_json() or {}, {"scope"}, set())
     ids = body.get("scope", [])
     if not isinstance(ids, list) or len(ids) > 1000:
@@ -145,7 +144,7 @@ def start_plan_run():
         if place_id not in mine:
             raise invalid("scope", f"accommodation {place_id} is not one you plan")
         scope.append(mine[place_id])
-    if not scope and not auth.can_coordinate(user):
+    if not scope and not permissions.can_coordinate(user):
         scope = sorted(mine.values())
     try:
         with transaction() as session:
@@ -167,7 +166,7 @@ def get_plan_run(run_id: int):
 @bp.get("/plan-runs/<int:run_id>/preview")
 def preview_plan_run(run_id: int):
     run = _load_run(current_user(), run_id)
-    preview = plan_runs.run_preview(db.session, run, dt.date.today())
+    preview = plan_runs.run_preview(db.session, run, clock.today())
     if preview is None:
         raise ApiProblem(409, "No plan yet", f"The run is {run.status}; it has no plan to preview.",
                          kind="run-refused")
@@ -184,7 +183,7 @@ def publish_plan_run(run_id: int):
     run = _load_run(user, run_id)
     try:
         with transaction() as session:
-            plan_runs.publish_run(session, user, run, today=dt.date.today(),
+            plan_runs.publish_run(session, user, run, today=clock.today(),
                                   horizon_weeks=current_app.config["ROOMBOOK_HORIZON_WEEKS"],
                                   base_url=request.url_root)
             answer = _run_json(run)

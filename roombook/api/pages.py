@@ -6,7 +6,7 @@ from flask_login import current_user, login_required, logout_user
 from wtforms import PasswordField, SubmitField
 from wtforms.validators import DataRequired, Length
 
-from roombook import privacy
+from roombook.access import privacy
 from roombook.db import db, transaction
 from roombook.web.forms import Form
 

@@ -13,10 +13,11 @@ from zoneinfo import ZoneInfo
 from flask import request
 from werkzeug.exceptions import BadRequest
 
+from roombook import clock
 from roombook.api.problems import ApiProblem, invalid
 from roombook.booking.errors import Clash
 from roombook.models import Accommodation, ApiToken, Booking, Occurrence, Offer, Room, User
-from roombook.storable import storable
+from roombook.db import storable
 
 UTC = dt.timezone.utc
 # ISO 8601 as the document states it: a date, or a date-time with optional seconds and offset.
@@ -70,7 +71,7 @@ def parse_page(args) -> tuple[int, int]:
 def parse_range(args, tz: ZoneInfo, *, default_days: int, max_days: int,
                 now: dt.datetime | None = None) -> tuple[dt.datetime, dt.datetime]:
     """`from` and `to` (ISO dates or date-times); by default from the start of today for `default_days`."""
-    now = now or dt.datetime.now(UTC)
+    now = now or clock.now()
     if "from" in args:
         start = parse_instant(args["from"], "from", tz)
     else:

@@ -6,6 +6,7 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from roombook import clock
 from roombook.booking.errors import Clash
 from roombook.booking.intervals import Interval, subtract
 from roombook.booking.recurrence import windows_between
@@ -91,7 +92,7 @@ def suggest_alternatives(session: Session, room: Room, start: dt.datetime, end: 
     utc = dt.timezone.utc
     start, end = start.astimezone(utc), end.astimezone(utc)
     length = end - start
-    now = (now or dt.datetime.now(utc)).astimezone(utc)
+    now = (now or clock.now()).astimezone(utc)
     rooms = [room] + [r for r in room.accommodation.rooms if r.id != room.id]
     search_from = max(start - dt.timedelta(days=days), now)
     search_to = end + dt.timedelta(days=days)

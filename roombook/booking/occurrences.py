@@ -16,17 +16,17 @@ import holidays
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from roombook import audit
+from roombook import clock
+from roombook.access import audit
 from roombook.booking.availability import clashes, suggest_alternatives
-from roombook.booking.conflicts import open_conflict
+from roombook.conflicts.opening import open_conflict
 from roombook.booking.errors import ClosureExists
 from roombook.booking.occupancy import (occupy_for_booking, occupy_for_occurrence, release_booking,
                                         release_occurrence)
 from roombook.booking.recurrence import to_utc, weekly_local
-from roombook.db import utcnow
 from roombook.models import Booking, Closure, Occupancy, Occurrence, OfferSession, Room, User
-from roombook.models.reservation import BookingStatus
-from roombook.models.schedule import OccurrenceStatus
+from roombook.models.reservations import BookingStatus
+from roombook.models.offers import OccurrenceStatus
 
 HOLIDAY_SUBDIVISION = "NW"  # North Rhine-Westphalia
 
@@ -40,7 +40,7 @@ def materialise(session: Session, offer_session: OfferSession, until: dt.date,
                 *, since: dt.date | None = None, now: dt.datetime | None = None) -> list[Occurrence]:
     """Create the missing occurrences of a weekly slot up to `until` (local date, inclusive)."""
     reports: list[Report] = []
-    created = _materialise(session, offer_session, until, since, reports, now=now or utcnow())
+    created = _materialise(session, offer_session, until, since, reports, now=now or clock.now())
     _file(session, reports)
     return created
 
@@ -155,7 +155,7 @@ def displacing(session: Session, actor: User | None,
                *, now: dt.datetime | None = None) -> Iterator[Callable[[Booking, str], None]]:
     """Displace bookings within the block; their conflicts open as it ends, once whatever is to take their
     place holds the room (so the alternatives offered never include it)."""
-    now = now or utcnow()
+    now = now or clock.now()
     displaced: list[tuple[Booking, str]] = []
 
     def displace(booking: Booking, reason: str) -> None:
@@ -211,7 +211,7 @@ def materialise_all(session: Session, slots: Iterable[OfferSession], until: dt.d
     them takes.
     """
     reports: list[Report] = []
-    added = sum(len(_materialise(session, slot, until, since, reports, now=now or utcnow())) for slot in slots)
+    added = sum(len(_materialise(session, slot, until, since, reports, now=now or clock.now())) for slot in slots)
     _file(session, reports)
     return added
 
@@ -226,7 +226,7 @@ def extend_horizon(session: Session, today: dt.date, weeks: int, *, now: dt.date
 def add_closure(session: Session, actor: User | None, room: Room, start: dt.datetime, end: dt.datetime,
                 reason: str, *, kind: str = "closure", now: dt.datetime | None = None) -> Closure:
     """Close the room for a span: occurrences in it are cancelled, bookings in it displaced, all with conflicts."""
-    now = now or utcnow()
+    now = now or clock.now()
     if session.scalar(sa.select(Closure.id).where(Closure.room_id == room.id, Closure.starts_at == start,
                                                   Closure.kind == kind)) is not None:
         raise ClosureExists(f"{room.name} hat schon eine Schließung ab diesem Zeitpunkt. / {room.name} already "
@@ -255,7 +255,7 @@ def add_closure(session: Session, actor: User | None, room: Room, start: dt.date
 def add_public_holidays(session: Session, rooms: list[Room], years: list[int],
                         *, now: dt.datetime | None = None) -> int:
     """Close every room on the public holidays of North Rhine-Westphalia; returns closures added."""
-    now = now or utcnow()
+    now = now or clock.now()
     added = 0
     for room in rooms:
         tz = room.tz

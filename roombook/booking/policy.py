@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from roombook.booking.errors import PolicyViolation
 from roombook.models import Booking, Room, User
 from roombook.models.people import Role
-from roombook.models.reservation import BookingStatus
+from roombook.models.reservations import BookingStatus
 
 # Staff plan the rooms; the per-person limits protect fairness among volunteers.
 EXEMPT_ROLES = {Role.ADMIN, Role.COORDINATOR, Role.FACILITY_MANAGER}

@@ -9,7 +9,8 @@ import sqlalchemy as sa
 from dateutil.rrule import WEEKLY, rrule
 from sqlalchemy.orm import Session
 
-from roombook import audit
+from roombook import clock
+from roombook.access import audit
 from roombook.booking.availability import clashes, opening_intervals, suggest_alternatives
 from roombook.booking.errors import (BookingConflict, BookingError, InThePast, InvalidInterval,
                                      OutsideOpeningHours, RoomClosed)
@@ -18,7 +19,7 @@ from roombook.booking.occupancy import occupy_for_booking, release_booking
 from roombook.booking.policy import check_room_rules, open_bookings_left, open_bookings_limit_reached
 from roombook.booking.recurrence import UTC, to_utc
 from roombook.models import Booking, Room, User
-from roombook.models.reservation import BookingStatus
+from roombook.models.reservations import BookingStatus
 
 MAX_TITLE = 200
 
@@ -74,7 +75,7 @@ def book_room(session: Session, user: User | None, room: Room, start: dt.datetim
     The checks explain; the database's overlap guard on the occupancy row is what makes a
     concurrent double booking impossible.
     """
-    now = now or dt.datetime.now(UTC)
+    now = now or clock.now()
     check_bookable(session, user, room, start, end, title, now=now)
     return _insert_booking(session, user, room, start, end, title, displaceable=displaceable, series=series)
 
@@ -125,7 +126,7 @@ def book_weekly(session: Session, user: User | None, room: Room, start: dt.datet
     """
     if not 1 <= weeks <= 52:
         raise BookingError("Zwischen 1 und 52 Wochen. / Between 1 and 52 weeks.", field="weeks")
-    now = now or dt.datetime.now(UTC)
+    now = now or clock.now()
     result = WeeklyResult()
     slots = weekly_dates(start, end, weeks, room.tz)
     left = open_bookings_left(session, user, room, now)

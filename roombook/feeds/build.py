@@ -27,11 +27,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from roombook.booking.recurrence import DAYS, to_utc
-from roombook.categories import LABELS_DE
+from roombook.coordination.categories import LABELS_DE
 from roombook.feeds.data import BookingRow, FeedData, RoomRow, SlotRow, zone
 from roombook.feeds.ical import fold, local_stamp, prop, render, text, utc_stamp
 from roombook.feeds.vtimezone import vtimezone
-from roombook.models.schedule import OccurrenceStatus
+from roombook.models.offers import OccurrenceStatus
 
 PRODID = "-//roombook//Raumbuchung Gemeinschaftsunterkuenfte//DE"
 REFRESH = "PT1H"

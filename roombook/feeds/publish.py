@@ -20,15 +20,21 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import click
 import sqlalchemy as sa
+from flask import Flask, current_app
+from flask.cli import with_appcontext
 from sqlalchemy.orm import Session
 
+from roombook import clock
+from roombook.db import db, transaction
+from roombook.feeds import calendars_root, uid_domain
 from roombook.feeds.build import FeedMeta, build_calendar
 from roombook.feeds.catalogue import Feed, public_feeds
 from roombook.feeds.data import FeedData, Selection, load_feed_data, window_start
 from roombook.feeds.stamps import changed_at
 from roombook.models import Accommodation, Booking, Occurrence, Offer, OfferSession, Provider, Room
-from roombook.models.schedule import offer_provider
+from roombook.models.offers import offer_provider
 
 MANIFEST = ".manifest.json"
 UTC = dt.timezone.utc
@@ -151,7 +157,7 @@ def publish_calendars(session: Session, root: Path, today: dt.date, timezone: st
     The city's data is read once and sliced per feed, so publishing hundreds of feeds costs about
     as much as building the city feed.
     """
-    now = (now or dt.datetime.now(UTC)).replace(microsecond=0)
+    now = (now or clock.now()).replace(microsecond=0)
     stamp = data_stamp(session, today)
     since = window_start(today)
     city = _CityData(load_feed_data(session, Selection(bookings="public"), since, timezone))
@@ -264,3 +270,21 @@ def current_feed(session: Session, feed: Feed, root: Path, today: dt.date, timez
     if entry:  # content differs from the published file: it must look newer than that file
         latest = max(latest, dt.datetime.fromisoformat(entry["modified"]) + dt.timedelta(seconds=1))
     return Rendered(etag, latest, body=body)
+
+
+def publish_now(app: Flask, today: dt.date | None = None) -> PublishResult:
+    """Publish every public feed (inside an app context); only changed files are rewritten."""
+    today = today or clock.today(app.config["ROOMBOOK_TIMEZONE"])
+    with transaction(write=False):
+        return publish_calendars(db.session, calendars_root(app), today, app.config["ROOMBOOK_TIMEZONE"],
+                                 uid_domain(app))
+
+
+@click.command("publish-calendars")
+@with_appcontext
+def publish_calendars_command() -> None:
+    """Write the public calendar feeds to calendars/ (only files whose content changed)."""
+    app = current_app._get_current_object()
+    result = publish_now(app)
+    click.echo(f"{len(result.written)} feeds written, {result.unchanged} unchanged, {len(result.removed)} removed "
+               f"in {calendars_root(app)}.")

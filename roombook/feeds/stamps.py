@@ -25,6 +25,7 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from roombook import clock
 from roombook.booking.recurrence import to_utc
 from roombook.db import utcnow
 from roombook.feeds.data import zone
@@ -48,7 +49,7 @@ def changed_at(session: Session, today: dt.date, timezone: str) -> dt.datetime:
 def _link_changed(_owner, linked, _initiator) -> None:
     """Feeds name an offer's providers and select by them, a manager's feed by the user's accommodations.
     (Listeners register on import; every app imports this module, through the feeds blueprint.)"""
-    linked.updated_at = utcnow()
+    linked.updated_at = clock.now()
 
 
 @sa.event.listens_for(Session, "before_flush")

@@ -11,8 +11,8 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from roombook import audit
-from roombook.db import utcnow
+from roombook import clock
+from roombook.access import audit
 from roombook.feeds.catalogue import allowed_scopes
 from roombook.models import FeedToken, User
 from roombook.models.tokens import hash_secret, new_secret
@@ -58,7 +58,7 @@ def _own(user: User, token: FeedToken) -> None:
 def revoke_feed_token(session: Session, user: User, token: FeedToken) -> None:
     """Revoke one of the user's tokens: its URL answers 404 from now on."""
     _own(user, token)
-    token.revoked_at = utcnow()
+    token.revoked_at = clock.now()
     session.flush()
     audit.record(session, user, "feed_token.revoked", token, prefix=token.prefix)
 
@@ -66,7 +66,7 @@ def revoke_feed_token(session: Session, user: User, token: FeedToken) -> None:
 def rotate_feed_token(session: Session, user: User, token: FeedToken) -> tuple[FeedToken, str]:
     """Replace a token's secret: the old URL dies, a new one with the same scope and label is issued."""
     _own(user, token)
-    token.revoked_at = utcnow()
+    token.revoked_at = clock.now()
     session.flush()
     secret = new_secret()
     fresh = FeedToken(user_id=user.id, scope=token.scope, label=token.label, token_hash=hash_secret(secret),

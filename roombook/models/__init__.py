@@ -1,11 +1,12 @@
 """The domain model. Import models from here; each lives in the module of its area."""
-from roombook.models.governance import AuditEvent, Conflict, JobRun, RateLimitHit
+from roombook.models.accommodations import Accommodation, Room
+from roombook.models.conflicts import Conflict
 from roombook.models.messaging import OutboxMessage
 from roombook.models.people import Provider, User, VolunteerProfile
 from roombook.models.planning import PlanRun
-from roombook.models.place import Accommodation, Room
-from roombook.models.reservation import Booking, Closure, Occupancy
-from roombook.models.schedule import Occurrence, Offer, OfferSession, Requirement
+from roombook.models.records import AuditEvent, JobRun, RateLimitHit
+from roombook.models.reservations import Booking, Closure, Occupancy
+from roombook.models.offers import Occurrence, Offer, OfferSession, Requirement
 from roombook.models.settings import Setting
 from roombook.models.tokens import ApiToken, FeedToken, IdempotencyKey
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from roombook.db import UTCDateTime, db, utcnow
-from roombook.models.place import Accommodation
+from roombook.models.accommodations import Accommodation
 
 
 class ProviderKind(StrEnum):
@@ -109,9 +109,9 @@ class VolunteerProfile(db.Model):
     """
 
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
-    # Languages they speak, ISO 639-1 codes (roombook.volunteers.LANGUAGES).
+    # Languages they speak, ISO 639-1 codes (roombook.coordination.volunteers.LANGUAGES).
     languages: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
-    # Kinds of offer they can run or support (roombook.categories).
+    # Kinds of offer they can run or support (roombook.coordination.categories).
     skills: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     # When they would like to help: weekly windows in local time, [{"day", "from", "to"}] like opening hours.
     available: Mapped[list[dict]] = mapped_column(sa.JSON, default=list)

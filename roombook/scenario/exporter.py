@@ -7,9 +7,10 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
+from roombook import clock
 from roombook.booking.recurrence import format_hhmm
 from roombook.models import (Accommodation, Booking, Closure, Offer, OfferSession, Provider, Requirement, Room)
-from roombook.models.reservation import BookingStatus
+from roombook.models.reservations import BookingStatus
 from roombook.models.settings import get_setting
 
 FORMAT = "roombook-scenario/1"
@@ -20,7 +21,7 @@ def current_term(session: Session, today: dt.date | None = None) -> tuple[dt.dat
 
     Without offers, the half-year around today.
     """
-    today = today or dt.date.today()
+    today = today or clock.today()
     first, last = session.execute(sa.select(sa.func.min(Offer.valid_from), sa.func.max(Offer.valid_until))).one()
     if first is None:
         return today, today + dt.timedelta(weeks=26)

@@ -7,8 +7,9 @@ from flask import Flask
 from werkzeug.routing import UnicodeConverter, ValidationError
 
 from roombook.web import booking, department, manage, public, views, volunteers  # noqa: F401  (routes register on import)
+from roombook.access import permissions
 from roombook.api import bp as api_bp
-from roombook.storable import storable
+from roombook.db import storable
 from roombook.web.common import bp
 from roombook.web.feeds import bp as feeds_bp
 
@@ -26,6 +27,8 @@ class StorableText(UnicodeConverter):
 def init_app(app: Flask) -> None:
     # before any route is registered: rules bind their converters when they are added
     app.url_map.converters["default"] = app.url_map.converters["string"] = StorableText
+    # Templates ask the permission functions, never list roles themselves.
+    app.jinja_env.globals["permissions"] = permissions
     app.register_blueprint(bp)
     app.register_blueprint(manage.bp)
     app.register_blueprint(api_bp)

@@ -10,7 +10,7 @@ from roombook.booking.errors import BookingError
 from roombook.booking.service import book_weekly, cancel_booking
 from roombook.db import db, transaction
 from roombook.i18n import bilingual
-from roombook.schedule import bookable_rooms, bookings_of
+from roombook.booking.calendar import bookable_rooms, bookings_of
 from roombook.web.common import bp, feed_page_url, load_bookable_room, load_own_booking
 from roombook.web.forms import BookingForm, CancelForm
 

@@ -7,8 +7,10 @@ from zoneinfo import ZoneInfo
 from flask import abort, current_app, render_template, request
 from flask_login import login_required
 
+from roombook import clock
 from roombook.db import db
-from roombook.schedule import provider_schedule, today_in, week_of
+from roombook.booking.calendar import provider_schedule
+from roombook.clock import week_of
 from roombook.web.common import bp, feed_page_url, load_own_provider
 from roombook.web.forms import WeekForm
 
@@ -24,7 +26,7 @@ def department():
     provider = load_own_provider()
     timezone = current_app.config["ROOMBOOK_TIMEZONE"]
     tz = ZoneInfo(timezone)
-    monday = week_of(form.week.data or today_in(timezone))
+    monday = week_of(form.week.data or clock.today(timezone))
     days = provider_schedule(db.session, provider, monday, tz, days=7 * WEEKS_SHOWN)
     return render_template("department.html", provider=provider, days=days, monday=monday, weeks=WEEKS_SHOWN,
                            previous=monday - dt.timedelta(weeks=WEEKS_SHOWN),

@@ -12,14 +12,15 @@ from flask_login import current_user, login_required
 from wtforms import SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length
 
-from roombook.db import db, transaction, utcnow
+from roombook import clock
+from roombook.db import db, transaction
 from roombook.feeds import calendars_root, uid_domain
 from roombook.feeds.catalogue import SCOPE_LABELS, Feed, allowed_scopes, find_public_feed, private_feed
 from roombook.feeds.publish import Rendered, current_feed, published_feed
 from roombook.feeds.tokens import (FeedTokenRefused, create_feed_token, feed_tokens_of, find_feed_token,
                                    note_use, revoke_feed_token, rotate_feed_token, use_due)
 from roombook.models import FeedToken
-from roombook.schedule import today_in
+
 from roombook.web.forms import Form
 
 bp = Blueprint("feeds", __name__)
@@ -29,7 +30,7 @@ PRIVATE_CACHE = "private, max-age=300"
 
 
 def _today() -> dt.date:
-    return today_in(current_app.config["ROOMBOOK_TIMEZONE"])
+    return clock.today(current_app.config["ROOMBOOK_TIMEZONE"])
 
 
 def _stamp_ttl() -> float:
@@ -97,9 +98,9 @@ def private(secret: str):
     which links are still in use; that is the only write on this GET."""
     token = find_feed_token(db.session, secret) or abort(404)
     feed = private_feed(db.session, token) or abort(404)
-    if use_due(token, utcnow()):
+    if use_due(token, clock.now()):
         with transaction():
-            note_use(token, utcnow())
+            note_use(token, clock.now())
     return _answer(_feed(feed), False, "roombook-privat.ics")
 
 

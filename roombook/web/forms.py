@@ -23,8 +23,8 @@ from roombook.booking.recurrence import DAYS, to_utc
 from roombook.booking.service import MAX_TITLE
 from roombook.i18n import LANGUAGES, category_name
 from roombook.models import VolunteerProfile
-from roombook.storable import storable
-from roombook.volunteers import LANGUAGES as SPOKEN, SKILLS, day_name
+from roombook.db import storable
+from roombook.coordination.volunteers import LANGUAGES as SPOKEN, SKILLS, day_name
 
 
 def _storable_data(data) -> bool:
@@ -184,7 +184,7 @@ class WeekTimesField(Field):
 
 
 class ProfileForm(Form):
-    """A volunteer's skills and wishes. Accommodation choices are set by the view; roombook.volunteers checks
+    """A volunteer's skills and wishes. Accommodation choices are set by the view; roombook.coordination.volunteers checks
     every value."""
 
     languages = CheckboxesField(_l("Sprachen, die Sie sprechen"),
@@ -210,7 +210,7 @@ class ProfileForm(Form):
         self.note.data = profile.note
 
     def profile(self) -> dict:
-        """The keyword arguments of roombook.volunteers.save_profile."""
+        """The keyword arguments of roombook.coordination.volunteers.save_profile."""
         return {"languages": self.languages.data or [], "skills": self.skills.data or [],
                 "accommodation_ids": self.accommodations.data or [], "available": self.available.data,
                 "max_hours": self.max_hours.data, "note": self.note.data or ""}

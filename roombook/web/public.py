@@ -2,13 +2,14 @@
 A4 poster to hang up. Only offers and closures appear; bookings (and so volunteers' names) never do."""
 from __future__ import annotations
 
-import datetime as dt
 
 from flask import abort, render_template, request
 
+from roombook import clock
 from roombook.db import db
-from roombook.public_texts import LANGUAGES, day_name, language, short_date
-from roombook.schedule import public_schedule, week_of
+from roombook.i18n.public_texts import LANGUAGES, day_name, language, short_date
+from roombook.booking.calendar import public_schedule
+from roombook.clock import week_of
 from roombook.web.common import bp, load_accommodation
 from roombook.web.forms import WeekForm
 
@@ -19,7 +20,7 @@ def _public_page(key: str, template: str, weeks: int):
         abort(400)
     place = load_accommodation(key)
     lang = language(form.lang.data)
-    monday = week_of(form.week.data or dt.datetime.now(place.tz).date())
+    monday = week_of(form.week.data or clock.today(place.tz))
     days = public_schedule(db.session, place, monday, weeks=weeks)
     return render_template(template, place=place, lang=lang, languages=LANGUAGES, days=days, monday=monday,
                            day_name=day_name, short_date=short_date, week=form.week.data)

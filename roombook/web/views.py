@@ -1,15 +1,16 @@
 """The start page, the week view, logging in and out, and the language switch."""
 from __future__ import annotations
 
-import datetime as dt
 
 from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from roombook import clock
 from roombook.db import db, transaction
-from roombook.schedule import accommodations, week_of, week_view
-from roombook.signin import TooManyAttempts, authenticate
+from roombook.booking.calendar import accommodations, week_view
+from roombook.clock import week_of
+from roombook.access.signin import TooManyAttempts, authenticate
 from roombook.web.common import bp, load_accommodation, safe_next
 from roombook.web.forms import LanguageForm, LoginForm, WeekForm
 
@@ -26,7 +27,7 @@ def accommodation(key: str):
     if not form.validate():
         abort(400)
     place = load_accommodation(key)
-    monday = week_of(form.week.data or dt.datetime.now(place.tz).date())
+    monday = week_of(form.week.data or clock.today(place.tz))
     view = week_view(db.session, place, monday, current_user)
     keys = [r.key for r in place.rooms]
     selected = form.room.data if form.room.data in keys else (keys[0] if keys else None)

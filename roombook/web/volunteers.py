@@ -1,5 +1,5 @@
 """A volunteer's own profile of skills and wishes, and the coordinator's overview of how volunteers are
-deployed against them. The comparing is roombook.volunteers'; these views parse, gate and render."""
+deployed against them. The comparing is roombook.coordination.volunteers'; these views parse, gate and render."""
 from __future__ import annotations
 
 import datetime as dt
@@ -11,16 +11,17 @@ from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from roombook import volunteers
-from roombook.auth import can_keep_volunteer_profile
+from roombook import clock
+from roombook.coordination import volunteers
+from roombook.access.permissions import can_keep_volunteer_profile
 from roombook.booking.recurrence import DAYS
-from roombook.coverage import STATUS_LABELS
+from roombook.coordination.coverage import STATUS_LABELS
 from roombook.db import db, transaction
-from roombook.schedule import accommodations, today_in
+from roombook.booking.calendar import accommodations
 from roombook.web import manage
 from roombook.web.common import bp
 from roombook.web.forms import ProfileForm
-from roombook.web.manage_forms import CATEGORY_LABELS, choices
+from roombook.web.manage.forms import CATEGORY_LABELS, choices
 
 WEEKS_SHOWN = 4
 
@@ -82,7 +83,7 @@ def my_profile():
 def deployment_overview():
     """Every volunteer's skills and wishes next to where and when they are in a room, and the gaps they could
     fill, from this week on."""
-    today = today_in(current_app.config["ROOMBOOK_TIMEZONE"])
+    today = clock.today(current_app.config["ROOMBOOK_TIMEZONE"])
     return render_template("manage/volunteers.html",
                            deployments=volunteers.deployments(db.session, today, WEEKS_SHOWN),
                            weeks=volunteers.mondays_from(today, WEEKS_SHOWN),

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from roombook.api_tokens import create_api_token
+from roombook.access.api_tokens import create_api_token
 
 
 @pytest.fixture

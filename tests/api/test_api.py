@@ -5,11 +5,12 @@ import datetime as dt
 
 import sqlalchemy as sa
 
+from roombook import clock
 from roombook.db import utcnow
 from roombook.models import ApiToken, Booking, IdempotencyKey
 from tests.factories import local
 
-FUTURE = dt.date.today().year + 1
+FUTURE = clock.today().year + 1
 
 
 def _slot(day=2, hour=10, length=2):

@@ -2,14 +2,14 @@
 publish/discard), private feed links (create, rotate, revoke)."""
 from __future__ import annotations
 
-import datetime as dt
 
-from roombook import plan_runs
+from roombook import clock
+from roombook.planning import runs as plan_runs
 from roombook.booking import book_room
 from roombook.booking.occurrences import add_closure
 from tests.factories import local
 
-YEAR = dt.date.today().year + 1
+YEAR = clock.today().year + 1
 
 
 def test_a_manager_lists_and_resolves_a_conflict_others_cannot(client, session, make_room, make_user, bearer):

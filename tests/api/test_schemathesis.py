@@ -13,6 +13,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
+from roombook import clock
 from roombook.api.openapi import document
 from tests.factories import ALL_WEEK
 
@@ -27,15 +28,15 @@ def token_headers(session, make_room, make_user, make_offer, bearer):
 
     room = make_room(open=ALL_WEEK, max_days_ahead=800)
     make_room(accommodation=room.accommodation)
-    offer = make_offer(room=room, valid_from=dt.date.today(), valid_until=dt.date.today() + dt.timedelta(days=60))
-    materialise(session, offer.sessions[0], dt.date.today() + dt.timedelta(days=60))
+    offer = make_offer(room=room, valid_from=clock.today(), valid_until=clock.today() + dt.timedelta(days=60))
+    materialise(session, offer.sessions[0], clock.today() + dt.timedelta(days=60))
     user = make_user("facility_manager", accommodations=[room.accommodation], password="right-password")
     return bearer(user)
 
 
 @pytest.mark.parametrize(("path", "method"), OPERATIONS, ids=[f"{m.upper()} {p}" for p, m in OPERATIONS])
 def test_operation_matches_the_document(app, token_headers, path, method, monkeypatch):
-    from roombook import plan_runs
+    from roombook.planning import runs as plan_runs
 
     monkeypatch.setattr(plan_runs, "launch", lambda app_, run_id: None)  # a queued run is answer enough
     operation = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)[path][method.upper()]

@@ -5,7 +5,6 @@ and wiped afterwards. Screenshots go to screenshots/ (git-ignored) for a reviewe
 """
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
 import shutil
@@ -16,8 +15,9 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
+from roombook import clock
 from roombook.db import db, transaction
-from roombook.demo import load_demo
+from roombook.scenario.demo import load_demo
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "screenshots"
@@ -42,7 +42,7 @@ def live_server(app) -> Iterator[str]:
     with app.app_context():
         _wipe()
         with transaction():
-            load_demo(db.session, dt.date.today())
+            load_demo(db.session, clock.today())
         db.session.remove()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

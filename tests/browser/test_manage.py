@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
-from roombook import notifications
+from roombook.notifications import outbox
 from roombook.db import db
 from roombook.models import Booking, Conflict, PlanRun, User
 from tests.browser.conftest import (_page, describe, has_horizontal_scroll, login, screenshot,
@@ -112,7 +112,7 @@ def test_manager_closes_a_room_and_moves_the_displaced_booking_to_an_alternative
     assert f"DTSTART;TZID=Europe/Berlin:{new_start:%Y%m%dT%H%M%S}" in feed
 
     # and the mail: the displacement (reason, alternatives, link) and the decision
-    result = notifications.send_pending(app)
+    result = outbox.send_pending(app)
     assert result["failed"] == 0
     to_volunteer = [m for m in smtp_sink.messages if m["To"] == "volunteer@example.org"]
     bodies = [m.get_payload(decode=True).decode() for m in to_volunteer]

@@ -11,13 +11,14 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from roombook.demo import workshop_fridays
+from roombook import clock
+from roombook.scenario.demo import workshop_fridays
 from tests.browser.conftest import (SCREENSHOTS, describe, has_horizontal_scroll, login, screenshot,
                                     serious_accessibility_violations)
 
 
 def next_monday() -> dt.date:
-    today = dt.date.today()
+    today = clock.today()
     return today + dt.timedelta(days=7 - today.weekday())
 
 
@@ -94,7 +95,7 @@ def test_a_clash_is_refused_with_alternatives_that_book_in_one_more_click(live_s
 def test_weekly_booking_lists_the_clashing_weeks_and_lets_the_volunteer_choose(live_server, page):
     login(page, live_server, "volunteer@example.org")
     # the demo volunteer's Fahrradwerkstatt holds the first two of these Fridays 16:00-18:00; ask for all three
-    friday = workshop_fridays(dt.date.today())[0].isoformat()
+    friday = workshop_fridays(clock.today())[0].isoformat()
     page.goto(f"{live_server}/book?room=nord-gr&date={friday}&start=16:00&end=17:00&weeks=3&title=Chor")
     page.get_by_role("button", name="Buchen", exact=True).click()
     problem = page.get_by_role("alert")

@@ -8,10 +8,11 @@ import os
 import pytest
 import sqlalchemy as sa
 
+from roombook import clock
 from roombook.booking.occurrences import cancel_occurrence, materialise
 from roombook.feeds import publish as publishing
 from roombook.feeds.catalogue import build_feed, private_feed, public_feeds
-from roombook.feeds.jobs import publish_if_changed, publish_nightly
+from roombook.jobs import publish_if_changed, publish_nightly
 from roombook.feeds.tokens import create_feed_token
 from roombook.models import User
 from tests.feeds.conftest import DEMO_TODAY
@@ -23,7 +24,7 @@ pytestmark = pytest.mark.usefixtures("calendars")
 def offer(session, make_offer, make_room, make_accommodation):
     """A weekly offer running from this week for eight weeks (the views build for the real today)."""
     room = make_room(make_accommodation(key="haus-am-see", name="Haus am See"), key="see-gr")
-    monday = dt.date.today() - dt.timedelta(days=dt.date.today().weekday())
+    monday = clock.today() - dt.timedelta(days=clock.today().weekday())
     made = make_offer(room=room, valid_from=monday, valid_until=monday + dt.timedelta(weeks=8),
                       category="language_course", title="Deutschkurs")
     materialise(session, made.sessions[0], monday + dt.timedelta(weeks=8))
@@ -106,14 +107,14 @@ def test_publishing_rewrites_only_changed_files_and_removes_gone_ones(app, sessi
     (calendars / "room" / "gone.ics").write_bytes(b"old")
     (calendars / ".manifest.json").write_text(json.dumps(manifest))
     with app.app_context():
-        third = publishing.publish_calendars(session, calendars, dt.date.today(), "Europe/Berlin", "roombook")
+        third = publishing.publish_calendars(session, calendars, clock.today(), "Europe/Berlin", "roombook")
     assert third.removed == ["room/gone.ics"] and not (calendars / "room" / "gone.ics").exists()
     assert not [p for p in calendars.rglob("*.tmp")]
 
 
 def test_published_bytes_equal_what_the_app_builds(app, client, session, offer, calendars):
     with app.app_context():
-        publishing.publish_calendars(session, calendars, dt.date.today(), "Europe/Berlin", "roombook")
+        publishing.publish_calendars(session, calendars, clock.today(), "Europe/Berlin", "roombook")
     manifest = json.loads((calendars / ".manifest.json").read_text())
     (calendars / ".manifest.json").write_text(json.dumps({"stamp": "stale", "files": manifest["files"]}))
     for path in manifest["files"]:
@@ -154,7 +155,7 @@ def test_no_public_feed_names_a_user(demo_city, app, session, calendars):
 
 
 def test_nightly_publish_runs_once_a_day_across_processes(app, session, offer, calendars):
-    day = dt.date.today()
+    day = clock.today()
     with app.app_context():
         assert publish_nightly(app, day) is not None
         assert publish_nightly(app, day) is None  # another process (or a second trigger) finds it claimed

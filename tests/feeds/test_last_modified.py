@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 from sqlalchemy.engine import make_url
 
+from roombook import clock
 from roombook import create_app
 from roombook.booking.occurrences import materialise
 from roombook.booking.service import book_room, cancel_booking
@@ -35,7 +36,7 @@ def production_stamp_ttl(app, calendars, monkeypatch):
 def time_passes(session, by: dt.timedelta = dt.timedelta(hours=1)) -> None:
     """Every row was last changed `by` ago, so whatever the test changes next is certainly newer
     (Last-Modified counts whole seconds, and a test runs within one)."""
-    past = dt.datetime.now(UTC) - by
+    past = clock.now() - by
     for model in STAMPED:
         session.execute(sa.update(model).values(updated_at=past))
     session.expire_all()
@@ -58,7 +59,7 @@ def revalidate(client, url: str, change) -> bytes:
 @pytest.fixture
 def offer(session, make_offer) -> Offer:
     """A weekly offer from this week on for four weeks (the views build for the real today), made an hour ago."""
-    monday = dt.date.today() - dt.timedelta(days=dt.date.today().weekday())
+    monday = clock.today() - dt.timedelta(days=clock.today().weekday())
     made = make_offer(valid_from=monday, valid_until=monday + dt.timedelta(weeks=4))
     materialise(session, made.sessions[0], monday + dt.timedelta(weeks=4))
     time_passes(session)
@@ -144,7 +145,7 @@ def test_offers_trading_providers_change_the_data_stamp(session, make_offer):
     for slot in first.sessions + second.sessions:
         slot.provider = None
     session.flush()
-    today = dt.date.today()
+    today = clock.today()
     before = data_stamp(session, today).digest
     first.providers, second.providers = list(second.providers), list(first.providers)
     session.flush()
@@ -159,7 +160,7 @@ def test_renames_change_the_data_stamp(session, make_offer, rename):
     slot = offer.sessions[0]
     session.flush()
     time_passes(session)
-    today = dt.date.today()
+    today = clock.today()
     before = data_stamp(session, today).digest
     if rename == "room":
         slot.room.name = "Leseraum"
@@ -177,11 +178,11 @@ def booked(session, make_room, make_user):
     room = make_room()
     volunteer = make_user("volunteer", display_name="Frau Ehrenamt")
     manager = make_user("facility_manager", accommodations=[room.accommodation])
-    day = dt.date.today() + dt.timedelta(days=2)
+    day = clock.today() + dt.timedelta(days=2)
     bookings = [book_room(session, volunteer, room, dt.datetime.combine(day, dt.time(h), BERLIN),
                           dt.datetime.combine(day, dt.time(h + 1), BERLIN), f"Nähcafé {h} Uhr") for h in (10, 14)]
     time_passes(session)
-    bookings[1].updated_at = dt.datetime.now(UTC) - dt.timedelta(minutes=30)
+    bookings[1].updated_at = clock.now() - dt.timedelta(minutes=30)
     session.flush()
     return {"volunteer": volunteer, "manager": manager, "bookings": bookings}
 
@@ -214,7 +215,7 @@ def test_renaming_the_booker_advances_the_managers_feed(client, session, booked)
 
 def test_the_monthly_move_of_the_window_advances_a_built_feed(session, make_offer, calendars):
     """On the first of a month a feed's window moves on and its bytes change with no row changed."""
-    first = dt.date.today().replace(day=1)
+    first = clock.today().replace(day=1)
     course = make_offer(valid_from=first - dt.timedelta(days=150), valid_until=first + dt.timedelta(days=60))
     materialise(session, course.sessions[0], first + dt.timedelta(days=60))
     time_passes(session, dt.timedelta(days=70))  # before the first of last month, too
@@ -272,13 +273,13 @@ def test_the_migration_stamps_the_rows_that_exist_and_keeps_what_refers_to_them(
                 _insert(conn, "booking", room_id=1, starts_at=earlier, ends_at=earlier + dt.timedelta(hours=1),
                         title="Treffen", displaceable=True, status="active", status_reason="", sequence=0,
                         created_at=earlier, updated_at=earlier)
-            started = dt.datetime.now(UTC).replace(microsecond=0)
+            started = clock.now().replace(microsecond=0)
             upgrade()
             with db.engine.connect() as conn:
                 for table in ("accommodation", "room", "provider", "user"):
                     [stamp] = conn.execute(sa.select(sa.column("updated_at", UTCDateTime))
                                            .select_from(sa.table(table))).scalars()
-                    assert started <= stamp <= dt.datetime.now(UTC), table
+                    assert started <= stamp <= clock.now(), table
                 # columns added in place: a copied table would have been dropped, its rows deleted, cascading
                 assert conn.execute(sa.text("SELECT title FROM booking")).scalars().all() == ["Treffen"]
             downgrade(revision="0004")

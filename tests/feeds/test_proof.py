@@ -13,8 +13,8 @@ from roombook.feeds.ical import render
 from roombook.feeds.tokens import create_feed_token
 from roombook.feeds.vtimezone import vtimezone
 from roombook.models import Booking, Occurrence, OfferSession, User
-from roombook.models.reservation import BookingStatus
-from roombook.models.schedule import OccurrenceStatus
+from roombook.models.reservations import BookingStatus
+from roombook.models.offers import OccurrenceStatus
 from tests.factories import BERLIN
 from tests.feeds.conftest import DEMO_MONDAY, DEMO_TODAY, expand_icaljs, expand_python, run_icaljs
 

@@ -8,6 +8,7 @@ import pytest
 from flask import g
 import sqlalchemy as sa
 
+from roombook import clock
 from roombook.booking.occurrences import materialise
 from roombook.booking.service import book_room
 from roombook.models import FeedToken, Provider
@@ -37,7 +38,7 @@ def create(client, scope, label=""):
 @pytest.fixture
 def department(session, make_user, make_offer, make_room):
     """A department user whose provider holds office hours this week and a course elsewhere."""
-    monday = dt.date.today() - dt.timedelta(days=dt.date.today().weekday())
+    monday = clock.today() - dt.timedelta(days=clock.today().weekday())
     offer = make_offer(title="Sprechstunde Soziales", valid_from=monday, valid_until=monday + dt.timedelta(weeks=4))
     provider = offer.providers[0]
     course = make_offer(title="Kurs eines anderen", category="language_course", valid_from=monday,
@@ -119,7 +120,7 @@ def test_a_scope_that_is_not_yours_is_refused(client, session, make_user):
 def test_volunteer_feed_shows_own_bookings_with_titles_only(client, session, make_user, make_room):
     room = make_room()
     me, other = make_user("volunteer"), make_user("volunteer")
-    start = dt.datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + dt.timedelta(days=2)
+    start = clock.now().replace(minute=0, second=0, microsecond=0) + dt.timedelta(days=2)
     start = start.replace(hour=10)
     book_room(session, me, room, start, start + dt.timedelta(hours=1), "Mein Nähcafé")
     book_room(session, other, room, start + dt.timedelta(hours=2), start + dt.timedelta(hours=3), "Fremdes Treffen")

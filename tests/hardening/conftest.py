@@ -10,7 +10,8 @@ import itertools
 import pytest
 from werkzeug.security import generate_password_hash
 
-from roombook.api_tokens import create_api_token
+from roombook import clock
+from roombook.access.api_tokens import create_api_token
 from roombook.booking import book_room
 from roombook.models import Booking, Conflict, FeedToken, PlanRun, Room, User
 from tests.factories import local
@@ -18,7 +19,7 @@ from tests.factories import local
 ROLES = ("admin", "coordinator", "manager_a", "manager_b", "department", "volunteer", "other_volunteer")
 PASSWORD = "secret-pw"
 _numbers = itertools.count(1)
-NEXT_YEAR = dt.date.today().year + 1
+NEXT_YEAR = clock.today().year + 1
 
 
 @dataclass

@@ -115,7 +115,7 @@ def test_every_api_route_is_in_the_matrix(app):
 @pytest.mark.parametrize("role", [*ROLES, ANON])
 @pytest.mark.parametrize("case", list(CASES), ids=[" ".join(c) for c in CASES])
 def test_role_gets_exactly_what_it_may(client, world, case, role, monkeypatch):
-    from roombook import plan_runs
+    from roombook.planning import runs as plan_runs
 
     monkeypatch.setattr(plan_runs, "launch", lambda app_, run_id: None)  # queued is enough here
     make_request, expected = CASES[case]

@@ -14,10 +14,11 @@ import pytest
 from markupsafe import escape
 from werkzeug.routing import AnyConverter, IntegerConverter
 
+from roombook import clock
 from roombook.booking import book_room
 from roombook.booking.occurrences import add_closure, materialise
 from roombook.models import Conflict
-from roombook.volunteers import save_profile
+from roombook.coordination.volunteers import save_profile
 from tests.conftest import csrf_token
 from tests.hardening.conftest import PASSWORD
 
@@ -30,7 +31,7 @@ def evil_world(session, world, make_offer):
     place = world.room_a.accommodation
     place.name = "Haus " + EVIL
     world.room_a.name = "Raum " + EVIL
-    today = dt.date.today()
+    today = clock.today()
     offer = make_offer(room=world.room_a, title="Kurs " + EVIL, description=EVIL, valid_from=today,
                        valid_until=today + dt.timedelta(days=28))
     offer.providers[0].name = "Anbieter " + EVIL

@@ -17,7 +17,8 @@ import pytest
 import sqlalchemy as sa
 from flask import g
 
-from roombook import plan_runs, rooms
+from roombook.planning import runs as plan_runs
+from roombook.booking import rooms
 from roombook.db import db
 from roombook.models import (Accommodation, Booking, Closure, Conflict, FeedToken, Offer, PlanRun, Room, User,
                              VolunteerProfile)

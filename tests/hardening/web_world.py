@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import pytest
 from werkzeug.security import generate_password_hash
 
-from roombook import rooms
+from roombook.booking import rooms
 from roombook.booking import book_room
 from roombook.feeds.tokens import create_feed_token, revoke_feed_token
 from roombook.models import Booking, Closure, Conflict, Offer, PlanRun

@@ -11,15 +11,16 @@ import sqlalchemy as sa
 
 from werkzeug.security import generate_password_hash
 
+from roombook import clock
 from roombook.booking import BookingError, book_room
 from roombook.db import db
 from roombook.booking.recurrence import to_utc
-from roombook.demo import DEMO_PASSWORD, DEMO_USERS, demo_scenario
+from roombook.scenario.demo import DEMO_PASSWORD, DEMO_USERS, demo_scenario
 from roombook.models import Accommodation, Booking, Provider, Room, User
 from roombook.scenario.importer import import_scenario
 from tests.conftest import csrf_token
 
-TODAY = dt.date.today()
+TODAY = clock.today()
 
 
 @functools.cache
@@ -29,7 +30,7 @@ def _demo_hash() -> str:
 
 def build_demo(session) -> None:
     """The demo city (its term cut to seven weeks, so occurrences are quick to make) with the demo logins
-    and the volunteer's bookings on the next free Fridays at 16:00 in nord-gr, as in roombook.demo."""
+    and the volunteer's bookings on the next free Fridays at 16:00 in nord-gr, as in roombook.scenario.demo."""
     scenario = demo_scenario(TODAY)
     monday = TODAY - dt.timedelta(days=TODAY.weekday())
     scenario["period"]["end"] = (monday + dt.timedelta(weeks=7, days=-1)).isoformat()

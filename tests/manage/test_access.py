@@ -11,7 +11,8 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
-from roombook import rooms
+from roombook import clock
+from roombook.booking import rooms
 from roombook.models import Closure, Conflict, Occurrence, PlanRun, Room, User
 from tests.manage.conftest import login, token_from
 
@@ -22,7 +23,7 @@ def sued(demo):
     coordinator = demo.scalar(sa.select(User).where(User.email == "coordinator@example.org"))
     room = demo.scalar(sa.select(Room).where(Room.key == "sued-gr"))
     occ = demo.scalars(sa.select(Occurrence).where(Occurrence.room_id == room.id, Occurrence.status == "scheduled",
-                                                   Occurrence.starts_at > dt.datetime.now(dt.timezone.utc)
+                                                   Occurrence.starts_at > clock.now()
                                                    + dt.timedelta(days=2)).order_by(Occurrence.starts_at)).first()
     closure, opened = rooms.apply_closure(demo, coordinator, room, occ.starts_at, occ.ends_at, "Heizung")
     sued_run = PlanRun(created_by_id=coordinator.id, scope=["sued"], status="done", plan=None)

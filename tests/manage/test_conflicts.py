@@ -6,9 +6,11 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
-from roombook import conflicts, rooms
+from roombook import clock
+from roombook.conflicts import decisions as conflicts
+from roombook.booking import rooms
 from roombook.models import AuditEvent, Booking, Conflict, Occurrence, OutboxMessage, Room, User
-from roombook.models.schedule import OccurrenceStatus
+from roombook.models.offers import OccurrenceStatus
 from tests.manage.conftest import login, token_from
 
 
@@ -96,7 +98,7 @@ def test_override_gives_an_occurrence_its_slot_back_and_displaces_what_is_in_the
     manager = _user(demo, "manager@example.org")
     room = _room(demo, "nord-gr")
     occ = demo.scalars(sa.select(Occurrence).where(Occurrence.room_id == room.id, Occurrence.status == "scheduled",
-                                                   Occurrence.starts_at > dt.datetime.now(dt.timezone.utc)
+                                                   Occurrence.starts_at > clock.now()
                                                    + dt.timedelta(days=8)).order_by(Occurrence.starts_at)).first()
     closure, opened = rooms.apply_closure(demo, manager, room, occ.starts_at, occ.ends_at, "Strom aus")
     hit = next(c for c in opened if c.kind == "closure_hit")
@@ -113,7 +115,7 @@ def test_accepting_moves_an_occurrence_hit_by_a_closure(demo):
     manager = _user(demo, "manager@example.org")
     room = _room(demo, "nord-br")
     occ = demo.scalars(sa.select(Occurrence).where(Occurrence.room_id == room.id, Occurrence.status == "scheduled",
-                                                   Occurrence.starts_at > dt.datetime.now(dt.timezone.utc)
+                                                   Occurrence.starts_at > clock.now()
                                                    + dt.timedelta(days=8)).order_by(Occurrence.starts_at)).first()
     _closure, opened = rooms.apply_closure(demo, manager, room, occ.starts_at, occ.ends_at, "Renovierung")
     hit = next(c for c in opened if c.kind == "closure_hit")

@@ -6,9 +6,10 @@ import io
 
 import sqlalchemy as sa
 
-from roombook import coverage, rooms
+from roombook.coordination import coverage
+from roombook.booking import rooms
 from roombook.models import Accommodation, Occurrence, OfferSession, Room, User
-from roombook.schedule import week_of
+from roombook.clock import week_of
 from tests.dates import quiet_monday
 from tests.manage.conftest import TODAY, login, token_from
 
@@ -94,7 +95,7 @@ def test_requirements_page_stores_residents_and_minutes(client, demo):
 
 
 def test_the_drill_down_names_the_volunteers_who_could_help(client, demo):
-    from roombook.volunteers import save_profile
+    from roombook.coordination.volunteers import save_profile
 
     volunteer = demo.scalar(sa.select(User).where(User.email == "volunteer@example.org"))
     save_profile(demo, volunteer, languages=["ar"], skills=["counselling"],

@@ -5,7 +5,10 @@ import datetime as dt
 
 import sqlalchemy as sa
 
-from roombook import notifications, rooms
+from roombook import clock
+from roombook.jobs import send_department_digests
+from roombook.notifications import outbox as notifications
+from roombook.booking import rooms
 from roombook.db import utcnow
 from roombook.models import Occurrence, OfferSession, OutboxMessage, Room, User
 from tests.manage.conftest import Sink, free_port, login
@@ -36,7 +39,7 @@ def test_a_server_down_at_first_loses_nothing_and_retries_with_back_off(app, ses
     first = notifications.enqueue(session, "a@example.org", "Eins", "1")
     second = notifications.enqueue(session, "b@example.org", "Zwei", "2")
     session.flush()
-    now = utcnow()
+    now = clock.now()
     assert notifications.send_pending(app, now=now) == {"sent": 0, "failed": 2, "waiting": 2}
     failed = _fresh(session, first.id)
     assert failed.sent_at is None and failed.attempts == 1 and failed.last_error
@@ -87,7 +90,7 @@ def test_the_weekly_digest_tells_a_department_about_changed_office_hours(demo):
     room = demo.scalar(sa.select(Room).where(Room.key == "nord-br"))
     occ = demo.scalars(sa.select(Occurrence).join(Occurrence.offer_session)
                        .where(OfferSession.offer.has(key="nord-sprechstunde"), Occurrence.status == "scheduled",
-                              Occurrence.starts_at > utcnow() + dt.timedelta(days=1))
+                              Occurrence.starts_at > clock.now() + dt.timedelta(days=1))
                        .order_by(Occurrence.starts_at)).first()  # not one a holiday already cancelled
     rooms.apply_closure(demo, manager, room, occ.starts_at, occ.ends_at, "Umbau")
     assert notifications.enqueue_department_digests(demo, now=utcnow() + dt.timedelta(minutes=1)) == 1
@@ -113,9 +116,9 @@ def test_department_digest_command_and_job_run_once_a_week(app, committed):
     with transaction():
         build_demo(committed.session)
         occ = committed.session.scalars(sa.select(Occurrence).join(Occurrence.offer_session).where(
-            OfferSession.offer.has(key="nord-sprechstunde"), Occurrence.starts_at > utcnow())).first()
+            OfferSession.offer.has(key="nord-sprechstunde"), Occurrence.starts_at > clock.now())).first()
         rooms.apply_closure(committed.session, None, occ.room, occ.starts_at, occ.ends_at, "Brandschutz")
     result = app.test_cli_runner().invoke(args=["department-digest"])
     assert result.exit_code == 0 and "1 digests queued" in result.output, result.output
-    assert notifications.send_department_digests_job(app, dt.date(2031, 1, 6)) == 1
-    assert notifications.send_department_digests_job(app, dt.date(2031, 1, 8)) is None  # same week: claimed
+    assert send_department_digests(app, dt.date(2031, 1, 6)) == 1
+    assert send_department_digests(app, dt.date(2031, 1, 8)) is None  # same week: claimed

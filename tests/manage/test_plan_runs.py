@@ -8,9 +8,10 @@ import time
 import pytest
 import sqlalchemy as sa
 
-from roombook import plan_runs
-from roombook.api_tokens import create_api_token
-from roombook.db import db, transaction, utcnow
+from roombook import clock
+from roombook.planning import runs as plan_runs
+from roombook.access.api_tokens import create_api_token
+from roombook.db import db, transaction
 from roombook.i18n import bilingual
 from roombook.models import AuditEvent, Conflict, OutboxMessage, PlanRun, Provider, User
 from tests.manage.conftest import TODAY, login, token_from
@@ -133,7 +134,7 @@ STALE = dt.timedelta(seconds=90)  # ROOMBOOK_PLAN_RUN_STALE_SECONDS by default
 
 
 def _run(session, status, *, created_ago=dt.timedelta(0), heartbeat_ago=None) -> PlanRun:
-    now = utcnow()
+    now = clock.now()
     run = PlanRun(scope=[], status=status, progress={"time_limit": 5}, created_at=now - created_ago,
                   heartbeat_at=None if heartbeat_ago is None else now - heartbeat_ago)
     session.add(run)
@@ -163,7 +164,7 @@ def test_starting_gives_up_a_silent_run_but_waits_for_one_that_beats(demo, app, 
     stuck = _run(demo, "running", created_ago=dt.timedelta(hours=1), heartbeat_ago=dt.timedelta(seconds=10))
     with pytest.raises(plan_runs.RunRefused):  # an hour old, but its process still beats
         plan_runs.start_run(demo, coordinator, [], time_limit=5)
-    stuck.heartbeat_at = utcnow() - dt.timedelta(seconds=25)
+    stuck.heartbeat_at = clock.now() - dt.timedelta(seconds=25)
     demo.flush()
     fresh = plan_runs.start_run(demo, coordinator, [], time_limit=5)
     assert stuck.status == "failed" and "Abgebrochen" in stuck.error and fresh.status == "queued"

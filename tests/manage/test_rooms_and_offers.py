@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from roombook import rooms
+from roombook.booking import rooms
 from roombook.models import AuditEvent, Booking, Closure, Conflict, Offer, Room
 from tests.manage.conftest import login, token_from
 

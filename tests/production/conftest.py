@@ -15,7 +15,8 @@ import pytest
 import requests
 from werkzeug.security import generate_password_hash
 
-from roombook.api_tokens import create_api_token
+from roombook import clock
+from roombook.access.api_tokens import create_api_token
 from roombook.db import transaction
 from roombook.models import Accommodation, Room, User
 from tests.factories import ALL_WEEK
@@ -117,5 +118,5 @@ def seed_city(db, *, rooms: int = 1, users: int = 1, role: str = "volunteer", ma
 
 def next_year_slot(day_offset: int = 0, hour: int = 10) -> tuple[str, str]:
     """Local times (the room's zone) in March next year: a free, bookable hour."""
-    day = dt.date(dt.date.today().year + 1, 3, 1) + dt.timedelta(days=day_offset)
+    day = dt.date(clock.today().year + 1, 3, 1) + dt.timedelta(days=day_offset)
     return f"{day}T{hour:02}:00", f"{day}T{hour + 1:02}:00"

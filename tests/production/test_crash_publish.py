@@ -3,20 +3,20 @@ plan is either wholly published (run 'published', new slots, occurrences, confli
 (run still 'done', the city as before), and the occupancy guard still holds."""
 from __future__ import annotations
 
-import datetime as dt
 import threading
 import time
 
 import requests
 import sqlalchemy as sa
 
-from roombook import plan_runs
-from roombook.api_tokens import create_api_token
+from roombook import clock
+from roombook.planning import runs as plan_runs
+from roombook.access.api_tokens import create_api_token
 from roombook.db import transaction
-from roombook.demo import load_demo
+from roombook.scenario.demo import load_demo
 from roombook.models import Booking, Conflict, Occupancy, Occurrence, OfferSession, PlanRun, Provider, User
-from roombook.models.reservation import BookingStatus
-from roombook.models.schedule import OccurrenceStatus
+from roombook.models.reservations import BookingStatus
+from roombook.models.offers import OccurrenceStatus
 
 KILL_AFTER = (0.05, 0.15, 0.3, 0.6, 1.2, 2.4)
 
@@ -46,7 +46,7 @@ def _occupancy_consistent(db) -> None:
 def test_kill_while_publishing_a_plan_leaves_all_or_nothing(app, serve, committed, dialect):
     db = committed
     with transaction():
-        load_demo(db.session, dt.date.today())
+        load_demo(db.session, clock.today())
     coordinator = db.session.scalar(sa.select(User).where(User.email == "coordinator@example.org"))
     with transaction():  # the department lost its Mondays, so the plan must move an office hour
         provider = db.session.scalar(sa.select(Provider).where(Provider.key == "fb-soziales"))

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from roombook.booking.errors import BookingConflict
 from roombook.db import transaction
 from roombook.models import Booking, Occupancy
-from roombook.models.reservation import BookingStatus
+from roombook.models.reservations import BookingStatus
 from tests.production.conftest import next_year_slot, seed_city
 
 WEEKS = 52

@@ -4,7 +4,6 @@ ended") and a new run starts and finishes. A run left queued (its web worker die
 solved by `flask scheduler --once`."""
 from __future__ import annotations
 
-import datetime as dt
 import os
 import subprocess
 import sys
@@ -15,10 +14,11 @@ import pytest
 import requests
 import sqlalchemy as sa
 
-from roombook import plan_runs
-from roombook.api_tokens import create_api_token
-from roombook.db import transaction, utcnow
-from roombook.demo import load_demo
+from roombook import clock
+from roombook.planning import runs as plan_runs
+from roombook.access.api_tokens import create_api_token
+from roombook.db import transaction
+from roombook.scenario.demo import load_demo
 from roombook.models import PlanRun, User
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -28,7 +28,7 @@ STALE_SECONDS = 4  # ROOMBOOK_PLAN_RUN_STALE_SECONDS here and in the servers; a 
 
 def _coordinator(db) -> User:
     with transaction():
-        load_demo(db.session, dt.date.today())
+        load_demo(db.session, clock.today())
     return db.session.scalar(sa.select(User).where(User.email == "coordinator@example.org"))
 
 
@@ -76,7 +76,7 @@ def test_a_run_whose_server_was_killed_is_given_up_and_planning_goes_on(app, ser
             plan_runs.start_run(db.session, coordinator, [], time_limit=10)
 
     server = serve(workers=1)
-    time.sleep(max(0.0, (killed.heartbeat_at - utcnow()).total_seconds() + STALE_SECONDS + 0.5))
+    time.sleep(max(0.0, (killed.heartbeat_at - clock.now()).total_seconds() + STALE_SECONDS + 0.5))
     again = requests.post(server.url + "/api/v1/plan-runs", headers=headers, json={}, timeout=60)
     assert again.status_code == 202, again.text
     old = requests.get(server.url + f"/api/v1/plan-runs/{run_id}", headers=headers, timeout=60).json()

@@ -11,11 +11,12 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
-from roombook.accounts import create_user
+from roombook import clock
+from roombook.access.accounts import create_user
 from roombook.booking.recurrence import to_utc
 from roombook.booking.service import book_room
 from roombook.db import db, transaction
-from roombook.demo import load_demo
+from roombook.scenario.demo import load_demo
 from roombook.models import Room
 from tests.conftest import csrf_token
 from tests.dates import quiet_monday
@@ -33,7 +34,7 @@ def _wipe() -> None:
 
 def next_monday(today: dt.date | None = None) -> dt.date:
     """Next week's Monday, or a later one when a public holiday falls into next week."""
-    return quiet_monday(today or dt.date.today())
+    return quiet_monday(today or clock.today())
 
 
 @pytest.fixture(scope="package")
@@ -42,7 +43,7 @@ def city(app):
     with app.app_context():
         _wipe()
         with transaction():
-            load_demo(db.session, dt.date.today())
+            load_demo(db.session, clock.today())
             other = create_user(db.session, OTHER["email"], "volunteer", "demo", display_name=OTHER["name"])
             wednesday = next_monday() + dt.timedelta(days=2)
             for key, title in (("nord-gr", OTHER["nord"]), ("sued-gr", OTHER["sued"])):

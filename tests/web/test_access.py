@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from roombook import signin
+from roombook.access import signin
 from roombook.models import Booking, User
 from tests.web.conftest import OTHER, login
 

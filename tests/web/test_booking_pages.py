@@ -8,6 +8,7 @@ import re
 import pytest
 import sqlalchemy as sa
 
+from roombook import clock
 from roombook.models import Booking, User
 from tests.web.conftest import OTHER, login, next_monday, post
 
@@ -70,7 +71,7 @@ def test_every_refusal_says_why(web, fields, message):
 
 def test_booking_in_the_past_is_refused(web):
     login(web, "volunteer@example.org")
-    response = _book(web, date=(dt.date.today() - dt.timedelta(days=3)).isoformat())
+    response = _book(web, date=(clock.today() - dt.timedelta(days=3)).isoformat())
     assert response.status_code == 409
     assert "Vergangenheit" in response.get_data(as_text=True)
 
@@ -162,7 +163,7 @@ def test_the_room_rule_on_open_bookings_is_explained(web, session):
 
 def test_weeks_beyond_the_open_booking_limit_are_listed_with_the_reason(web, session):
     room = session.scalar(sa.select(Booking).where(Booking.title == "Fahrradwerkstatt")).room
-    held = [b for b in _mine(session) if b.room_id == room.id and b.ends_at > dt.datetime.now(dt.timezone.utc)]
+    held = [b for b in _mine(session) if b.room_id == room.id and b.ends_at > clock.now()]
     room.max_open_bookings = len(held) + 1  # room for one more
     session.flush()
     before = len(_mine(session))

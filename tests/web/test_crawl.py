@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from roombook.demo import MORE_VOLUNTEERS
+from roombook.scenario.demo import MORE_VOLUNTEERS
 from tests.web.conftest import OTHER, login
 
 DEMO_VOLUNTEER = ("volunteer@example.org", "Ehrenamtliche Demo", "Fahrradwerkstatt")

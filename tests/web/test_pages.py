@@ -7,9 +7,10 @@ import re
 import pytest
 import sqlalchemy as sa
 
+from roombook import clock
 from roombook.models import Booking, Room
 
-from roombook.public_texts import LANGUAGES
+from roombook.i18n.public_texts import LANGUAGES
 from tests.web.conftest import OTHER, login, next_monday, post
 
 
@@ -34,9 +35,9 @@ def test_week_view_highlights_today(web):
 
 def test_week_view_shows_closures_and_holidays(web):
     # The demo closes sued-gr on the Wednesday three weeks ahead; Christmas closes every room.
-    maintenance = _week(web, "sued", dt.date.today() - dt.timedelta(days=dt.date.today().weekday()) + dt.timedelta(weeks=3))
+    maintenance = _week(web, "sued", clock.today() - dt.timedelta(days=clock.today().weekday()) + dt.timedelta(weeks=3))
     assert "geschlossen</strong>: Malerarbeiten" in maintenance
-    christmas = _week(web, "nord", dt.date(dt.date.today().year, 12, 21))
+    christmas = _week(web, "nord", dt.date(clock.today().year, 12, 21))
     assert "<strong>Feiertag: Erster Weihnachtstag</strong>" in christmas
 
 

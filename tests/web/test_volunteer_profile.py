@@ -9,10 +9,11 @@ import re
 import pytest
 import sqlalchemy as sa
 
+from roombook import clock
 from roombook.booking.service import book_room
-from roombook.coverage import set_requirements
+from roombook.coordination.coverage import set_requirements
 from roombook.models import Accommodation, AuditEvent, User, VolunteerProfile
-from roombook.volunteers import profile_of, save_profile
+from roombook.coordination.volunteers import profile_of, save_profile
 from tests.conftest import csrf_token
 from tests.dates import quiet_monday
 from tests.factories import local_on
@@ -305,11 +306,11 @@ def deployed(session, volunteer, make_room):
                                                          {"day": "sat", "from": "10:00", "to": "12:00"}], max_hours=1,
                  note="Lehrerin aus Charkiw")
     room = make_room(accommodation=place(session, "sued"))
-    monday = quiet_monday(dt.date.today())
+    monday = quiet_monday(clock.today())
     start = local_on(monday + dt.timedelta(days=2), 10)
     book_room(session, volunteer, room, start, start + dt.timedelta(hours=2), "Lernhilfe Ukrainisch")
     session.flush()
-    week = (monday - (dt.date.today() - dt.timedelta(days=dt.date.today().weekday()))).days // 7
+    week = (monday - (clock.today() - dt.timedelta(days=clock.today().weekday()))).days // 7
     assert week < 4, "the booked week is one of the four the page shows"
     return {"room": room, "week": week, "monday": monday, "start": start}
 

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 import pytest
 import sqlalchemy as sa
 
+from roombook import clock
 from roombook.booking.occurrences import add_closure, cancel_occurrence, materialise
 from roombook.booking.service import book_room
 from roombook.db import db
@@ -44,7 +45,7 @@ def house(session, make_accommodation, make_room, make_offer, make_user):
                              **({"accommodations": [place]} if role == "facility_manager" else {}))
              for role in ("volunteer", "facility_manager", "admin")}
     others = [make_user("volunteer", display_name=f"Andere {n}") for n in range(8)]
-    now = dt.datetime.now(dt.timezone.utc)
+    now = clock.now()
     quiet = next_monday() + dt.timedelta(weeks=1)
     full = quiet + dt.timedelta(weeks=1)
 

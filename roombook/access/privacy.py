@@ -1,0 +1,87 @@
+"""Data protection: a person can take out everything roombook holds about them, and have it deleted.
+
+Deleting a person keeps the history of the rooms (past bookings stay, without an owner, so the
+record of who used a room when is kept as 'belegt') but removes their name, email address, tokens,
+mail and volunteer profile; their future bookings are cancelled so the rooms become free again.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from roombook import clock
+from roombook.access import audit
+from roombook.booking import cancel_booking
+from roombook.models import ApiToken, AuditEvent, Booking, FeedToken, OutboxMessage, User, VolunteerProfile
+from roombook.models.reservations import BookingStatus
+
+
+def _utc(value: dt.datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def export_user_data(session: Session, user: User) -> dict:
+    """Everything stored about `user`, as one JSON-ready document (GDPR art. 15 and 20)."""
+    bookings = session.scalars(sa.select(Booking).where(Booking.user_id == user.id).order_by(Booking.starts_at))
+    api_tokens = session.scalars(sa.select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id))
+    feed_tokens = session.scalars(sa.select(FeedToken).where(FeedToken.user_id == user.id).order_by(FeedToken.id))
+    events = session.scalars(sa.select(AuditEvent).where(AuditEvent.actor_id == user.id).order_by(AuditEvent.id))
+    mail = session.scalars(sa.select(OutboxMessage).where(OutboxMessage.recipient == user.email)
+                           .order_by(OutboxMessage.id))
+    return {
+        "exported_at": clock.now().isoformat(),
+        "user": {"id": user.id, "email": user.email, "display_name": user.display_name, "role": user.role,
+                 "created_at": _utc(user.created_at), "active": user.active,
+                 "accommodations": [a.key for a in user.accommodations],
+                 "provider": user.provider.key if user.provider else None},
+        "volunteer_profile": _profile(session.get(VolunteerProfile, user.id)),
+        "bookings": [{"id": b.id, "room": b.room.key, "start": _utc(b.starts_at), "end": _utc(b.ends_at),
+                      "title": b.title, "status": b.status, "status_reason": b.status_reason,
+                      "series": b.series, "created_at": _utc(b.created_at)} for b in bookings],
+        "api_tokens": [{"id": t.id, "label": t.label, "prefix": t.prefix, "created_at": _utc(t.created_at),
+                        "expires_at": _utc(t.expires_at), "revoked_at": _utc(t.revoked_at),
+                        "last_used_at": _utc(t.last_used_at)} for t in api_tokens],
+        "feed_tokens": [{"id": t.id, "scope": t.scope, "label": t.label, "prefix": t.prefix,
+                         "created_at": _utc(t.created_at), "revoked_at": _utc(t.revoked_at)} for t in feed_tokens],
+        "audit_events": [{"at": _utc(e.at), "action": e.action, "object_type": e.object_type,
+                          "object_id": e.object_id, "details": e.details} for e in events],
+        "mail": [{"subject": m.subject, "body": m.body, "created_at": _utc(m.created_at),
+                  "sent_at": _utc(m.sent_at)} for m in mail],
+    }
+
+
+def _profile(profile: VolunteerProfile | None) -> dict | None:
+    if profile is None:
+        return None
+    return {"languages": profile.languages, "skills": profile.skills, "accommodations": [a.key for a in
+            profile.accommodations], "available": profile.available,
+            "max_minutes_per_week": profile.max_minutes_per_week, "note": profile.note,
+            "updated_at": _utc(profile.updated_at)}
+
+
+def can_delete_other_user(actor: User | None) -> bool:
+    """Only admins delete someone else's account; people delete their own, with their password, via /me."""
+    return actor is not None and getattr(actor, "is_authenticated", False) and actor.role == "admin"
+
+
+def delete_user(session: Session, actor: User | None, user: User, *, now: dt.datetime | None = None) -> None:
+    """Delete the person: future bookings cancelled, past ones kept without owner, name and address gone."""
+    now = now or clock.now()
+    user_id, email = user.id, user.email
+    for booking in session.scalars(sa.select(Booking).where(Booking.user_id == user_id,
+                                                            Booking.status == BookingStatus.ACTIVE,
+                                                            Booking.ends_at > now)):
+        cancel_booking(session, actor if actor is not None and actor.id != user_id else None, booking,
+                       "Konto gelöscht / account deleted")
+    session.execute(sa.update(Booking).where(Booking.user_id == user_id).values(user_id=None))
+    session.execute(sa.delete(OutboxMessage).where(OutboxMessage.recipient == email))
+    # Events about the person (not their actions, which keep their facts) may hold the address.
+    session.execute(sa.update(AuditEvent).where(AuditEvent.object_type == "user",
+                                                AuditEvent.object_id == str(user_id)).values(details={}))
+    session.execute(sa.update(AuditEvent).where(AuditEvent.actor_id == user_id).values(actor_id=None))
+    session.delete(user)
+    session.flush()
+    audit.record_about(session, actor if actor is not None and actor.id != user_id else None, "user.deleted",
+                       "user", str(user_id))

@@ -1,0 +1,1 @@
+"""Conflicts: opening them when something displaces a booking or session, and deciding them."""

@@ -1,0 +1,1 @@
+"""City-wide coordination: offers and their categories, coverage of the council's minimums, volunteers."""

@@ -1,0 +1,98 @@
+"""Languages of the pages: German by default, English switchable (Flask-Babel).
+
+The catalogs are kept as `.po` files (roombook/translations/<lang>/LC_MESSAGES/messages.po) and
+compiled in memory when first used. That way a fresh clone needs no build step and no compiled
+`.mo` binaries live in git, while translators still work with the standard gettext format
+(`pybabel extract -F babel.cfg` / `pybabel update` keep working on the same files).
+
+The source language of the msgids is German, the default; a missing English entry falls back to German.
+"""
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import NullTranslations, Translations
+from flask import Flask, has_request_context, request, session
+from flask_babel import Babel, Domain, get_locale, refresh
+
+LANGUAGES = {"de": "Deutsch", "en": "English"}
+DEFAULT = "de"
+CATALOGS = Path(__file__).parent / "translations"
+_compiled: dict[str, NullTranslations] = {}
+
+
+def select_locale() -> str:
+    """The visitor's choice (kept in the session) first, then the browser's Accept-Language, then German.
+
+    Outside a request (the CLI, a domain function's lazy message read in a test) there is no visitor: German."""
+    if not has_request_context():
+        return DEFAULT
+    chosen = session.get("lang")
+    if chosen in LANGUAGES:
+        return chosen
+    return request.accept_languages.best_match(list(LANGUAGES), default=DEFAULT)
+
+
+def current_language() -> str:
+    locale = get_locale()
+    return locale.language if locale is not None else DEFAULT
+
+
+def catalog(language: str) -> NullTranslations:
+    """The compiled catalog of a language; German (the msgids' language) needs none."""
+    if language not in _compiled:
+        path = CATALOGS / language / "LC_MESSAGES" / "messages.po"
+        if language == DEFAULT or not path.exists():
+            _compiled[language] = NullTranslations()
+        else:
+            with path.open("rb") as fh:
+                po = read_po(fh, locale=language)
+            buffer = io.BytesIO()
+            write_mo(buffer, po)
+            buffer.seek(0)
+            _compiled[language] = Translations(buffer)
+    return _compiled[language]
+
+
+class PoDomain(Domain):
+    """A Flask-Babel domain that reads the `.po` catalogs directly (see the module docstring)."""
+
+    def get_translations(self):
+        return catalog(current_language())
+
+
+class RoombookBabel(Babel):
+    _domain = PoDomain()
+
+    @property
+    def domain_instance(self):
+        return self._domain
+
+
+def bilingual(message: str) -> str:
+    """The booking engine words its refusals as 'Deutsch. / English.'; show the half of the page's language."""
+    german, sep, english = str(message).partition(". / ")
+    if not sep:
+        return str(message)
+    return english if current_language() == "en" else german + "."
+
+
+def category_name(category: str | None) -> str:
+    """A category's name in the page language (the residents' texts have every language's names)."""
+    from roombook.i18n.public_texts import language
+
+    return language(current_language()).categories.get(category or "", (category or "", ""))[0]
+
+
+def init_app(app: Flask) -> None:
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT)
+    RoombookBabel(app, locale_selector=select_locale)
+    # Flask-Babel caches the locale on `g`, which outlives a request when an app context was already
+    # pushed (tests, CLI); choose afresh for every request.
+    app.before_request(refresh)
+    app.jinja_env.filters["bilingual"] = bilingual
+    app.jinja_env.globals.update(page_languages=LANGUAGES, current_language=current_language,
+                                  category_name=category_name)

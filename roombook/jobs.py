@@ -1,0 +1,107 @@
+"""The job table: what runs in the background, when, and the wrappers that run each job once.
+
+Every serving process may run a scheduler (or `flask scheduler` runs one of its own); a claim row in the
+database (`db.claim_run`, unique per job and period) makes sure each run happens in exactly one of them.
+Plan runs are claimed on their own row (`roombook.planning.runs.claim`). Only the CLI and the WSGI entry
+import this module: it knows every job, so nothing below may import it back.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from flask import Flask
+
+from roombook import clock
+from roombook.booking.occurrences import extend_horizon
+from roombook.db import claim_run, db, finish_run, transaction
+from roombook.feeds import calendars_root
+from roombook.feeds.publish import PublishResult, data_stamp, publish_now, read_manifest
+from roombook.notifications.outbox import enqueue_department_digests, send_pending
+from roombook.planning.runs import tend_runs
+
+log = logging.getLogger(__name__)
+
+
+def _today(app: Flask) -> dt.date:
+    return clock.today(app.config["ROOMBOOK_TIMEZONE"])
+
+
+def extend_occurrence_horizon(app: Flask, today: dt.date | None = None) -> int | None:
+    """Daily: materialise occurrences up to the horizon. Returns the number added, None if another ran it."""
+    with app.app_context():
+        today = today or _today(app)
+        if not claim_run("extend_horizon", today.isoformat()):
+            return None
+        with transaction():
+            added = extend_horizon(db.session, today, app.config["ROOMBOOK_HORIZON_WEEKS"])
+        finish_run("extend_horizon", today.isoformat())
+        log.info("extend_horizon: %d occurrences added", added)
+        return added
+
+
+def publish_if_changed(app: Flask, today: dt.date | None = None) -> PublishResult | None:
+    """Every minute: publish when the data changed since the last publish; None when nothing to do.
+
+    It compares the data stamp with the published manifest and claims the run for that stamp, so exactly
+    one process publishes each state of the data; a burst of edits within the minute costs one publish.
+    """
+    with app.app_context():
+        today = today or _today(app)
+        stamp = data_stamp(db.session, today)
+        db.session.rollback()  # end the read transaction before claiming
+        if stamp.digest == read_manifest(calendars_root(app)).stamp:
+            return None
+        if not claim_run("publish_calendars", stamp.digest[:64]):
+            return None
+        result = publish_now(app, today)
+        finish_run("publish_calendars", stamp.digest[:64])
+        log.info("publish_calendars: %d written, %d removed", len(result.written), len(result.removed))
+        return result
+
+
+def publish_nightly(app: Flask, today: dt.date | None = None) -> PublishResult | None:
+    """Once a night across all processes: rewrite whatever changed, e.g. when the feed window moves on."""
+    with app.app_context():
+        today = today or _today(app)
+        if not claim_run("publish_calendars_nightly", today.isoformat()):
+            return None
+        result = publish_now(app, today)
+        finish_run("publish_calendars_nightly", today.isoformat())
+        return result
+
+
+def send_department_digests(app: Flask, today: dt.date | None = None) -> int | None:
+    """Weekly: queue the department digests once per ISO week (claimed across processes)."""
+    with app.app_context():
+        today = today or _today(app)
+        year, week, _ = today.isocalendar()
+        key = f"{year}-W{week:02d}"
+        if not claim_run("department_digest", key):
+            return None
+        with transaction():
+            queued = enqueue_department_digests(db.session)
+        finish_run("department_digest", key)
+        return queued
+
+
+def start(app: Flask):
+    """Start the in-process scheduler (wsgi.py does this for each serving process)."""
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    scheduler = BackgroundScheduler(timezone=app.config["ROOMBOOK_TIMEZONE"])
+    every_minute = {"trigger": "interval", "minutes": 1}
+    table = [
+        ("extend_horizon", extend_occurrence_horizon, {"trigger": "cron", "hour": 3, "minute": 17}),
+        ("send_mail", send_pending, every_minute),  # the outbox leases each message, so no claim
+        ("department_digest", send_department_digests,
+         {"trigger": "cron", "day_of_week": "mon", "hour": 7, "minute": 3}),
+        ("publish_calendars", publish_if_changed, every_minute),
+        ("publish_calendars_nightly", publish_nightly, {"trigger": "cron", "hour": 3, "minute": 47}),
+        # Gives up plan runs whose process ended and solves runs left queued (claimed, so solved once).
+        ("plan_runs", tend_runs, every_minute),
+    ]
+    for job_id, function, trigger in table:
+        scheduler.add_job(function, args=[app], id=job_id, coalesce=True, max_instances=1, **trigger)
+    scheduler.start()
+    return scheduler

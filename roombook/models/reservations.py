@@ -1,0 +1,93 @@
+"""One-off bookings, closures, and the occupancy table on which the database refuses double bookings."""
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from roombook.db import UTCDateTime, db, utcnow
+from roombook.models.people import User
+from roombook.models.accommodations import Room
+
+
+class BookingStatus:
+    ACTIVE = "active"
+    CANCELLED = "cancelled"
+    DISPLACED = "displaced"
+
+
+class Booking(db.Model):
+    """A one-off reservation of a room. Weekly bookings are several rows sharing a `series`."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str | None] = mapped_column(sa.String(120), unique=True)
+    room_id: Mapped[int] = mapped_column(sa.ForeignKey("room.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"), index=True)
+    starts_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    title: Mapped[str] = mapped_column(sa.String(200))
+    displaceable: Mapped[bool] = mapped_column(default=True)
+    status: Mapped[str] = mapped_column(sa.String(12), default=BookingStatus.ACTIVE)
+    status_reason: Mapped[str] = mapped_column(sa.String(300), default="")
+    series: Mapped[str | None] = mapped_column(sa.String(36), index=True)
+    sequence: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, index=True)
+
+    room: Mapped[Room] = relationship(back_populates="bookings")
+    user: Mapped[User | None] = relationship()
+
+    __table_args__ = (
+        sa.CheckConstraint("ends_at > starts_at", name="ordered"),
+        sa.CheckConstraint("status IN ('active','cancelled','displaced')", name="status_known"),
+    )
+
+    @property
+    def active(self) -> bool:
+        return self.status == BookingStatus.ACTIVE
+
+
+class Closure(db.Model):
+    """A dated span in which a room cannot be used: maintenance, an event, or a public holiday."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    room_id: Mapped[int] = mapped_column(sa.ForeignKey("room.id", ondelete="CASCADE"), index=True)
+    starts_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    reason: Mapped[str] = mapped_column(sa.String(300))
+    kind: Mapped[str] = mapped_column(sa.String(12), default="closure")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    room: Mapped[Room] = relationship(back_populates="closures")
+
+    __table_args__ = (
+        sa.CheckConstraint("ends_at > starts_at", name="ordered"),
+        sa.CheckConstraint("kind IN ('closure','holiday')", name="kind_known"),
+        sa.UniqueConstraint("room_id", "starts_at", "kind", name="uq_closure_room_start"),
+    )
+
+
+class Occupancy(db.Model):
+    """The active use of a room by exactly one booking or one occurrence.
+
+    The database refuses two overlapping rows of one room: an exclusion constraint on PostgreSQL,
+    a trigger on SQLite (see the migrations). Cancelled and displaced things have no row here.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    room_id: Mapped[int] = mapped_column(sa.ForeignKey("room.id", ondelete="CASCADE"))
+    starts_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    booking_id: Mapped[int | None] = mapped_column(sa.ForeignKey("booking.id", ondelete="CASCADE"), unique=True)
+    occurrence_id: Mapped[int | None] = mapped_column(sa.ForeignKey("occurrence.id", ondelete="CASCADE"),
+                                                      unique=True)
+
+    # Lets a new booking and its occupancy be written in one flush (the booking's id comes first).
+    booking: Mapped[Booking | None] = relationship()
+
+    __table_args__ = (
+        sa.CheckConstraint("ends_at > starts_at", name="ordered"),
+        sa.CheckConstraint("(booking_id IS NULL) <> (occurrence_id IS NULL)", name="one_owner"),
+        sa.Index("ix_occupancy_room_time", "room_id", "starts_at", "ends_at"),
+    )

@@ -1,0 +1,1 @@
+"""Telling people: the outbox of mails, sent once each across processes."""

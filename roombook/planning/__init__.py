@@ -1,0 +1,1 @@
+"""Plan runs: their lifecycle (queued, solved, published) and applying a published plan."""

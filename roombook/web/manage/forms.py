@@ -1,0 +1,104 @@
+"""Forms of the management pages (Flask-WTF: CSRF on every post)."""
+from __future__ import annotations
+
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
+from wtforms import (BooleanField, DateField, DateTimeLocalField, HiddenField, IntegerField, SelectField,
+                     SelectMultipleField, StringField, SubmitField, TextAreaField)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from roombook.coordination.categories import MANDATORY, VALUES
+from roombook.i18n import category_name
+from roombook.web.forms import Form
+
+# Category names in the page's language, read when shown (the residents' texts have each language's names).
+CATEGORY_LABELS = {c: LazyString(category_name, c) for c in VALUES}
+
+
+def choices(pairs) -> list[SelectChoice]:
+    """(value, label) pairs as WTForms options."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+class RoomForm(Form):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    capacity = IntegerField(_l("Plätze"), validators=[InputRequired(), NumberRange(1, 1000)])
+    features = StringField(_l("Ausstattung (durch Komma getrennt)"), validators=[Length(max=500)])
+    open_hours = TextAreaField(_l("Öffnungszeiten, je Zeile „mon 08:00-20:00“"), validators=[Length(max=2000)])
+    max_booking_minutes = IntegerField(_l("Längste Buchung (Minuten)"),
+                                       validators=[InputRequired(), NumberRange(15, 1440)])
+    max_days_ahead = IntegerField(_l("Höchstens Tage im Voraus"), validators=[InputRequired(), NumberRange(1, 730)])
+    max_open_bookings = IntegerField(_l("Offene Buchungen je Person"),
+                                     validators=[InputRequired(), NumberRange(1, 500)])
+    submit = SubmitField(_l("Speichern"))
+
+
+class ClosureForm(Form):
+    start = DateTimeLocalField(_l("Beginn"), format="%Y-%m-%dT%H:%M", validators=[InputRequired()])
+    end = DateTimeLocalField(_l("Ende"), format="%Y-%m-%dT%H:%M", validators=[InputRequired()])
+    reason = StringField(_l("Grund"), validators=[DataRequired(), Length(max=300)])
+    preview = SubmitField(_l("Vorschau"))
+    apply = SubmitField(_l("Schließung anwenden"))
+
+
+class ConfirmForm(Form):
+    """A post that needs nothing but its CSRF token (remove, publish, discard)."""
+
+    submit = SubmitField("OK")
+
+
+class ResolveForm(Form):
+    action = SelectField(_l("Entscheidung"), choices=choices([("accept", _l("Alternative übernehmen")),
+                                                              ("cancel", _l("Absagen")), ("override", _l("Vorrang"))]))
+    alternative = IntegerField(_l("Alternative"), validators=[Optional(), NumberRange(0, 100)])
+    note = TextAreaField(_l("Begründung"), validators=[Length(max=1000)])
+
+
+class PlanRunForm(Form):
+    scope = SelectMultipleField(_l("Unterkünfte"), choices=[], validate_choice=True)
+    submit = SubmitField(_l("Planung starten"))
+
+
+class OfferForm(Form):
+    title = StringField(_l("Titel"), validators=[DataRequired(), Length(max=200)])
+    description = TextAreaField(_l("Beschreibung"), validators=[Length(max=2000)])
+    category = SelectField(_l("Kategorie"), choices=choices(CATEGORY_LABELS.items()))
+    accommodation = SelectField(_l("Unterkunft"), choices=[])
+    providers = SelectMultipleField(_l("Anbieter"), choices=[], validators=[DataRequired()])
+    duration_minutes = IntegerField(_l("Dauer (Minuten)"), validators=[InputRequired(), NumberRange(15, 720)])
+    sessions_per_week = IntegerField(_l("Termine pro Woche"), validators=[InputRequired(), NumberRange(1, 7)])
+    participants = IntegerField(_l("Teilnehmende"), validators=[InputRequired(), NumberRange(1, 500)])
+    needs_features = StringField(_l("Braucht Ausstattung"), validators=[Length(max=300)])
+    guaranteed = BooleanField(_l("Garantierter Termin"))
+    valid_from = DateField(_l("Ab"), validators=[InputRequired()])
+    valid_until = DateField(_l("Bis"), validators=[Optional()])
+    submit = SubmitField(_l("Speichern"))
+
+
+class RequirementsForm(Form):
+    residents = IntegerField(_l("Bewohnerinnen und Bewohner (Anzahl)"), validators=[Optional(), NumberRange(0, 100000)])
+    submit = SubmitField(_l("Speichern"))
+
+
+for _category in MANDATORY:
+    setattr(RequirementsForm, f"minutes_{_category.value}",
+            IntegerField(_l("%(category)s (Minuten pro Woche)", category=CATEGORY_LABELS[_category]),
+                         validators=[Optional(), NumberRange(0, 10080)]))
+
+
+class CoverageForm(Form):
+    """Query parameters of the coverage pages (GET, so without CSRF)."""
+
+    class Meta:
+        csrf = False
+
+    week = DateField(_l("Ab Woche"), validators=[Optional()])
+    weeks = IntegerField(_l("Wochen"), validators=[Optional(), NumberRange(1, 26)])
+
+
+class ChooseForm(Form):
+    """A volunteer takes one of the alternatives offered for their displaced booking."""
+
+    alternative = HiddenField(validators=[DataRequired()])
+    submit = SubmitField(_l("Diese Zeit nehmen"))
