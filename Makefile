@@ -41,10 +41,10 @@ test: install test-tools
 	$(MAKE) test-postgres
 
 test-sqlite: install test-tools
-	$(PY) -m pytest -p no:cacheprovider
+	$(PY) -m pytest -p no:cacheprovider -n 2
 
 test-postgres: install test-tools
-	scripts/with-postgres.sh $(PY) -m pytest -p no:cacheprovider
+	scripts/with-postgres.sh $(PY) -m pytest -p no:cacheprovider -n 2
 
 bench: install
 	$(PY) bench/solver.py

@@ -24,15 +24,23 @@ import datetime as dt
 import hashlib
 import json
 import sys
-from zoneinfo import ZoneInfo
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 
+from request_cpu import (  # noqa: E402
+    ROUNDS,
+    arguments,
+    city,
+    cpu_per_request,
+    postgres_cpu,
+    projected_ratio,
+    sender,
+)
+
 from roombook import clock  # noqa: E402
-from request_cpu import (ROUNDS, arguments, city, cpu_per_request, postgres_cpu,  # noqa: E402
-                         projected_ratio, sender)
 
 
 def main() -> None:
@@ -46,11 +54,11 @@ def main() -> None:
 
     from roombook import create_app
     from roombook.access.api_tokens import _BY_HASH
-    from roombook.api.access import _by_id
     from roombook.access.permissions import csrf
+    from roombook.api.access import _by_id
     from roombook.booking.availability import _CLASHES
-    from roombook.booking.recurrence import windows_between
     from roombook.booking.intervals import contains
+    from roombook.booking.recurrence import windows_between
     from roombook.db import db
     from roombook.models import AuditEvent, Booking, Occupancy, Room
 

@@ -21,13 +21,24 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import sqlalchemy as sa  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
 
-from roombook import clock
-from roombook import create_app  # noqa: E402
+from roombook import (
+    clock,
+    create_app,  # noqa: E402
+)
 from roombook.booking.recurrence import to_utc, weekly_local  # noqa: E402
 from roombook.db import db  # noqa: E402
 from roombook.feeds.catalogue import build_feed, city_feed, room_feed  # noqa: E402
 from roombook.feeds.publish import publish_calendars  # noqa: E402
-from roombook.models import Accommodation, Booking, Occurrence, Offer, OfferSession, Provider, Room, User  # noqa: E402
+from roombook.models import (  # noqa: E402
+    Accommodation,
+    Booking,
+    Occurrence,
+    Offer,
+    OfferSession,
+    Provider,
+    Room,
+    User,
+)
 
 DAYS = ("mon", "tue", "wed", "thu", "fri")
 CATEGORIES = ("language_course", "daily_life_course", "office_hours", "counselling", "procedural_counselling",

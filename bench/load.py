@@ -53,8 +53,8 @@ def prepare_database(url: str, houses: int) -> dict:
     from roombook.access.accounts import create_user
     from roombook.access.api_tokens import create_api_token
     from roombook.db import db, transaction
-    from roombook.scenario.demo import load_demo
     from roombook.models import Accommodation, Room
+    from roombook.scenario.demo import load_demo
     from roombook.scenario.importer import import_scenario
 
     app = create_app({"ROOMBOOK_DATABASE_URL": url, "ROOMBOOK_SCHEDULER": False})

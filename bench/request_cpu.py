@@ -24,9 +24,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 
+from load import (  # noqa: E402  (the same city and requests)
+    ENDPOINTS,
+    Workload,
+    _processes,
+    _tree,
+    postmaster_pid,
+    prepare_database,
+)
+
 from roombook import clock  # noqa: E402
-from load import (ENDPOINTS, Workload, _processes, _tree, postmaster_pid,  # noqa: E402  (the same city and requests)
-                  prepare_database)
 
 ROUNDS = 3
 # bench/load.py's trivial request on this machine (bench/README.md, 22:12 run): gunicorn worker and client CPU.

@@ -45,8 +45,8 @@ def main() -> None:
     from roombook import create_app
     from roombook.booking.availability import clashes
     from roombook.db import db, transaction
-    from roombook.scenario.demo import load_demo
     from roombook.models import Room
+    from roombook.scenario.demo import load_demo
 
     availability_module = sys.modules["roombook.booking.availability"]
     app = create_app({"ROOMBOOK_DATABASE_URL": url, "ROOMBOOK_SCHEDULER": False})

@@ -31,8 +31,8 @@ def _fail(message: str) -> None:
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database already holds accommodations.")
 def demo_command(if_empty: bool) -> None:
     """Load the demo city and print the demo logins."""
-    from roombook.scenario.demo import DEMO_PASSWORD, load_demo
     from roombook.models import Accommodation
+    from roombook.scenario.demo import DEMO_PASSWORD, load_demo
 
     if db.session.scalar(sa.select(sa.func.count()).select_from(Accommodation)):
         if if_empty:
@@ -59,8 +59,8 @@ def _print_logins() -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def import_command(file: Path) -> None:
     """Load a city from a scenario file; an invalid file is refused whole."""
-    from roombook.scenario import ScenarioError
     from roombook.scenario.importer import import_scenario
+    from roombook.solver import InvalidScenario
 
     try:
         scenario = json.loads(file.read_text(encoding="utf-8"))
@@ -69,7 +69,7 @@ def import_command(file: Path) -> None:
     try:
         with transaction():
             counts = import_scenario(db.session, scenario)
-    except ScenarioError as exc:
+    except InvalidScenario as exc:
         for path, message in exc.problems:
             click.echo(f"{path}: {message}", err=True)
         _fail(f"{file}: {len(exc.problems)} problem(s); nothing was imported.")

@@ -10,11 +10,10 @@ import datetime as dt
 
 import sqlalchemy as sa
 
-from roombook.conflicts import decisions
-from roombook.booking import rooms
-from roombook.booking import book_room
+from roombook.booking import book_room, rooms
 from roombook.booking.availability import availability, clashes
 from roombook.booking.occurrences import add_closure, displace_booking, materialise
+from roombook.conflicts import decisions
 from roombook.models import Conflict, Occurrence, Room
 from tests.factories import local
 

@@ -8,8 +8,15 @@ import sqlalchemy as sa
 
 from roombook import clock
 from roombook.booking import availability, book_room, book_weekly, cancel_booking
-from roombook.booking.errors import (BookingConflict, BookingError, InThePast, InvalidInterval,
-                                     OutsideOpeningHours, PolicyViolation, RoomClosed)
+from roombook.booking.errors import (
+    BookingConflict,
+    BookingError,
+    InThePast,
+    InvalidInterval,
+    OutsideOpeningHours,
+    PolicyViolation,
+    RoomClosed,
+)
 from roombook.booking.occurrences import add_closure, materialise
 from roombook.db import transaction
 from roombook.models import Booking, Conflict, Occupancy

@@ -20,14 +20,33 @@ import pytest
 import sqlalchemy as sa
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import (Bundle, RuleBasedStateMachine, initialize, invariant, multiple, rule,
-                                 run_state_machine_as_test)
+from hypothesis.stateful import (
+    Bundle,
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    multiple,
+    rule,
+    run_state_machine_as_test,
+)
 
 from roombook.booking.availability import availability
-from roombook.booking.errors import (BookingConflict, BookingError, ClosureExists, InThePast, OutsideOpeningHours,
-                                     PolicyViolation, RoomClosed)
+from roombook.booking.errors import (
+    BookingConflict,
+    BookingError,
+    ClosureExists,
+    InThePast,
+    OutsideOpeningHours,
+    PolicyViolation,
+    RoomClosed,
+)
 from roombook.booking.occurrences import add_closure, add_public_holidays, materialise
-from roombook.booking.service import book_room, book_weekly, cancel_booking, check_bookable
+from roombook.booking.service import (
+    book_room,
+    book_weekly,
+    cancel_booking,
+    check_bookable,
+)
 from roombook.models import Booking, Closure, Conflict, Occupancy, Room
 
 BERLIN = ZoneInfo("Europe/Berlin")

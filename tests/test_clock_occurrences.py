@@ -11,10 +11,15 @@ import pytest
 import sqlalchemy as sa
 
 from roombook.booking import book_room
-from roombook.booking.occurrences import add_closure, add_public_holidays, displace_booking, materialise
+from roombook.booking.occurrences import (
+    add_closure,
+    add_public_holidays,
+    displace_booking,
+    materialise,
+)
+from roombook.booking.rooms import apply_closure
 from roombook.conflicts.decisions import resolve_conflict
 from roombook.models import Conflict, Occurrence
-from roombook.booking.rooms import apply_closure
 from tests.factories import local
 
 BOOKED_ON = local(2027, 3, 1, 7, 0)  # `now` when the bookings in the way are made

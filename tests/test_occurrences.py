@@ -6,7 +6,12 @@ import datetime as dt
 import sqlalchemy as sa
 
 from roombook.booking import book_room
-from roombook.booking.occurrences import add_closure, add_public_holidays, extend_horizon, materialise
+from roombook.booking.occurrences import (
+    add_closure,
+    add_public_holidays,
+    extend_horizon,
+    materialise,
+)
 from roombook.models import Conflict, Occurrence
 from tests.factories import local
 

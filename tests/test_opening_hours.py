@@ -7,7 +7,13 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from roombook.booking.recurrence import DAYS, parse_hhmm, to_utc, weekly_local, windows_between
+from roombook.booking.recurrence import (
+    DAYS,
+    parse_hhmm,
+    to_utc,
+    weekly_local,
+    windows_between,
+)
 
 BERLIN = ZoneInfo("Europe/Berlin")
 UTC = dt.timezone.utc

@@ -9,9 +9,16 @@ import sqlalchemy as sa
 
 from roombook import clock
 from roombook.booking import book_room
-from roombook.scenario.demo import demo_scenario
-from roombook.models import AuditEvent, Booking, Conflict, Occurrence, OfferSession, Provider
+from roombook.models import (
+    AuditEvent,
+    Booking,
+    Conflict,
+    Occurrence,
+    OfferSession,
+    Provider,
+)
 from roombook.planning.publishing import apply_plan, preview_plan, solve_city
+from roombook.scenario.demo import demo_scenario
 from roombook.scenario.importer import import_scenario
 from roombook.solver import check_plan
 from tests.dates import quiet_monday

@@ -23,7 +23,15 @@ from roombook.booking.errors import BookingError
 from roombook.booking.occurrences import add_closure
 from roombook.booking.recurrence import to_utc, weekly_local
 from roombook.conflicts.decisions import ACCEPT, facts, resolve_conflict
-from roombook.models import Booking, Closure, Conflict, Occupancy, Occurrence, OfferSession, Room
+from roombook.models import (
+    Booking,
+    Closure,
+    Conflict,
+    Occupancy,
+    Occurrence,
+    OfferSession,
+    Room,
+)
 from roombook.planning.publishing import apply_plan
 from roombook.scenario.exporter import export_scenario
 from roombook.solver import check_plan

@@ -9,12 +9,18 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from roombook.models import (
+    Accommodation,
+    Booking,
+    Closure,
+    Occurrence,
+    Offer,
+    OfferSession,
+)
 from roombook.scenario.demo import demo_scenario
-from roombook.models import Accommodation, Booking, Closure, Occurrence, Offer, OfferSession
-from roombook.scenario import ScenarioError
 from roombook.scenario.exporter import export_scenario
 from roombook.scenario.importer import import_scenario
-from roombook.scenario.validate import schema_problems
+from roombook.solver.validate import InvalidScenario, schema_problems
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "scenario"
@@ -36,7 +42,7 @@ def _wipe(session) -> None:
 def test_project_schema_is_the_shared_contract():
     if not (SHARED / "schema.json").exists():
         pytest.fail("the shared scenario format is missing beside the project")
-    assert load(ROOT / "roombook/scenario/schema.json") == load(SHARED / "schema.json")
+    assert load(ROOT / "roombook/solver/schema.json") == load(SHARED / "schema.json")
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
@@ -95,7 +101,7 @@ def _broken(mutate) -> dict:
     (lambda s: s["offers"][0].update(duration_minutes="long"), "$.offers[0].duration_minutes", "not of type"),
 ])
 def test_invalid_file_is_refused_whole_naming_path_and_problem(session, mutate, path, words):
-    with pytest.raises(ScenarioError) as refused:
+    with pytest.raises(InvalidScenario) as refused:
         import_scenario(session, _broken(mutate))
     assert any(p.startswith(path) and words in message for p, message in refused.value.problems), \
         refused.value.problems
@@ -106,7 +112,7 @@ def test_overlapping_bookings_in_a_file_are_refused(session):
     def overlap(s):
         twin = dict(s["bookings"][0], id="twin")
         s["bookings"].append(twin)
-    with pytest.raises(ScenarioError) as refused:
+    with pytest.raises(InvalidScenario) as refused:
         import_scenario(session, _broken(overlap))
     assert any("overlaps" in message for _p, message in refused.value.problems)
 
@@ -115,7 +121,7 @@ def test_two_closures_of_a_room_from_the_same_start_are_refused(session):
     scenario = demo_scenario(dt.date(2027, 2, 24))
     first = scenario["closures"][0]
     scenario["closures"].append(dict(first, end=first["end"], reason="noch einmal"))
-    with pytest.raises(ScenarioError) as refused:
+    with pytest.raises(InvalidScenario) as refused:
         import_scenario(session, scenario)
     assert refused.value.problems == [(f"$.closures[{len(scenario['closures']) - 1}]",
                                        "another closure of the same kind starts in this room then")]
@@ -123,7 +129,7 @@ def test_two_closures_of_a_room_from_the_same_start_are_refused(session):
 
 def test_importing_the_same_city_twice_is_refused(session):
     import_scenario(session, load(EXAMPLES[0]))
-    with pytest.raises(ScenarioError, match="already exists"):
+    with pytest.raises(InvalidScenario, match="already exists"):
         import_scenario(session, load(EXAMPLES[0]))
     assert session.scalar(sa.select(sa.func.count()).select_from(Booking)) == len(load(EXAMPLES[0])["bookings"])
 

@@ -7,9 +7,9 @@ import threading
 import sqlalchemy as sa
 
 from roombook import clock
-from roombook.models import JobRun, Occurrence, Offer, OfferSession
 from roombook.db import claim_run
 from roombook.jobs import extend_occurrence_horizon
+from roombook.models import JobRun, Occurrence, Offer, OfferSession
 
 
 def test_only_one_of_several_processes_claims_a_run(app, committed):

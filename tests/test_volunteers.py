@@ -8,8 +8,13 @@ import sqlalchemy as sa
 
 from roombook.booking import book_room
 from roombook.booking.occurrences import materialise
+from roombook.coordination.volunteers import (
+    ProfileError,
+    deployments,
+    profile_of,
+    save_profile,
+)
 from roombook.models import AuditEvent, Provider, Requirement, VolunteerProfile
-from roombook.coordination.volunteers import ProfileError, deployments, profile_of, save_profile
 from tests.factories import local
 
 NOW = local(2027, 3, 1, 7)

@@ -9,7 +9,6 @@ from sqlalchemy.orm import Session
 
 from roombook import clock
 from roombook.access import audit
-from roombook.db import utcnow
 from roombook.models import ApiToken, User
 from roombook.models.tokens import hash_secret, new_secret
 
@@ -24,7 +23,7 @@ def create_api_token(session: Session, user: User, label: str = "", *, expires_i
     """A new token for `user`; returns the row and the secret, which is shown once and never stored."""
     secret = TOKEN_PREFIX + new_secret()
     token = ApiToken(user=user, label=label.strip()[:120], token_hash=hash_secret(secret), prefix=secret[:8],
-                     expires_at=utcnow() + expires_in if expires_in else None)
+                     expires_at=clock.now() + expires_in if expires_in else None)
     session.add(token)
     session.flush()
     audit.record(session, actor or user, "api_token.created", token, prefix=token.prefix, label=token.label)

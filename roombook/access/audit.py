@@ -8,7 +8,6 @@ from sqlalchemy.orm import Session
 
 from roombook.models import AuditEvent, User
 
-
 # Built once (the booking path writes one event per booking); inline(): nothing read back, not even the id.
 _INSERT = sa.insert(AuditEvent.__table__).inline()
 

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from roombook.models import Accommodation, Booking, PlanRun, Provider, Room, User
 from roombook.models.people import Role
 
+
 def _is(user: User | None, *roles: Role) -> bool:
     return user is not None and getattr(user, "is_authenticated", False) and user.role in roles
 

@@ -14,7 +14,15 @@ from sqlalchemy.orm import Session
 from roombook import clock
 from roombook.access import audit
 from roombook.booking import cancel_booking
-from roombook.models import ApiToken, AuditEvent, Booking, FeedToken, OutboxMessage, User, VolunteerProfile
+from roombook.models import (
+    ApiToken,
+    AuditEvent,
+    Booking,
+    FeedToken,
+    OutboxMessage,
+    User,
+    VolunteerProfile,
+)
 from roombook.models.reservations import BookingStatus
 
 

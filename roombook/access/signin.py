@@ -6,8 +6,8 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from roombook.models import User
 from roombook.access.ratelimit import allow
+from roombook.models import User
 
 # Per address and per account: a person who mistypes a few times is never stopped, a guesser is.
 WINDOW = dt.timedelta(minutes=15)

@@ -8,10 +8,10 @@ from __future__ import annotations
 from flask import Flask, request
 from werkzeug.exceptions import HTTPException
 
+from roombook.access.login import csrf
 from roombook.api import coordination, views  # noqa: F401  (register the routes)
 from roombook.api.blueprint import bp
 from roombook.api.problems import ApiProblem, problem_response
-from roombook.access.login import csrf
 
 csrf.exempt(bp)
 

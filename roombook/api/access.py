@@ -8,10 +8,9 @@ from typing import TypeVar
 import sqlalchemy as sa
 from flask import g, request
 
-from roombook.access import api_tokens
-from roombook.access import ratelimit
-from roombook.api.problems import ApiProblem
+from roombook.access import api_tokens, ratelimit
 from roombook.access.permissions import can_see_booking_details
+from roombook.api.problems import ApiProblem
 from roombook.db import db, transaction
 from roombook.models import Booking, User
 

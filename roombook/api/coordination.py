@@ -4,24 +4,41 @@ inbox (`roombook.conflicts.decisions`), plan runs (`roombook.planning.runs`) and
 caller's accommodations is answered like a missing one."""
 from __future__ import annotations
 
-
 from flask import current_app, request, url_for
 
 from roombook import clock
 from roombook.access import permissions
-from roombook.conflicts import decisions as conflicts
-from roombook.planning import runs as plan_runs
 from roombook.api.access import current_user, load, require
 from roombook.api.blueprint import bp
 from roombook.api.idempotency import idempotent, remember
-from roombook.api.openapi import (ID, IDEMPOTENCY, INT32, PAGE_PARAMS, _json, _obj, _op, _path, _query, _ref,
-                                  register_paths)
+from roombook.api.openapi import (
+    ID,
+    IDEMPOTENCY,
+    INT32,
+    PAGE_PARAMS,
+    _json,
+    _obj,
+    _op,
+    _path,
+    _query,
+    _ref,
+    register_paths,
+)
 from roombook.api.problems import ApiProblem, invalid
-from roombook.api.schemas import json_object, parse_int, parse_page, request_json, text, utc
+from roombook.api.schemas import (
+    json_object,
+    parse_int,
+    parse_page,
+    request_json,
+    text,
+    utc,
+)
 from roombook.booking import BookingConflict, BookingError
+from roombook.conflicts import decisions as conflicts
 from roombook.db import db, transaction
 from roombook.feeds import tokens as feed_tokens
 from roombook.models import Accommodation, Conflict, FeedToken, PlanRun, User
+from roombook.planning import runs as plan_runs
 
 
 def _page_of(items: list, serialize) -> dict:

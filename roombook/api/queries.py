@@ -7,7 +7,15 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
-from roombook.models import Accommodation, Booking, Occurrence, Offer, OfferSession, Room, User
+from roombook.models import (
+    Accommodation,
+    Booking,
+    Occurrence,
+    Offer,
+    OfferSession,
+    Room,
+    User,
+)
 from roombook.models.people import Role
 
 

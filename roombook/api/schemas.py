@@ -16,8 +16,16 @@ from werkzeug.exceptions import BadRequest
 from roombook import clock
 from roombook.api.problems import ApiProblem, invalid
 from roombook.booking.errors import Clash
-from roombook.models import Accommodation, ApiToken, Booking, Occurrence, Offer, Room, User
 from roombook.db import storable
+from roombook.models import (
+    Accommodation,
+    ApiToken,
+    Booking,
+    Occurrence,
+    Offer,
+    Room,
+    User,
+)
 
 UTC = dt.timezone.utc
 # ISO 8601 as the document states it: a date, or a date-time with optional seconds and offset.

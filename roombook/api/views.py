@@ -7,22 +7,50 @@ from contextlib import contextmanager
 
 from flask import current_app, g, render_template, request, url_for
 
-from roombook.access import api_tokens
-from roombook.access import privacy
-from roombook.access import ratelimit
+from roombook.access import api_tokens, privacy, ratelimit
+from roombook.access.permissions import can_book, can_cancel_booking
 from roombook.api import queries
-from roombook.api.access import (authenticate, client_address, current_user, find, load, load_booking, require,
-                                 too_many)
+from roombook.api.access import (
+    authenticate,
+    client_address,
+    current_user,
+    find,
+    load,
+    load_booking,
+    require,
+    too_many,
+)
 from roombook.api.blueprint import bp
 from roombook.api.idempotency import idempotent, remember
 from roombook.api.openapi import document
 from roombook.api.pagination import paginated
 from roombook.api.problems import ApiProblem, invalid
-from roombook.api.schemas import (accommodation_json, request_json, alternative_json, booking_json_for, clash_json,
-                                  json_object, occurrence_json, offer_json, parse_instant, parse_int,
-                                  parse_optional_int, parse_range, room_json, text, token_json, user_json)
-from roombook.access.permissions import can_book, can_cancel_booking
-from roombook.booking import BookingConflict, BookingError, availability, book_room, book_weekly, cancel_booking
+from roombook.api.schemas import (
+    accommodation_json,
+    alternative_json,
+    booking_json_for,
+    clash_json,
+    json_object,
+    occurrence_json,
+    offer_json,
+    parse_instant,
+    parse_int,
+    parse_optional_int,
+    parse_range,
+    request_json,
+    room_json,
+    text,
+    token_json,
+    user_json,
+)
+from roombook.booking import (
+    BookingConflict,
+    BookingError,
+    availability,
+    book_room,
+    book_weekly,
+    cancel_booking,
+)
 from roombook.db import db, transaction
 from roombook.models import Accommodation, ApiToken, Occurrence, Offer, Room, User
 

@@ -9,9 +9,18 @@ from sqlalchemy.orm import Session
 from roombook import clock
 from roombook.booking.errors import Clash
 from roombook.booking.intervals import Interval, subtract
-from roombook.booking.recurrence import windows_between
 from roombook.booking.policy import EXEMPT_ROLES
-from roombook.models import Booking, Closure, Occupancy, Occurrence, Offer, OfferSession, Room, User
+from roombook.booking.recurrence import windows_between
+from roombook.models import (
+    Booking,
+    Closure,
+    Occupancy,
+    Occurrence,
+    Offer,
+    OfferSession,
+    Room,
+    User,
+)
 
 
 def opening_intervals(room: Room, start: dt.datetime, end: dt.datetime) -> list[Interval]:

@@ -22,9 +22,19 @@ from roombook.booking.availability import availability, opening_intervals
 from roombook.booking.intervals import Interval
 from roombook.booking.policy import EXEMPT_ROLES
 from roombook.booking.recurrence import to_utc
-from roombook.models import Accommodation, Booking, Closure, Occurrence, Offer, OfferSession, Provider, Room, User
-from roombook.models.reservations import BookingStatus
+from roombook.models import (
+    Accommodation,
+    Booking,
+    Closure,
+    Occurrence,
+    Offer,
+    OfferSession,
+    Provider,
+    Room,
+    User,
+)
 from roombook.models.offers import OccurrenceStatus
+from roombook.models.reservations import BookingStatus
 
 # Free gaps shorter than this are not offered for booking: nobody books ten minutes.
 MIN_FREE = dt.timedelta(minutes=30)

@@ -6,7 +6,6 @@ from sqlalchemy.orm import Session
 
 from roombook.models import Booking, Occupancy, Occurrence
 
-
 # Built once: every booking writes one. inline(): no RETURNING of the new id, which nothing reads.
 _INSERT = sa.insert(Occupancy.__table__).inline()
 

@@ -19,14 +19,26 @@ from sqlalchemy.orm import Session
 from roombook import clock
 from roombook.access import audit
 from roombook.booking.availability import clashes, suggest_alternatives
-from roombook.conflicts.opening import open_conflict
 from roombook.booking.errors import ClosureExists
-from roombook.booking.occupancy import (occupy_for_booking, occupy_for_occurrence, release_booking,
-                                        release_occurrence)
+from roombook.booking.occupancy import (
+    occupy_for_booking,
+    occupy_for_occurrence,
+    release_booking,
+    release_occurrence,
+)
 from roombook.booking.recurrence import to_utc, weekly_local
-from roombook.models import Booking, Closure, Occupancy, Occurrence, OfferSession, Room, User
-from roombook.models.reservations import BookingStatus
+from roombook.conflicts.opening import open_conflict
+from roombook.models import (
+    Booking,
+    Closure,
+    Occupancy,
+    Occurrence,
+    OfferSession,
+    Room,
+    User,
+)
 from roombook.models.offers import OccurrenceStatus
+from roombook.models.reservations import BookingStatus
 
 HOLIDAY_SUBDIVISION = "NW"  # North Rhine-Westphalia
 

@@ -16,13 +16,21 @@ from sqlalchemy.orm import Session
 
 from roombook import clock
 from roombook.access import audit
-from roombook.notifications import outbox
 from roombook.booking.errors import ClosureExists
-from roombook.booking.occurrences import add_closure
 from roombook.booking.intervals import contains
+from roombook.booking.occurrences import add_closure
 from roombook.booking.recurrence import DAYS, parse_hhmm, windows_between
-from roombook.models import Booking, Closure, Conflict, Occupancy, Occurrence, Room, User
+from roombook.models import (
+    Booking,
+    Closure,
+    Conflict,
+    Occupancy,
+    Occurrence,
+    Room,
+    User,
+)
 from roombook.models.offers import OccurrenceStatus
+from roombook.notifications import outbox
 
 DAY_LABELS = {"mon": "Mo", "tue": "Di", "wed": "Mi", "thu": "Do", "fri": "Fr", "sat": "Sa", "sun": "So"}
 _WINDOW = re.compile(r"^\s*(mon|tue|wed|thu|fri|sat|sun)\s+(\d{1,2}:\d{2})\s*[-–]\s*(\d{1,2}:\d{2})\s*$", re.I)

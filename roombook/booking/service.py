@@ -11,12 +11,26 @@ from sqlalchemy.orm import Session
 
 from roombook import clock
 from roombook.access import audit
-from roombook.booking.availability import clashes, opening_intervals, suggest_alternatives
-from roombook.booking.errors import (BookingConflict, BookingError, InThePast, InvalidInterval,
-                                     OutsideOpeningHours, RoomClosed)
+from roombook.booking.availability import (
+    clashes,
+    opening_intervals,
+    suggest_alternatives,
+)
+from roombook.booking.errors import (
+    BookingConflict,
+    BookingError,
+    InThePast,
+    InvalidInterval,
+    OutsideOpeningHours,
+    RoomClosed,
+)
 from roombook.booking.intervals import contains
 from roombook.booking.occupancy import occupy_for_booking, release_booking
-from roombook.booking.policy import check_room_rules, open_bookings_left, open_bookings_limit_reached
+from roombook.booking.policy import (
+    check_room_rules,
+    open_bookings_left,
+    open_bookings_limit_reached,
+)
 from roombook.booking.recurrence import UTC, to_utc
 from roombook.models import Booking, Room, User
 from roombook.models.reservations import BookingStatus

@@ -19,16 +19,29 @@ from sqlalchemy.orm import Session, selectinload
 
 from roombook import clock
 from roombook.access import audit
-from roombook.notifications import outbox
 from roombook.booking.availability import clashes
-from roombook.conflicts.opening import open_conflict
 from roombook.booking.errors import BookingError
 from roombook.booking.occupancy import occupy_for_occurrence
-from roombook.booking.occurrences import cancel_occurrence, displacing, reinstate_booking
+from roombook.booking.occurrences import (
+    cancel_occurrence,
+    displacing,
+    reinstate_booking,
+)
 from roombook.booking.service import book_room
-from roombook.models import Accommodation, AuditEvent, Booking, Conflict, Occupancy, Occurrence, Room, User
-from roombook.models.reservations import BookingStatus
+from roombook.conflicts.opening import open_conflict
+from roombook.models import (
+    Accommodation,
+    AuditEvent,
+    Booking,
+    Conflict,
+    Occupancy,
+    Occurrence,
+    Room,
+    User,
+)
 from roombook.models.offers import OccurrenceStatus
+from roombook.models.reservations import BookingStatus
+from roombook.notifications import outbox
 
 ACCEPT, CANCEL, OVERRIDE = "accept", "cancel", "override"
 RESOLUTIONS = {ACCEPT: "alternative", CANCEL: "cancelled", OVERRIDE: "override"}

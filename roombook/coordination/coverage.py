@@ -21,10 +21,17 @@ from sqlalchemy.orm import Session, joinedload
 
 from roombook.access import audit
 from roombook.booking.recurrence import to_utc
-from roombook.coordination.categories import LABELS_DE, MANDATORY, Category
-from roombook.models import Accommodation, Occurrence, Offer, OfferSession, Requirement, User
-from roombook.models.offers import OccurrenceStatus
 from roombook.clock import week_of
+from roombook.coordination.categories import LABELS_DE, MANDATORY, Category
+from roombook.models import (
+    Accommodation,
+    Occurrence,
+    Offer,
+    OfferSession,
+    Requirement,
+    User,
+)
+from roombook.models.offers import OccurrenceStatus
 
 GREEN, AMBER, RED, NONE = "green", "amber", "red", "none"
 STATUS_LABELS = {GREEN: _l("erfüllt"), AMBER: _l("teilweise"), RED: _l("fehlt"), NONE: _l("keine Anforderung")}

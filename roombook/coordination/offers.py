@@ -13,9 +13,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from roombook.access import audit
+from roombook.booking.rooms import RoomInputError, parse_features
 from roombook.coordination.categories import VALUES as CATEGORIES
 from roombook.models import Accommodation, Offer, Provider, User
-from roombook.booking.rooms import RoomInputError, parse_features
 
 FIELDS = ("title", "description", "category", "duration_minutes", "sessions_per_week", "participants",
           "needs_features", "guaranteed", "valid_from", "valid_until")

@@ -21,15 +21,24 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from roombook.access import audit
 from roombook.booking.intervals import contains
 from roombook.booking.recurrence import DAYS, format_hhmm, parse_hhmm, windows_between
+from roombook.clock import week_of
 from roombook.coordination.categories import MANDATORY, Category
 from roombook.coordination.coverage import AMBER, RED, coverage
-from roombook.models import (Accommodation, Booking, Occurrence, Offer, OfferSession, Provider, Room, User,
-                             VolunteerProfile)
+from roombook.db import storable
+from roombook.models import (
+    Accommodation,
+    Booking,
+    Occurrence,
+    Offer,
+    OfferSession,
+    Provider,
+    Room,
+    User,
+    VolunteerProfile,
+)
+from roombook.models.offers import OccurrenceStatus
 from roombook.models.people import Role
 from roombook.models.reservations import BookingStatus
-from roombook.models.offers import OccurrenceStatus
-from roombook.clock import week_of
-from roombook.db import storable
 
 # The languages a volunteer may name: those most spoken in the city's accommodations, then the common ones.
 LANGUAGES: dict[str, LazyString] = {

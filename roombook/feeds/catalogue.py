@@ -8,7 +8,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from roombook.access.permissions import manages
-from roombook.coordination.categories import LABELS_DE, VALUES as CATEGORIES
+from roombook.coordination.categories import LABELS_DE
+from roombook.coordination.categories import VALUES as CATEGORIES
 from roombook.feeds.build import FeedMeta, build_calendar
 from roombook.feeds.data import Selection, load_feed_data, window_start
 from roombook.models import Accommodation, FeedToken, Room, User

@@ -15,9 +15,18 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from roombook.booking.recurrence import DAYS, to_utc, weekly_local
-from roombook.models import Accommodation, Booking, Occurrence, Offer, OfferSession, Provider, Room, User
-from roombook.models.reservations import BookingStatus
+from roombook.models import (
+    Accommodation,
+    Booking,
+    Occurrence,
+    Offer,
+    OfferSession,
+    Provider,
+    Room,
+    User,
+)
 from roombook.models.offers import OccurrenceStatus, offer_provider
+from roombook.models.reservations import BookingStatus
 
 PAST_MONTHS = 3
 

@@ -33,7 +33,15 @@ from roombook.feeds.build import FeedMeta, build_calendar
 from roombook.feeds.catalogue import Feed, public_feeds
 from roombook.feeds.data import FeedData, Selection, load_feed_data, window_start
 from roombook.feeds.stamps import changed_at
-from roombook.models import Accommodation, Booking, Occurrence, Offer, OfferSession, Provider, Room
+from roombook.models import (
+    Accommodation,
+    Booking,
+    Occurrence,
+    Offer,
+    OfferSession,
+    Provider,
+    Room,
+)
 from roombook.models.offers import offer_provider
 
 MANIFEST = ".manifest.json"

@@ -27,9 +27,17 @@ from sqlalchemy.orm import Session
 
 from roombook import clock
 from roombook.booking.recurrence import to_utc
-from roombook.db import utcnow
 from roombook.feeds.data import zone
-from roombook.models import Accommodation, Booking, Occurrence, Offer, OfferSession, Provider, Room, User
+from roombook.models import (
+    Accommodation,
+    Booking,
+    Occurrence,
+    Offer,
+    OfferSession,
+    Provider,
+    Room,
+    User,
+)
 
 STAMPED = (Offer, OfferSession, Occurrence, Booking, Room, Accommodation, Provider, User)
 
@@ -59,4 +67,4 @@ def _rows_deleted(session: Session, _context, _instances) -> None:
     ids = {row.room_id for row in session.deleted if isinstance(row, (Occurrence, OfferSession, Booking))}
     if ids:
         rooms = Room.__table__
-        session.connection().execute(sa.update(rooms).where(rooms.c.id.in_(ids)).values(updated_at=utcnow()))
+        session.connection().execute(sa.update(rooms).where(rooms.c.id.in_(ids)).values(updated_at=clock.now()))

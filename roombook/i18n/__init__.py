@@ -20,7 +20,7 @@ from flask_babel import Babel, Domain, get_locale, refresh
 
 LANGUAGES = {"de": "Deutsch", "en": "English"}
 DEFAULT = "de"
-CATALOGS = Path(__file__).parent / "translations"
+CATALOGS = Path(__file__).parent.parent / "translations"
 _compiled: dict[str, NullTranslations] = {}
 
 

@@ -2,11 +2,11 @@
 from roombook.models.accommodations import Accommodation, Room
 from roombook.models.conflicts import Conflict
 from roombook.models.messaging import OutboxMessage
+from roombook.models.offers import Occurrence, Offer, OfferSession, Requirement
 from roombook.models.people import Provider, User, VolunteerProfile
 from roombook.models.planning import PlanRun
 from roombook.models.records import AuditEvent, JobRun, RateLimitHit
 from roombook.models.reservations import Booking, Closure, Occupancy
-from roombook.models.offers import Occurrence, Offer, OfferSession, Requirement
 from roombook.models.settings import Setting
 from roombook.models.tokens import ApiToken, FeedToken, IdempotencyKey
 

@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import datetime as dt
+
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from roombook.coordination.categories import VALUES as CATEGORY_VALUES
 from roombook.db import UTCDateTime, db, utcnow
-from roombook.models.people import Provider
 from roombook.models.accommodations import Accommodation, Room
+from roombook.models.people import Provider
 
 _CATEGORY_CHECK = "category IN (" + ",".join(f"'{c}'" for c in CATEGORY_VALUES) + ")"
 

@@ -7,8 +7,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from roombook.db import UTCDateTime, db, utcnow
-from roombook.models.people import User
 from roombook.models.accommodations import Room
+from roombook.models.people import User
 
 
 class BookingStatus:

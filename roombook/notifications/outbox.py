@@ -20,8 +20,17 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 from roombook import clock
-from roombook.db import db, transaction, utcnow
-from roombook.models import Booking, Conflict, Occurrence, Offer, OfferSession, OutboxMessage, Room, User
+from roombook.db import db, transaction
+from roombook.models import (
+    Booking,
+    Conflict,
+    Occurrence,
+    Offer,
+    OfferSession,
+    OutboxMessage,
+    Room,
+    User,
+)
 from roombook.models.people import Role
 
 log = logging.getLogger(__name__)
@@ -37,7 +46,7 @@ SETTINGS = ("HOST", "PORT", "USER", "PASSWORD", "FROM", "STARTTLS")
 def enqueue(session: Session, recipient: str, subject: str, body: str, *, kind: str = "notice") -> OutboxMessage:
     """Put a message in the outbox; it is sent after the surrounding transaction commits."""
     message = OutboxMessage(recipient=recipient, subject=subject[:300], body=body, kind=kind,
-                            next_attempt_at=utcnow())
+                            next_attempt_at=clock.now())
     session.add(message)
     return message
 

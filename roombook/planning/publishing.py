@@ -16,16 +16,25 @@ from sqlalchemy.orm import Session, selectinload
 
 from roombook import clock
 from roombook.access import audit
-from roombook.notifications import outbox
 from roombook.booking.availability import clashes
-from roombook.conflicts.opening import open_conflict
-from roombook.coordination.categories import LABELS_DE
 from roombook.booking.occupancy import release_occurrence
 from roombook.booking.occurrences import materialise_all, reinstate_booking
 from roombook.booking.recurrence import parse_hhmm, to_utc
-from roombook.models import (Accommodation, Booking, Conflict, Occurrence, Offer, OfferSession, Provider, Room,
-                             User)
+from roombook.conflicts.opening import open_conflict
+from roombook.coordination.categories import LABELS_DE
+from roombook.models import (
+    Accommodation,
+    Booking,
+    Conflict,
+    Occurrence,
+    Offer,
+    OfferSession,
+    Provider,
+    Room,
+    User,
+)
 from roombook.models.reservations import BookingStatus
+from roombook.notifications import outbox
 from roombook.scenario.exporter import export_scenario
 
 # How a conflict is closed when a publish removes the week it was about (beside roombook.conflicts.decisions' decisions).

@@ -29,9 +29,9 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from roombook import clock
 from roombook.access import audit
-from roombook.notifications import outbox
-from roombook.db import db, transaction, utcnow
+from roombook.db import db, transaction
 from roombook.models import Accommodation, Booking, PlanRun, User
+from roombook.notifications import outbox
 from roombook.planning.publishing import Preview, apply_plan, preview_plan, solve_city
 from roombook.scenario.exporter import current_term
 
@@ -145,7 +145,7 @@ def touch(engine: sa.Engine, run_id: int, **values) -> bool:
     try:
         with engine.begin() as conn:
             return conn.execute(sa.update(PlanRun).where(PlanRun.id == run_id, PlanRun.status == "running")
-                                .values(heartbeat_at=utcnow(), **values)).rowcount == 1
+                                .values(heartbeat_at=clock.now(), **values)).rowcount == 1
     except sa.exc.OperationalError:  # a busy database must not stop the solve; the next touch follows
         log.warning("plan run %s: heartbeat not written", run_id)
         return True
@@ -235,7 +235,7 @@ def claim(session: Session, run_id: int, progress: dict) -> bool:
     worker that queued the run, schedulers), exactly one changes the row and gets True.
     """
     result = session.execute(sa.update(PlanRun).where(PlanRun.id == run_id, PlanRun.status == "queued")
-                             .values(status="running", heartbeat_at=utcnow(), progress=progress)
+                             .values(status="running", heartbeat_at=clock.now(), progress=progress)
                              .execution_options(synchronize_session=False))
     return result.rowcount == 1
 

@@ -1,4 +1,2 @@
-"""The scenario file format (FORMAT.md, schema.json): validation, import into and export from the database."""
-from roombook.scenario.validate import ScenarioError, validate_scenario
-
-__all__ = ["ScenarioError", "validate_scenario"]
+"""A city as a scenario file (the format is the solver's: solver/FORMAT.md): import into the database, export
+from it, and the demo city built as one."""

@@ -11,13 +11,13 @@ import holidays
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from roombook.access.accounts import create_user
 from roombook.booking.occurrences import HOLIDAY_SUBDIVISION
 from roombook.booking.recurrence import to_utc
 from roombook.booking.service import book_room
-from roombook.access.accounts import create_user
+from roombook.coordination.volunteers import save_profile
 from roombook.models import Accommodation, Provider, Room, User
 from roombook.scenario.importer import import_scenario
-from roombook.coordination.volunteers import save_profile
 
 DEMO_PASSWORD = "demo"
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri")

@@ -9,7 +9,16 @@ from sqlalchemy.orm import Session, selectinload
 
 from roombook import clock
 from roombook.booking.recurrence import format_hhmm
-from roombook.models import (Accommodation, Booking, Closure, Offer, OfferSession, Provider, Requirement, Room)
+from roombook.models import (
+    Accommodation,
+    Booking,
+    Closure,
+    Offer,
+    OfferSession,
+    Provider,
+    Requirement,
+    Room,
+)
 from roombook.models.reservations import BookingStatus
 from roombook.models.settings import get_setting
 

@@ -8,11 +8,23 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from roombook.booking.occupancy import occupy_for_booking
-from roombook.booking.occurrences import add_closure, add_public_holidays, materialise_all
+from roombook.booking.occurrences import (
+    add_closure,
+    add_public_holidays,
+    materialise_all,
+)
 from roombook.booking.recurrence import parse_hhmm, to_utc
-from roombook.models import (Accommodation, Booking, Offer, OfferSession, Provider, Requirement, Room)
+from roombook.models import (
+    Accommodation,
+    Booking,
+    Offer,
+    OfferSession,
+    Provider,
+    Requirement,
+    Room,
+)
 from roombook.models.settings import put_setting
-from roombook.scenario.validate import ScenarioError, validate_scenario
+from roombook.solver.validate import InvalidScenario, check_scenario
 
 
 def local_instant(value: str, tz: ZoneInfo) -> dt.datetime:
@@ -45,10 +57,10 @@ def import_scenario(session: Session, scenario: dict) -> dict[str, int]:
     Rooms, providers and offers are created; `current_plan` becomes the offers' weekly slots and
     their occurrences over the period; public holidays of the period's years close every room.
     """
-    validate_scenario(scenario)
+    check_scenario(scenario)
     problems = _existing_keys(session, scenario)
     if problems:
-        raise ScenarioError(problems)
+        raise InvalidScenario(problems)
 
     tz = ZoneInfo(scenario["timezone"])
     period_start = dt.date.fromisoformat(scenario["period"]["start"])
@@ -109,7 +121,7 @@ def import_scenario(session: Session, scenario: dict) -> dict[str, int]:
         starts.add((c["room"], start, kind))
         closures.append((rooms[c["room"]], start, local_instant(c["end"], tz), c.get("reason") or "geschlossen", kind))
     if problems:
-        raise ScenarioError(problems)
+        raise InvalidScenario(problems)
     for room, start, end, reason, kind in closures:
         add_closure(session, None, room, start, end, reason, kind=kind)
     years = list(range(period_start.year, period_end.year + 1))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from .validate import schema_errors
+from .validate import schema_problems
 
 _DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
@@ -42,9 +42,9 @@ def _stamp(text: str) -> datetime:
 
 def check_plan(scenario: dict, plan: dict) -> list[str]:
     """Every violation of the plan format and of hard rules 1-7; empty for a valid plan."""
-    errors = schema_errors(plan, "plan")
+    errors = schema_problems(plan, "plan")
     if errors:
-        return [f"schema: {e}" for e in errors]
+        return [f"schema: {path}: {message}" for path, message in errors]
     return _Checker(scenario, plan).run()
 
 

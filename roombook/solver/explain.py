@@ -11,7 +11,14 @@ from collections import Counter
 
 from .problem import Placement, Problem, Session, offer_options, room_fits
 from .schedule import Schedule
-from .timegrid import DAY_MINUTES, DAYS, describe_start, format_hhmm, overlaps, week_spans
+from .timegrid import (
+    DAY_MINUTES,
+    DAYS,
+    describe_start,
+    format_hhmm,
+    overlaps,
+    week_spans,
+)
 
 
 def hours(minutes: int) -> str:

@@ -8,7 +8,16 @@ from .explain import Explainer
 from .objective import requirement_minutes
 from .problem import Placement, Problem
 from .schedule import Schedule
-from .timegrid import DAY_MINUTES, DAYS, dates_in, format_hhmm, overlaps, parse_hhmm, parse_local, week_spans
+from .timegrid import (
+    DAY_MINUTES,
+    DAYS,
+    dates_in,
+    format_hhmm,
+    overlaps,
+    parse_hhmm,
+    parse_local,
+    week_spans,
+)
 
 MAX_ALTERNATIVES = 3
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 from flask import Flask
 from werkzeug.routing import UnicodeConverter, ValidationError
 
-from roombook.web import booking, department, manage, public, views, volunteers  # noqa: F401  (routes register on import)
 from roombook.access import permissions
 from roombook.api import bp as api_bp
 from roombook.db import storable
+from roombook.web import booking, department, manage, public, views, volunteers  # noqa: F401  (routes register on import)
 from roombook.web.common import bp
 from roombook.web.feeds import bp as feeds_bp
 

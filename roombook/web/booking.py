@@ -1,18 +1,21 @@
-"""Booking a room, the person's own bookings, and cancelling one."""
+"""Booking a room, the person's own bookings, cancelling one, and taking an alternative for a displaced one."""
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 
+from roombook.access import permissions
+from roombook.booking.calendar import bookable_rooms, bookings_of
 from roombook.booking.errors import BookingError
 from roombook.booking.service import book_weekly, cancel_booking
+from roombook.conflicts import decisions as conflicts
 from roombook.db import db, transaction
 from roombook.i18n import bilingual
-from roombook.booking.calendar import bookable_rooms, bookings_of
+from roombook.models import Booking, Conflict
 from roombook.web.common import bp, feed_page_url, load_bookable_room, load_own_booking
-from roombook.web.forms import BookingForm, CancelForm
+from roombook.web.forms import BookingForm, CancelForm, ChooseForm
 
 
 def _booking_form() -> BookingForm:
@@ -86,3 +89,35 @@ def cancel(booking_id: int):
                 when=booking.starts_at.astimezone(booking.room.tz).strftime("%d.%m.%Y %H:%M")), "info")
         return redirect(url_for("web.my_bookings"))
     return render_template("cancel.html", form=form, booking=booking), 422 if form.errors else 200
+
+
+def load_own_displacement(conflict_id: int) -> Conflict:
+    """A displaced-booking conflict about the current user's own booking; anyone else's is not found."""
+    conflict = db.session.get(Conflict, conflict_id)
+    booking = db.session.get(Booking, conflict.booking_id) if conflict and conflict.booking_id else None
+    if conflict is None or conflict.kind != "displaced_booking" or not permissions.can_choose_alternative(current_user,
+                                                                                                  booking):
+        abort(404)
+    return conflict
+
+
+@bp.route("/booking-changes/<int:conflict_id>", methods=["GET", "POST"])
+@login_required
+def booking_change(conflict_id: int):
+    conflict = load_own_displacement(conflict_id)
+    form = ChooseForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            with transaction():
+                conflicts.resolve_conflict(db.session, current_user, conflict, conflicts.ACCEPT,
+                                           alternative=int(form.alternative.data) if form.alternative.data.isdigit()
+                                           else None, base_url=request.url_root)
+        except (conflicts.DecisionRefused, BookingError) as exc:
+            flash(bilingual(exc.message), "error")
+            status = 422
+        else:
+            flash(_("Ihre Buchung ist verlegt."), "info")
+            return redirect(url_for("web.booking_change", conflict_id=conflict_id))
+    conflict = load_own_displacement(conflict_id)
+    return render_template("booking_change.html", item=conflicts.facts(db.session, conflict), form=form), status

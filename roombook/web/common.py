@@ -11,7 +11,12 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, url_for
 from flask_login import current_user
 
-from roombook.access.permissions import can_book, can_cancel_booking, can_see_booking_details, can_see_provider_schedule
+from roombook.access.permissions import (
+    can_book,
+    can_cancel_booking,
+    can_see_booking_details,
+    can_see_provider_schedule,
+)
 from roombook.db import db
 from roombook.models import Accommodation, Booking, Provider, Room
 

@@ -8,9 +8,9 @@ from flask import abort, current_app, render_template, request
 from flask_login import login_required
 
 from roombook import clock
-from roombook.db import db
 from roombook.booking.calendar import provider_schedule
 from roombook.clock import week_of
+from roombook.db import db
 from roombook.web.common import bp, feed_page_url, load_own_provider
 from roombook.web.forms import WeekForm
 

@@ -7,7 +7,17 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
 from wtforms import SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length
@@ -15,12 +25,25 @@ from wtforms.validators import DataRequired, Length
 from roombook import clock
 from roombook.db import db, transaction
 from roombook.feeds import calendars_root, uid_domain
-from roombook.feeds.catalogue import SCOPE_LABELS, Feed, allowed_scopes, find_public_feed, private_feed
+from roombook.feeds.catalogue import (
+    SCOPE_LABELS,
+    Feed,
+    allowed_scopes,
+    find_public_feed,
+    private_feed,
+)
 from roombook.feeds.publish import Rendered, current_feed, published_feed
-from roombook.feeds.tokens import (FeedTokenRefused, create_feed_token, feed_tokens_of, find_feed_token,
-                                   note_use, revoke_feed_token, rotate_feed_token, use_due)
+from roombook.feeds.tokens import (
+    FeedTokenRefused,
+    create_feed_token,
+    feed_tokens_of,
+    find_feed_token,
+    note_use,
+    revoke_feed_token,
+    rotate_feed_token,
+    use_due,
+)
 from roombook.models import FeedToken
-
 from roombook.web.forms import Form
 
 bp = Blueprint("feeds", __name__)

@@ -10,21 +10,43 @@ from babel import support
 from flask_babel import LazyString, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, DateField, EmailField, Field, FloatField, HiddenField, IntegerField,
-                     PasswordField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField,
-                     TimeField)
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    Field,
+    FloatField,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+    TimeField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.i18n import messages_path
 from wtforms.utils import unset_value
-from wtforms.validators import AnyOf, DataRequired, Email, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    AnyOf,
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+)
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from roombook.booking.recurrence import DAYS, to_utc
 from roombook.booking.service import MAX_TITLE
+from roombook.coordination.volunteers import LANGUAGES as SPOKEN
+from roombook.coordination.volunteers import SKILLS, day_name
+from roombook.db import storable
 from roombook.i18n import LANGUAGES, category_name
 from roombook.models import VolunteerProfile
-from roombook.db import storable
-from roombook.coordination.volunteers import LANGUAGES as SPOKEN, SKILLS, day_name
 
 
 def _storable_data(data) -> bool:
@@ -214,3 +236,10 @@ class ProfileForm(Form):
         return {"languages": self.languages.data or [], "skills": self.skills.data or [],
                 "accommodation_ids": self.accommodations.data or [], "available": self.available.data,
                 "max_hours": self.max_hours.data, "note": self.note.data or ""}
+
+
+class ChooseForm(Form):
+    """A volunteer takes one of the alternatives offered for their displaced booking."""
+
+    alternative = HiddenField(validators=[DataRequired()])
+    submit = SubmitField(_l("Diese Zeit nehmen"))

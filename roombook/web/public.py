@@ -2,14 +2,13 @@
 A4 poster to hang up. Only offers and closures appear; bookings (and so volunteers' names) never do."""
 from __future__ import annotations
 
-
 from flask import abort, render_template, request
 
 from roombook import clock
-from roombook.db import db
-from roombook.i18n.public_texts import LANGUAGES, day_name, language, short_date
 from roombook.booking.calendar import public_schedule
 from roombook.clock import week_of
+from roombook.db import db
+from roombook.i18n.public_texts import LANGUAGES, day_name, language, short_date
 from roombook.web.common import bp, load_accommodation
 from roombook.web.forms import WeekForm
 

@@ -1,16 +1,15 @@
 """The start page, the week view, logging in and out, and the language switch."""
 from __future__ import annotations
 
-
 from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from roombook import clock
-from roombook.db import db, transaction
+from roombook.access.signin import TooManyAttempts, authenticate
 from roombook.booking.calendar import accommodations, week_view
 from roombook.clock import week_of
-from roombook.access.signin import TooManyAttempts, authenticate
+from roombook.db import db, transaction
 from roombook.web.common import bp, load_accommodation, safe_next
 from roombook.web.forms import LanguageForm, LoginForm, WeekForm
 

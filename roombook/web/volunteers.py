@@ -6,22 +6,19 @@ import datetime as dt
 from functools import wraps
 
 from babel.dates import get_day_names
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from roombook import clock
-from roombook.coordination import volunteers
 from roombook.access.permissions import can_keep_volunteer_profile
-from roombook.booking.recurrence import DAYS
-from roombook.coordination.coverage import STATUS_LABELS
-from roombook.db import db, transaction
 from roombook.booking.calendar import accommodations
-from roombook.web import manage
+from roombook.booking.recurrence import DAYS
+from roombook.coordination import volunteers
+from roombook.db import db, transaction
 from roombook.web.common import bp
 from roombook.web.forms import ProfileForm
-from roombook.web.manage.forms import CATEGORY_LABELS, choices
+from roombook.web.manage.forms import choices
 
 WEEKS_SHOWN = 4
 
@@ -76,15 +73,3 @@ def my_profile():
     # a post that is shown again was refused: at a field, or at a day of the wished times
     refused = request.method == "POST"
     return render_template("my_profile.html", form=form, max_note=volunteers.MAX_NOTE), 422 if refused else 200
-
-
-@manage.bp.get("/manage/volunteers", endpoint="volunteers")
-@manage.coordinator_required
-def deployment_overview():
-    """Every volunteer's skills and wishes next to where and when they are in a room, and the gaps they could
-    fill, from this week on."""
-    today = clock.today(current_app.config["ROOMBOOK_TIMEZONE"])
-    return render_template("manage/volunteers.html",
-                           deployments=volunteers.deployments(db.session, today, WEEKS_SHOWN),
-                           weeks=volunteers.mondays_from(today, WEEKS_SHOWN),
-                           languages=volunteers.LANGUAGES, labels=CATEGORY_LABELS, status_labels=STATUS_LABELS)

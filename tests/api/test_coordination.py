@@ -2,11 +2,10 @@
 publish/discard), private feed links (create, rotate, revoke)."""
 from __future__ import annotations
 
-
 from roombook import clock
-from roombook.planning import runs as plan_runs
 from roombook.booking import book_room
 from roombook.booking.occurrences import add_closure
+from roombook.planning import runs as plan_runs
 from tests.factories import local
 
 YEAR = clock.today().year + 1

@@ -10,11 +10,17 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
-from roombook.notifications import outbox
 from roombook.db import db
 from roombook.models import Booking, Conflict, PlanRun, User
-from tests.browser.conftest import (_page, describe, has_horizontal_scroll, login, screenshot,
-                                    serious_accessibility_violations)
+from roombook.notifications import outbox
+from tests.browser.conftest import (
+    _page,
+    describe,
+    has_horizontal_scroll,
+    login,
+    screenshot,
+    serious_accessibility_violations,
+)
 from tests.manage.conftest import Sink, free_port
 
 

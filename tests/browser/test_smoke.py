@@ -1,8 +1,13 @@
 """The browser harness itself: pages load in Chromium, log-in works, axe-core runs."""
 from __future__ import annotations
 
-from tests.browser.conftest import (describe, has_horizontal_scroll, login, screenshot,
-                                    serious_accessibility_violations)
+from tests.browser.conftest import (
+    describe,
+    has_horizontal_scroll,
+    login,
+    screenshot,
+    serious_accessibility_violations,
+)
 
 
 def test_start_page_and_login_in_a_real_browser(live_server, page):

@@ -13,8 +13,14 @@ from playwright.sync_api import expect
 
 from roombook import clock
 from roombook.scenario.demo import workshop_fridays
-from tests.browser.conftest import (SCREENSHOTS, describe, has_horizontal_scroll, login, screenshot,
-                                    serious_accessibility_violations)
+from tests.browser.conftest import (
+    SCREENSHOTS,
+    describe,
+    has_horizontal_scroll,
+    login,
+    screenshot,
+    serious_accessibility_violations,
+)
 
 
 def next_monday() -> dt.date:

@@ -6,7 +6,13 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import describe, has_horizontal_scroll, login, screenshot, serious_accessibility_violations
+from tests.browser.conftest import (
+    describe,
+    has_horizontal_scroll,
+    login,
+    screenshot,
+    serious_accessibility_violations,
+)
 
 TIMES = "Wann Sie Zeit haben"
 

@@ -18,10 +18,10 @@ from roombook.booking.occupancy import occupy_for_occurrence, release_occurrence
 from roombook.booking.occurrences import cancel_occurrence, materialise
 from roombook.booking.recurrence import to_utc
 from roombook.booking.service import book_room
-from roombook.scenario.demo import load_demo
 from roombook.feeds.publish import stamp_cache
 from roombook.models import Occurrence, OfferSession, Room, User
 from roombook.models.offers import OccurrenceStatus
+from roombook.scenario.demo import load_demo
 from tests.factories import BERLIN
 
 HERE = Path(__file__).parent

@@ -8,11 +8,22 @@ import sqlalchemy as sa
 
 from roombook.booking.occurrences import cancel_occurrence, materialise
 from roombook.booking.service import book_room, cancel_booking
-from roombook.feeds.catalogue import accommodation_feed, build_feed, category_feed, city_feed, room_feed
+from roombook.feeds.catalogue import (
+    accommodation_feed,
+    build_feed,
+    category_feed,
+    city_feed,
+    room_feed,
+)
 from roombook.feeds.data import window_start
 from roombook.models import Occurrence
 from tests.factories import local
-from tests.feeds.conftest import change_slot_time, expand_python, move_occurrence, occurrence_on
+from tests.feeds.conftest import (
+    change_slot_time,
+    expand_python,
+    move_occurrence,
+    occurrence_on,
+)
 
 TODAY = dt.date(2027, 2, 15)
 UTC = dt.timezone.utc

@@ -12,8 +12,8 @@ from roombook import clock
 from roombook.booking.occurrences import cancel_occurrence, materialise
 from roombook.feeds import publish as publishing
 from roombook.feeds.catalogue import build_feed, private_feed, public_feeds
-from roombook.jobs import publish_if_changed, publish_nightly
 from roombook.feeds.tokens import create_feed_token
+from roombook.jobs import publish_if_changed, publish_nightly
 from roombook.models import User
 from tests.feeds.conftest import DEMO_TODAY
 

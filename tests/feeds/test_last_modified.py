@@ -11,15 +11,23 @@ import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 from sqlalchemy.engine import make_url
 
-from roombook import clock
-from roombook import create_app
+from roombook import clock, create_app
 from roombook.booking.occurrences import materialise
 from roombook.booking.service import book_room, cancel_booking
 from roombook.db import UTCDateTime, db
 from roombook.feeds.catalogue import room_feed
 from roombook.feeds.publish import current_feed, data_stamp
 from roombook.feeds.tokens import create_feed_token
-from roombook.models import Accommodation, Booking, Occurrence, Offer, OfferSession, Provider, Room, User
+from roombook.models import (
+    Accommodation,
+    Booking,
+    Occurrence,
+    Offer,
+    OfferSession,
+    Provider,
+    Room,
+    User,
+)
 from tests.factories import BERLIN
 
 pytestmark = pytest.mark.usefixtures("production_stamp_ttl")

@@ -8,15 +8,27 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from roombook.feeds.catalogue import Feed, allowed_scopes, build_feed, private_feed, public_feeds
+from roombook.feeds.catalogue import (
+    Feed,
+    allowed_scopes,
+    build_feed,
+    private_feed,
+    public_feeds,
+)
 from roombook.feeds.ical import render
 from roombook.feeds.tokens import create_feed_token
 from roombook.feeds.vtimezone import vtimezone
 from roombook.models import Booking, Occurrence, OfferSession, User
-from roombook.models.reservations import BookingStatus
 from roombook.models.offers import OccurrenceStatus
+from roombook.models.reservations import BookingStatus
 from tests.factories import BERLIN
-from tests.feeds.conftest import DEMO_MONDAY, DEMO_TODAY, expand_icaljs, expand_python, run_icaljs
+from tests.feeds.conftest import (
+    DEMO_MONDAY,
+    DEMO_TODAY,
+    expand_icaljs,
+    expand_python,
+    run_icaljs,
+)
 
 UTC = dt.timezone.utc
 START = dt.datetime.combine(DEMO_MONDAY, dt.time(0), BERLIN)

@@ -5,8 +5,8 @@ import datetime as dt
 import re
 
 import pytest
-from flask import g
 import sqlalchemy as sa
+from flask import g
 
 from roombook import clock
 from roombook.booking.occurrences import materialise

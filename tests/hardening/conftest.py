@@ -3,9 +3,8 @@ in both, and a token for each user. Facility manager `manager_a` manages A only.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
-
 import itertools
+from dataclasses import dataclass, field
 
 import pytest
 from werkzeug.security import generate_password_hash

@@ -97,8 +97,8 @@ CASES = {
 
 
 def _token_id(w, role):
-    from roombook.models import ApiToken
     from roombook.db import db
+    from roombook.models import ApiToken
 
     return db.session.scalar(db.select(ApiToken.id).where(ApiToken.user_id == w.users[role].id))
 

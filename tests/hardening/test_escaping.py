@@ -17,8 +17,8 @@ from werkzeug.routing import AnyConverter, IntegerConverter
 from roombook import clock
 from roombook.booking import book_room
 from roombook.booking.occurrences import add_closure, materialise
-from roombook.models import Conflict
 from roombook.coordination.volunteers import save_profile
+from roombook.models import Conflict
 from tests.conftest import csrf_token
 from tests.hardening.conftest import PASSWORD
 

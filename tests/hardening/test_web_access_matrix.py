@@ -17,11 +17,21 @@ import pytest
 import sqlalchemy as sa
 from flask import g
 
-from roombook.planning import runs as plan_runs
 from roombook.booking import rooms
 from roombook.db import db
-from roombook.models import (Accommodation, Booking, Closure, Conflict, FeedToken, Offer, PlanRun, Room, User,
-                             VolunteerProfile)
+from roombook.models import (
+    Accommodation,
+    Booking,
+    Closure,
+    Conflict,
+    FeedToken,
+    Offer,
+    PlanRun,
+    Room,
+    User,
+    VolunteerProfile,
+)
+from roombook.planning import runs as plan_runs
 from tests.conftest import csrf_token
 from tests.factories import ALL_WEEK
 from tests.hardening.conftest import NEXT_YEAR, PASSWORD, ROLES, slot

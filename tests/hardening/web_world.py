@@ -9,8 +9,7 @@ from dataclasses import dataclass
 import pytest
 from werkzeug.security import generate_password_hash
 
-from roombook.booking import rooms
-from roombook.booking import book_room
+from roombook.booking import book_room, rooms
 from roombook.feeds.tokens import create_feed_token, revoke_feed_token
 from roombook.models import Booking, Closure, Conflict, Offer, PlanRun
 from tests.hardening.conftest import PASSWORD, World, slot

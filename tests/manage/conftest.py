@@ -8,15 +8,14 @@ from dataclasses import dataclass, field
 
 import pytest
 import sqlalchemy as sa
-
 from werkzeug.security import generate_password_hash
 
 from roombook import clock
 from roombook.booking import BookingError, book_room
-from roombook.db import db
 from roombook.booking.recurrence import to_utc
-from roombook.scenario.demo import DEMO_PASSWORD, DEMO_USERS, demo_scenario
+from roombook.db import db
 from roombook.models import Accommodation, Booking, Provider, Room, User
+from roombook.scenario.demo import DEMO_PASSWORD, DEMO_USERS, demo_scenario
 from roombook.scenario.importer import import_scenario
 from tests.conftest import csrf_token
 

@@ -7,9 +7,17 @@ import pytest
 import sqlalchemy as sa
 
 from roombook import clock
-from roombook.conflicts import decisions as conflicts
 from roombook.booking import rooms
-from roombook.models import AuditEvent, Booking, Conflict, Occurrence, OutboxMessage, Room, User
+from roombook.conflicts import decisions as conflicts
+from roombook.models import (
+    AuditEvent,
+    Booking,
+    Conflict,
+    Occurrence,
+    OutboxMessage,
+    Room,
+    User,
+)
 from roombook.models.offers import OccurrenceStatus
 from tests.manage.conftest import login, token_from
 

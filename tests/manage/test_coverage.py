@@ -6,10 +6,10 @@ import io
 
 import sqlalchemy as sa
 
-from roombook.coordination import coverage
 from roombook.booking import rooms
-from roombook.models import Accommodation, Occurrence, OfferSession, Room, User
 from roombook.clock import week_of
+from roombook.coordination import coverage
+from roombook.models import Accommodation, Occurrence, OfferSession, Room, User
 from tests.dates import quiet_monday
 from tests.manage.conftest import TODAY, login, token_from
 

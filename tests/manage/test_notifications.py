@@ -6,11 +6,11 @@ import datetime as dt
 import sqlalchemy as sa
 
 from roombook import clock
-from roombook.jobs import send_department_digests
-from roombook.notifications import outbox as notifications
 from roombook.booking import rooms
 from roombook.db import utcnow
+from roombook.jobs import send_department_digests
 from roombook.models import Occurrence, OfferSession, OutboxMessage, Room, User
+from roombook.notifications import outbox as notifications
 from tests.manage.conftest import Sink, free_port, login
 
 

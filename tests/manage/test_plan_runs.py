@@ -9,11 +9,11 @@ import pytest
 import sqlalchemy as sa
 
 from roombook import clock
-from roombook.planning import runs as plan_runs
 from roombook.access.api_tokens import create_api_token
 from roombook.db import db, transaction
 from roombook.i18n import bilingual
 from roombook.models import AuditEvent, Conflict, OutboxMessage, PlanRun, Provider, User
+from roombook.planning import runs as plan_runs
 from tests.manage.conftest import TODAY, login, token_from
 
 TIME_LIMIT = 15

@@ -1,7 +1,6 @@
 """Rooms and their rules, closures through the pages, and the coordinator's offers."""
 from __future__ import annotations
 
-
 import pytest
 import sqlalchemy as sa
 

@@ -10,13 +10,22 @@ import requests
 import sqlalchemy as sa
 
 from roombook import clock
-from roombook.planning import runs as plan_runs
 from roombook.access.api_tokens import create_api_token
 from roombook.db import transaction
-from roombook.scenario.demo import load_demo
-from roombook.models import Booking, Conflict, Occupancy, Occurrence, OfferSession, PlanRun, Provider, User
-from roombook.models.reservations import BookingStatus
+from roombook.models import (
+    Booking,
+    Conflict,
+    Occupancy,
+    Occurrence,
+    OfferSession,
+    PlanRun,
+    Provider,
+    User,
+)
 from roombook.models.offers import OccurrenceStatus
+from roombook.models.reservations import BookingStatus
+from roombook.planning import runs as plan_runs
+from roombook.scenario.demo import load_demo
 
 KILL_AFTER = (0.05, 0.15, 0.3, 0.6, 1.2, 2.4)
 

@@ -15,11 +15,11 @@ import requests
 import sqlalchemy as sa
 
 from roombook import clock
-from roombook.planning import runs as plan_runs
 from roombook.access.api_tokens import create_api_token
 from roombook.db import transaction
-from roombook.scenario.demo import load_demo
 from roombook.models import PlanRun, User
+from roombook.planning import runs as plan_runs
+from roombook.scenario.demo import load_demo
 
 ROOT = Path(__file__).resolve().parents[2]
 FLASK = str(Path(sys.executable).with_name("flask"))

@@ -48,7 +48,8 @@ def test_invalid_scenario_raises_with_every_problem_listed():
     scenario["bookings"][0]["room"] = "keller"
     with pytest.raises(InvalidScenario) as raised:
         solve(scenario, time_limit=1)
-    assert raised.value.problems == ["offer dk-nord: unknown provider 'niemand'", "bookings: unknown room 'keller'"]
+    assert raised.value.problems == [("$.offers[0].providers[0]", "unknown provider 'niemand'"),
+                                     ("$.bookings[0].room", "unknown room 'keller'")]
 
 
 def test_scenario_without_offers_gives_an_empty_optimal_plan():

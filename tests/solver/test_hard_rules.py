@@ -1,6 +1,15 @@
 """Each scenario has a tempting placement that exactly one hard rule forbids."""
 
-from solver_factories import house, offer, placed, provider, room, scenario, solved, window
+from solver_factories import (
+    house,
+    offer,
+    placed,
+    provider,
+    room,
+    scenario,
+    solved,
+    window,
+)
 
 
 def test_session_goes_to_the_room_that_holds_its_participants():

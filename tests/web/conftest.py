@@ -16,8 +16,8 @@ from roombook.access.accounts import create_user
 from roombook.booking.recurrence import to_utc
 from roombook.booking.service import book_room
 from roombook.db import db, transaction
-from roombook.scenario.demo import load_demo
 from roombook.models import Room
+from roombook.scenario.demo import load_demo
 from tests.conftest import csrf_token
 from tests.dates import quiet_monday
 

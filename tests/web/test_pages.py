@@ -8,9 +8,8 @@ import pytest
 import sqlalchemy as sa
 
 from roombook import clock
-from roombook.models import Booking, Room
-
 from roombook.i18n.public_texts import LANGUAGES
+from roombook.models import Booking, Room
 from tests.web.conftest import OTHER, login, next_monday, post
 
 

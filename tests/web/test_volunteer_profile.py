@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from roombook import clock
 from roombook.booking.service import book_room
 from roombook.coordination.coverage import set_requirements
-from roombook.models import Accommodation, AuditEvent, User, VolunteerProfile
 from roombook.coordination.volunteers import profile_of, save_profile
+from roombook.models import Accommodation, AuditEvent, User, VolunteerProfile
 from tests.conftest import csrf_token
 from tests.dates import quiet_monday
 from tests.factories import local_on

@@ -3,10 +3,25 @@ from __future__ import annotations
 
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
-from wtforms import (BooleanField, DateField, DateTimeLocalField, HiddenField, IntegerField, SelectField,
-                     SelectMultipleField, StringField, SubmitField, TextAreaField)
+from wtforms import (
+    BooleanField,
+    DateField,
+    DateTimeLocalField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+)
 
 from roombook.coordination.categories import MANDATORY, VALUES
 from roombook.i18n import category_name
@@ -97,8 +112,3 @@ class CoverageForm(Form):
     weeks = IntegerField(_l("Wochen"), validators=[Optional(), NumberRange(1, 26)])
 
 
-class ChooseForm(Form):
-    """A volunteer takes one of the alternatives offered for their displaced booking."""
-
-    alternative = HiddenField(validators=[DataRequired()])
-    submit = SubmitField(_l("Diese Zeit nehmen"))

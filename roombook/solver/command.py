@@ -67,8 +67,8 @@ def _valid_scenario(path: str) -> dict:
     problems = scenario_problems(scenario)
     if problems:
         print(f"error: invalid scenario {path}:", file=sys.stderr)
-        for problem in problems:
-            print(f"  {problem}", file=sys.stderr)
+        for path, message in problems:
+            print(f"  {path}: {message}", file=sys.stderr)
         raise SystemExit(EXIT_BAD_INPUT)
     return scenario
 

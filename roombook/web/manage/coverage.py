@@ -1,0 +1,59 @@
+"""Coverage of the council's minimums per accommodation, category and week (the coordinator's)."""
+from __future__ import annotations
+
+from flask import Response, abort, render_template, request
+
+from roombook import clock
+from roombook.clock import week_of
+from roombook.coordination import coverage, volunteers
+from roombook.coordination.categories import MANDATORY
+from roombook.db import db
+from roombook.web.manage.forms import CATEGORY_LABELS, CoverageForm
+from roombook.web.manage.gates import bp, coordinator_required, load_accommodation
+
+# --- coverage (coordinator) ----------------------------------------------------------------------------------
+
+def _coverage_query() -> coverage.Coverage:
+    form = CoverageForm(request.args)
+    if not form.validate():
+        abort(400)
+    first = form.week.data or clock.today()
+    return coverage.coverage(db.session, first, form.weeks.data or 4)
+
+
+@bp.get("/manage/coverage")
+@coordinator_required
+def coverage_dashboard():
+    return render_template("manage/coverage.html", cov=_coverage_query(), labels=CATEGORY_LABELS,
+                           status_labels=coverage.STATUS_LABELS, form=CoverageForm(request.args))
+
+
+@bp.get("/manage/coverage/print")
+@coordinator_required
+def coverage_print():
+    return render_template("manage/coverage_print.html", cov=_coverage_query(), labels=CATEGORY_LABELS,
+                           status_labels=coverage.STATUS_LABELS, today=clock.today())
+
+
+@bp.get("/manage/coverage.csv")
+@coordinator_required
+def coverage_csv():
+    body = coverage.coverage_csv(_coverage_query())
+    return Response(body, mimetype="text/csv",
+                    headers={"Content-Disposition": "attachment; filename=coverage.csv"})
+
+
+@bp.get("/manage/coverage/<key>/<category>")
+@coordinator_required
+def coverage_cell(key: str, category: str):
+    place = load_accommodation(key)
+    if category not in {c.value for c in MANDATORY}:
+        abort(404)
+    form = CoverageForm(request.args)
+    if not form.validate():
+        abort(400)
+    week = week_of(form.week.data or clock.today())
+    return render_template("manage/coverage_cell.html", place=place, category=category, week=week,
+                           lines=coverage.cell_offers(db.session, place, category, week), labels=CATEGORY_LABELS,
+                           helpers=volunteers.who_could_help(db.session, place, category),
+                           languages=volunteers.LANGUAGES)

@@ -1,0 +1,94 @@
+"""Plan runs: start one, watch it, see what publishing it would change, publish or discard it."""
+from __future__ import annotations
+
+from flask import (
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from roombook import clock
+from roombook.access import permissions
+from roombook.booking.errors import BookingError
+from roombook.db import db, transaction
+from roombook.i18n import bilingual
+from roombook.planning import runs as plan_runs
+from roombook.web.manage.forms import CATEGORY_LABELS, ConfirmForm, PlanRunForm, choices
+from roombook.web.manage.gates import bp, load_run, my_accommodations, staff_required
+
+# --- plan runs ----------------------------------------------------------------------------------------------
+
+def _plan_form() -> PlanRunForm:
+    form = PlanRunForm()
+    form.scope.choices = choices((p.key, p.name) for p in my_accommodations())
+    return form
+
+
+@bp.route("/manage/plans", methods=["GET", "POST"])
+@staff_required
+def plans():
+    form = _plan_form()
+    coordinator = permissions.can_coordinate(current_user)
+    if form.validate_on_submit():
+        scope = list(form.scope.data or [])
+        if not scope and not coordinator:
+            scope = [p.key for p in my_accommodations()]  # a facility manager plans their own houses
+        try:
+            with transaction():
+                run = plan_runs.start_run(db.session, current_user, scope,
+                                          time_limit=float(current_app.config.get("ROOMBOOK_PLAN_TIME_LIMIT", 30)))
+                run_id = run.id
+        except plan_runs.RunRefused as exc:
+            form.scope.errors.append(exc.message)
+        else:
+            plan_runs.launch(current_app._get_current_object(), run_id)
+            return redirect(url_for("manage.plan_run", run_id=run_id))
+    places = None if coordinator else my_accommodations()
+    status = 422 if request.method == "POST" else 200
+    return render_template("manage/plans.html", form=form, runs=plan_runs.visible_runs(db.session, places),
+                           coordinator=coordinator), status
+
+
+@bp.get("/manage/plans/<int:run_id>")
+@staff_required
+def plan_run(run_id: int):
+    run = load_run(run_id)
+    preview = plan_runs.run_preview(db.session, run, clock.today())
+    return render_template("manage/plan_run.html", run=run, preview=preview, form=ConfirmForm(),
+                           displaced=plan_runs.displaced_details(db.session, preview) if preview else [],
+                           labels=CATEGORY_LABELS, names=plan_runs.accommodation_names(db.session))
+
+
+@bp.get("/manage/plans/<int:run_id>/progress")
+@staff_required
+def plan_progress(run_id: int):
+    run = load_run(run_id)
+    return jsonify(status=run.status, progress=run.progress, error=run.error)
+
+
+@bp.post("/manage/plans/<int:run_id>/<any(publish, discard):decision>")
+@staff_required
+def decide_run(run_id: int, decision: str):
+    run = load_run(run_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        with transaction():
+            if decision == "publish":
+                plan_runs.publish_run(db.session, current_user, run, today=clock.today(),
+                                      horizon_weeks=current_app.config["ROOMBOOK_HORIZON_WEEKS"],
+                                      base_url=request.url_root)
+            else:
+                plan_runs.discard_run(db.session, current_user, run)
+    except (plan_runs.RunRefused, BookingError) as exc:
+        flash(bilingual(exc.message), "error")
+        return redirect(url_for("manage.plan_run", run_id=run_id))
+    flash(_("Plan veröffentlicht.") if decision == "publish" else _("Planung verworfen."), "info")
+    return redirect(url_for("manage.plan_run", run_id=run_id))

@@ -1,0 +1,102 @@
+"""A room's settings and opening hours, and its closures."""
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user
+
+from roombook.access import permissions
+from roombook.booking import rooms
+from roombook.db import db, transaction
+from roombook.models import Room
+from roombook.web.manage.forms import ClosureForm, ConfirmForm, RoomForm
+from roombook.web.manage.gates import (
+    _local_input,
+    bp,
+    load_closure,
+    load_room,
+    staff_required,
+)
+
+# --- rooms and closures ------------------------------------------------------------------------------------
+
+def _room_page(room: Room, form: RoomForm, closure_form: ClosureForm, status: int = 200):
+    return render_template("manage/room.html", room=room, form=form, closure_form=closure_form,
+                           closures=rooms.upcoming_closures(db.session, room), remove_form=ConfirmForm(),
+                           coordinator=permissions.can_coordinate(current_user)), status
+
+
+@bp.route("/manage/rooms/<key>", methods=["GET", "POST"])
+@staff_required
+def room(key: str):
+    room = load_room(key)
+    form = RoomForm(obj=None if request.method == "POST" else room)
+    if request.method == "GET":
+        form.features.data = ", ".join(room.features)
+        form.open_hours.data = rooms.format_windows(room.open)
+    if form.validate_on_submit():
+        try:
+            with transaction():
+                outside = rooms.update_room(db.session, current_user, room, name=form.name.data, capacity=form.capacity.data,
+                                  features=form.features.data or "", open_hours=form.open_hours.data or "",
+                                  max_booking_minutes=form.max_booking_minutes.data,
+                                  max_days_ahead=form.max_days_ahead.data,
+                                  max_open_bookings=form.max_open_bookings.data)
+        except rooms.RoomInputError as exc:
+            getattr(form, "open_hours" if exc.field == "open" else exc.field).errors.append(exc.message)
+            return _room_page(load_room(key), form, ClosureForm(formdata=None), 422)
+        flash(_("Raum gespeichert."), "info")
+        if outside:
+            flash(ngettext("Achtung: %(num)d Buchung oder Termin liegt jetzt außerhalb der Öffnungszeiten, am "
+                           "%(when)s. Nichts wird abgesagt; bitte mit den Betroffenen klären oder eine Schließung "
+                           "eintragen.",
+                           "Achtung: %(num)d Buchungen oder Termine liegen jetzt außerhalb der Öffnungszeiten, "
+                           "zuerst am %(when)s. Sie bleiben bestehen; bitte mit den Betroffenen klären oder eine "
+                           "Schließung eintragen.",
+                           len(outside), when=f"{outside[0].starts_at.astimezone(room.tz):%d.%m.%Y %H:%M}"), "error")
+        return redirect(url_for("manage.room", key=key))
+    if request.method == "POST":
+        return _room_page(room, form, ClosureForm(formdata=None), 422)
+    return _room_page(room, form, ClosureForm(formdata=None))
+
+
+@bp.post("/manage/rooms/<key>/closures")
+@staff_required
+def closure(key: str):
+    """The closure form posts twice: first for the preview, then (with the same fields) to apply."""
+    room = load_room(key)
+    form = ClosureForm()
+    if not form.validate_on_submit():
+        return _room_page(room, RoomForm(obj=room, formdata=None), form, 422)
+    start, end = _local_input(form.start.data, room), _local_input(form.end.data, room)
+    try:
+        if not form.apply.data:
+            preview = rooms.preview_closure(db.session, room, start, end, form.reason.data)
+            return render_template("manage/closure_preview.html", room=room, form=form, preview=preview)
+        with transaction():
+            _closure, opened = rooms.apply_closure(db.session, current_user, room, start, end, form.reason.data,
+                                                   base_url=request.url_root)
+    except rooms.RoomInputError as exc:
+        getattr(form, exc.field if exc.field in ("start", "end", "reason") else "start").errors.append(exc.message)
+        return _room_page(load_room(key), RoomForm(obj=room, formdata=None), form, 422)
+    flash(ngettext("Schließung angewendet; %(num)d Konflikt geöffnet.", "Schließung angewendet; %(num)d Konflikte "
+                   "geöffnet.", len(opened)), "info")
+    return redirect(url_for("manage.conflicts_inbox") if opened else url_for("manage.room", key=key))
+
+
+@bp.post("/manage/closures/<int:closure_id>/remove")
+@staff_required
+def remove_closure(closure_id: int):
+    closure = load_closure(closure_id)
+    key = closure.room.key
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        with transaction():
+            rooms.remove_closure(db.session, current_user, closure)
+    except rooms.RoomInputError as exc:
+        flash(str(exc.message), "error")
+        return redirect(url_for("manage.room", key=key))
+    flash(_("Schließung entfernt."), "info")
+    return redirect(url_for("manage.room", key=key))
