@@ -32,7 +32,7 @@ from roombook.booking.policy import (
     open_bookings_limit_reached,
 )
 from roombook.booking.recurrence import UTC, to_utc
-from roombook.models import Booking, Room, User
+from roombook.models import Booking, BookingSeries, Room, User
 from roombook.models.reservations import BookingStatus
 
 MAX_TITLE = 200
@@ -82,7 +82,7 @@ def check_bookable(session: Session, user: User | None, room: Room, start: dt.da
 
 
 def book_room(session: Session, user: User | None, room: Room, start: dt.datetime, end: dt.datetime,
-              title: str, *, displaceable: bool = True, series: str | None = None,
+              title: str, *, displaceable: bool = True, series: BookingSeries | None = None,
               now: dt.datetime | None = None) -> Booking:
     """Book [start, end) of the room, or raise the BookingError that says why not.
 
@@ -100,11 +100,12 @@ _INSERT_BOOKING = sa.insert(Booking).returning(Booking)
 
 
 def _insert_booking(session: Session, user: User | None, room: Room, start: dt.datetime, end: dt.datetime,
-                    title: str, *, displaceable: bool = True, series: str | None = None) -> Booking:
+                    title: str, *, displaceable: bool = True, series: BookingSeries | None = None) -> Booking:
     start, end = start.astimezone(UTC), end.astimezone(UTC)
     booking = session.scalars(_INSERT_BOOKING, [{
         "room_id": room.id, "user_id": user.id if user is not None else None, "starts_at": start, "ends_at": end,
-        "title": title.strip(), "displaceable": displaceable, "series": series}]).one()
+        "title": title.strip(), "displaceable": displaceable, "series": series.uid if series else None,
+        "series_id": series.id if series else None}]).one()
     occupy_for_booking(session, booking)
     audit.record(session, user, "booking.created", booking, room=room.key, start=start.isoformat(),
                  end=end.isoformat())
@@ -157,7 +158,12 @@ def book_weekly(session: Session, user: User | None, room: Room, start: dt.datet
             free.append((slot_start, slot_end))
     if result.refused and not book_rest:
         return result
-    series = str(uuid.uuid4()) if len(free) > 1 else None
+    series = None
+    if len(free) > 1:
+        series = BookingSeries(uid=str(uuid.uuid4()), user_id=user.id if user is not None else None,
+                               room_id=room.id, title=title.strip())
+        session.add(series)
+        session.flush()
     for slot_start, slot_end in free:
         # each week was checked above; a slot so long that it reaches into its next week is refused by the
         # database's overlap guard (a BookingConflict from transaction())

@@ -1,5 +1,6 @@
 """The domain model. Import models from here; each lives in the module of its area."""
 from roombook.models.accommodations import Accommodation, Room
+from roombook.models.changes import BookingSeries, ChangeItem, RoomChange
 from roombook.models.conflicts import Conflict
 from roombook.models.messaging import OutboxMessage
 from roombook.models.offers import Occurrence, Offer, OfferSession, Requirement
@@ -11,7 +12,7 @@ from roombook.models.settings import Setting
 from roombook.models.tokens import ApiToken, FeedToken, IdempotencyKey
 
 __all__ = [
-    "Accommodation", "ApiToken", "AuditEvent", "Booking", "Closure", "Conflict", "FeedToken", "IdempotencyKey",
+    "Accommodation", "ApiToken", "AuditEvent", "Booking", "BookingSeries", "ChangeItem", "Closure", "Conflict", "FeedToken", "IdempotencyKey",
     "JobRun", "Occupancy", "Occurrence", "Offer", "OfferSession", "OutboxMessage", "PlanRun", "Provider",
-    "RateLimitHit", "Requirement", "Room", "Setting", "User", "VolunteerProfile",
+    "RateLimitHit", "Requirement", "Room", "RoomChange", "Setting", "User", "VolunteerProfile",
 ]

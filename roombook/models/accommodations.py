@@ -57,6 +57,9 @@ class Room(db.Model):
     max_booking_minutes: Mapped[int] = mapped_column(default=240)
     max_days_ahead: Mapped[int] = mapped_column(default=120)
     max_open_bookings: Mapped[int] = mapped_column(default=20)
+    # Set for an alternative venue near the accommodation (a library, a community centre) that a room change
+    # may move sessions to: how people get there. Never bookable by volunteers.
+    venue_note: Mapped[str | None] = mapped_column(sa.String(300))
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     # Every rule about a room is in its accommodation's time zone: load them together.

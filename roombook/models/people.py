@@ -30,6 +30,9 @@ class Provider(db.Model):
     # Weekly windows of availability, local time: [{"day", "from", "to"}].
     available: Mapped[list[dict]] = mapped_column(sa.JSON, default=list)
     max_minutes_per_week: Mapped[int | None]
+    # Where changes to its sessions are told, and in which language (German or English).
+    contact_email: Mapped[str | None] = mapped_column(sa.String(254))
+    contact_language: Mapped[str] = mapped_column(sa.String(2), default="de")
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     __table_args__ = (
@@ -67,6 +70,7 @@ class User(UserMixin, db.Model):
     role: Mapped[str] = mapped_column(sa.String(20))
     provider_id: Mapped[int | None] = mapped_column(sa.ForeignKey("provider.id", ondelete="SET NULL"))
     active: Mapped[bool] = mapped_column(default=True)
+    language: Mapped[str] = mapped_column(sa.String(2), default="de")  # of mails and notices: de or en
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -31,6 +31,10 @@ class Booking(db.Model):
     status: Mapped[str] = mapped_column(sa.String(12), default=BookingStatus.ACTIVE)
     status_reason: Mapped[str] = mapped_column(sa.String(300), default="")
     series: Mapped[str | None] = mapped_column(sa.String(36), index=True)
+    # The weekly series this date belongs to. No database foreign key: adding one to `booking` on SQLite means
+    # rebuilding the table that occupancy rows cascade from; a series row goes only with its room, and so do
+    # its bookings.
+    series_id: Mapped[int | None] = mapped_column(index=True)
     sequence: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, index=True)
@@ -48,8 +52,18 @@ class Booking(db.Model):
         return self.status == BookingStatus.ACTIVE
 
 
+class ClosurePurpose:
+    """Why a person closed a room (a public holiday's closure has kind 'holiday' instead)."""
+
+    MAINTENANCE = "maintenance"
+    OTHER_USE = "other_use"  # the administration uses the room for something else
+    HOLIDAY = "holiday"      # a local day off the public holidays do not cover
+    OTHER = "other"
+    ALL = (MAINTENANCE, OTHER_USE, HOLIDAY, OTHER)
+
+
 class Closure(db.Model):
-    """A dated span in which a room cannot be used: maintenance, an event, or a public holiday."""
+    """A dated span in which a room cannot be used: maintenance, another use, or a public holiday."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     room_id: Mapped[int] = mapped_column(sa.ForeignKey("room.id", ondelete="CASCADE"), index=True)
@@ -57,6 +71,7 @@ class Closure(db.Model):
     ends_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     reason: Mapped[str] = mapped_column(sa.String(300))
     kind: Mapped[str] = mapped_column(sa.String(12), default="closure")
+    purpose: Mapped[str] = mapped_column(sa.String(12), default=ClosurePurpose.OTHER)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     room: Mapped[Room] = relationship(back_populates="closures")
@@ -64,6 +79,7 @@ class Closure(db.Model):
     __table_args__ = (
         sa.CheckConstraint("ends_at > starts_at", name="ordered"),
         sa.CheckConstraint("kind IN ('closure','holiday')", name="kind_known"),
+        sa.CheckConstraint("purpose IN ('maintenance','other_use','holiday','other')", name="purpose_known"),
         sa.UniqueConstraint("room_id", "starts_at", "kind", name="uq_closure_room_start"),
     )
 

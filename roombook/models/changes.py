@@ -1,0 +1,117 @@
+"""Room changes (Raumänderungen): a closure or a cut in opening hours, and everything it hits, grouped per
+series so a person decides a course once instead of once per date. Weekly booking series are rows of their
+own so a change (and the series pages) can name a volunteer's group as one thing."""
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from roombook.db import UTCDateTime, db, utcnow
+from roombook.models.accommodations import Accommodation, Room
+from roombook.models.people import User
+
+
+class BookingSeries(db.Model):
+    """A weekly booking series: its dates are the bookings that point here. `uid` is the iCal identity the
+    dates share (what `booking.series` held before series were rows)."""
+
+    __tablename__ = "booking_series"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uid: Mapped[str] = mapped_column(sa.String(36), unique=True)
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"), index=True)
+    room_id: Mapped[int] = mapped_column(sa.ForeignKey("room.id", ondelete="CASCADE"))
+    title: Mapped[str] = mapped_column(sa.String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User | None] = relationship()
+    room: Mapped[Room] = relationship()
+
+
+class ChangeStatus:
+    PROPOSED = "proposed"
+    APPLIED = "applied"
+    DISCARDED = "discarded"
+
+
+class RoomChange(db.Model):
+    """One decision about a room: what a closure (or shorter opening hours) hits, per series, with the
+    repair proposed for each, until a person applies or discards it."""
+
+    __tablename__ = "room_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    accommodation_id: Mapped[int] = mapped_column(sa.ForeignKey("accommodation.id", ondelete="CASCADE"), index=True)
+    room_id: Mapped[int] = mapped_column(sa.ForeignKey("room.id", ondelete="CASCADE"))
+    closure_id: Mapped[int | None] = mapped_column(sa.ForeignKey("closure.id", ondelete="SET NULL"))
+    cause: Mapped[str] = mapped_column(sa.String(16), default="closure")  # closure, opening_hours
+    status: Mapped[str] = mapped_column(sa.String(12), default=ChangeStatus.PROPOSED)
+    reason: Mapped[str] = mapped_column(sa.String(300), default="")
+    starts_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    accommodation: Mapped[Accommodation] = relationship()
+    room: Mapped[Room] = relationship()
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+    items: Mapped[list[ChangeItem]] = relationship(back_populates="change", cascade="all, delete-orphan",
+                                                   order_by="ChangeItem.id")
+
+    __table_args__ = (
+        sa.CheckConstraint("status IN ('proposed','applied','discarded')", name="status_known"),
+        sa.CheckConstraint("cause IN ('closure','opening_hours')", name="cause_known"),
+    )
+
+
+class ItemStatus:
+    OPEN = "open"            # proposed, not yet decided
+    MOVED = "moved"          # the dates took the chosen slot
+    CANCELLED = "cancelled"  # the dates are given up
+    ASKED = "asked"          # the volunteer decides until the deadline; the proposed slot is held for them
+    KEPT = "kept"            # nothing could be done (no place) and the manager left the dates cancelled
+
+
+class ChangeItem(db.Model):
+    """One series a change hits: an offer's weekly slot, a volunteer's booking series, or a one-off booking.
+
+    `hits` are its dated losses [{"occurrence"|"booking": id, "start", "end"}] (UTC ISO); `proposal` and each
+    of `options` a repair {"room": key, "starts": [UTC ISO, one per hit], "minutes": n} or null.
+    """
+
+    __tablename__ = "room_change_item"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    change_id: Mapped[int] = mapped_column(sa.ForeignKey("room_change.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(16))  # offer, booking_series, booking
+    offer_session_id: Mapped[int | None] = mapped_column(sa.ForeignKey("offer_session.id", ondelete="SET NULL"))
+    booking_series_id: Mapped[int | None] = mapped_column(sa.ForeignKey("booking_series.id", ondelete="SET NULL"))
+    booking_id: Mapped[int | None] = mapped_column(sa.ForeignKey("booking.id", ondelete="SET NULL"))
+    owner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"), index=True)
+    title: Mapped[str] = mapped_column(sa.String(200))
+    participants: Mapped[int | None]
+    hits: Mapped[list[dict]] = mapped_column(sa.JSON, default=list)
+    proposal: Mapped[dict | None] = mapped_column(sa.JSON)
+    options: Mapped[list[dict]] = mapped_column(sa.JSON, default=list)
+    reason: Mapped[str] = mapped_column(sa.String(300), default="")
+    status: Mapped[str] = mapped_column(sa.String(12), default=ItemStatus.OPEN)
+    # the slot the dates took (or hold for a volunteer): same shape as the proposal
+    chosen: Mapped[dict | None] = mapped_column(sa.JSON)
+    # bookings made for the chosen slot (held for a volunteer until the deadline)
+    made: Mapped[list[int]] = mapped_column(sa.JSON, default=list)
+    deadline: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    answer: Mapped[str | None] = mapped_column(sa.String(12))  # accept, option, give_up, timeout
+    answered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    change: Mapped[RoomChange] = relationship(back_populates="items")
+    owner: Mapped[User | None] = relationship()
+
+    __table_args__ = (
+        sa.CheckConstraint("kind IN ('offer','booking_series','booking')", name="kind_known"),
+        sa.CheckConstraint("status IN ('open','moved','cancelled','asked','kept')", name="status_known"),
+    )
