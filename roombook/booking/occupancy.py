@@ -4,10 +4,23 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from roombook.models import Booking, Occupancy, Occurrence
+from roombook.models import Booking, Occupancy, Occurrence, Room
 
 # Built once: every booking writes one. inline(): no RETURNING of the new id, which nothing reads.
 _INSERT = sa.insert(Occupancy.__table__).inline()
+
+
+def lock_rooms(session: Session, room_ids) -> None:
+    """Serialise every write that decides what a room holds: a closure, a booking, a change applied.
+
+    On PostgreSQL a row lock on each room, taken in id order (so two writers never wait on each other in a
+    circle) and held to the commit: a booking made while a closure is being written waits, then sees the
+    closure and is refused with it named; a closure waits for a booking and then takes it along. The per-room
+    open-booking limit is counted under the same lock. SQLite serialises all writers already (BEGIN IMMEDIATE).
+    """
+    ids = sorted(set(room_ids))
+    if ids and session.get_bind().dialect.name == "postgresql":
+        session.execute(sa.select(Room.id).where(Room.id.in_(ids)).order_by(Room.id).with_for_update())
 
 
 def occupy_for_booking(session: Session, booking: Booking) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from functools import partial
 
 import holidays
@@ -21,6 +22,7 @@ from roombook.access import audit
 from roombook.booking.availability import clashes, suggest_alternatives
 from roombook.booking.errors import ClosureExists
 from roombook.booking.occupancy import (
+    lock_rooms,
     occupy_for_booking,
     occupy_for_occurrence,
     release_booking,
@@ -38,7 +40,7 @@ from roombook.models import (
     User,
 )
 from roombook.models.offers import OccurrenceStatus
-from roombook.models.reservations import BookingStatus
+from roombook.models.reservations import BookingStatus, ClosurePurpose
 
 HOLIDAY_SUBDIVISION = "NW"  # North Rhine-Westphalia
 
@@ -235,33 +237,59 @@ def extend_horizon(session: Session, today: dt.date, weeks: int, *, now: dt.date
     return materialise_all(session, slots, today + dt.timedelta(weeks=weeks), since=today, now=now)
 
 
-def add_closure(session: Session, actor: User | None, room: Room, start: dt.datetime, end: dt.datetime,
-                reason: str, *, kind: str = "closure", now: dt.datetime | None = None) -> Closure:
-    """Close the room for a span: occurrences in it are cancelled, bookings in it displaced, all with conflicts."""
-    now = now or clock.now()
+@dataclass
+class ClosureHits:
+    """A closure just written and what it took out of the room."""
+
+    closure: Closure
+    occurrences: list[Occurrence] = field(default_factory=list)
+    bookings: list[Booking] = field(default_factory=list)
+
+
+def close_room(session: Session, room: Room, start: dt.datetime, end: dt.datetime, reason: str,
+               *, kind: str = "closure", purpose: str = ClosurePurpose.OTHER) -> ClosureHits:
+    """Write the closure and take out of the room what it covers: occurrences are cancelled, bookings
+    displaced. Opens nothing: the caller decides how the people concerned hear of it (a room change, or a
+    conflict per date)."""
+    lock_rooms(session, [room.id])
     if session.scalar(sa.select(Closure.id).where(Closure.room_id == room.id, Closure.starts_at == start,
                                                   Closure.kind == kind)) is not None:
         raise ClosureExists(f"{room.name} hat schon eine Schließung ab diesem Zeitpunkt. / {room.name} already "
                             f"has a closure from then.")
-    closure = Closure(room=room, starts_at=start, ends_at=end, reason=reason, kind=kind)
+    closure = Closure(room=room, starts_at=start, ends_at=end, reason=reason, kind=kind, purpose=purpose)
     session.add(closure)
     session.flush()
-    hits: list[Report] = []
-    with displacing(session, actor, now=now) as displace:
-        for occurrence in session.scalars(
+    hits = ClosureHits(closure)
+    for occurrence in session.scalars(
             sa.select(Occurrence).where(Occurrence.room_id == room.id, Occurrence.starts_at < end,
-                                        Occurrence.ends_at > start, Occurrence.status != OccurrenceStatus.CANCELLED)):
-            cancel_occurrence(session, occurrence, reason)
-            if kind == "closure":
-                hits.append(partial(_report_closure_hit, session, occurrence, reason, now=now))
-        for booking in _overlapping_bookings(session, room, start, end):
-            displace(booking, f"Raum geschlossen: {reason}")
-        # filed once everything the closure hits has left the room (the displaced bookings' conflicts follow
-        # as the block ends): what reaches past the closure frees time any of them may be offered
-        _file(session, hits)
+                                        Occurrence.ends_at > start, Occurrence.status != OccurrenceStatus.CANCELLED)
+            .order_by(Occurrence.starts_at)):
+        cancel_occurrence(session, occurrence, reason)
+        hits.occurrences.append(occurrence)
+    for booking in sorted(_overlapping_bookings(session, room, start, end), key=lambda b: b.starts_at):
+        _take_back(session, booking, f"Raum geschlossen: {reason}")
+        hits.bookings.append(booking)
+    return hits
+
+
+def add_closure(session: Session, actor: User | None, room: Room, start: dt.datetime, end: dt.datetime,
+                reason: str, *, kind: str = "closure", now: dt.datetime | None = None) -> Closure:
+    """Close the room for a span, with a conflict per date for what it hits (the engine's own path: imports,
+    holidays; a manager's closure goes through `roombook.changes` and is decided per series instead)."""
+    now = now or clock.now()
+    hits = close_room(session, room, start, end, reason, kind=kind)
+    # filed once everything the closure hits has left the room: what reaches past the closure frees time
+    # any of them may be offered
+    reports: list[Report] = []
     if kind == "closure":
-        audit.record(session, actor, "closure.added", closure, room=room.key, reason=reason)
-    return closure
+        reports += [partial(_report_closure_hit, session, occurrence, reason, now=now)
+                    for occurrence in hits.occurrences]
+    reports += [partial(_report_displaced, session, actor, booking, f"Raum geschlossen: {reason}", now=now)
+                for booking in hits.bookings]
+    _file(session, reports)
+    if kind == "closure":
+        audit.record(session, actor, "closure.added", hits.closure, room=room.key, reason=reason)
+    return hits.closure
 
 
 def add_public_holidays(session: Session, rooms: list[Room], years: list[int],

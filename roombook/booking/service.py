@@ -25,7 +25,7 @@ from roombook.booking.errors import (
     RoomClosed,
 )
 from roombook.booking.intervals import contains
-from roombook.booking.occupancy import occupy_for_booking, release_booking
+from roombook.booking.occupancy import lock_rooms, occupy_for_booking, release_booking
 from roombook.booking.policy import (
     check_room_rules,
     open_bookings_left,
@@ -90,6 +90,7 @@ def book_room(session: Session, user: User | None, room: Room, start: dt.datetim
     concurrent double booking impossible.
     """
     now = now or clock.now()
+    lock_rooms(session, [room.id])
     check_bookable(session, user, room, start, end, title, now=now)
     return _insert_booking(session, user, room, start, end, title, displaceable=displaceable, series=series)
 
@@ -143,6 +144,7 @@ def book_weekly(session: Session, user: User | None, room: Room, start: dt.datet
         raise BookingError("Zwischen 1 und 52 Wochen. / Between 1 and 52 weeks.", field="weeks")
     now = now or clock.now()
     result = WeeklyResult()
+    lock_rooms(session, [room.id])
     slots = weekly_dates(start, end, weeks, room.tz)
     left = open_bookings_left(session, user, room, now)
     free = []
