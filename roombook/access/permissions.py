@@ -26,6 +26,9 @@ def can_keep_volunteer_profile(user: User | None) -> bool:
 
 
 def can_book(user: User | None, room: Room) -> bool:
+    """An alternative venue (a library, a community centre) takes only what a room change moves there."""
+    if room.venue_note is not None:
+        return manages(user, room.accommodation)
     return _is(user, Role.VOLUNTEER, Role.DEPARTMENT) or manages(user, room.accommodation)
 
 

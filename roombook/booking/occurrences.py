@@ -208,6 +208,33 @@ def _report_displaced(session: Session, actor: User | None, booking: Booking, re
     audit.record(session, actor, "booking.displaced", booking, reason=reason)
 
 
+def move_occurrence(session: Session, occurrence: Occurrence, room: Room, start: dt.datetime, end: dt.datetime,
+                    reason: str) -> None:
+    """One dated occurrence takes another room or time; its weekly slot (and its iCal UID) stays."""
+    release_occurrence(session, occurrence)
+    occurrence.room_id, occurrence.room = room.id, room
+    occurrence.starts_at, occurrence.ends_at = start, end
+    occurrence.status = OccurrenceStatus.MOVED
+    occurrence.reason = reason[:300]
+    occurrence.sequence += 1
+    session.flush()
+    occupy_for_occurrence(session, occurrence)
+    session.flush()
+
+
+def move_booking(session: Session, booking: Booking, room: Room, start: dt.datetime, end: dt.datetime) -> None:
+    """A booking (displaced or active) holds another room or time; it keeps its id, series and owner."""
+    release_booking(session, booking)
+    booking.room_id, booking.room = room.id, room
+    booking.starts_at, booking.ends_at = start, end
+    booking.status = BookingStatus.ACTIVE
+    booking.status_reason = ""
+    booking.sequence += 1
+    session.flush()
+    occupy_for_booking(session, booking)
+    session.flush()
+
+
 def cancel_occurrence(session: Session, occurrence: Occurrence, reason: str) -> None:
     """Cancel one dated occurrence (the weekly slot stays) and free the room."""
     occurrence.status = OccurrenceStatus.CANCELLED

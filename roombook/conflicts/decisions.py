@@ -25,6 +25,7 @@ from roombook.booking.occupancy import occupy_for_occurrence
 from roombook.booking.occurrences import (
     cancel_occurrence,
     displacing,
+    move_occurrence,
     reinstate_booking,
 )
 from roombook.booking.service import book_room
@@ -231,16 +232,8 @@ def _accept(session: Session, actor: User, the_facts: ConflictFacts, index: int 
                                  f"{chosen.start.astimezone(chosen.room.tz):%d.%m.%Y %H:%M}")[:300]
         return
     if occurrence is not None:
-        occurrence.room_id = chosen.room.id
-        occurrence.room = chosen.room
-        occurrence.starts_at, occurrence.ends_at = chosen.start, chosen.end
-        occurrence.status = OccurrenceStatus.MOVED
-        occurrence.reason = f"verlegt: {the_facts.conflict.summary}"[:300]
-        occurrence.sequence += 1
-        session.execute(sa.delete(Occupancy).where(Occupancy.occurrence_id == occurrence.id))
-        session.flush()
-        occupy_for_occurrence(session, occurrence)
-        session.flush()
+        move_occurrence(session, occurrence, chosen.room, chosen.start, chosen.end,
+                        f"verlegt: {the_facts.conflict.summary}")
         decision.moved = occurrence
         return
     raise DecisionRefused(_l("Für diesen Konflikt gibt es nichts zu verlegen."))

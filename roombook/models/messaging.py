@@ -21,3 +21,6 @@ class OutboxMessage(db.Model):
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_error: Mapped[str] = mapped_column(sa.Text, default="")
+    # The room change this message tells of, so its page can show who was told (no foreign key: an ADD
+    # COLUMN with one cannot be named on SQLite, and a message outlives nothing it refers to).
+    change_id: Mapped[int | None] = mapped_column(index=True)

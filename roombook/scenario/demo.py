@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from roombook.access.accounts import create_user
 from roombook.booking.occurrences import HOLIDAY_SUBDIVISION
 from roombook.booking.recurrence import to_utc
-from roombook.booking.service import book_room
+from roombook.booking.service import book_room, book_weekly
 from roombook.coordination.volunteers import save_profile
 from roombook.models import Accommodation, Provider, Room, User
 from roombook.scenario.importer import import_scenario
@@ -83,6 +83,8 @@ def demo_scenario(today: dt.date) -> dict:
           90, 12, [("thu", "14:00", "nord-gr")])
     offer("nord-sprechstunde", "Sprechstunde Fachbereich Soziales", "office_hours", "nord", "fb-soziales", 120, 2,
           [("mon", "10:00", "nord-br")])
+    offer("nord-auslaender", "Sprechstunde Ausländerangelegenheiten", "office_hours", "nord", "fb-auslaender", 120, 2,
+          [("thu", "09:00", "nord-gr")])
     offer("nord-beratung", "Wegweiser-Beratung", "counselling", "nord", "caritas", 120, 2,
           [("fri", "10:00", "nord-br")])
     offer("nord-verfahren", "Asylverfahrensberatung", "procedural_counselling", "nord", "verfahrensberatung", 180, 2,
@@ -172,7 +174,31 @@ def load_demo(session: Session, today: dt.date) -> list[tuple[str, str]]:
         start = to_utc(dt.datetime.combine(day, dt.time(16, 0)), room.tz)
         book_room(session, users["volunteer"], room, start, start + dt.timedelta(hours=2),
                   "Fahrradwerkstatt", now=now)
+    # the volunteer's weekly group, so a closure of the big room hits a volunteer's series too
+    saturday = today - dt.timedelta(days=today.weekday()) + dt.timedelta(weeks=1, days=5)
+    start = to_utc(dt.datetime.combine(saturday, dt.time(10, 30)), room.tz)
+    book_weekly(session, users["volunteer"], room, start, start + dt.timedelta(minutes=90),
+                "Deutsch-Gesprächsgruppe", 8, book_rest=True, now=now)
+    _contacts_and_venue(session, places)
     return [(email, role) for email, role, _ in DEMO_USERS]
+
+
+# Where each provider hears of changes to its sessions, in its language.
+CONTACTS = {"vhs": ("kurse@vhs.example.org", "de"), "vhs-west": ("kursleitung-west@vhs.example.org", "de"),
+            "fb-soziales": ("soziales@stadt.example.org", "de"), "caritas": ("migration@caritas.example.org", "de"),
+            "fb-auslaender": ("auslaenderamt@stadt.example.org", "de"),
+            "verfahrensberatung": ("verfahrensberatung@example.org", "en"), "ehrenamt": ("ehrenamt@example.org", "de")}
+
+
+def _contacts_and_venue(session: Session, places: dict[str, Accommodation]) -> None:
+    """Providers' contact addresses, and the library near Unterkunft Nord recorded as its alternative venue."""
+    for provider in session.scalars(sa.select(Provider)):
+        provider.contact_email, provider.contact_language = CONTACTS.get(provider.key, (None, "de"))
+    nord = places["nord"]
+    session.add(Room(key="nord-bibliothek", accommodation=nord, name="Stadtteilbibliothek Nord", capacity=30,
+                     features=["whiteboard", "step_free"], venue_note="Nordstraße 40, 5 Minuten zu Fuß",
+                     open=_week(WEEKDAYS, "10:00", "19:00")))
+    session.flush()
 
 
 # Two more volunteers, without a demo login: the coordinator's volunteers page has someone to compare. Amal runs

@@ -99,6 +99,8 @@ def upgrade():
     sqlite = op.get_bind().dialect.name == "sqlite"
     op.add_column('booking', sa.Column('series_id', sa.Integer(), nullable=True))
     op.create_index(op.f('ix_booking_series_id'), 'booking', ['series_id'], unique=False)
+    op.add_column('outbox_message', sa.Column('change_id', sa.Integer(), nullable=True))
+    op.create_index(op.f('ix_outbox_message_change_id'), 'outbox_message', ['change_id'], unique=False)
     purpose_check = "purpose IN ('maintenance','other_use','holiday','other')"
     if sqlite:
         op.execute("ALTER TABLE closure ADD COLUMN purpose VARCHAR(12) NOT NULL DEFAULT 'other' "
@@ -127,6 +129,8 @@ def upgrade():
 
 
 def downgrade():
+    op.drop_index(op.f('ix_outbox_message_change_id'), table_name='outbox_message')
+    op.drop_column('outbox_message', 'change_id')
     op.drop_column('user', 'language')
     op.drop_column('room', 'venue_note')
     op.drop_column('provider', 'contact_language')

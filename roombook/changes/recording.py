@@ -1,0 +1,78 @@
+"""Recording a closure as a room change: the closure takes out what it covers, and what it took is grouped
+per series (an offer's weekly slot, a volunteer's booking series, a one-off booking) with a proposed repair.
+
+Nothing is decided here and no one is told yet: the person applying the change decides with the facts in
+front of them (`deciding.apply_change`), and everyone concerned is told once then.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Session
+
+from roombook import clock
+from roombook.access import audit
+from roombook.booking.errors import ClosureExists
+from roombook.booking.occurrences import close_room
+from roombook.booking.rooms import RoomInputError, check_closure
+from roombook.changes.repair import hits_of_bookings, hits_of_occurrences, propose
+from roombook.models import BookingSeries, ChangeItem, Closure, Room, RoomChange, User
+from roombook.models.reservations import ClosurePurpose
+
+
+@dataclass
+class Recorded:
+    closure: Closure
+    change: RoomChange | None  # None when the closure hit nothing: nothing to decide
+
+
+def record_closure(session: Session, actor: User | None, room: Room, start: dt.datetime, end: dt.datetime,
+                   reason: str, purpose: str = ClosurePurpose.OTHER, *, now: dt.datetime | None = None) -> Recorded:
+    """Close the room for [start, end) and open one change for everything it hits, with proposals."""
+    now = now or clock.now()
+    check_closure(room, start, end, reason, now=now)
+    if purpose not in ClosurePurpose.ALL:
+        raise RoomInputError(_l("Unbekannte Art der Schließung."), "kind")
+    try:
+        hits = close_room(session, room, start, end, reason.strip(), purpose=purpose)
+    except ClosureExists:  # refused before anything was written
+        raise RoomInputError(_l("Eine Schließung mit diesem Beginn gibt es schon."), "start") from None
+    audit.record(session, actor, "closure.applied", hits.closure, room=room.key, accommodation=room.accommodation.key,
+                 reason=hits.closure.reason, purpose=purpose, start=start.isoformat(), end=end.isoformat())
+    if not hits.occurrences and not hits.bookings:
+        return Recorded(hits.closure, None)
+    change = RoomChange(accommodation_id=room.accommodation_id, room_id=room.id, closure_id=hits.closure.id,
+                        cause="closure", reason=hits.closure.reason, starts_at=start, ends_at=end,
+                        created_by_id=actor.id if actor is not None else None)
+    session.add(change)
+    session.flush()
+    by_slot = defaultdict(list)
+    for occurrence in hits.occurrences:
+        by_slot[occurrence.offer_session_id].append(occurrence)
+    for occurrences in by_slot.values():
+        offer = occurrences[0].offer_session.offer
+        change.items.append(ChangeItem(kind="offer", offer_session_id=occurrences[0].offer_session_id,
+                                       title=offer.title, participants=offer.participants,
+                                       hits=hits_of_occurrences(occurrences)))
+    by_series, one_offs = defaultdict(list), []
+    for booking in hits.bookings:
+        (by_series[booking.series_id] if booking.series_id is not None else one_offs).append(booking)
+    series_rows = {s.id: s for s in session.scalars(sa.select(BookingSeries).where(BookingSeries.id.in_(by_series)))}
+    for series_id, bookings in by_series.items():
+        change.items.append(ChangeItem(kind="booking_series", booking_series_id=series_id,
+                                       owner_id=bookings[0].user_id, title=series_rows[series_id].title,
+                                       hits=hits_of_bookings(bookings)))
+    for booking in one_offs:
+        change.items.append(ChangeItem(kind="booking", booking_id=booking.id, owner_id=booking.user_id,
+                                       title=booking.title, hits=hits_of_bookings([booking])))
+    session.flush()
+    propose(session, change, now)
+    session.flush()
+    audit.record(session, actor, "change.recorded", change, room=room.key, accommodation=room.accommodation.key,
+                 closure=hits.closure.id, items=len(change.items),
+                 dates=sum(len(item.hits) for item in change.items))
+    return Recorded(hits.closure, change)
