@@ -17,7 +17,7 @@ def init_app(app: Flask) -> None:
     for command in (demo_command, import_command, export_command, horizon_command, solve_command, users,
                     send_mail_command, digest_command):
         app.cli.add_command(command)
-    for command in (tokens, backup_command, restore_command, scheduler_command):
+    for command in (tokens, backup_command, restore_command, scheduler_command, closures):
         app.cli.add_command(command)
     from roombook.feeds.publish import publish_calendars_command
     app.cli.add_command(publish_calendars_command)
@@ -292,3 +292,45 @@ def digest_command() -> None:
     with transaction():
         count = enqueue_department_digests(db.session)
     click.echo(f"{count} digests queued.")
+
+
+@click.group("closures")
+def closures() -> None:
+    """Close a room: one room change with a repair proposed per series (decide it on its page or the API)."""
+
+
+@closures.command("create")
+@click.option("--room", "room_key", required=True, help="the room's key, e.g. nord-gr")
+@click.option("--from", "start", required=True, help="local start, e.g. 2027-03-08T08:00")
+@click.option("--to", "end", required=True, help="local end")
+@click.option("--kind", default="other", show_default=True,
+              type=click.Choice(["maintenance", "other_use", "holiday", "other"]))
+@click.option("--reason", required=True)
+@click.option("--as", "actor_email", required=True, help="who records it, for the audit trail")
+def closures_create(room_key: str, start: str, end: str, kind: str, reason: str, actor_email: str) -> None:
+    """Record a closure and print its change as the API's JSON."""
+    from roombook.access.permissions import can_manage_rooms
+    from roombook.api.changes import change_json, closure_json
+    from roombook.booking.recurrence import to_utc
+    from roombook.booking.rooms import RoomInputError
+    from roombook.changes.recording import record_closure
+    from roombook.models import Room, User
+
+    room = db.session.scalar(sa.select(Room).where(Room.key == room_key))
+    actor = db.session.scalar(sa.select(User).where(User.email == actor_email.strip().lower()))
+    if room is None:
+        _fail(f"No room {room_key!r}.")
+    if actor is None or not can_manage_rooms(actor, room.accommodation):
+        _fail(f"{actor_email} may not close rooms of {room.accommodation.name}.")
+    try:
+        begins, ends = (to_utc(dt.datetime.fromisoformat(value), room.tz) for value in (start, end))
+    except ValueError:
+        _fail("--from and --to take local times like 2027-03-08T08:00.")
+    try:
+        with transaction() as session:
+            recorded = record_closure(session, actor, room, begins, ends, reason, kind)
+            answer = {"closure": closure_json(recorded.closure),
+                      "change": change_json(recorded.change) if recorded.change else None}
+    except RoomInputError as exc:
+        _fail(f"{exc.field}: {exc.message}")
+    click.echo(json.dumps(answer, ensure_ascii=False, indent=1))

@@ -14,6 +14,7 @@ from flask import Flask
 
 from roombook import clock
 from roombook.booking.occurrences import extend_horizon
+from roombook.changes.deciding import settle_expired
 from roombook.db import claim_run, db, finish_run, transaction
 from roombook.feeds import calendars_root
 from roombook.feeds.publish import PublishResult, data_stamp, publish_now, read_manifest
@@ -85,6 +86,19 @@ def send_department_digests(app: Flask, today: dt.date | None = None) -> int | N
         return queued
 
 
+def settle_changes(app: Flask) -> int | None:
+    """Every minute: volunteers' questions past their deadline take the proposal, and they are told (once:
+    the minute is claimed across processes)."""
+    with app.app_context():
+        key = clock.now().strftime("%Y-%m-%dT%H:%M")
+        if not claim_run("settle_changes", key):
+            return None
+        with transaction():
+            settled = settle_expired(db.session)
+        finish_run("settle_changes", key)
+        return settled
+
+
 def start(app: Flask):
     """Start the in-process scheduler (wsgi.py does this for each serving process)."""
     from apscheduler.schedulers.background import BackgroundScheduler
@@ -100,6 +114,7 @@ def start(app: Flask):
         ("publish_calendars_nightly", publish_nightly, {"trigger": "cron", "hour": 3, "minute": 47}),
         # Gives up plan runs whose process ended and solves runs left queued (claimed, so solved once).
         ("plan_runs", tend_runs, every_minute),
+        ("settle_changes", settle_changes, every_minute),
     ]
     for job_id, function, trigger in table:
         scheduler.add_job(function, args=[app], id=job_id, coalesce=True, max_instances=1, **trigger)
