@@ -53,7 +53,7 @@ def _windows(days: list[int], start: int, end: int) -> list[dict]:
     return [{"day": DAYS[d], "from": hhmm(start), "to": hhmm(end)} for d in days]
 
 
-def generate(houses: int, seed: int = 1, tight: bool = False) -> dict:
+def generate(houses: int, seed: int = 1, tight: bool = False, with_plan: bool = False) -> dict:
     """A city of `houses` accommodations whose planted plan places every session.
 
     `tight` gives every provider exactly its planted minutes per week and nine offers per
@@ -116,7 +116,8 @@ def generate(houses: int, seed: int = 1, tight: bool = False) -> dict:
             "slot_minutes": SLOT, "travel_minutes": TRAVEL,
             "travel": [{"from": f"h{i}", "to": f"h{i + 1}", "minutes": 20} for i in range(0, houses - 1, 3)],
             "accommodations": accommodations, "providers": providers, "offers": offers,
-            "requirements": requirements, "bookings": bookings, "closures": closures, "current_plan": []}
+            "requirements": requirements, "bookings": bookings, "closures": closures,
+            "current_plan": planted if with_plan else []}
 
 
 def _plant_offer(rng: random.Random, planter: _Planter, accommodation: dict, serving: list[str],
