@@ -266,9 +266,9 @@ def extend_horizon(session: Session, today: dt.date, weeks: int, *, now: dt.date
 
 @dataclass
 class ClosureHits:
-    """A closure just written and what it took out of the room."""
+    """A closure just written (or None: opening hours cut) and what it took out of the room."""
 
-    closure: Closure
+    closure: Closure | None
     occurrences: list[Occurrence] = field(default_factory=list)
     bookings: list[Booking] = field(default_factory=list)
 
@@ -286,15 +286,25 @@ def close_room(session: Session, room: Room, start: dt.datetime, end: dt.datetim
     closure = Closure(room=room, starts_at=start, ends_at=end, reason=reason, kind=kind, purpose=purpose)
     session.add(closure)
     session.flush()
-    hits = ClosureHits(closure)
-    for occurrence in session.scalars(
-            sa.select(Occurrence).where(Occurrence.room_id == room.id, Occurrence.starts_at < end,
-                                        Occurrence.ends_at > start, Occurrence.status != OccurrenceStatus.CANCELLED)
-            .order_by(Occurrence.starts_at)):
+    occurrences = session.scalars(
+        sa.select(Occurrence).where(Occurrence.room_id == room.id, Occurrence.starts_at < end,
+                                    Occurrence.ends_at > start, Occurrence.status != OccurrenceStatus.CANCELLED)
+        .order_by(Occurrence.starts_at)).all()
+    hits = take_out(session, occurrences, _overlapping_bookings(session, room, start, end), reason,
+                    booking_reason=f"Raum geschlossen: {reason}")
+    hits.closure = closure
+    return hits
+
+
+def take_out(session: Session, occurrences: Iterable[Occurrence], bookings: Iterable[Booking], reason: str,
+             *, booking_reason: str | None = None) -> ClosureHits:
+    """Take occurrences (cancelled) and bookings (displaced) out of their room, in time order."""
+    hits = ClosureHits(None)
+    for occurrence in sorted(occurrences, key=lambda o: o.starts_at):
         cancel_occurrence(session, occurrence, reason)
         hits.occurrences.append(occurrence)
-    for booking in sorted(_overlapping_bookings(session, room, start, end), key=lambda b: b.starts_at):
-        _take_back(session, booking, f"Raum geschlossen: {reason}")
+    for booking in sorted(bookings, key=lambda b: b.starts_at):
+        _take_back(session, booking, booking_reason or reason)
         hits.bookings.append(booking)
     return hits
 

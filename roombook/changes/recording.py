@@ -17,10 +17,11 @@ from sqlalchemy.orm import Session
 from roombook import clock
 from roombook.access import audit
 from roombook.booking.errors import ClosureExists
-from roombook.booking.occurrences import close_room
-from roombook.booking.rooms import RoomInputError, check_closure
+from roombook.booking.occupancy import lock_rooms
+from roombook.booking.occurrences import ClosureHits, close_room, take_out
+from roombook.booking.rooms import RoomInputError, check_closure, update_room
 from roombook.changes.repair import hits_of_bookings, hits_of_occurrences, propose
-from roombook.models import BookingSeries, ChangeItem, Closure, Room, RoomChange, User
+from roombook.models import Booking, BookingSeries, ChangeItem, Closure, Occurrence, Room, RoomChange, User
 from roombook.models.reservations import ClosurePurpose
 
 
@@ -45,9 +46,32 @@ def record_closure(session: Session, actor: User | None, room: Room, start: dt.d
                  reason=hits.closure.reason, purpose=purpose, start=start.isoformat(), end=end.isoformat())
     if not hits.occurrences and not hits.bookings:
         return Recorded(hits.closure, None)
-    change = RoomChange(accommodation_id=room.accommodation_id, room_id=room.id, closure_id=hits.closure.id,
-                        cause="closure", reason=hits.closure.reason, starts_at=start, ends_at=end,
-                        created_by_id=actor.id if actor is not None else None)
+    change = _open_change(session, actor, room, hits, cause="closure", reason=hits.closure.reason, start=start,
+                          end=end, now=now)
+    return Recorded(hits.closure, change)
+
+
+def record_room_update(session: Session, actor: User, room: Room, *, now: dt.datetime | None = None,
+                       **fields) -> RoomChange | None:
+    """Change a room's facts and rules (`booking.rooms.update_room`); what shorter opening hours leave outside
+    is taken out of the room and opens one change, like a closure, so nothing stays silently out of hours."""
+    now = now or clock.now()
+    outside = update_room(session, actor, room, **fields)
+    if not outside:
+        return None
+    lock_rooms(session, [room.id])
+    hits = take_out(session, [i for i in outside if isinstance(i, Occurrence)],
+                    [i for i in outside if isinstance(i, Booking)], "Öffnungszeiten geändert")
+    return _open_change(session, actor, room, hits, cause="opening_hours", reason="Öffnungszeiten geändert",
+                        start=min(i.starts_at for i in outside), end=max(i.ends_at for i in outside), now=now)
+
+
+def _open_change(session: Session, actor: User | None, room: Room, hits: ClosureHits, *, cause: str, reason: str,
+                 start: dt.datetime, end: dt.datetime, now: dt.datetime) -> RoomChange:
+    """One change for what was taken out of the room, an item per series, each with its proposed repair."""
+    change = RoomChange(accommodation_id=room.accommodation_id, room_id=room.id,
+                        closure_id=hits.closure.id if hits.closure is not None else None, cause=cause, reason=reason,
+                        starts_at=start, ends_at=end, created_by_id=actor.id if actor is not None else None)
     session.add(change)
     session.flush()
     by_slot = defaultdict(list)
@@ -73,6 +97,6 @@ def record_closure(session: Session, actor: User | None, room: Room, start: dt.d
     propose(session, change, now)
     session.flush()
     audit.record(session, actor, "change.recorded", change, room=room.key, accommodation=room.accommodation.key,
-                 closure=hits.closure.id, items=len(change.items),
+                 closure=change.closure_id, cause=cause, items=len(change.items),
                  dates=sum(len(item.hits) for item in change.items))
-    return Recorded(hits.closure, change)
+    return change

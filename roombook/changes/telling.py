@@ -125,8 +125,10 @@ def tell_applied(session: Session, change: RoomChange, *, base_url: str = "") ->
     for recipient in recipients(session, change):
         items = list(change.items) if recipient.whole else recipient.items
         with force_locale(recipient.language):
-            subject = _("Raumänderung in %(place)s: %(room)s geschlossen", place=change.accommodation.name,
-                        room=change.room.name)
+            subject = (_("Raumänderung in %(place)s: %(room)s geschlossen", place=change.accommodation.name,
+                         room=change.room.name) if change.cause == "closure" else
+                       _("Raumänderung in %(place)s: neue Öffnungszeiten für %(room)s",
+                         place=change.accommodation.name, room=change.room.name))
             body = render_template("mail/room_change.txt", change=change, whole=recipient.whole,
                                    lines=lines(session, change, items, base_url), tz=change.accommodation.tz,
                                    when=_when)

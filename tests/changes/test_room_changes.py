@@ -266,3 +266,25 @@ def test_the_settling_job_runs_once_per_minute_across_processes(app, session, ho
         assert settle_changes(app) is None  # this minute is claimed: another process would find it so
     session.expire_all()  # the job ran in its own app context and session
     assert series.status == ItemStatus.MOVED and series.answer == "timeout"
+
+
+def test_shorter_opening_hours_open_a_change_like_a_closure(session, house):
+    from roombook.changes.recording import record_room_update
+
+    big = house["big"]
+    fields = {"name": big.name, "capacity": big.capacity, "features": "whiteboard",
+              "open_hours": "\n".join(f"{d} 08:00-16:00" for d in ("mon", "tue", "wed", "thu", "fri")),
+              "max_booking_minutes": big.max_booking_minutes, "max_days_ahead": big.max_days_ahead,
+              "max_open_bookings": big.max_open_bookings}
+    change = record_room_update(session, house["manager"], big, **fields)
+    assert change is not None and change.cause == "opening_hours" and change.closure_id is None
+    # the volunteers' evening group (17:00) lies outside the new hours: one item for all its weeks
+    [series] = [item for item in change.items if item.kind == "booking_series"]
+    assert series.title == "Gesprächsgruppe" and len(series.hits) == 5
+    assert series.proposal is not None
+    assert session.get(Booking, series.hits[0]["booking"]).status == BookingStatus.DISPLACED
+    deciding.apply_change(session, house["manager"], change, decide_all(change))
+    mail = session.scalar(sa.select(OutboxMessage).where(OutboxMessage.recipient == "manager@example.org"))
+    assert "neue Öffnungszeiten" in mail.subject
+    fields["name"] = "Großer Raum"  # nothing else changes: no change opens
+    assert record_room_update(session, house["manager"], big, **fields) is None
