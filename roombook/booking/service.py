@@ -36,6 +36,9 @@ from roombook.models import Booking, BookingSeries, Room, User
 from roombook.models.reservations import BookingStatus
 
 MAX_TITLE = 200
+# No booking, not even staff's, is longer than this: a room is booked for events, and a longer span is a closure.
+# Checked before anything expands opening hours over the span (a 300-year booking took 3 s to refuse).
+MAX_LENGTH = dt.timedelta(days=14)
 
 
 def _local(instant: dt.datetime, room: Room) -> str:
@@ -60,6 +63,9 @@ def check_bookable(session: Session, user: User | None, room: Room, start: dt.da
                               field="end")
     if start < now:
         raise InThePast("Der Beginn liegt in der Vergangenheit. / The start is in the past.", field="start")
+    if end - start > MAX_LENGTH:
+        raise InvalidInterval("Eine Buchung dauert höchstens 14 Tage; für länger bitte eine Schließung eintragen. "
+                              "/ A booking lasts at most 14 days; for longer, record a closure.", field="end")
     check_room_rules(session, user, room, start, end, now, new_bookings=new_bookings)
     if not contains(opening_intervals(room, start - dt.timedelta(days=1), end + dt.timedelta(days=1)), start, end):
         raise OutsideOpeningHours(
@@ -146,6 +152,9 @@ def book_weekly(session: Session, user: User | None, room: Room, start: dt.datet
     result = WeeklyResult()
     lock_rooms(session, [room.id])
     slots = weekly_dates(start, end, weeks, room.tz)
+    if len(slots) < weeks:  # the calendar ends (year 9999) before the series would: all or nothing
+        raise BookingError("So viele Wochen reichen über das Ende des Kalenders hinaus. / That many weeks run past "
+                           "the end of the calendar.", field="weeks")
     left = open_bookings_left(session, user, room, now)
     free = []
     for slot_start, slot_end in slots:
