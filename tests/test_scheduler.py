@@ -45,3 +45,24 @@ def test_horizon_job_materialises_once_per_day(app, committed):
     committed.session.rollback()  # end the read snapshot taken before the job ran
     after = committed.session.scalar(sa.select(sa.func.count()).select_from(Occurrence))
     assert after == before + added
+
+
+def test_the_daily_job_keeps_public_holidays_known_two_years_ahead(app, session, make_room):
+    """Hardening 14: holidays existed only for the years an import loaded, so rooms were open on later ones."""
+    from roombook.booking.occurrences import extend_horizon
+    from roombook.models import Closure
+
+    room = make_room()
+    today = dt.date(2031, 6, 1)
+    extend_horizon(session, today, 4, now=dt.datetime(2031, 6, 1, 8, tzinfo=dt.timezone.utc))
+    years = {c.starts_at.year for c in session.scalars(sa.select(Closure).where(Closure.room_id == room.id,
+                                                                                  Closure.kind == "holiday"))}
+    assert {2031, 2032, 2033} <= years
+    christmas = session.scalar(sa.select(Closure).where(Closure.room_id == room.id, Closure.kind == "holiday",
+                                                        Closure.reason.like("%Weihnachtstag%"),
+                                                        Closure.starts_at >= dt.datetime(2033, 1, 1,
+                                                                                         tzinfo=dt.timezone.utc)))
+    assert christmas is not None
+    before = session.scalar(sa.select(sa.func.count()).select_from(Closure))
+    extend_horizon(session, today, 4, now=dt.datetime(2031, 6, 2, 8, tzinfo=dt.timezone.utc))
+    assert session.scalar(sa.select(sa.func.count()).select_from(Closure)) == before  # known ones are kept

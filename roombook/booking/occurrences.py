@@ -257,8 +257,16 @@ def materialise_all(session: Session, slots: Iterable[OfferSession], until: dt.d
     return added
 
 
+# Public holidays are known this many years ahead (this year and the next two): rooms stay closed on them and the
+# feeds exclude them from every series, however far the occurrences are materialised.
+HOLIDAY_YEARS = 3
+
+
 def extend_horizon(session: Session, today: dt.date, weeks: int, *, now: dt.datetime | None = None) -> int:
-    """Materialise every current weekly slot up to `weeks` weeks after today; returns how many were added."""
+    """Materialise every current weekly slot up to `weeks` weeks after today; returns how many were added.
+    First the public holidays of the coming years close every room (those already known are kept)."""
+    add_public_holidays(session, list(session.scalars(sa.select(Room))),
+                        list(range(today.year, today.year + HOLIDAY_YEARS)), now=now)
     slots = session.scalars(sa.select(OfferSession).where(
         sa.or_(OfferSession.valid_until.is_(None), OfferSession.valid_until >= today))).all()
     return materialise_all(session, slots, today + dt.timedelta(weeks=weeks), since=today, now=now)
