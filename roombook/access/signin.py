@@ -1,4 +1,10 @@
-"""Checking a login, with a rate limit kept in the database (so it holds across worker processes)."""
+"""Signing in and out: checking a login, with a rate limit kept in the database (so it holds across worker
+processes).
+
+Each sign-in is a `Login` row; the browser's cookies (Flask-Login's session and remember-me cookie) carry
+its secret, of which the database keeps only the hash. Logging out deletes that row; logging out
+everywhere, a new password and deleting the account delete all of a person's rows.
+"""
 from __future__ import annotations
 
 import datetime as dt
@@ -6,13 +12,22 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from roombook import clock
 from roombook.access.ratelimit import allow
-from roombook.models import User
+from roombook.models import Login, User
+from roombook.models.tokens import hash_secret, new_secret
+
+# A sign-in without "Angemeldet bleiben" ends with the browser session, and on the server after a working
+# day at the latest; a remembered one after 30 days (Flask-Login's default of a year outlived any reason).
+SESSION_LIFETIME = dt.timedelta(hours=12)
+REMEMBER_LIFETIME = dt.timedelta(days=30)
 
 # Per address and per account: a person who mistypes a few times is never stopped, a guesser is.
 WINDOW = dt.timedelta(minutes=15)
 PER_ACCOUNT = 10
 PER_CLIENT = 30
+# Longer cookie values are no secret of ours; they are refused before any hashing.
+_MAX_SECRET = 100
 
 
 class TooManyAttempts(Exception):
@@ -35,3 +50,59 @@ def authenticate(session: Session, email: str, password: str, *, client: str,
     if user is None or not user.active or not user.check_password(password):
         return None
     return user
+
+
+def sign_in(session: Session, email: str, password: str, *, client: str, remember: bool,
+            now: dt.datetime | None = None) -> User | None:
+    """Check the password (see `authenticate`) and open a login; the user comes back with its secret set for
+    Flask-Login's cookies, or None for a wrong email or password."""
+    user = authenticate(session, email, password, client=client, now=now)
+    if user is not None:
+        open_login(session, user, remember=remember, now=now)
+    return user
+
+
+def open_login(session: Session, user: User, *, remember: bool, now: dt.datetime | None = None) -> str:
+    """A new login for `user` with a fresh secret, which is returned and also set on the user for the cookies.
+
+    The person's expired logins are deleted on the way: they can never be used again.
+    """
+    now = now or clock.now()
+    session.execute(sa.delete(Login).where(Login.user_id == user.id, Login.expires_at <= now))
+    secret = new_secret()
+    session.add(Login(user_id=user.id, secret_hash=hash_secret(secret), remember=remember, created_at=now,
+                      expires_at=now + (REMEMBER_LIFETIME if remember else SESSION_LIFETIME)))
+    session.flush()
+    user.login_secret = secret
+    return secret
+
+
+# Built once: every request of a signed-in person runs it.
+_BY_SECRET = (sa.select(User).join(Login, Login.user_id == User.id)
+              .where(Login.secret_hash == sa.bindparam("secret_hash"), Login.expires_at > sa.bindparam("now"),
+                     User.active.is_(True)))
+
+
+def user_of_login(session: Session, secret: str, *, now: dt.datetime | None = None) -> User | None:
+    """The active user whose unexpired login has this secret, with the secret set on it; else None."""
+    if not secret or len(secret) > _MAX_SECRET:
+        return None
+    user = session.scalar(_BY_SECRET, {"secret_hash": hash_secret(secret), "now": now or clock.now()})
+    if user is not None:
+        user.login_secret = secret
+    return user
+
+
+def end_login(session: Session, secret: str | None) -> None:
+    """End the login with this secret (logging out): whatever copy of its cookies exists opens nothing now."""
+    if secret:
+        session.execute(sa.delete(Login).where(Login.secret_hash == hash_secret(secret)))
+
+
+def end_all_logins(session: Session, user: User) -> int:
+    """End every login of `user`, in every browser; how many there were."""
+    return session.execute(sa.delete(Login).where(Login.user_id == user.id)).rowcount
+
+
+def logins_of(session: Session, user: User) -> list[Login]:
+    return list(session.scalars(sa.select(Login).where(Login.user_id == user.id).order_by(Login.id)))
