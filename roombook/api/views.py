@@ -7,7 +7,7 @@ from contextlib import contextmanager
 
 from flask import current_app, g, render_template, request, url_for
 
-from roombook.access import api_tokens, privacy, ratelimit
+from roombook.access import api_tokens, privacy, ratelimit, signin
 from roombook.access.permissions import can_book, can_cancel_booking
 from roombook.api import queries
 from roombook.api.access import (
@@ -122,7 +122,7 @@ def create_token():
                    and ratelimit.allow(session, f"token-email:{email}", TOKEN_LIMIT_PER_EMAIL, TOKEN_WINDOW))
     if not allowed:
         raise too_many("Too many token requests; try again later.", TOKEN_WINDOW)
-    user = api_tokens.user_by_password(db.session, email, password)
+    user = signin.user_by_password(db.session, email, password)
     if user is None:
         raise ApiProblem(401, "Unauthorized", "Wrong email or password.", kind="unauthorized",
                          headers={"WWW-Authenticate": 'Bearer realm="roombook"'})
