@@ -1,6 +1,9 @@
-"""Signing in and out: checking a login, with a rate limit kept in the database (so it holds across worker
-processes). A password check costs one password hash whether or not the email address belongs to anyone, so
-the time of the answer tells nothing.
+"""Signing in and out.
+
+A password check costs one password hash whether or not the email address belongs to anyone, so the time
+of the answer tells nothing. Guessing slows down with a growing delay per pair of account and network
+address (the client's), and per network address: nobody can lock another person out, and a successful
+sign-in clears its pair.
 
 Each sign-in is a `Login` row; the browser's cookies (Flask-Login's session and remember-me cookie) carry
 its secret, of which the database keeps only the hash. Logging out deletes that row; logging out
@@ -9,13 +12,15 @@ everywhere, a new password and deleting the account delete all of a person's row
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash
 
 from roombook import clock
-from roombook.access.ratelimit import allow
+from roombook.access import ratelimit
+from roombook.access.ratelimit import Backoff
 from roombook.models import Login, User
 from roombook.models.tokens import hash_secret, new_secret
 
@@ -24,10 +29,14 @@ from roombook.models.tokens import hash_secret, new_secret
 SESSION_LIFETIME = dt.timedelta(hours=12)
 REMEMBER_LIFETIME = dt.timedelta(days=30)
 
-# Per address and per account: a person who mistypes a few times is never stopped, a guesser is.
-WINDOW = dt.timedelta(minutes=15)
-PER_ACCOUNT = 10
-PER_CLIENT = 30
+# Five mistakes cost nothing, then 2 s, 4 s, 8 s, … up to 15 minutes between attempts from one network address
+# at one account. A network address alone may make more (a shared office or accommodation network), against
+# those who try one password on many accounts.
+PER_PAIR = Backoff(free=5, first=dt.timedelta(seconds=2), longest=dt.timedelta(minutes=15),
+                   memory=dt.timedelta(days=1))
+PER_ADDRESS = Backoff(free=30, first=dt.timedelta(seconds=2), longest=dt.timedelta(minutes=15),
+                      memory=dt.timedelta(days=1))
+
 # The hash of a random password nobody was ever told, made with werkzeug's default method and cost (those of
 # every password set today): an unknown email address is checked against it, so its answer takes as long as
 # a known one's. tests/hardening/test_signin.py fails when werkzeug's default changes and this hash lags behind.
@@ -38,7 +47,16 @@ _MAX_SECRET = 100
 
 
 class TooManyAttempts(Exception):
-    """The limit was reached; the attempt was not even checked."""
+    """The pair or the network address must wait before the next attempt; the password was not even checked."""
+
+    def __init__(self, wait: dt.timedelta):
+        super().__init__(f"wait {wait}")
+        self.wait = wait
+
+    @property
+    def seconds(self) -> int:
+        """The wait in whole seconds, rounded up (for Retry-After and the message)."""
+        return max(1, math.ceil(self.wait.total_seconds()))
 
 
 def user_by_password(session: Session, email: str, password: str) -> User | None:
@@ -52,19 +70,35 @@ def user_by_password(session: Session, email: str, password: str) -> User | None
     return user if matches and user is not None and user.active else None
 
 
+def _buckets(email: str, client: str) -> tuple[str, str]:
+    # the pair by a hash: an email address of 254 characters fits the bucket column, and none is kept there
+    return f"login:{hash_secret(email + chr(10) + client)}", f"login-from:{client}"
+
+
 def authenticate(session: Session, email: str, password: str, *, client: str,
                  now: dt.datetime | None = None) -> User | None:
-    """The active user with this email and password, or None; raises TooManyAttempts over the limit.
+    """The active user with this email and password, or None; raises TooManyAttempts while the pair (this
+    account from the network address `client`) or that network address must wait.
 
-    Every attempt counts, successful or not, and the caller must commit even when None comes back
-    (otherwise a failed guess would cost nothing).
+    A failure is counted for both, so the caller must commit even when None comes back; a success clears
+    the pair and counts nowhere. Attempts of one pair wait for each other (on PostgreSQL they would
+    otherwise all pass the same count at once).
     """
+    now = now or clock.now()
     email = email.strip().lower()
-    account_ok = allow(session, f"login:account:{email}", PER_ACCOUNT, WINDOW, now=now)
-    client_ok = allow(session, f"login:client:{client}", PER_CLIENT, WINDOW, now=now)
-    if not (account_ok and client_ok):
-        raise TooManyAttempts()
-    return user_by_password(session, email, password)
+    pair, address = _buckets(email, client)
+    ratelimit.serialize(session, pair)
+    wait = max(ratelimit.wait(session, pair, PER_PAIR, now=now), ratelimit.wait(session, address, PER_ADDRESS,
+                                                                                now=now))
+    if wait:
+        raise TooManyAttempts(wait)
+    user = user_by_password(session, email, password)
+    if user is None:
+        ratelimit.note_failure(session, pair, now=now)
+        ratelimit.note_failure(session, address, now=now)
+    else:
+        ratelimit.forget(session, pair)
+    return user
 
 
 def sign_in(session: Session, email: str, password: str, *, client: str, remember: bool,

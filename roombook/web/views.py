@@ -1,7 +1,10 @@
 """The start page, the week view, logging in and out, and the language switch."""
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import format_timedelta
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -44,10 +47,10 @@ def login():
             with transaction():  # a failed attempt is counted although nobody signs in
                 user = signin.sign_in(db.session, form.email.data, form.password.data, remember=form.remember.data,
                                       client=request.remote_addr or "unknown")
-        except signin.TooManyAttempts:
-            flash(_("Zu viele Anmeldeversuche. Bitte warten Sie 15 Minuten und versuchen Sie es dann erneut."),
-                  "error")
-            return render_template("login.html", form=form), 429
+        except signin.TooManyAttempts as refused:
+            flash(_("Zu viele Anmeldeversuche. Bitte warten Sie %(wait)s und versuchen Sie es dann erneut.",
+                    wait=format_timedelta(dt.timedelta(seconds=refused.seconds), threshold=1)), "error")
+            return render_template("login.html", form=form), 429, {"Retry-After": str(refused.seconds)}
         if user is None:
             flash(_("E-Mail oder Passwort ist falsch."), "error")
             return render_template("login.html", form=form), 401
