@@ -59,14 +59,6 @@ def find_api_token(session: Session, secret: str, *, now: dt.datetime | None = N
     return TokenUse(user, token_id, last_used_at)
 
 
-def user_by_password(session: Session, email: str, password: str) -> User | None:
-    """The active user with this email and password, else None (the same answer for either mistake)."""
-    user = session.scalar(sa.select(User).where(User.email == email.strip().lower()))
-    if user is None or not user.active or not user.check_password(password):
-        return None
-    return user
-
-
 def needs_last_used_update(use: TokenUse, now: dt.datetime | None = None) -> bool:
     now = now or clock.now()
     return use.last_used_at is None or now - use.last_used_at >= LAST_USED_GRANULARITY

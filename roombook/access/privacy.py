@@ -2,7 +2,8 @@
 
 Deleting a person keeps the history of the rooms (past bookings stay, without an owner, so the
 record of who used a room when is kept as 'belegt') but removes their name, email address, tokens,
-mail and volunteer profile; their future bookings are cancelled so the rooms become free again.
+logins (every browser they were signed in is signed out), mail and volunteer profile; their future
+bookings are cancelled so the rooms become free again.
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from roombook.models import (
     AuditEvent,
     Booking,
     FeedToken,
+    Login,
     OutboxMessage,
     User,
     VolunteerProfile,
@@ -35,6 +37,7 @@ def export_user_data(session: Session, user: User) -> dict:
     bookings = session.scalars(sa.select(Booking).where(Booking.user_id == user.id).order_by(Booking.starts_at))
     api_tokens = session.scalars(sa.select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id))
     feed_tokens = session.scalars(sa.select(FeedToken).where(FeedToken.user_id == user.id).order_by(FeedToken.id))
+    logins = session.scalars(sa.select(Login).where(Login.user_id == user.id).order_by(Login.id))
     events = session.scalars(sa.select(AuditEvent).where(AuditEvent.actor_id == user.id).order_by(AuditEvent.id))
     mail = session.scalars(sa.select(OutboxMessage).where(OutboxMessage.recipient == user.email)
                            .order_by(OutboxMessage.id))
@@ -53,6 +56,8 @@ def export_user_data(session: Session, user: User) -> dict:
                         "last_used_at": _utc(t.last_used_at)} for t in api_tokens],
         "feed_tokens": [{"id": t.id, "scope": t.scope, "label": t.label, "prefix": t.prefix,
                          "created_at": _utc(t.created_at), "revoked_at": _utc(t.revoked_at)} for t in feed_tokens],
+        "logins": [{"created_at": _utc(s.created_at), "expires_at": _utc(s.expires_at), "remember": s.remember}
+                   for s in logins],
         "audit_events": [{"at": _utc(e.at), "action": e.action, "object_type": e.object_type,
                           "object_id": e.object_id, "details": e.details} for e in events],
         "mail": [{"subject": m.subject, "body": m.body, "created_at": _utc(m.created_at),
@@ -89,7 +94,7 @@ def delete_user(session: Session, actor: User | None, user: User, *, now: dt.dat
     session.execute(sa.update(AuditEvent).where(AuditEvent.object_type == "user",
                                                 AuditEvent.object_id == str(user_id)).values(details={}))
     session.execute(sa.update(AuditEvent).where(AuditEvent.actor_id == user_id).values(actor_id=None))
-    session.delete(user)
+    session.delete(user)  # the database deletes the logins, tokens and profile with it (ON DELETE CASCADE)
     session.flush()
     audit.record_about(session, actor if actor is not None and actor.id != user_id else None, "user.deleted",
                        "user", str(user_id))

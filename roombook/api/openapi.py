@@ -96,11 +96,13 @@ SCHEMAS = {
                   "role": {"enum": ["admin", "coordinator", "facility_manager", "department", "volunteer"]},
                   "accommodations": {"type": "array", "items": ID}, "provider": {"type": ["string", "null"]}}),
     "Export": {"type": "object", "required": ["exported_at", "user", "volunteer_profile", "bookings", "api_tokens",
-                                              "feed_tokens", "audit_events", "mail"],
+                                              "feed_tokens", "logins", "audit_events", "mail"],
                "properties": {"volunteer_profile": {
                    "type": ["object", "null"], "description": "A volunteer's skills and wishes (null without one).",
                    "required": ["languages", "skills", "accommodations", "available", "max_minutes_per_week",
-                                "note", "updated_at"]}},
+                                "note", "updated_at"]},
+                   "logins": {"type": "array", "description": "The browsers signed in on the web pages (no secrets).",
+                              "items": {"type": "object", "required": ["created_at", "expires_at", "remember"]}}},
                "description": "Everything roombook stores about the caller."},
 }
 SCHEMAS["NewToken"] = {"allOf": [_ref("Token"), _obj({"token": {"type": "string",

@@ -2,6 +2,7 @@
 from roombook.models.accommodations import Accommodation, Room
 from roombook.models.changes import BookingSeries, ChangeItem, RoomChange
 from roombook.models.conflicts import Conflict
+from roombook.models.logins import Login
 from roombook.models.messaging import OutboxMessage
 from roombook.models.offers import Occurrence, Offer, OfferSession, Requirement
 from roombook.models.people import Provider, User, VolunteerProfile
@@ -13,6 +14,6 @@ from roombook.models.tokens import ApiToken, FeedToken, IdempotencyKey
 
 __all__ = [
     "Accommodation", "ApiToken", "AuditEvent", "Booking", "BookingSeries", "ChangeItem", "Closure", "Conflict", "FeedToken", "IdempotencyKey",
-    "JobRun", "Occupancy", "Occurrence", "Offer", "OfferSession", "OutboxMessage", "PlanRun", "Provider",
+    "JobRun", "Login", "Occupancy", "Occurrence", "Offer", "OfferSession", "OutboxMessage", "PlanRun", "Provider",
     "RateLimitHit", "Requirement", "Room", "RoomChange", "Setting", "User", "VolunteerProfile",
 ]

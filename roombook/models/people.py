@@ -7,7 +7,7 @@ from enum import StrEnum
 import sqlalchemy as sa
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
-from werkzeug.security import check_password_hash, generate_password_hash
+from werkzeug.security import check_password_hash
 
 from roombook.db import UTCDateTime, db, utcnow
 from roombook.models.accommodations import Accommodation
@@ -61,7 +61,12 @@ user_accommodation = sa.Table(
 
 
 class User(UserMixin, db.Model):
-    """A person who logs in. Facility managers are scoped to accommodations, departments to a provider."""
+    """A person who logs in. Facility managers are scoped to accommodations, departments to a provider.
+
+    An id is never handed out twice (AUTOINCREMENT on SQLite, a sequence on PostgreSQL): whatever still
+    names a deleted person's id (a log line, an old export, a cookie of before logins had rows) never
+    points at someone else.
+    """
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(sa.String(254), unique=True)
@@ -81,13 +86,23 @@ class User(UserMixin, db.Model):
         sa.CheckConstraint(
             sa.text("role IN ('admin','coordinator','facility_manager','department','volunteer')"),
             name="role_known"),
+        {"sqlite_autoincrement": True},
     )
 
-    def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password)
+    # The secret of the login this object was loaded or signed in through (roombook.access.signin), for
+    # Flask-Login's cookies; never stored.
+    login_secret = None
 
     def check_password(self, password: str) -> bool:
+        """Whether `password` is this person's (set it with roombook.access.accounts.set_password)."""
         return check_password_hash(self.password_hash, password)
+
+    def get_id(self) -> str:
+        """What Flask-Login writes into the session and remember-me cookies: the login's secret, not the
+        user id, so that a cookie names one login, which logging out ends."""
+        if self.login_secret is None:
+            raise LookupError("this user was not signed in through roombook.access.signin")
+        return self.login_secret
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users

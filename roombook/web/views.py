@@ -1,12 +1,15 @@
 """The start page, the week view, logging in and out, and the language switch."""
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import format_timedelta
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from roombook import clock
-from roombook.access.signin import TooManyAttempts, authenticate
+from roombook.access import signin
 from roombook.booking.calendar import accommodations, week_view
 from roombook.clock import week_of
 from roombook.db import db, transaction
@@ -41,17 +44,17 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         try:
-            with transaction():  # the attempt is counted even when it fails
-                user = authenticate(db.session, form.email.data, form.password.data,
-                                    client=request.remote_addr or "unknown")
-        except TooManyAttempts:
-            flash(_("Zu viele Anmeldeversuche. Bitte warten Sie 15 Minuten und versuchen Sie es dann erneut."),
-                  "error")
-            return render_template("login.html", form=form), 429
+            with transaction():  # a failed attempt is counted although nobody signs in
+                user = signin.sign_in(db.session, form.email.data, form.password.data, remember=form.remember.data,
+                                      client=request.remote_addr or "unknown")
+        except signin.TooManyAttempts as refused:
+            flash(_("Zu viele Anmeldeversuche. Bitte warten Sie %(wait)s und versuchen Sie es dann erneut.",
+                    wait=format_timedelta(dt.timedelta(seconds=refused.seconds), threshold=1)), "error")
+            return render_template("login.html", form=form), 429, {"Retry-After": str(refused.seconds)}
         if user is None:
             flash(_("E-Mail oder Passwort ist falsch."), "error")
             return render_template("login.html", form=form), 401
-        login_user(user, remember=form.remember.data)
+        login_user(user, remember=form.remember.data, duration=signin.REMEMBER_LIFETIME)
         flash(_("Sie sind angemeldet."), "info")
         return redirect(safe_next(request.args.get("next")))
     status = 422 if form.errors else 200
@@ -61,8 +64,22 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
+    """End this login on the server too: a copy of its cookies opens nothing afterwards."""
+    with transaction():
+        signin.end_login(db.session, current_user.get_id())
     logout_user()
     flash(_("Sie sind abgemeldet."), "info")
+    return redirect(url_for("web.index"))
+
+
+@bp.post("/logout/everywhere")
+@login_required
+def logout_everywhere():
+    """End every login of the person, in every browser (a lost phone, a shared computer)."""
+    with transaction():
+        signin.end_all_logins(db.session, current_user)
+    logout_user()
+    flash(_("Sie sind jetzt überall abgemeldet."), "info")
     return redirect(url_for("web.index"))
 
 

@@ -9,7 +9,6 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
-from sqlalchemy.engine import make_url
 
 from roombook import clock, create_app
 from roombook.booking.occurrences import materialise
@@ -236,25 +235,6 @@ def test_the_monthly_move_of_the_window_advances_a_built_feed(session, make_offe
     assert after.read() != before.read()
     assert after.modified > before.modified
     assert after.modified == dt.datetime.combine(first, dt.time(0), BERLIN)
-
-
-@pytest.fixture
-def scratch_url(app, database_url, tmp_path):
-    """An empty database of the suite's kind: a file for SQLite, a schema of its own for PostgreSQL."""
-    url = make_url(database_url)
-    if url.get_backend_name() != "postgresql":
-        yield f"sqlite:///{tmp_path / 'scratch.sqlite'}"
-        return
-    engine = sa.create_engine(url)
-    with engine.begin() as conn:
-        conn.execute(sa.text("DROP SCHEMA IF EXISTS stamps_check CASCADE"))
-        conn.execute(sa.text("CREATE SCHEMA stamps_check"))
-    # only that schema on the path, or Alembic would find the suite's alembic_version in public; btree_gist,
-    # which the occupancy constraint needs, is the database's, installed by the suite's migration (`app`)
-    yield url.update_query_dict({"options": "-csearch_path=stamps_check"}).render_as_string(False)
-    with engine.begin() as conn:
-        conn.execute(sa.text("DROP SCHEMA stamps_check CASCADE"))
-    engine.dispose()
 
 
 def _insert(conn, table: str, **values) -> None:

@@ -9,8 +9,10 @@ import sqlalchemy as sa
 from flask import g
 
 from roombook import clock
+from roombook.access.signin import open_login
 from roombook.booking.occurrences import materialise
 from roombook.booking.service import book_room
+from roombook.db import db
 from roombook.models import FeedToken, Provider
 from tests.conftest import csrf_token
 
@@ -19,9 +21,11 @@ UTC = dt.timezone.utc
 
 
 def log_in(client, user):
-    """Log in through Flask-Login's session keys (the login page belongs to another part of the app)."""
+    """Log in through Flask-Login's session keys (the login page belongs to another part of the app): the id
+    Flask-Login keeps is a login's secret."""
+    secret = open_login(db.session, user, remember=False)
     with client.session_transaction() as flask_session:
-        flask_session["_user_id"] = str(user.id)
+        flask_session["_user_id"] = secret
         flask_session["_fresh"] = True
     # requests share the test's app context, and Flask-Login caches the user on its g
     g.pop("_login_user", None)

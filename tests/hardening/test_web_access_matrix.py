@@ -25,6 +25,7 @@ from roombook.models import (
     Closure,
     Conflict,
     FeedToken,
+    Login,
     Offer,
     PlanRun,
     Room,
@@ -147,7 +148,10 @@ CASES: dict[tuple[str, str, str], Case] = {
     ("/login", "GET", "form"): Case(lambda w: ("/login", None), everyone(200)),
     ("/login", "POST", "volunteer's email, wrong password"): Case(
         lambda w: ("/login", {"email": w.users["volunteer"].email, "password": "wrong"}), everyone(401)),
-    ("/logout", "POST", "own session"): Case(lambda w: ("/logout", {}), only(set(ROLES), 302)),
+    ("/logout", "POST", "own session"): Case(lambda w: ("/logout", {}), only(set(ROLES), 302),
+                                             lambda w: count(Login)),
+    ("/logout/everywhere", "POST", "own logins"): Case(lambda w: ("/logout/everywhere", {}), only(set(ROLES), 302),
+                                                       lambda w: count(Login)),
     ("/language", "POST", "English"): Case(lambda w: ("/language", {"lang": "en", "next": "/"}), everyone(302)),
 
     # --- booking
