@@ -7,6 +7,8 @@ NODE_STAMP := node_modules/.installed-stamp
 PORT   ?= 5000
 # What the browser tests need from Debian: the browser and fonts for every script the posters use.
 BROWSER_PACKAGES := chromium fonts-noto-core fonts-dejavu-core
+# The nginx the deploy test serves deploy/nginx.conf.example with (tests/production/test_nginx.py).
+SERVER_PACKAGES := nginx-light
 
 .PHONY: install run test test-sqlite test-postgres test-tools bench clean
 
@@ -29,6 +31,10 @@ test-tools: $(NODE_STAMP)
 		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $(BROWSER_PACKAGES) >/dev/null; \
 	fi
 	@command -v chromium >/dev/null || { echo "chromium is missing and could not be installed" >&2; exit 1; }
+	@if ! command -v nginx >/dev/null && ! test -x /usr/sbin/nginx; then \
+		echo "installing $(SERVER_PACKAGES) from Debian's packages"; \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $(SERVER_PACKAGES) >/dev/null; \
+	fi
 
 run: install
 	$(FLASK) db upgrade

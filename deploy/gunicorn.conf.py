@@ -2,6 +2,8 @@
 import multiprocessing
 import os
 
+from gunicorn.glogging import Logger
+
 bind = os.environ.get("ROOMBOOK_BIND", "127.0.0.1:8000")
 # Sync workers: each request is short; 2 × cores + 1 keeps both cores busy while one waits on the database.
 workers = int(os.environ.get("ROOMBOOK_WORKERS", multiprocessing.cpu_count() * 2 + 1))
@@ -30,3 +32,18 @@ backlog = 512
 forwarded_allow_ips = "127.0.0.1"
 accesslog = "-"
 errorlog = "-"
+
+
+class RedactingLogger(Logger):
+    """gunicorn's logger, with the secret of a private feed link (/calendars/private/<secret>.ics) taken out
+    of every access log field (request line, path, referrer …): a log line must not be a way into a feed."""
+
+    def atoms(self, resp, req, environ, request_time):
+        # imported here, in a worker: the app (preloaded from the working directory) is loaded by then
+        from roombook.security import redact_secrets
+
+        return {name: redact_secrets(value) if isinstance(value, str) else value
+                for name, value in super().atoms(resp, req, environ, request_time).items()}
+
+
+logger_class = RedactingLogger

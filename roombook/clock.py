@@ -12,6 +12,11 @@ from contextlib import contextmanager
 from zoneinfo import ZoneInfo
 
 CITY_TIMEZONE = "Europe/Berlin"
+# The dates anyone may ask about (a week to show, an API range): wide enough for any plan and its
+# history, and far enough from year 1 and 9999 that a week's arithmetic and any zone's offset stay
+# inside what `datetime` holds.
+FIRST_DAY = dt.date(1900, 1, 1)
+LAST_DAY = dt.date(2999, 12, 31)
 _frozen: dt.datetime | None = None
 
 
@@ -29,6 +34,11 @@ def _zone(timezone: str | dt.tzinfo | None) -> dt.tzinfo:
 def today(timezone: str | dt.tzinfo | None = None) -> dt.date:
     """Today's date in the city (or in `timezone`), not the server's."""
     return now().astimezone(_zone(timezone)).date()
+
+
+def in_calendar(day: dt.date) -> bool:
+    """Whether `day` lies between FIRST_DAY and LAST_DAY, the dates pages and the API answer about."""
+    return FIRST_DAY <= day <= LAST_DAY
 
 
 def week_of(day: dt.date) -> dt.date:

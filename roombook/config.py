@@ -5,6 +5,7 @@ import os
 import secrets
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask
 
@@ -22,11 +23,14 @@ DEFAULTS: dict[str, Any] = {
     "REMEMBER_COOKIE_HTTPONLY": True,
     "REMEMBER_COOKIE_SAMESITE": "Lax",
     "WTF_CSRF_TIME_LIMIT": None,
+    # The largest request body taken (1 MiB; forms and API bodies are a few kB): larger ones get a 413
+    # before anything reads them.
+    "MAX_CONTENT_LENGTH": 1024 * 1024,
 }
 
 # Environment variables read on start; each maps to the config key of the same name.
 ENVIRONMENT = ("ROOMBOOK_DATABASE_URL", "ROOMBOOK_SECRET_KEY", "ROOMBOOK_TIMEZONE", "ROOMBOOK_CALENDARS_DIR",
-               "ROOMBOOK_FEED_UID_DOMAIN", "ROOMBOOK_PLAN_RUN_STALE_SECONDS")
+               "ROOMBOOK_FEED_UID_DOMAIN", "ROOMBOOK_PLAN_RUN_STALE_SECONDS", "ROOMBOOK_BASE_URL")
 
 
 def load(app: Flask, overrides: dict[str, Any] | None) -> None:
@@ -38,6 +42,7 @@ def load(app: Flask, overrides: dict[str, Any] | None) -> None:
             app.config[name] = os.environ[name]
     if overrides:
         app.config.update(overrides)
+    _check_base_url(app.config.get("ROOMBOOK_BASE_URL"))
 
     instance = Path(app.instance_path)
     instance.mkdir(parents=True, exist_ok=True)
@@ -46,6 +51,17 @@ def load(app: Flask, overrides: dict[str, Any] | None) -> None:
     if not app.config.get("ROOMBOOK_SECRET_KEY"):
         app.config["ROOMBOOK_SECRET_KEY"] = _instance_secret(instance / "secret_key")
     app.config["SECRET_KEY"] = app.config["ROOMBOOK_SECRET_KEY"]
+
+
+def _check_base_url(value: str | None) -> None:
+    """ROOMBOOK_BASE_URL, the site's address for links in mails (never the request's Host), is an absolute
+    http(s) URL; a wrong one stops the start with its reason rather than sending broken links."""
+    if not value:
+        return
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise ValueError(f"ROOMBOOK_BASE_URL must be an absolute http(s) URL such as "
+                         f"https://raumbuchung.example.org/, not {value!r}")
 
 
 def _instance_secret(path: Path) -> str:

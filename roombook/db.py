@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
+from enum import StrEnum
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -257,3 +259,52 @@ def storable(value: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
+
+
+class TextFault(StrEnum):
+    """Why text a person typed is refused (see `text_fault`); each surface words it in its language."""
+
+    UNSTORABLE = "unstorable"
+    CONTROL = "control"
+    BIDI = "bidi"
+    INVISIBLE = "invisible"
+
+
+# Bidi embeddings, overrides (U+202A-202E) and isolates (U+2066-2069) make text display other than it
+# reads ("Trojan Source"), in pages, mails and calendars alike. The marks right-to-left text needs stay
+# allowed: LRM and RLM (U+200E/200F), ZWNJ and ZWJ (U+200C/200D, Persian and Arabic words).
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# Line breaks allowed in text of several lines (a note, a reason); one-line text (titles, names, keys)
+# takes none: they would break a mail subject or a calendar line. A tab is whitespace anywhere.
+LINE_BREAKS = frozenset("\n\r\u2028\u2029")
+# What shows nothing on its own: whitespace, format and control characters, combining marks with
+# nothing to combine with, and the letters that are blank by design (Hangul fillers, the empty
+# Braille pattern).
+_INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Zs", "Zl", "Zp", "Mn", "Me"})
+_BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+
+
+def text_fault(value: str, *, multiline: bool = False) -> TextFault | None:
+    """What is wrong with text a person typed, or None: the one rule for forms, API fields and URL keys.
+
+    Refused are text no database can store, control characters (RFC 5545 forbids them in calendars,
+    mail headers break on line breaks; `multiline` text may hold line breaks), bidi controls, and
+    text that has characters but none a reader could see. Blank text is left to the field's own
+    "required" check.
+    """
+    if not storable(value):
+        return TextFault.UNSTORABLE
+    if value.isascii() and value.isprintable():
+        return None  # the common case, in one pass
+    allowed = LINE_BREAKS | {"\t"} if multiline else frozenset("\t")
+    seen_visible = False
+    for char in value:
+        if char in BIDI_CONTROLS:
+            return TextFault.BIDI
+        category = unicodedata.category(char)
+        if category in ("Cc", "Zl", "Zp") and char not in allowed:
+            return TextFault.CONTROL
+        seen_visible = seen_visible or (category not in _INVISIBLE_CATEGORIES and char not in _BLANK_LETTERS)
+    if not seen_visible and value.strip():
+        return TextFault.INVISIBLE
+    return None

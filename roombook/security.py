@@ -8,6 +8,9 @@ attribute cannot run code.
 """
 from __future__ import annotations
 
+import logging
+import re
+
 from flask import Flask, Response, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -22,6 +25,10 @@ HEADERS = {
     "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
 }
 HSTS = "max-age=31536000"
+# A private feed's link is its secret (/calendars/private/<secret>.ics): whoever reads a log line with it
+# can read the feed. Access logs keep the path without it.
+SECRET_IN_PATH = re.compile(r"(/calendars/private/)[^/?#\s\"']+")
+REDACTED = r"\1[redacted]"
 
 
 def init_app(app: Flask) -> None:
@@ -32,6 +39,28 @@ def init_app(app: Flask) -> None:
     if hops:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     app.after_request(secure_response)
+    # the development server's request log, and the app's logger (Flask's "Exception on <path> [GET]")
+    for logger in (logging.getLogger("werkzeug"), logging.getLogger(app.name)):
+        if not any(isinstance(f, RedactSecrets) for f in logger.filters):
+            logger.addFilter(RedactSecrets())
+
+
+def redact_secrets(text: str) -> str:
+    """`text` (a request line, a path, a referrer) without the secret of a private feed link."""
+    return SECRET_IN_PATH.sub(REDACTED, text)
+
+
+class RedactSecrets(logging.Filter):
+    """Takes feed secrets out of log records: werkzeug's request lines (`flask run`), and Flask's
+    "Exception on /calendars/private/… [GET]". gunicorn's access log has its own logger class
+    (deploy/gunicorn.conf.py), which uses `redact_secrets` too."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str):
+            record.msg = redact_secrets(record.msg)
+        if isinstance(record.args, tuple):
+            record.args = tuple(redact_secrets(arg) if isinstance(arg, str) else arg for arg in record.args)
+        return True
 
 
 class SecureCookiesOverHttps:

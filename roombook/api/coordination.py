@@ -103,7 +103,7 @@ def resolve_conflict(conflict_id: int):
         raise invalid("action", "one of " + ", ".join(sorted(conflicts.RESOLUTIONS)))
     alternative = parse_int(body["alternative"], "alternative", minimum=0, maximum=100) \
         if body.get("alternative") is not None else None
-    note = text(body, "note", maximum=1000, default="")
+    note = text(body, "note", maximum=1000, default="", multiline=True)
     try:
         with transaction() as session:
             conflicts.resolve_conflict(session, user, conflict, action, note=note, alternative=alternative,

@@ -29,8 +29,10 @@ def privacy_page():
 @login_required
 def export():
     data = privacy.export_user_data(db.session, current_user)
+    # everything stored about a person: no cache, shared or the browser's own, may keep a copy
     return Response(json.dumps(data, ensure_ascii=False, indent=1), mimetype="application/json",
-                    headers={"Content-Disposition": 'attachment; filename="roombook-my-data.json"'})
+                    headers={"Content-Disposition": 'attachment; filename="roombook-my-data.json"',
+                             "Cache-Control": "no-store"})
 
 
 @pages.post("/delete")

@@ -16,7 +16,7 @@ from werkzeug.exceptions import BadRequest
 from roombook import clock
 from roombook.api.problems import ApiProblem, invalid
 from roombook.booking.errors import Clash
-from roombook.db import storable
+from roombook.db import TextFault, storable, text_fault
 from roombook.models import (
     Accommodation,
     ApiToken,
@@ -30,6 +30,11 @@ from roombook.models import (
 UTC = dt.timezone.utc
 # ISO 8601 as the document states it: a date, or a date-time with optional seconds and offset.
 _TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?(Z|[+-][0-9]{2}:[0-9]{2})?)?")
+# ASCII digits only: str.isdigit() also takes "²" and "①", which int() then refuses.
+_INTEGER = re.compile(r"-?[0-9]{1,12}")
+# A request body nested deeper than this is refused before anything walks it (the JSON parser itself
+# recurses, and gives up with a RecursionError near Python's recursion limit).
+MAX_JSON_DEPTH = 32
 MAX_LIMIT = 200
 DEFAULT_LIMIT = 50
 MAX_OFFSET = 1_000_000
@@ -46,6 +51,8 @@ def parse_instant(value: Any, field: str, tz: ZoneInfo) -> dt.datetime:
         parsed = dt.datetime.fromisoformat(value)
     except ValueError:
         raise invalid(field, f"'{value}' is not an ISO 8601 date-time") from None
+    if not clock.in_calendar(parsed.date()):
+        raise invalid(field, f"must lie between {clock.FIRST_DAY.isoformat()} and {clock.LAST_DAY.isoformat()}")
     if parsed.tzinfo is not None:
         return parsed.astimezone(UTC)
     instant = parsed.replace(tzinfo=tz)
@@ -58,7 +65,7 @@ def parse_int(value: Any, field: str, *, minimum: int = 1, maximum: int = 2**31 
     if isinstance(value, bool) or not isinstance(value, int | str):
         raise invalid(field, "an integer is required")
     if isinstance(value, str):
-        if not value.strip().lstrip("-").isdigit() or len(value) > 12:
+        if not _INTEGER.fullmatch(value.strip()):
             raise invalid(field, "an integer is required")
         value = int(value)
     if not minimum <= value <= maximum:
@@ -102,8 +109,26 @@ def request_json() -> Any:
     except BadRequest:
         raise ApiProblem(400, "Malformed JSON", "The request body is not valid JSON.", kind="malformed-json") \
             from None
+    except RecursionError:
+        too_deep = True
+    else:
+        too_deep = _depth(body) > MAX_JSON_DEPTH
+    if too_deep:
+        raise ApiProblem(400, "Malformed JSON", f"The request body nests deeper than {MAX_JSON_DEPTH} levels.",
+                         kind="malformed-json", field="body")
     _refuse_unstorable(body, "body")
     return body
+
+
+def _depth(value: Any) -> int:
+    """How deeply arrays and objects nest in a parsed JSON value (without recursing)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, level)
+            stack.extend((child, level + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return deepest
 
 
 def _refuse_unstorable(value: Any, field: str) -> None:
@@ -132,14 +157,29 @@ def json_object(body: Any, allowed: set[str], required: set[str]) -> dict[str, A
     return body
 
 
-def text(values, field: str, *, maximum: int, default: str | None = None) -> str:
-    """A text field of a body or of the query string."""
+TEXT_FAULTS = {
+    TextFault.UNSTORABLE: "contains a character that cannot be stored (NUL or an unpaired surrogate)",
+    TextFault.CONTROL: "contains a control character (such as a line break), which this field does not take",
+    TextFault.BIDI: "contains a bidirectional embedding, override or isolate (U+202A-U+202E, U+2066-U+2069), "
+                    "which can make text display other than it reads",
+    TextFault.INVISIBLE: "consists only of invisible characters",
+}
+
+
+def text(values, field: str, *, maximum: int, default: str | None = None, multiline: bool = False,
+         password: bool = False) -> str:
+    """A text field of a body or of the query string, checked by the one text rule (db.text_fault); a
+    `multiline` one may hold line breaks. A password is never shown, and refusing one of its characters
+    could lock its owner out: only what no database can store counts there."""
     value = values.get(field, default)
     if not isinstance(value, str):
         raise invalid(field, "a string is required")
     if len(value) > maximum:
         raise invalid(field, f"at most {maximum} characters")
     _refuse_unstorable(value, field)
+    fault = None if password else text_fault(value, multiline=multiline)
+    if fault is not None:
+        raise invalid(field, TEXT_FAULTS[fault])
     return value
 
 

@@ -112,7 +112,7 @@ def docs():
 def create_token():
     body = json_object(request_json(), {"email", "password", "label", "expires_in_days"}, {"email", "password"})
     email = text(body, "email", maximum=254).strip().lower()
-    password = text(body, "password", maximum=1000)
+    password = text(body, "password", maximum=1000, password=True)
     label = text(body, "label", maximum=120, default="")
     days = parse_int(body["expires_in_days"], "expires_in_days", maximum=3650) \
         if body.get("expires_in_days") is not None else None
@@ -159,14 +159,14 @@ def me():
 
 @bp.get("/me/export")
 def export_me():
-    return privacy.export_user_data(db.session, current_user())
+    return privacy.export_user_data(db.session, current_user()), {"Cache-Control": "no-store"}
 
 
 @bp.delete("/me")
 def delete_me():
     user = current_user()
     body = json_object(request_json(), {"password"}, {"password"})
-    if not user.check_password(text(body, "password", maximum=1000)):
+    if not user.check_password(text(body, "password", maximum=1000, password=True)):
         raise ApiProblem(403, "Forbidden", "The password does not match; deleting an account needs it.",
                          kind="forbidden", field="password")
     with transaction() as session:
@@ -325,7 +325,7 @@ def delete_booking(booking_id: int):
     user = current_user()
     booking = load_booking(booking_id, user)
     require(can_cancel_booking(user, booking), "You may not cancel this booking.")
-    reason = text(request.args, "reason", maximum=300, default="")
+    reason = text(request.args, "reason", maximum=300, default="", multiline=True)
     with _explained(booking.room), transaction() as session:
         cancel_booking(session, user, booking, reason or "storniert / cancelled")
         answer = booking_json_for(booking, user)

@@ -41,11 +41,13 @@ _BYDAY = {"mon": "MO", "tue": "TU", "wed": "WE", "thu": "TH", "fri": "FR", "sat"
 
 @dataclass(frozen=True)
 class FeedMeta:
-    """Calendar-level facts: its name for the subscriber's list, a description, and the UID domain."""
+    """Calendar-level facts: its name for the subscriber's list, a description, the UID domain, and the
+    city's time zone (X-WR-TIMEZONE, and a VTIMEZONE even when no event needs one)."""
 
     name: str
     description: str = ""
     uid_domain: str = "roombook"
+    timezone: str = ""
 
 
 @dataclass
@@ -87,8 +89,13 @@ def build_calendar(data: FeedData, meta: FeedMeta, since: dt.date, cache: dict |
              text("X-WR-CALNAME", meta.name), text("NAME", meta.name)]
     if meta.description:
         lines += [text("X-WR-CALDESC", meta.description), text("DESCRIPTION", meta.description)]
+    if meta.timezone:
+        lines.append(text("X-WR-TIMEZONE", meta.timezone))
     lines += [prop("REFRESH-INTERVAL", REFRESH, value="DURATION"), prop("X-PUBLISHED-TTL", REFRESH)]
-    for tzid in sorted(frozenset().union(*(c.tzids for c in components))):
+    # RFC 5545 wants at least one component in a calendar: the city's VTIMEZONE is that in a feed
+    # without events (a category nobody offers yet), so every client and validator accepts it.
+    zones = frozenset({meta.timezone} if meta.timezone else ()).union(*(c.tzids for c in components))
+    for tzid in sorted(zones):
         lines += vtimezone(tzid)
     head = render(lines).decode("utf-8")
     return (head + "".join(c.text for c in components) + "END:VCALENDAR\r\n").encode("utf-8")

@@ -122,4 +122,4 @@ def build_feed(session: Session, feed: Feed, today: dt.date, timezone: str, uid_
     """Build one feed from the database, as it stands in this transaction."""
     since = window_start(today)
     data = load_feed_data(session, feed.selection, since, timezone)
-    return build_calendar(data, FeedMeta(feed.name, feed.description, uid_domain), since)
+    return build_calendar(data, FeedMeta(feed.name, feed.description, uid_domain, timezone), since)

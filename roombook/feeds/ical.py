@@ -12,8 +12,18 @@ CRLF = "\r\n"
 FOLD_OCTETS = 75
 
 
+# RFC 5545 allows no control character in TEXT but the tab (TSAFE-CHAR). What the input rules now refuse
+# may still be stored from before: line breaks of any kind (VT, FF, NEL, U+2028/2029) become one, every
+# other control character goes.
+_LINE_BREAKS = {ord(c): "\n" for c in "\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"}
+_CONTROLS = {c: None for c in [*range(0x20), *range(0x7f, 0xa0)] if c not in (0x09, 0x0a, 0x0d)} | _LINE_BREAKS
+
+
 def escape_text(value: str) -> str:
-    """TEXT values: backslash, semicolon and comma are escaped, every line break becomes \\n."""
+    """TEXT values: backslash, semicolon and comma are escaped, every line break becomes \\n, other
+    control characters are dropped."""
+    if not value.isprintable():
+        value = value.translate(_CONTROLS)
     value = value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
     return value.replace("\r\n", "\\n").replace("\r", "\\n").replace("\n", "\\n")
 

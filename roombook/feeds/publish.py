@@ -2,7 +2,7 @@
 
 Every file is written to a temporary file in the same folder and renamed over the old one, so a web
 server or a client never reads half a file. A manifest (calendars/.manifest.json, written last, the
-same way) records each file's ETag and when its content last changed, and the *data stamp* the
+same way) records each file's ETag and Last-Modified (see stamps.py), and the *data stamp* the
 files were built from. The data stamp is a digest of cheap aggregate queries (row counts and newest
 updated_at per table, the offer–provider links, the feed window); when it equals the
 manifest's, every published file is current and the app can serve it, or answer 304, without
@@ -167,6 +167,7 @@ def publish_calendars(session: Session, root: Path, today: dt.date, timezone: st
     """
     now = (now or clock.now()).replace(microsecond=0)
     stamp = data_stamp(session, today)
+    latest = changed_at(session, today, timezone)
     since = window_start(today)
     city = _CityData(load_feed_data(session, Selection(bookings="public"), since, timezone))
     cache: dict = {}
@@ -174,13 +175,17 @@ def publish_calendars(session: Session, root: Path, today: dt.date, timezone: st
     result = PublishResult(stamp=stamp.digest)
     files: dict[str, dict] = {}
     for feed in public_feeds(session):
-        body = build_calendar(city.part(feed.selection), FeedMeta(feed.name, feed.description, uid_domain), since,
-                              cache)
+        body = build_calendar(city.part(feed.selection),
+                              FeedMeta(feed.name, feed.description, uid_domain, timezone), since, cache)
         etag = etag_of(body)
         path = root / feed.path
         before = old.files.get(feed.path)
         if before and before.get("etag") == etag and path.exists():
-            files[feed.path] = before
+            # Same bytes, but between two runs the app may have built and served other bytes for this
+            # feed (a booking made, then cancelled), with the time of that change as Last-Modified: the
+            # file's must not be older, or a client revalidating with If-Modified-Since alone keeps them.
+            modified = max(dt.datetime.fromisoformat(before["modified"]), latest)
+            files[feed.path] = {**before, "modified": modified.isoformat()}
             result.unchanged += 1
             continue
         write_atomically(path, body)
@@ -260,7 +265,8 @@ def current_feed(session: Session, feed: Feed, root: Path, today: dt.date, timez
     """The published file when it is current, else a freshly built body (private feeds are always built).
 
     A built body's Last-Modified is `changed_at`, read after the body in the same transaction (never
-    older than what the body shows), and later than the published file's when the bytes differ.
+    older than what the body shows), never older than the published file's, and later than it when
+    the bytes differ.
     """
     from roombook.feeds.catalogue import build_feed
 
@@ -272,11 +278,13 @@ def current_feed(session: Session, feed: Feed, root: Path, today: dt.date, timez
         entry = read_manifest(root).files.get(feed.path)
     body = build_feed(session, feed, today, timezone, uid_domain)
     etag = etag_of(body)
-    if entry and entry.get("etag") == etag:
-        return Rendered(etag, dt.datetime.fromisoformat(entry["modified"]), body=body)
     latest = changed_at(session, today, timezone)
-    if entry:  # content differs from the published file: it must look newer than that file
-        latest = max(latest, dt.datetime.fromisoformat(entry["modified"]) + dt.timedelta(seconds=1))
+    if entry:
+        # Never older than the published file; newer when the content differs from it. Bytes equal to
+        # the file's still take the newest change: the data changed since publishing (else the file
+        # would have been served), and a client may hold what an answer in between showed.
+        published = dt.datetime.fromisoformat(entry["modified"])
+        latest = max(latest, published if entry.get("etag") == etag else published + dt.timedelta(seconds=1))
     return Rendered(etag, latest, body=body)
 
 

@@ -7,7 +7,9 @@ category or other providers, a slot the planner replaced. The newest stamp of th
 shows misses those, even goes backwards, and the client keeps what was removed; seeing them feed by
 feed would take each feed's history, written on GET. The cost is a download too many: after any
 change in the city, such a client fetches its feed once more. Clients that send If-None-Match are not
-affected, and a published file keeps the time its own bytes last changed (the manifest's).
+affected. A published file's time (the manifest's) is when its bytes last changed, or the newest
+change when it was last published if that is later: between two publishing runs the app builds the
+feed afresh, and what it served then (a booking made, then cancelled) may differ from the file.
 
 What has no stamp of its own is stamped by a row that stays:
 - a link row (offer_provider, user_accommodation) by the provider or accommodation it links;

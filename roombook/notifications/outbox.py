@@ -10,10 +10,12 @@ import logging
 import os
 import smtplib
 import ssl
+import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from email.message import EmailMessage
+from email.policy import SMTP
 
 import sqlalchemy as sa
 from flask import Flask
@@ -45,10 +47,28 @@ SETTINGS = ("HOST", "PORT", "USER", "PASSWORD", "FROM", "STARTTLS")
 
 def enqueue(session: Session, recipient: str, subject: str, body: str, *, kind: str = "notice") -> OutboxMessage:
     """Put a message in the outbox; it is sent after the surrounding transaction commits."""
-    message = OutboxMessage(recipient=recipient, subject=subject[:300], body=body, kind=kind,
+    message = OutboxMessage(recipient=recipient, subject=one_line(subject)[:300], body=body, kind=kind,
                             next_attempt_at=clock.now())
     session.add(message)
     return message
+
+
+def one_line(text: str) -> str:
+    """Text for a mail header. A subject is made of titles people typed, and a header cannot hold a line
+    break (CR, LF, U+2028 …) or any other control character: each run of them and of spaces becomes one
+    space. Other format characters go too, but the marks right-to-left text needs stay."""
+    kept = []
+    for char in text:
+        category = unicodedata.category(char)
+        if category in ("Cc", "Zl", "Zp", "Zs"):
+            kept.append(" ")
+        elif category != "Cf" or char in RTL_MARKS:
+            kept.append(char)
+    return " ".join("".join(kept).split())
+
+
+# LRM, RLM, ZWNJ and ZWJ: a Persian or Arabic title needs them to read right.
+RTL_MARKS = frozenset("\u200c\u200d\u200e\u200f")
 
 
 def retry_delay(attempts: int) -> dt.timedelta:
@@ -278,10 +298,14 @@ def send_pending(app: Flask, *, now: dt.datetime | None = None, limit: int = 100
         smtp = None
         try:
             for message_id in claimed:
-                message = db.session.get(OutboxMessage, message_id)
-                email = EmailMessage()
-                email["From"], email["To"], email["Subject"] = settings.sender, message.recipient, message.subject
-                email.set_content(message.body)
+                try:
+                    email = _build(settings, db.session.get(OutboxMessage, message_id))
+                except Exception as exc:  # noqa: BLE001 — whatever it is, it is this message's and blocks no other
+                    db.session.rollback()
+                    log.warning("outbox: message %d cannot be built: %s", message_id, exc)
+                    _record(message_id, now=now, error=f"{UNBUILDABLE}: {type(exc).__name__}: {exc}")
+                    failed += 1
+                    continue
                 db.session.rollback()  # end the read; the send happens outside any transaction
                 try:
                     if smtp is None:
@@ -305,6 +329,22 @@ def send_pending(app: Flask, *, now: dt.datetime | None = None, limit: int = 100
         if failed:
             log.warning("outbox: %d sent, %d failed and will be retried", sent, failed)
         return {"sent": sent, "failed": failed, "waiting": waiting}
+
+
+# A message that cannot be built (a header with a line break, from before subjects were made one line,
+# or a broken address) is recorded as failed with this reason and retried with back-off like any failure,
+# so the messages behind it go out and the outbox page says why it did not.
+UNBUILDABLE = "cannot be built as an e-mail"
+
+
+def _build(settings: SmtpSettings, message: OutboxMessage) -> EmailMessage:
+    """The e-mail of an outbox message, rendered once here so that a header that cannot be written fails
+    this message before any sending starts."""
+    email = EmailMessage()
+    email["From"], email["To"], email["Subject"] = settings.sender, message.recipient, message.subject
+    email.set_content(message.body)
+    email.as_bytes(policy=SMTP)
+    return email
 
 
 def _connect(settings: SmtpSettings) -> smtplib.SMTP:

@@ -8,18 +8,18 @@ from werkzeug.routing import UnicodeConverter, ValidationError
 
 from roombook.access import permissions
 from roombook.api import bp as api_bp
-from roombook.db import storable
+from roombook.db import text_fault
 from roombook.web import booking, department, manage, public, views, volunteers  # noqa: F401  (routes register on import)
 from roombook.web.common import bp
 from roombook.web.feeds import bp as feeds_bp
 
 
 class StorableText(UnicodeConverter):
-    """A text part of a URL (a key) that a database could hold: anything else names nothing, so it is a 404
-    rather than a query PostgreSQL refuses (a NUL character)."""
+    """A text part of a URL (a key) that could have been typed into a form (db.text_fault): anything else
+    names nothing, so it is a 404 rather than a query PostgreSQL refuses (a NUL character)."""
 
     def to_python(self, value: str) -> str:
-        if not storable(value):
+        if text_fault(value) is not None:
             raise ValidationError()
         return value
 

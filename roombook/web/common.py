@@ -17,7 +17,7 @@ from roombook.access.permissions import (
     can_see_booking_details,
     can_see_provider_schedule,
 )
-from roombook.db import db
+from roombook.db import db, text_fault
 from roombook.models import Accommodation, Booking, Provider, Room
 
 bp = Blueprint("web", __name__)
@@ -28,9 +28,10 @@ FEED_PAGE_FALLBACK = "/calendars/tokens"
 
 
 def safe_next(target: str | None, default: str = "web.index") -> str:
-    """Only same-site relative paths are followed after a form."""
-    if target and not urlsplit(target).netloc and target.startswith("/") and not target.startswith("//") \
-            and "\\" not in target:
+    """Only same-site relative paths are followed after a form (and no control character, which a
+    Location header cannot carry)."""
+    if target and text_fault(target) is None and not urlsplit(target).netloc and target.startswith("/") \
+            and not target.startswith("//") and "\\" not in target:
         return target
     return url_for(default)
 

@@ -22,7 +22,7 @@ WEEKS_SHOWN = 4
 def department():
     form = WeekForm(request.args)
     if not form.validate():
-        abort(400)
+        abort(400, form.refusal())
     provider = load_own_provider()
     timezone = current_app.config["ROOMBOOK_TIMEZONE"]
     tz = ZoneInfo(timezone)

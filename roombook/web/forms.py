@@ -40,21 +40,43 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from roombook import clock
 from roombook.booking.recurrence import DAYS, to_utc
 from roombook.booking.service import MAX_TITLE
 from roombook.coordination.volunteers import LANGUAGES as SPOKEN
 from roombook.coordination.volunteers import SKILLS, day_name
-from roombook.db import storable
+from roombook.db import TextFault, storable, text_fault
 from roombook.i18n import LANGUAGES, category_name
 from roombook.models import VolunteerProfile
 
 
-def _storable_data(data) -> bool:
-    """A field's data (one value, a list from a multiple choice, or a list of weekly times) holds only text a
-    database can store."""
+def _texts(data) -> list[str]:
+    """The text in a field's data: one value, a list from a multiple choice, or a list of weekly times."""
     values = data if isinstance(data, list) else [data]
     values = [part for value in values for part in (value.values() if isinstance(value, dict) else [value])]
-    return all(storable(value) for value in values if isinstance(value, str))
+    return [value for value in values if isinstance(value, str)]
+
+
+def _text_fault(field: Field) -> TextFault | None:
+    """The first fault of a field's text (db.text_fault). A password is never shown, and refusing one of its
+    characters could lock its owner out: only what no database can store counts there."""
+    for value in _texts(field.data):
+        if isinstance(field, PasswordField):
+            fault = None if storable(value) else TextFault.UNSTORABLE
+        else:
+            fault = text_fault(value, multiline=isinstance(field, TextAreaField))
+        if fault is not None:
+            return fault
+    return None
+
+
+TEXT_FAULTS = {
+    TextFault.UNSTORABLE: _l("Enthält ein Zeichen, das sich nicht speichern lässt (z. B. ein Nullzeichen)."),
+    TextFault.CONTROL: _l("Enthält ein Steuerzeichen (etwa einen Zeilenumbruch), das hier nicht stehen darf."),
+    TextFault.BIDI: _l("Enthält ein Steuerzeichen der Schreibrichtung (U+202A–U+202E, U+2066–U+2069), das den "
+                       "Text anders erscheinen lässt, als er ist."),
+    TextFault.INVISIBLE: _l("Besteht nur aus unsichtbaren Zeichen."),
+}
 
 
 @lru_cache(maxsize=None)
@@ -63,7 +85,8 @@ def _wtforms_messages(locale: str) -> support.Translations:
 
 
 class Form(FlaskForm):
-    """Every form of the app: each field's own checks, after refusing text no database can store."""
+    """Every form of the app: each field's own checks, after the checks every field needs: its text
+    (db.text_fault) and its dates (clock.in_calendar)."""
 
     class Meta:
         def get_translations(self, form):
@@ -72,12 +95,28 @@ class Form(FlaskForm):
             return _wtforms_messages(str(get_locale()))
 
     def validate(self, extra_validators=None) -> bool:
-        unstorable = [field for field in self if not _storable_data(field.data)]
-        if not unstorable:
-            return super().validate(extra_validators)
-        for field in unstorable:  # the other checks could reach the database with it: they do not run
-            field.errors = [_l("Enthält ein Zeichen, das sich nicht speichern lässt (z. B. ein Nullzeichen).")]
-        return False
+        faults = {field: fault for field in self if (fault := _text_fault(field)) is not None}
+        if any(fault == TextFault.UNSTORABLE for fault in faults.values()):
+            # the other checks could reach the database with it: they do not run
+            for field, fault in faults.items():
+                field.errors = [TEXT_FAULTS[fault]]
+            return False
+        valid = super().validate(extra_validators)
+        for field, fault in faults.items():
+            field.errors = [TEXT_FAULTS[fault]]
+        for field in self:
+            if isinstance(field.data, dt.date) and not clock.in_calendar(_day(field.data)) and not field.errors:
+                field.errors = [_l("Bitte ein Datum zwischen den Jahren %(first)d und %(last)d angeben.",
+                                   first=clock.FIRST_DAY.year, last=clock.LAST_DAY.year)]
+        return valid and not any(field.errors for field in self)
+
+    def refusal(self) -> str:
+        """The fields at fault with their messages, for a plain 400 of a form read from the query string."""
+        return "; ".join(f"{name}: {' '.join(map(str, errors))}" for name, errors in self.errors.items())
+
+
+def _day(value: dt.date) -> dt.date:
+    return value.date() if isinstance(value, dt.datetime) else value
 
 
 class LoginForm(Form):

@@ -16,7 +16,7 @@ from roombook.web.forms import WeekForm
 def _public_page(key: str, template: str, weeks: int):
     form = WeekForm(request.args)
     if not form.validate():
-        abort(400)
+        abort(400, form.refusal())
     place = load_accommodation(key)
     lang = language(form.lang.data)
     monday = week_of(form.week.data or clock.today(place.tz))

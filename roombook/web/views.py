@@ -27,7 +27,7 @@ def accommodation(key: str):
     """The week of an accommodation: rooms side by side (one at a time on a phone), free time bookable."""
     form = WeekForm(request.args)
     if not form.validate():
-        abort(400)
+        abort(400, form.refusal())
     place = load_accommodation(key)
     monday = week_of(form.week.data or clock.today(place.tz))
     view = week_view(db.session, place, monday, current_user)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from pathlib import Path
 
 import sqlalchemy as sa
 
@@ -249,3 +250,42 @@ def test_a_week_without_an_occurrence_row_is_excluded_and_a_stray_row_still_show
     assert local(2027, 3, 15, 10) not in starts and local(2027, 4, 19, 10) not in starts
     assert (f"occurrence-{stray.id}@roombook", local(2027, 4, 20, 10)) in [(u, s) for u, s, *_ in found]
     assert len(found) == 8
+
+
+def test_every_public_feed_is_a_valid_calendar_even_without_events(session, make_offer):
+    """RFC 5545 wants at least one component: a category nobody offers yet holds the city's VTIMEZONE.
+    icalendar's validation and ical.js both accept every feed; each names the city's zone."""
+    from icalendar import Calendar
+
+    from roombook.coordination.categories import VALUES
+    from roombook.feeds.catalogue import public_feeds
+    from tests.feeds.conftest import run_icaljs
+
+    weekly(session, make_offer, category="language_course")
+    feeds = public_feeds(session)
+    bodies = {f.path: feed(session, f) for f in feeds}
+    empty = [path for path, body in bodies.items() if b"BEGIN:VEVENT" not in body]
+    assert len(empty) == len(VALUES) - 1  # every category but the language course
+    for path, body in bodies.items():
+        calendar = Calendar.from_ical(body)
+        calendar.validate()
+        assert str(calendar["X-WR-TIMEZONE"]) == "Europe/Berlin", path
+        assert [str(zone["TZID"]) for zone in calendar.walk("VTIMEZONE")] == ["Europe/Berlin"], path
+    start = int(SPAN[0].timestamp())
+    answer = run_icaljs({"mode": "expand", "feeds": {path: bodies[path].decode() for path in empty},
+                         "start": start, "end": start + 90 * 86400})
+    assert answer == {path: [] for path in empty}
+
+
+def test_uids_end_in_the_configured_domain(app, session, make_offer):
+    """The README's default: ROOMBOOK_FEED_UID_DOMAIN unset gives UIDs ending in @roombook."""
+    from roombook.feeds import uid_domain
+
+    offer = weekly(session, make_offer)
+    with app.app_context():
+        domain = uid_domain(app)
+    body = build_feed(session, room_feed(offer.sessions[0].room), TODAY, "Europe/Berlin", domain)
+    [event] = events(body)
+    assert domain == "roombook" and value(event, "UID").endswith("@roombook")
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    assert "| `ROOMBOOK_FEED_UID_DOMAIN` | `roombook` |" in readme

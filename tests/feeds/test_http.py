@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import json
 import os
 
@@ -169,3 +170,39 @@ def test_schedule_pages_get_webcal_https_and_download_links(app, offer):
     assert 'href="webcal://localhost/calendars/room/see-gr.ics"' in html
     assert 'href="http://localhost/calendars/room/see-gr.ics"' in html
     assert 'href="/calendars/room/see-gr.ics?download=1"' in html
+
+
+def test_a_weak_etag_is_compared_weakly(client, offer):
+    """nginx's gzip turns our ETag into W/"…" and the client sends that back: RFC 9110 wants If-None-Match
+    compared weakly, so it is a 304."""
+    url = "/calendars/room/see-gr.ics"
+    etag = client.get(url).headers["ETag"]
+    assert client.get(url, headers={"If-None-Match": f"W/{etag}"}).status_code == 304
+    assert client.get(url, headers={"If-None-Match": f'W/"other", W/{etag}'}).status_code == 304
+    assert client.get(url, headers={"If-None-Match": 'W/"other"'}).status_code == 200
+
+
+@pytest.mark.parametrize("url", ["/calendars/all.ics", "/calendars/room/see-gr.ics", "private"])
+def test_feeds_are_gzipped_for_clients_that_take_it(client, session, offer, make_user, url):
+    if url == "private":
+        _token, secret = create_feed_token(session, make_user("volunteer"), "volunteer")
+        url = f"/calendars/private/{secret}.ics"
+    plain = client.get(url)
+    assert "Content-Encoding" not in plain.headers and "Accept-Encoding" in plain.vary
+    packed = client.get(url, headers={"Accept-Encoding": "br, gzip;q=0.8"})
+    assert packed.status_code == 200 and packed.headers["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in packed.vary
+    assert packed.headers["Content-Type"] == "text/calendar; charset=utf-8"
+    assert gzip.decompress(packed.data) == plain.data
+    assert packed.headers["ETag"] == plain.headers["ETag"][:-1] + '-gzip"'  # another representation
+    refused = client.get(url, headers={"Accept-Encoding": "gzip;q=0, identity"})
+    assert "Content-Encoding" not in refused.headers and refused.data == plain.data
+    for held in (plain.headers["ETag"], packed.headers["ETag"]):  # either copy is still current
+        again = client.get(url, headers={"Accept-Encoding": "gzip", "If-None-Match": held})
+        assert again.status_code == 304 and again.data == b""
+
+
+def test_the_city_feed_gzipped_is_a_fraction_of_its_size(demo_city, client):
+    plain = client.get("/calendars/all.ics").data
+    packed = client.get("/calendars/all.ics", headers={"Accept-Encoding": "gzip"}).data
+    assert len(plain) > 10_000 and len(packed) < len(plain) / 4

@@ -5,9 +5,13 @@ import datetime as dt
 
 import icalendar
 
+from roombook import clock
 from roombook.booking.occurrences import materialise
-from roombook.feeds.catalogue import build_feed, room_feed
+from roombook.booking.service import book_room
+from roombook.feeds.catalogue import build_feed, private_feed, room_feed
 from roombook.feeds.ical import escape_text, fold, render
+from roombook.feeds.tokens import create_feed_token
+from tests.factories import BERLIN
 from tests.feeds.conftest import run_icaljs
 
 TRICKY_TITLE = "Beratung: Wohnen, Arbeit; Schule – für Ältere \\ Jüngere"
@@ -17,6 +21,11 @@ TRICKY_TEXT = ("Erste Zeile, mit Komma; und Semikolon\nZweite Zeile: Größe, Ü
 
 def test_text_escapes_backslash_semicolon_comma_and_newlines():
     assert escape_text("a\\b;c,d\ne\r\nf\rg") == "a\\\\b\\;c\\,d\\ne\\nf\\ng"
+
+
+def test_text_keeps_tabs_makes_other_line_breaks_one_and_drops_other_controls():
+    assert escape_text("a\tb\x0bc\u2028d\x85e\x00\x07\x1b\x7f\x9ff") == "a\tb\\nc\\nd\\nef"
+    assert escape_text("\u200fدرس\u200c") == "\u200fدرس\u200c"  # format marks are not control characters
     assert escape_text("Größe: 10") == "Größe: 10"  # colons and umlauts stay as they are
 
 
@@ -54,3 +63,22 @@ def test_tricky_text_survives_the_round_trip_through_both_parsers(session, make_
 
 def test_render_ends_every_line_with_crlf():
     assert render(["BEGIN:VCALENDAR", "END:VCALENDAR"]) == b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n"
+
+
+def test_control_characters_stored_from_before_leave_no_trace_in_a_calendar(session, make_room, make_user):
+    """RFC 5545 allows no control character in TEXT but the tab. Titles written before the input rule may
+    hold them: a line break of any kind becomes one, the others go; both parsers read the event."""
+    room, volunteer = make_room(max_days_ahead=800), make_user("volunteer")
+    day = clock.today() + dt.timedelta(days=3)
+    start = dt.datetime.combine(day, dt.time(10), BERLIN)
+    book_room(session, volunteer, room, start, start + dt.timedelta(hours=1), "Chor\x07 Probe\x0bTeil\u20282\x1f")
+    token, _secret = create_feed_token(session, volunteer, "volunteer")
+    body = build_feed(session, private_feed(session, token), day, "Europe/Berlin", "roombook")
+    controls = {c for c in body.decode() if (ord(c) < 0x20 and c not in "\r\n\t") or 0x7f <= ord(c) < 0xa0}
+    assert controls == set()
+    [event] = icalendar.Calendar.from_ical(body).walk("VEVENT")
+    assert str(event["SUMMARY"]) == "Chor Probe\nTeil\n2"
+    window = int(start.timestamp()) - 86400
+    answer = run_icaljs({"mode": "expand", "feeds": {"mine": body.decode()}, "start": window,
+                         "end": window + 3 * 86400})
+    assert [e["summary"] for e in answer["mine"]] == ["Chor Probe\nTeil\n2"]

@@ -5,6 +5,7 @@ move each month; and the migration that gave the last of those tables their stam
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 import sqlalchemy as sa
@@ -15,7 +16,7 @@ from roombook.booking.occurrences import materialise
 from roombook.booking.service import book_room, cancel_booking
 from roombook.db import UTCDateTime, db
 from roombook.feeds.catalogue import room_feed
-from roombook.feeds.publish import current_feed, data_stamp
+from roombook.feeds.publish import current_feed, data_stamp, publish_calendars
 from roombook.feeds.tokens import create_feed_token
 from roombook.models import (
     Accommodation,
@@ -276,3 +277,57 @@ def test_the_migration_stamps_the_rows_that_exist_and_keeps_what_refers_to_them(
                 assert "updated_at" not in {c["name"] for c in sa.inspect(conn).get_columns("room")}
         finally:
             db.engine.dispose()
+
+
+def test_a_booking_made_and_cancelled_between_publishing_runs_never_takes_last_modified_back(
+        app, client, session, offer, make_user, calendars, monkeypatch):
+    """Published at t0; a booking made at t1 shows in the built feed (Last-Modified t1); cancelled at t2,
+    the feed's bytes are the published file's again. Its Last-Modified must not fall back to t0, neither
+    before the next run nor after it, or a client that holds the t1 copy keeps the cancelled booking.
+    (The data stamp is not reused here: the steps are seconds apart on the frozen clock, not in time.)"""
+    monkeypatch.setitem(app.config, "ROOMBOOK_FEED_STAMP_TTL", 0)
+    room = offer.sessions[0].room
+    url = f"/calendars/room/{room.key}.ics"
+    volunteer = make_user("volunteer")
+    day = clock.today() + dt.timedelta(days=2)
+    start = dt.datetime.combine(day, dt.time(15), BERLIN)
+    t0 = clock.now().replace(microsecond=0)
+
+    def publish():
+        publish_calendars(session, calendars, clock.today(), "Europe/Berlin", "roombook")
+
+    def fetch(**headers):
+        return client.get(url, headers=headers)
+
+    with clock.frozen(t0):
+        publish()
+        published = fetch()
+    with clock.frozen(t0 + dt.timedelta(seconds=10)):
+        booking = book_room(session, volunteer, room, start, start + dt.timedelta(hours=1), "Chor")
+        session.flush()
+        with_booking = fetch()
+        assert b"SUMMARY:belegt" in with_booking.data
+        assert with_booking.last_modified > published.last_modified
+    with clock.frozen(t0 + dt.timedelta(seconds=20)):
+        cancel_booking(session, volunteer, booking, "doch nicht")
+        cancelled = fetch(**{"If-Modified-Since": with_booking.headers["Last-Modified"]})
+        assert cancelled.status_code == 200 and b"SUMMARY:belegt" not in cancelled.data
+        assert cancelled.headers["ETag"] == published.headers["ETag"]  # the published file's bytes again
+        assert cancelled.last_modified > with_booking.last_modified
+    with clock.frozen(t0 + dt.timedelta(seconds=30)):
+        publish()
+        after = fetch(**{"If-Modified-Since": with_booking.headers["Last-Modified"]})
+        assert after.status_code == 200 and b"SUMMARY:belegt" not in after.data
+        assert after.last_modified >= cancelled.last_modified
+        assert fetch(**{"If-Modified-Since": after.headers["Last-Modified"]}).status_code == 304
+        assert fetch(**{"If-Modified-Since": published.headers["Last-Modified"]}).status_code == 200
+
+
+def test_publishing_without_a_change_keeps_every_files_last_modified(session, offer, calendars):
+    """A run after a run keeps the times: only a change since the last run can advance them."""
+    today = clock.today()
+    publish_calendars(session, calendars, today, "Europe/Berlin", "roombook")
+    first = json.loads((calendars / ".manifest.json").read_text())["files"]
+    with clock.frozen(clock.now() + dt.timedelta(minutes=5)):
+        publish_calendars(session, calendars, today, "Europe/Berlin", "roombook")
+    assert json.loads((calendars / ".manifest.json").read_text())["files"] == first

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 import sqlalchemy as sa
 
 from roombook import clock
@@ -122,3 +123,57 @@ def test_department_digest_command_and_job_run_once_a_week(app, committed):
     assert result.exit_code == 0 and "1 digests queued" in result.output, result.output
     assert send_department_digests(app, dt.date(2031, 1, 6)) == 1
     assert send_department_digests(app, dt.date(2031, 1, 8)) is None  # same week: claimed
+
+
+# A booking title reaches mail subjects ("Buchung verlegt/abgesagt: …"); a line break in it once made
+# building the e-mail fail, send_pending stopped at that message, and every message behind it stayed stuck.
+BROKEN_TITLES = {"CR LF": ("Treffen\r\nBcc: alle@example.org", "Treffen Bcc: alle@example.org"),
+                 "U+2028": ("Treffen\u2028Teil 2", "Treffen Teil 2"),
+                 "vertical tab": ("Treffen \x0b Teil 2", "Treffen Teil 2")}
+
+
+@pytest.mark.parametrize("title,subject", BROKEN_TITLES.values(), ids=BROKEN_TITLES)
+def test_a_title_with_a_line_break_is_one_line_in_the_subject_and_sent(app, session, smtp_sink, title, subject):
+    notifications.enqueue(session, "a@example.org", f"Buchung verlegt/abgesagt: {title}", f"„{title}“")
+    session.flush()
+    assert notifications.send_pending(app) == {"sent": 1, "failed": 0, "waiting": 0}
+    [mail] = smtp_sink.messages
+    assert mail["Subject"] == f"Buchung verlegt/abgesagt: {subject}"
+    assert mail["Bcc"] is None and mail["To"] == "a@example.org"
+
+
+def test_one_line_keeps_the_marks_right_to_left_text_needs():
+    persian = "کلاس\u200cها \u200fبرای همه"
+    assert notifications.one_line(f"Buchung: {persian}\r\n\u202e") == f"Buchung: {persian}"
+
+
+def test_a_message_that_cannot_be_built_fails_with_its_reason_and_blocks_no_other(app, client, demo, smtp_sink):
+    """As a row written before subjects were made one line: it is recorded as failed, shown with its reason
+    on the outbox page, and the messages queued behind it go out, in this run and the next."""
+    stuck = OutboxMessage(recipient="a@example.org", subject="Buchung abgesagt: Treffen\r\nBcc: x@example.org",
+                          body="x", next_attempt_at=clock.now() - dt.timedelta(minutes=5))
+    demo.add(stuck)
+    demo.flush()
+    behind = [notifications.enqueue(demo, f"{n}@example.org", f"Nachricht {n}", "y") for n in ("b", "c")]
+    demo.flush()
+    now = clock.now()
+    assert notifications.send_pending(app, now=now) == {"sent": 2, "failed": 1, "waiting": 1}
+    assert sorted(m["Subject"] for m in smtp_sink.messages) == ["Nachricht b", "Nachricht c"]
+    failed = _fresh(demo, stuck.id)
+    assert failed.sent_at is None and failed.attempts == 1
+    assert failed.last_error.startswith(notifications.UNBUILDABLE) and "carriage return" in failed.last_error
+    assert failed.next_attempt_at == now + notifications.FIRST_RETRY
+    assert all(_fresh(demo, m.id).sent_at is not None for m in behind)
+
+    later = notifications.enqueue(demo, "d@example.org", "Nachricht d", "z")
+    demo.flush()
+    result = notifications.send_pending(app, now=now + dt.timedelta(minutes=1))
+    assert result == {"sent": 1, "failed": 1, "waiting": 1} and _fresh(demo, later.id).sent_at is not None
+
+    login(client, "coordinator@example.org")
+    page = client.get("/manage/outbox").get_data(as_text=True)
+    article = page[page.index("Buchung abgesagt: Treffen"):]
+    article = article[:article.index("</article>")]
+    assert "nicht gesendet" in article and "2 Versuche" in article
+    assert "Grund: cannot be built as an e-mail: ValueError: Header values may not contain linefeed or carriage " \
+           "return characters" in article
