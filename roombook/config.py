@@ -11,6 +11,8 @@ from flask import Flask
 
 DEFAULTS: dict[str, Any] = {
     "ROOMBOOK_TIMEZONE": "Europe/Berlin",
+    # Links in mails point here, never at the Host a request named; production sets its own address.
+    "ROOMBOOK_BASE_URL": "http://127.0.0.1:5000/",
     # Occurrences of recurring offers are materialised this far ahead (the issue asks for >= 26 weeks).
     "ROOMBOOK_HORIZON_WEEKS": 30,
     "ROOMBOOK_SCHEDULER": True,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
-from flask import request, url_for
+from flask import current_app, request, url_for
 
 from roombook.access import permissions
 from roombook.api.access import current_user, load, require
@@ -166,7 +166,7 @@ def apply_change(change_id: int):
         parsed.append(entry)
     try:
         with transaction() as session:
-            deciding.apply_change(session, user, change, parsed, base_url=request.url_root)
+            deciding.apply_change(session, user, change, parsed, base_url=current_app.config["ROOMBOOK_BASE_URL"])
             answer = change_json(change)
     except deciding.ChangeRefused as exc:
         raise ApiProblem(exc.status, "Change refused", str(exc.message), kind="change-refused", field=exc.field,

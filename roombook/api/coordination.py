@@ -107,7 +107,7 @@ def resolve_conflict(conflict_id: int):
     try:
         with transaction() as session:
             conflicts.resolve_conflict(session, user, conflict, action, note=note, alternative=alternative,
-                                       base_url=request.url_root)
+                                       base_url=current_app.config["ROOMBOOK_BASE_URL"])
             answer = _conflict_json(conflicts.facts(session, conflict))
             remember(session, user, 200, answer)
     except conflicts.DecisionRefused as exc:
@@ -202,7 +202,7 @@ def publish_plan_run(run_id: int):
         with transaction() as session:
             plan_runs.publish_run(session, user, run, today=clock.today(),
                                   horizon_weeks=current_app.config["ROOMBOOK_HORIZON_WEEKS"],
-                                  base_url=request.url_root)
+                                  base_url=current_app.config["ROOMBOOK_BASE_URL"])
             answer = _run_json(run)
             remember(session, user, 200, answer)
     except (plan_runs.RunRefused, BookingError) as exc:

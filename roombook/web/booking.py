@@ -1,7 +1,7 @@
 """Booking a room, the person's own bookings, cancelling one, and taking an alternative for a displaced one."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
@@ -112,7 +112,7 @@ def booking_change(conflict_id: int):
             with transaction():
                 conflicts.resolve_conflict(db.session, current_user, conflict, conflicts.ACCEPT,
                                            alternative=int(form.alternative.data) if form.alternative.data.isdigit()
-                                           else None, base_url=request.url_root)
+                                           else None, base_url=current_app.config["ROOMBOOK_BASE_URL"])
         except (conflicts.DecisionRefused, BookingError) as exc:
             flash(bilingual(exc.message), "error")
             status = 422

@@ -106,3 +106,17 @@ def test_the_command_line_records_a_closure_and_prints_its_change(app, house, se
     refused = runner.invoke(args=["closures", "create", "--room", "nord-gr", "--from", "2027-04-05T00:00",
                                   "--to", "2027-04-06T00:00", "--reason", "Lager", "--as", "vol@example.org"])
     assert refused.exit_code != 0 and "may not close" in refused.output
+
+
+def test_links_in_the_mails_come_from_the_configured_address_never_the_requests_host(client, house, bearer, session,
+                                                                                    app):
+    """Hardening 11: a request naming another Host must not put that host into the links people are mailed."""
+    headers = {**bearer(house["manager"]), "Host": "evil.example"}
+    change = _close(client, headers, house["big"].id).get_json()["change"]
+    decisions = [{"item": i["id"], "action": "ask_volunteer" if i["kind"] == "booking_series" else
+                  ("accept" if i["proposal"] else "cancel")} for i in change["items"]]
+    assert client.post(f"/api/v1/changes/{change['id']}/apply", headers=headers,
+                       json={"decisions": decisions}).status_code == 200
+    mail = session.scalar(sa.select(OutboxMessage).where(OutboxMessage.recipient == "vol@example.org"))
+    base = app.config["ROOMBOOK_BASE_URL"].rstrip("/")
+    assert f"{base}/my/changes/" in mail.body and "evil.example" not in mail.body

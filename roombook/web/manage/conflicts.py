@@ -1,7 +1,7 @@
 """The conflict inbox: what a closure or a plan displaced, with the facts and alternatives to decide it."""
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -46,7 +46,7 @@ def resolve(conflict_id: int):
             with transaction():
                 conflicts.resolve_conflict(db.session, current_user, conflict, form.action.data,
                                            note=form.note.data or "", alternative=form.alternative.data,
-                                           base_url=request.url_root)
+                                           base_url=current_app.config["ROOMBOOK_BASE_URL"])
         except (conflicts.DecisionRefused, BookingError) as exc:
             getattr(form, getattr(exc, "field", "action"), form.action).errors.append(bilingual(exc.message))
         else:

@@ -84,7 +84,7 @@ def decide_run(run_id: int, decision: str):
             if decision == "publish":
                 plan_runs.publish_run(db.session, current_user, run, today=clock.today(),
                                       horizon_weeks=current_app.config["ROOMBOOK_HORIZON_WEEKS"],
-                                      base_url=request.url_root)
+                                      base_url=current_app.config["ROOMBOOK_BASE_URL"])
             else:
                 plan_runs.discard_run(db.session, current_user, run)
     except (plan_runs.RunRefused, BookingError) as exc:

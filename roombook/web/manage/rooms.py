@@ -1,7 +1,7 @@
 """A room's settings and opening hours, and its closures."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -76,7 +76,7 @@ def closure(key: str):
             return render_template("manage/closure_preview.html", room=room, form=form, preview=preview)
         with transaction():
             _closure, opened = rooms.apply_closure(db.session, current_user, room, start, end, form.reason.data,
-                                                   base_url=request.url_root)
+                                                   base_url=current_app.config["ROOMBOOK_BASE_URL"])
     except rooms.RoomInputError as exc:
         getattr(form, exc.field if exc.field in ("start", "end", "reason") else "start").errors.append(exc.message)
         return _room_page(load_room(key), RoomForm(obj=room, formdata=None), form, 422)
