@@ -12,7 +12,7 @@ from werkzeug.security import generate_password_hash
 from roombook import clock
 from roombook.access.api_tokens import create_api_token
 from roombook.booking import book_room
-from roombook.models import Booking, Conflict, FeedToken, PlanRun, Room, User
+from roombook.models import Booking, ChangeItem, Conflict, FeedToken, PlanRun, Room, RoomChange, User
 from tests.factories import local
 
 ROLES = ("admin", "coordinator", "manager_a", "manager_b", "department", "volunteer", "other_volunteer")
@@ -31,6 +31,7 @@ class World:
     booking_b: Booking | None = None  # other_volunteer's, in B
     conflict_a: Conflict | None = None  # open, in A
     run_a: PlanRun | None = None  # queued, scope A
+    change_a: RoomChange | None = None  # proposed, in A: the volunteer's booking lost to a closure
     feed_token: FeedToken | None = None  # volunteer's
 
 
@@ -71,6 +72,13 @@ def world(session, make_room, password_hash) -> World:
     w.run_a = PlanRun(created_by_id=w.users["manager_a"].id, scope=[w.room_a.accommodation.key], status="failed",
                       progress={})
     session.add(w.run_a)
+    w.change_a = RoomChange(accommodation_id=w.room_a.accommodation_id, room_id=w.room_a.id, reason="Lager",
+                            starts_at=slot(0)[0], ends_at=slot(0)[1], status="proposed")
+    w.change_a.items.append(ChangeItem(kind="booking", booking_id=w.booking_a.id, owner_id=w.users["volunteer"].id,
+                                       title=w.booking_a.title, hits=[{"booking": w.booking_a.id,
+                                                                       "start": slot(0)[0].isoformat(),
+                                                                       "end": slot(0)[1].isoformat()}]))
+    session.add(w.change_a)
     from roombook.feeds.tokens import create_feed_token
 
     w.feed_token, _secret = create_feed_token(session, w.users["volunteer"], "volunteer")

@@ -74,6 +74,17 @@ CASES = {
     ("/api/v1/conflicts/<int:conflict_id>/resolve", "POST", "in A"): (
         lambda w: (f"/api/v1/conflicts/{w.conflict_a.id}/resolve", {"action": "cancel", "note": "fällt aus"}),
         only(STAFF_A, 200, 404)),
+    ("/api/v1/closures", "POST", "room in A"): (
+        lambda w: ("/api/v1/closures", {"room": w.room_a.id, "start": slot(5)[0].isoformat(),
+                                        "end": slot(5)[1].isoformat(), "kind": "maintenance", "reason": "Malerarbeiten"}),
+        {**only(STAFF_A, 201, 403), "manager_b": 404}),
+    ("/api/v1/changes", "GET", "list"): (lambda w: ("/api/v1/changes", None),
+                                         only(STAFF_A | {"manager_b"}, 200, 403)),
+    ("/api/v1/changes/<int:change_id>", "GET", "change in A"): (
+        lambda w: (f"/api/v1/changes/{w.change_a.id}", None), only(STAFF_A, 200, 404)),
+    ("/api/v1/changes/<int:change_id>/apply", "POST", "change in A"): (
+        lambda w: (f"/api/v1/changes/{w.change_a.id}/apply",
+                   {"decisions": [{"item": w.change_a.items[0].id, "action": "cancel"}]}), only(STAFF_A, 200, 404)),
     ("/api/v1/plan-runs", "GET", "list"): (lambda w: ("/api/v1/plan-runs", None),
                                            only(STAFF_A | {"manager_b"}, 200, 403)),
     ("/api/v1/plan-runs", "POST", "own houses"): (lambda w: ("/api/v1/plan-runs", {}),
