@@ -142,7 +142,8 @@ def offer_titles(session: Session) -> dict[str, str]:
     return dict(session.execute(sa.select(Offer.key, Offer.title)).all())
 
 
-def _slots_in_force(session: Session, on: dt.date, scope: list[str] | None = None) -> dict[tuple[str, int], OfferSession]:
+def _slots_in_force(session: Session, on: dt.date,
+                    scope: list[str] | None = None) -> dict[tuple[str, int], OfferSession]:
     """The weekly slot of each (offer key, session index) that holds on a date or starts later; only the
     offers of the accommodations in `scope`, when given."""
     query = (sa.select(OfferSession).options(selectinload(OfferSession.offer))

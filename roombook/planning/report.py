@@ -111,8 +111,9 @@ def tell_coordinators(session: Session, unmet: list[dict], gaps: list[GapGroup],
             places = sorted({names.get(row["accommodation"], row["accommodation"]) for row in unmet}
                             | {group.place.name for group in gaps})
             subject = _("Mindestumfang nicht erfüllt: %(places)s", places=", ".join(places))
+            link = f"{base_url.rstrip('/')}/manage/coverage" if base_url else ""
             body = render_template("mail/coverage_gaps.txt", unmet=unmet, gaps=gaps, names=names,
-                                   row_reason=row_reason, link=f"{base_url.rstrip('/')}/manage/coverage" if base_url else "")
+                                   row_reason=row_reason, link=link)
         if session.scalar(sa.select(OutboxMessage.id).where(
                 OutboxMessage.recipient == user.email, OutboxMessage.kind == NOTICE_KIND,
                 OutboxMessage.subject == subject[:300], OutboxMessage.body == body).limit(1)) is not None:

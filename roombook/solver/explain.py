@@ -69,7 +69,8 @@ class Explainer:
                      "providers": [self.problem.providers[p]["name"] for p in offer["providers"]]}
         else:
             titles = sorted({_title(self.problem, b.booking) for r in fitting
-                             for b in self.problem.fixed_blocks.get(r["id"], ()) if overlaps(start, end, b.start, b.end)})
+                             for b in self.problem.fixed_blocks.get(r["id"], ())
+                             if overlaps(start, end, b.start, b.end)})
             cause = {"code": "pin_booking", "bookings": titles} if titles else {"code": "pin_unusable"}
         return {"code": "pinned", "session": session.number, "at": start, "room": room,
                 "minutes": offer["duration_minutes"], "cause": cause}

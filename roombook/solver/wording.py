@@ -49,7 +49,8 @@ def _pinned(r: dict) -> str:
 
 
 def _bookings(r: dict) -> str:
-    listed = [f"'{b['title']}' ({describe_start(b['at'])}–{format_hhmm(b['end'] % DAY_MINUTES)})" for b in r["bookings"]]
+    listed = [f"'{b['title']}' ({describe_start(b['at'])}–{format_hhmm(b['end'] % DAY_MINUTES)})"
+              for b in r["bookings"]]
     return ("every time when a suitable room is open and a provider is available is blocked by "
             f"bookings that cannot be displaced: {names(listed)}")
 

@@ -85,7 +85,8 @@ def plan_progress(run_id: int):
     run = load_run(run_id)
     progress = run.progress or {}
     return jsonify(status=run.status, progress=progress, error=run.error,
-                   status_label=str(labels.run_status(run.status)), phase_label=str(labels.phase(progress.get("phase"))))
+                   status_label=str(labels.run_status(run.status)),
+                   phase_label=str(labels.phase(progress.get("phase"))))
 
 
 @bp.post("/manage/plans/<int:run_id>/<any(publish, discard):decision>")
@@ -108,7 +109,7 @@ def decide_run(run_id: int, decision: str):
         return redirect(url_for("manage.plan_run", run_id=run_id))
     if published is None:
         flash(_("Planung verworfen."), "info")
-    elif published.told:
+    elif published.unmet or published.gaps:  # told now, or by an earlier publish with the same gaps
         flash(_("Plan veröffentlicht. Die Koordination ist über die offenen Mindestumfänge informiert."), "info")
     else:
         flash(_("Plan veröffentlicht."), "info")
