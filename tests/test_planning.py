@@ -15,6 +15,7 @@ from roombook.models import (
     Conflict,
     Occurrence,
     OfferSession,
+    OutboxMessage,
     Provider,
 )
 from roombook.planning.publishing import apply_plan, preview_plan, solve_city
@@ -116,12 +117,16 @@ def test_a_failing_publish_changes_nothing(app, city):
     assert city.scalar(sa.select(AuditEvent).where(AuditEvent.action == "plan.published")) is None
 
 
-def test_solve_command_prints_a_summary_and_publishes(app, city):
+def test_solve_command_prints_a_summary_and_publishes(app, city, make_user):
+    """The five minimums the demo city cannot meet go to the coordinator as one notice, none to a house's inbox."""
+    make_user("coordinator", email="koordination@example.org").language = "en"
     result = app.test_cli_runner().invoke(args=["solve", "--time-limit", "20", "--publish"])
     assert result.exit_code == 0, result.output
     assert "placed" in result.output and "unmet" in result.output and "Published" in result.output
     assert city.scalar(sa.select(sa.func.count()).select_from(Conflict)
-                       .where(Conflict.kind == "requirement_unmet")) == 5
+                       .where(Conflict.kind == "requirement_unmet")) == 0
+    [notice] = city.scalars(sa.select(OutboxMessage).where(OutboxMessage.recipient == "koordination@example.org"))
+    assert notice.subject.startswith("Minimum not met: ") and notice.body.count(" minutes a week – ") == 5
 
 
 def _swap_tuesdays_in_mitte(city) -> dict:

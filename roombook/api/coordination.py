@@ -183,14 +183,19 @@ def get_plan_run(run_id: int):
 @bp.get("/plan-runs/<int:run_id>/preview")
 def preview_plan_run(run_id: int):
     run = _load_run(current_user(), run_id)
-    preview = plan_runs.run_preview(db.session, run, clock.today())
+    preview = plan_runs.run_preview(db.session, run, clock.today(),
+                                    horizon_weeks=current_app.config["ROOMBOOK_HORIZON_WEEKS"])
     if preview is None:
         raise ApiProblem(409, "No plan yet", f"The run is {run.status}; it has no plan to preview.",
                          kind="run-refused")
-    return {"status": preview.status,
+    return {"status": preview.status, "scope": preview.scope,
             "changes": [{"offer": c.offer, "title": c.title, "session": c.session, "before": c.before,
                          "after": c.after} for c in preview.changes],
-            "displaced": preview.displaced, "unplaced": preview.unplaced, "unmet": preview.unmet}
+            "displaced": preview.displaced, "unplaced": preview.unplaced, "unmet": preview.unmet,
+            "coverage_gaps": [{"accommodation": cell.accommodation.key, "category": cell.category,
+                               "week": cell.week.isoformat(), "planned_minutes": cell.planned,
+                               "required_minutes": cell.required, "cancelled_minutes": cell.cancelled}
+                              for group in preview.gaps for cell in group.cells]}
 
 
 @bp.post("/plan-runs/<int:run_id>/publish")
@@ -308,9 +313,21 @@ SCHEMAS = {
                      "finished_at": NULL_TIME, "decided_at": NULL_TIME}),
     "PlanRunInput": _obj({"scope": {"type": "array", "maxItems": 1000, "items": INT32}}, [],
                          additionalProperties=False),
-    "PlanPreview": _obj({"status": {"type": "string"}, "changes": {"type": "array", "items": {"type": "object"}},
-                         "displaced": {"type": "array"}, "unplaced": {"type": "array"},
-                         "unmet": {"type": "array"}}),
+    "PlanPreview": _obj({"status": {"enum": ["optimal", "feasible", "infeasible"]},
+                         "scope": {"type": "array", "items": {"type": "string"},
+                                   "description": "accommodation keys the plan is about; empty: the city"},
+                         "changes": {"type": "array", "items": {"type": "object"}},
+                         "displaced": {"type": "array"},
+                         "unplaced": {"type": "array", "description": "with `reason` (English) and `why` (code and "
+                                      "parameters, see the solver's FORMAT.md)"},
+                         "unmet": {"type": "array", "description": "weekly minimums the plan cannot meet"},
+                         "coverage_gaps": {"type": "array", "description": "dated weeks short of a minimum, as the "
+                                           "coverage page counts them", "items": _obj({
+                                               "accommodation": {"type": "string"}, "category": {"type": "string"},
+                                               "week": {"type": "string", "format": "date"},
+                                               "planned_minutes": {"type": "integer"},
+                                               "required_minutes": {"type": "integer"},
+                                               "cancelled_minutes": {"type": "integer"}})}}),
     "FeedToken": _obj({"id": ID, "scope": {"enum": ["department", "provider", "volunteer", "manager"]},
                        "label": {"type": "string"}, "prefix": {"type": "string"}, "created_at": {"type": "string"},
                        "revoked_at": NULL_TIME, "last_used_at": NULL_TIME,

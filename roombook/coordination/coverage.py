@@ -12,6 +12,7 @@ import csv
 import datetime as dt
 import io
 import math
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -94,6 +95,10 @@ class Coverage:
     def rows(self) -> list[Cell]:
         return [self.cell(p, c, w) for p in self.accommodations for c in self.categories for w in self.weeks]
 
+    def gaps(self) -> list[Cell]:
+        """The cells short of their requirement (amber and red), by accommodation, category and week."""
+        return [cell for cell in self.rows() if cell.required > 0 and cell.planned < cell.required]
+
 
 def _week_span(place: Accommodation, monday: dt.date) -> tuple[dt.datetime, dt.datetime]:
     tz = place.tz
@@ -105,11 +110,16 @@ def _minutes(occ: Occurrence) -> int:
     return int((occ.ends_at - occ.starts_at).total_seconds() // 60)
 
 
-def coverage(session: Session, first_week: dt.date, weeks: int = 4) -> Coverage:
-    """Planned against required minutes for every accommodation × mandatory category × week."""
+def coverage(session: Session, first_week: dt.date, weeks: int = 4, *,
+             only: Collection[str] | None = None) -> Coverage:
+    """Planned against required minutes for every accommodation (or only those with the keys `only`) ×
+    mandatory category × week."""
     first_week = week_of(first_week)
     week_list = [first_week + dt.timedelta(weeks=n) for n in range(weeks)]
-    places = session.scalars(sa.select(Accommodation).order_by(Accommodation.name)).all()
+    query = sa.select(Accommodation).order_by(Accommodation.name)
+    if only is not None:
+        query = query.where(Accommodation.key.in_(list(only)))
+    places = session.scalars(query).all()
     result = Coverage(week_list, list(places), tuple(c.value for c in MANDATORY))
     required = {(r.accommodation_id, r.category): r.min_minutes_per_week
                 for r in session.scalars(sa.select(Requirement))}

@@ -2,8 +2,12 @@
 
 Applying is all-or-nothing (the caller's transaction): weekly slots that change end the day
 before the plan takes effect and a new slot starts, so past weeks keep their time; occurrences
-are re-materialised; every booking the new slots displace and every guarantee the plan cannot
-keep opens a conflict for a person to decide.
+are re-materialised; every booking the new slots displace and every guaranteed session the plan
+cannot place opens a conflict for a person to decide. Minimums the plan leaves unmet, weekly or
+on dates, go to the coordinators (roombook.planning.report).
+
+A plan for some accommodations (a facility manager's run) carries their keys as `scope`: it
+lists nothing of other houses, and previewing and applying it never touch them.
 """
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from flask_babel import force_locale
 from sqlalchemy.orm import Session, selectinload
 
 from roombook import clock
@@ -21,7 +26,6 @@ from roombook.booking.occupancy import release_occurrence
 from roombook.booking.occurrences import materialise_all, reinstate_booking
 from roombook.booking.recurrence import parse_hhmm, to_utc
 from roombook.conflicts.opening import open_conflict
-from roombook.coordination.categories import LABELS_DE
 from roombook.models import (
     Accommodation,
     Booking,
@@ -35,6 +39,8 @@ from roombook.models import (
 )
 from roombook.models.reservations import BookingStatus
 from roombook.notifications import outbox
+from roombook.planning.labels import row_reason
+from roombook.planning.report import GapGroup, coverage_gaps, tell_coordinators
 from roombook.scenario.exporter import export_scenario
 
 # How a conflict is closed when a publish removes the week it was about (beside roombook.conflicts.decisions' decisions).
@@ -61,11 +67,44 @@ def scenario_for_run(session: Session, timezone: str, scope: list[str] | None = 
 
 def solve_city(session: Session, timezone: str, time_limit: float, *, scope: list[str] | None = None,
                progress: Callable[[dict], None] | None = None) -> tuple[dict, dict]:
-    """Export and solve; returns (scenario, plan). The solver is imported here, not at app start."""
+    """Export and solve; returns (scenario, plan), the plan restricted to `scope`. The solver is imported
+    here, not at app start."""
     from roombook.solver import solve
 
     scenario = scenario_for_run(session, timezone, scope)
-    return scenario, solve(scenario, time_limit=time_limit, progress=progress)
+    return scenario, restrict_to_scope(scenario, solve(scenario, time_limit=time_limit, progress=progress), scope)
+
+
+def restrict_to_scope(scenario: dict, plan: dict, scope: list[str] | None) -> dict:
+    """The plan as far as it concerns the accommodations in `scope` (all of it when empty): their sessions,
+    shortfalls, displaced bookings and cancelled weeks, with status and moves counted for them alone.
+
+    The solver sees the whole city, because providers work in several houses, but a run for some houses
+    must not report, or publish, what it found in others: a session pinned elsewhere that cannot stay
+    where it is, another house's unmet minimum. Applying the same restriction twice changes nothing.
+    """
+    if not scope:
+        return plan
+    keys = set(scope)
+    offers = {o["id"]: o for o in scenario.get("offers", [])}
+
+    def mine(row: dict) -> bool:
+        return offers.get(row["offer"], {}).get("accommodation") in keys
+
+    sessions = [row for row in plan["sessions"] if mine(row)]
+    unplaced = [row for row in plan["unplaced"] if mine(row)]
+    unmet = [row for row in plan["unmet_requirements"] if row["accommodation"] in keys]
+    status = plan["status"]
+    if status == "infeasible" and not unmet and not any(offers[row["offer"]].get("guaranteed") for row in unplaced):
+        status = "feasible"  # what was short lay elsewhere; optimality is not proven for the part
+    planned = {(row["offer"], row["session"]): tuple(row[k] for k in ("day", "start", "room", "provider"))
+               for row in sessions}
+    moved = sum(1 for row in scenario.get("current_plan", []) if mine(row) and planned.get(
+        (row["offer"], row["session"])) != tuple(row[k] for k in ("day", "start", "room", "provider")))
+    return {**plan, "scope": sorted(keys), "status": status, "sessions": sessions, "unplaced": unplaced,
+            "unmet_requirements": unmet, "moved": moved,
+            "displaced_bookings": [row for row in plan["displaced_bookings"] if mine(row)],
+            "cancelled_occurrences": [row for row in plan.get("cancelled_occurrences", []) if mine(row)]}
 
 
 @dataclass
@@ -84,18 +123,35 @@ class Preview:
     unplaced: list[dict] = field(default_factory=list)
     unmet: list[dict] = field(default_factory=list)
     status: str = ""
+    scope: list[str] = field(default_factory=list)  # empty: the whole city
+    gaps: list[GapGroup] = field(default_factory=list)  # dated coverage gaps (set by the run or by applying)
+    told: list[str] = field(default_factory=list)  # coordinators told of the unmet minimums (when applied)
 
     @property
     def moved(self) -> list[SlotChange]:
         return [c for c in self.changes if c.before and c.after]
 
+    @property
+    def gap_weeks(self) -> int:
+        """How many (accommodation, category, week) cells miss their minimum on the dates."""
+        return sum(len(group.cells) for group in self.gaps)
 
-def _slots_in_force(session: Session, on: dt.date) -> dict[tuple[str, int], OfferSession]:
-    """The weekly slot of each (offer key, session index) that holds on a date or starts later."""
-    rows = session.scalars(sa.select(OfferSession).options(selectinload(OfferSession.offer))
-                           .where(sa.or_(OfferSession.valid_until.is_(None), OfferSession.valid_until >= on))
-                           .order_by(OfferSession.valid_from)).all()
-    return {(row.offer.key, row.index): row for row in rows}
+
+def offer_titles(session: Session) -> dict[str, str]:
+    """Offer key → title, for naming a plan's rows."""
+    return dict(session.execute(sa.select(Offer.key, Offer.title)).all())
+
+
+def _slots_in_force(session: Session, on: dt.date,
+                    scope: list[str] | None = None) -> dict[tuple[str, int], OfferSession]:
+    """The weekly slot of each (offer key, session index) that holds on a date or starts later; only the
+    offers of the accommodations in `scope`, when given."""
+    query = (sa.select(OfferSession).options(selectinload(OfferSession.offer))
+             .where(sa.or_(OfferSession.valid_until.is_(None), OfferSession.valid_until >= on))
+             .order_by(OfferSession.valid_from))
+    if scope:
+        query = query.join(OfferSession.offer).join(Offer.accommodation).where(Accommodation.key.in_(scope))
+    return {(row.offer.key, row.index): row for row in session.scalars(query).all()}
 
 
 def _as_row(slot: OfferSession) -> dict:
@@ -104,11 +160,13 @@ def _as_row(slot: OfferSession) -> dict:
 
 
 def preview_plan(session: Session, plan: dict, effective: dt.date) -> Preview:
-    """What publishing the plan would change, compared with the slots in force from `effective`."""
-    current = _slots_in_force(session, effective)
-    titles = dict(session.execute(sa.select(Offer.key, Offer.title)).all())
+    """What publishing the plan would change, compared with the slots in force from `effective` (of the
+    plan's scope)."""
+    scope = list(plan.get("scope") or [])
+    current = _slots_in_force(session, effective, scope)
+    titles = offer_titles(session)
     preview = Preview(displaced=plan["displaced_bookings"], unplaced=plan["unplaced"],
-                      unmet=plan["unmet_requirements"], status=plan["status"])
+                      unmet=plan["unmet_requirements"], status=plan["status"], scope=scope)
     planned = {(row["offer"], row["session"]): row for row in plan["sessions"]}
     for key in sorted(set(current) | set(planned)):
         before = _as_row(current[key]) if key in current else None
@@ -120,15 +178,16 @@ def preview_plan(session: Session, plan: dict, effective: dt.date) -> Preview:
 
 
 def apply_plan(session: Session, actor: User | None, plan: dict, *, effective: dt.date,
-               horizon: dt.date, now: dt.datetime | None = None) -> Preview:
-    """Publish a plan from `effective` on; materialise occurrences up to `horizon`. Flushes, never commits.
+               horizon: dt.date, now: dt.datetime | None = None, base_url: str = "") -> Preview:
+    """Publish a plan from `effective` on; materialise occurrences up to `horizon`; tell the coordinators
+    of the minimums left unmet. Flushes, never commits.
 
     Every changed slot ends before any new one is placed: two slots that swap their times would
     otherwise each find the other's old weeks still in the room.
     """
     now = now or clock.now()
     preview = preview_plan(session, plan, effective)
-    current = _slots_in_force(session, effective)
+    current = _slots_in_force(session, effective, preview.scope)
     offers = {o.key: o for o in session.scalars(sa.select(Offer))}
     rooms = {r.key: r for r in session.scalars(sa.select(Room))}
     providers = {p.key: p for p in session.scalars(sa.select(Provider))}
@@ -155,8 +214,13 @@ def apply_plan(session: Session, actor: User | None, plan: dict, *, effective: d
     materialise_all(session, placed, horizon, now=now)
     _give_back_displaced(session, actor, freed, now)
     _open_guarantee_conflicts(session, preview)
+    session.flush()
+    preview.gaps = coverage_gaps(session, preview.scope, effective, horizon)  # as the coverage page now counts
+    names = dict(session.execute(sa.select(Accommodation.key, Accommodation.name)).all())
+    preview.told = tell_coordinators(session, preview.unmet, preview.gaps, names=names, base_url=base_url)
     audit.record_about(session, actor, "plan.published", "plan", effective.isoformat(), status=plan["status"],
-                       changes=len(preview.changes), unplaced=len(preview.unplaced), unmet=len(preview.unmet))
+                       changes=len(preview.changes), unplaced=len(preview.unplaced), unmet=len(preview.unmet),
+                       gaps=sum(len(g.cells) for g in preview.gaps), told=preview.told, scope=preview.scope)
     session.flush()
     return preview
 
@@ -227,23 +291,17 @@ def _end_slot(session: Session, actor: User | None, slot: OfferSession, effectiv
 
 
 def _open_guarantee_conflicts(session: Session, preview: Preview) -> None:
-    """A guaranteed session the plan could not place, or a requirement it cannot meet, needs a person."""
-    places = {a.key: a for a in session.scalars(sa.select(Accommodation).options(
-        selectinload(Accommodation.rooms)))}
-    offers = {o.key: o for o in session.scalars(sa.select(Offer))}
+    """A guaranteed session the plan could not place needs the house's manager (a weekly slot to find or give
+    up). Its summary is stored, so it is worded in German, the language of stored texts."""
+    offers = {o.key: o for o in session.scalars(sa.select(Offer).options(
+        selectinload(Offer.accommodation).selectinload(Accommodation.rooms)))}
     open_summaries = set(session.scalars(sa.select(Conflict.summary).where(Conflict.status == "open")))
     for row in preview.unplaced:
         offer = offers.get(row["offer"])
-        if offer is None or not offer.guaranteed or not offer.accommodation.rooms:
+        if offer is None or not offer.guaranteed or not offer.accommodation.rooms or \
+                (preview.scope and offer.accommodation.key not in preview.scope):
             continue
-        summary = f"„{offer.title}“, Termin {row['session'] + 1}, hat keinen Platz im Plan: {row['reason']}"
+        with force_locale("de"):
+            summary = f"„{offer.title}“, Termin {row['session'] + 1}, hat keinen Platz im Plan: {row_reason(row)}"
         if summary not in open_summaries:
             open_conflict(session, "slot_lost", offer.accommodation.rooms[0], summary)
-    for row in preview.unmet:
-        place = places.get(row["accommodation"])
-        if place is None or not place.rooms:
-            continue
-        summary = (f"{place.name}: {LABELS_DE.get(row['category'], row['category'])} {row['planned_minutes']} von {row['required_minutes']} "
-                   f"Minuten pro Woche geplant: {row['reason']}")
-        if summary not in open_summaries:
-            open_conflict(session, "requirement_unmet", place.rooms[0], summary)

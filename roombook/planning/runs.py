@@ -28,11 +28,12 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from roombook import clock
-from roombook.access import audit
+from roombook.access import audit, permissions
 from roombook.db import db, transaction
 from roombook.models import Accommodation, Booking, PlanRun, User
 from roombook.notifications import outbox
-from roombook.planning.publishing import Preview, apply_plan, preview_plan, solve_city
+from roombook.planning.publishing import Preview, apply_plan, preview_plan, restrict_to_scope, solve_city
+from roombook.planning.report import coverage_gaps
 from roombook.scenario.exporter import current_term
 
 log = logging.getLogger(__name__)
@@ -52,7 +53,12 @@ class RunRefused(Exception):
 
 
 def start_run(session: Session, actor: User, scope: list[str], *, time_limit: float) -> PlanRun:
-    """Queue a run for `scope` (accommodation keys; empty for the city). The caller starts the work."""
+    """Queue a run for `scope` (accommodation keys; empty for the city, which only coordinators plan). The
+    caller starts the work."""
+    if not permissions.can_coordinate(actor):
+        mine = {a.key for a in permissions.managed_accommodations(session, actor)}
+        if not scope or not set(scope) <= mine:
+            raise RunRefused(_l("Sie können nur für Ihre eigenen Unterkünfte planen."))
     give_up_lost_runs(session)
     busy = session.scalar(sa.select(PlanRun.id).where(PlanRun.status.in_(("queued", "running"))))
     if busy is not None:
@@ -316,11 +322,22 @@ def effective_date(session: Session, today: dt.date) -> dt.date:
     return max(today, current_term(session, today)[0])
 
 
-def run_preview(session: Session, run: PlanRun, today: dt.date) -> Preview | None:
-    """What publishing the run's plan would change; None while it has no plan."""
+def scoped_plan(run: PlanRun) -> dict:
+    """The run's plan, restricted to its scope (a plan stored before plans carried their scope included)."""
+    if run.scope and run.scenario:
+        return restrict_to_scope(run.scenario, run.plan, list(run.scope))
+    return run.plan
+
+
+def run_preview(session: Session, run: PlanRun, today: dt.date, *, horizon_weeks: int = 30) -> Preview | None:
+    """What publishing the run's plan would change, with the dated coverage gaps of its accommodations as the
+    coverage page counts them now; None while it has no plan."""
     if not run.plan:
         return None
-    return preview_plan(session, run.plan, effective_date(session, today))
+    effective = effective_date(session, today)
+    preview = preview_plan(session, scoped_plan(run), effective)
+    preview.gaps = coverage_gaps(session, list(run.scope or []), effective, today + dt.timedelta(weeks=horizon_weeks))
+    return preview
 
 
 def displaced_details(session: Session, preview: Preview) -> list[dict]:
@@ -342,7 +359,8 @@ def _check_decidable(session: Session, run: PlanRun) -> None:
 
 def publish_run(session: Session, actor: User, run: PlanRun, *, today: dt.date, horizon_weeks: int,
                 base_url: str = "") -> Preview:
-    """Publish the run's plan: new weekly slots, occurrences, conflicts, and messages to those affected."""
+    """Publish the run's plan within its scope: new weekly slots, occurrences, conflicts, messages to those
+    affected, and to the coordinators the minimums it leaves unmet."""
     _check_decidable(session, run)
     newer = session.scalar(sa.select(PlanRun.id).where(PlanRun.status == "published",
                                                        PlanRun.decided_at > run.created_at))
@@ -350,13 +368,14 @@ def publish_run(session: Session, actor: User, run: PlanRun, *, today: dt.date, 
         raise RunRefused(_l("Seit dieser Planung wurde eine andere veröffentlicht; bitte neu planen."))
     effective = effective_date(session, today)
     with outbox.collecting_conflicts(session) as opened:
-        preview = apply_plan(session, actor, run.plan, effective=effective,
-                             horizon=today + dt.timedelta(weeks=horizon_weeks))
+        preview = apply_plan(session, actor, scoped_plan(run), effective=effective,
+                             horizon=today + dt.timedelta(weeks=horizon_weeks), base_url=base_url)
     run.status = "published"
     run.decided_at = clock.now()
     session.flush()
     audit.record(session, actor, "plan_run.published", run, scope=run.scope, effective=effective.isoformat(),
-                 changes=len(preview.changes), conflicts=len(opened))
+                 changes=len(preview.changes), conflicts=len(opened), gaps=sum(len(g.cells) for g in preview.gaps),
+                 told=preview.told)
     outbox.notify_new_conflicts(session, list(opened), base_url, why="Ein neuer Plan")
     return preview
 

@@ -18,6 +18,7 @@ from .timegrid import (
     parse_local,
     week_spans,
 )
+from .wording import english
 
 MAX_ALTERNATIVES = 3
 
@@ -29,8 +30,8 @@ def build_plan(problem: Problem, assignment: dict[int, Placement], optimal: bool
     for session in problem.sessions:
         placement = assignment.get(session.index)
         if placement is None:
-            unplaced.append({"offer": session.offer, "session": session.number,
-                             "reason": explainer.unplaced(session)})
+            why = explainer.unplaced(session)
+            unplaced.append({"offer": session.offer, "session": session.number, "reason": english(why), "why": why})
             continue
         day = placement.start // DAY_MINUTES
         start = placement.start % DAY_MINUTES
@@ -42,9 +43,10 @@ def build_plan(problem: Problem, assignment: dict[int, Placement], optimal: bool
     for requirement in problem.requirements:
         minutes = planned.get((requirement["accommodation"], requirement["category"]), 0)
         if minutes < requirement["min_minutes_per_week"]:
+            why = explainer.requirement(requirement, minutes)
             unmet.append({"accommodation": requirement["accommodation"], "category": requirement["category"],
                           "required_minutes": requirement["min_minutes_per_week"], "planned_minutes": minutes,
-                          "reason": explainer.requirement(requirement, minutes)})
+                          "reason": english(why), "why": why})
     hard_short = unmet or any(row for row in unplaced if problem.offers[row["offer"]]["guaranteed"])
     moved = sum(1 for s in problem.sessions if s.current is not None and assignment.get(s.index) != s.current)
     return {

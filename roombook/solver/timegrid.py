@@ -95,7 +95,3 @@ def day_pieces(start: datetime, end: datetime) -> list[tuple[date, int, int]]:
         day += timedelta(days=1)
     return pieces
 
-
-def describe_start(week_minute: int) -> str:
-    """"Mon 10:00" for messages."""
-    return f"{DAYS[week_minute // DAY_MINUTES].capitalize()} {format_hhmm(week_minute % DAY_MINUTES)}"

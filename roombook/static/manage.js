@@ -1,4 +1,5 @@
-// Management pages: a plan run's progress (polled while it runs), and "use suggestions" on requirements.
+// Management pages: a plan run's progress (polled while it runs; the answer names the phase in the page's
+// language), and "use suggestions" on requirements.
 document.addEventListener("DOMContentLoaded", function () {
   var run = document.querySelector("[data-progress-url]");
   if (run) {
@@ -14,7 +15,7 @@ document.addEventListener("DOMContentLoaded", function () {
           var p = d.progress || {};
           bar.max = p.time_limit || 30;
           bar.value = p.elapsed || 0;
-          text.textContent = (p.phase || "") + " · " + (p.elapsed || 0) + " s" +
+          text.textContent = (d.phase_label || "") + " · " + (p.elapsed || 0) + " s" +
             (p.objective != null ? " · " + objective + " " + p.objective : "");
           setTimeout(poll, 700);
         })

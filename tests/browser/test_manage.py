@@ -144,15 +144,18 @@ def test_a_plan_run_on_the_demo_city_previews_and_publishes(app, live_server, pa
     # the page polls the run's progress and shows the preview when the solver is done
     expect(page.get_by_role("heading", name=re.compile("Vorschau"))).to_be_visible(timeout=60000)
     expect(page.get_by_role("heading", name=re.compile("Nicht erfüllte Anforderungen"))).to_be_visible()
+    expect(page.get_by_role("heading", name=re.compile(r"Lücken in einzelnen Wochen \(\d+\)"))).to_be_visible()
+    expect(page.locator("#run-status")).to_have_text("fertig")
     assert_accessible(page)
     screenshot(page, "manage-plan-preview")
     page.get_by_role("button", name=re.compile("Veröffentlichen")).click()
-    expect(page.get_by_text(re.compile("Plan veröffentlicht"))).to_be_visible()
-    expect(page.locator("#run-status")).to_have_text("published")
+    expect(page.get_by_text(re.compile("Plan veröffentlicht. Die Koordination ist"))).to_be_visible()
+    expect(page.locator("#run-status")).to_have_text("veröffentlicht")
     run = _query(app, lambda s: s.scalars(sa.select(PlanRun).order_by(PlanRun.id.desc())).first())
     assert run.status == "published" and run.plan["sessions"]
-    page.goto(f"{live_server}/manage/conflicts")
-    expect(page.get_by_text(re.compile("Anforderung nicht erfüllt")).first).to_be_visible()
+    # a minimum the plan cannot meet goes to the coordinators, not into a house's conflict inbox
+    page.goto(f"{live_server}/manage/outbox")
+    expect(page.get_by_text(re.compile("Mindestumfang nicht erfüllt")).first).to_be_visible()
 
 
 def test_the_coverage_dashboard_puts_procedural_counselling_gaps_first(live_server, page):

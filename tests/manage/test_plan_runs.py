@@ -41,17 +41,23 @@ def test_a_run_previews_what_moves_and_what_stays_unmet(demo, solved):
     assert preview.unmet and all(u["reason"] for u in preview.unmet)
 
 
-def test_publishing_applies_the_plan_opens_conflicts_and_tells_the_managers(demo, solved):
+def test_publishing_applies_the_plan_and_takes_unmet_minimums_to_the_coordinators(demo, solved):
+    """A minimum the plan cannot meet is the coordinators' to close (offers, requirements): they get a notice in
+    their language; no house's inbox gets a conflict its manager could only wave through."""
     coordinator = _user(demo, "coordinator@example.org")
     preview = plan_runs.publish_run(demo, coordinator, solved, today=TODAY, horizon_weeks=6,
                                     base_url="http://rb.test/")
     assert solved.status == "published" and solved.decided_at is not None
-    assert len(preview.changes) == 1
-    unmet = demo.scalars(sa.select(Conflict).where(Conflict.kind == "requirement_unmet")).all()
-    assert unmet
-    told = demo.scalar(sa.select(OutboxMessage).where(OutboxMessage.recipient == "manager@example.org"))
-    assert told is not None and "Konflikte" in told.subject
-    assert demo.scalar(sa.select(AuditEvent).where(AuditEvent.action == "plan_run.published"))
+    assert len(preview.changes) == 1 and preview.unmet
+    assert demo.scalars(sa.select(Conflict).where(Conflict.kind == "requirement_unmet")).all() == []
+    assert preview.told == ["coordinator@example.org"]
+    notice = demo.scalar(sa.select(OutboxMessage).where(OutboxMessage.recipient == "coordinator@example.org"))
+    assert notice.kind == "coverage_gaps" and notice.subject.startswith("Mindestumfang nicht erfüllt: ")
+    assert "Unterkunft West · Asylverfahrensberatung: 0 von 120 Minuten pro Woche – Für Unterkunft West gibt es " \
+           "kein Angebot der Art Asylverfahrensberatung" in notice.body
+    assert "http://rb.test/manage/coverage" in notice.body
+    published = demo.scalar(sa.select(AuditEvent).where(AuditEvent.action == "plan_run.published"))
+    assert published.details["told"] == ["coordinator@example.org"] and published.details["gaps"] > 0
     with pytest.raises(plan_runs.RunRefused):
         plan_runs.publish_run(demo, coordinator, solved, today=TODAY, horizon_weeks=6)
 

@@ -104,3 +104,38 @@ def test_conflicting_guaranteed_sessions_name_what_is_in_the_way():
     assert plan["status"] == "infeasible"
     [row] = plan["unplaced"]
     assert row["reason"].startswith("room Saal in Unterkunft Haus is open 2 h/week but the offers")
+
+
+def test_every_reason_comes_with_its_code_and_parameters():
+    """The app words reasons in the page's language from `why`; the English `reason` is the same reason."""
+    from roombook.solver.wording import english
+
+    city = json.loads(EXAMPLE.read_text(encoding="utf-8"))
+    soziales = next(p for p in city["providers"] if p["id"] == "fb-soziales")
+    soziales["available"] = [window("mon", "09:00", "12:00")]
+    city["requirements"].append({"accommodation": city["accommodations"][0]["id"], "category": "counselling",
+                                 "min_minutes_per_week": 6000})
+    plan = solved(city)
+    rows = plan["unplaced"] + plan["unmet_requirements"]
+    assert plan["unplaced"] and plan["unmet_requirements"]
+    assert all(row["reason"] == english(row["why"]) and row["why"]["code"] for row in rows)
+    unplaced = plan["unplaced"][0]["why"]
+    assert unplaced["code"] == "provider_hours" and unplaced["providers"] == ["Fachbereich Soziales"]
+    assert unplaced["supply"] == 180 and unplaced["demand"] > 180
+    [counselling] = [row["why"] for row in plan["unmet_requirements"] if row["category"] == "counselling"]
+    assert counselling == {"code": "no_offer", "category": "counselling", "place": "Unterkunft Nord"}
+
+
+def test_a_blocked_session_names_its_causes_as_codes():
+    rooms = [room("saal", open_=[window("mon", "10:00", "12:00"), window("tue", "10:00", "12:00")], name="Saal")]
+    monday = [window("mon", "10:00", "12:00")]
+    plan = solved(scenario(accommodations=[house("haus", rooms)],
+                           providers=[provider("a", monday), provider("b", monday)],
+                           offers=[offer("eins", providers=["a"], duration=120),
+                                   offer("zwei", providers=["b"], duration=120, guaranteed=False)]))
+    [row] = plan["unplaced"]
+    assert row["offer"] == "zwei" and row["why"]["code"] == "all_taken" and row["why"]["guaranteed"] is False
+    assert row["why"]["causes"] == [{"code": "room_used", "room": "Saal",
+                                     "by": {"title": "Angebot eins", "place": "Unterkunft Haus"}}]
+    assert row["reason"] == ("every possible time is taken (guaranteed offers go first): "
+                             "room Saal is used by Angebot eins (Unterkunft Haus)")

@@ -19,11 +19,21 @@ from roombook.access import permissions
 from roombook.booking.errors import BookingError
 from roombook.db import db, transaction
 from roombook.i18n import bilingual
+from roombook.planning import labels
 from roombook.planning import runs as plan_runs
+from roombook.planning.publishing import offer_titles
 from roombook.web.manage.forms import CATEGORY_LABELS, ConfirmForm, PlanRunForm, choices
 from roombook.web.manage.gates import bp, load_run, my_accommodations, staff_required
 
 # --- plan runs ----------------------------------------------------------------------------------------------
+
+# The stored values are codes; the pages name them in the page's language.
+bp.add_app_template_filter(lambda code: str(labels.run_status(code)), "run_status_name")
+bp.add_app_template_filter(lambda code: str(labels.phase(code)), "phase_name")
+bp.add_app_template_filter(lambda code: str(labels.plan_status(code)), "plan_status_name")
+bp.add_app_template_filter(labels.row_reason, "plan_reason")
+bp.add_app_template_filter(labels.day_name, "day_short")
+
 
 def _plan_form() -> PlanRunForm:
     form = PlanRunForm()
@@ -53,24 +63,30 @@ def plans():
     places = None if coordinator else my_accommodations()
     status = 422 if request.method == "POST" else 200
     return render_template("manage/plans.html", form=form, runs=plan_runs.visible_runs(db.session, places),
-                           coordinator=coordinator), status
+                           coordinator=coordinator, names=plan_runs.accommodation_names(db.session)), status
 
 
 @bp.get("/manage/plans/<int:run_id>")
 @staff_required
 def plan_run(run_id: int):
     run = load_run(run_id)
-    preview = plan_runs.run_preview(db.session, run, clock.today())
+    preview = plan_runs.run_preview(db.session, run, clock.today(),
+                                    horizon_weeks=current_app.config["ROOMBOOK_HORIZON_WEEKS"])
     return render_template("manage/plan_run.html", run=run, preview=preview, form=ConfirmForm(),
                            displaced=plan_runs.displaced_details(db.session, preview) if preview else [],
-                           labels=CATEGORY_LABELS, names=plan_runs.accommodation_names(db.session))
+                           labels=CATEGORY_LABELS, names=plan_runs.accommodation_names(db.session),
+                           titles=offer_titles(db.session), coordinator=permissions.can_coordinate(current_user))
 
 
 @bp.get("/manage/plans/<int:run_id>/progress")
 @staff_required
 def plan_progress(run_id: int):
+    """What the run's page polls: the codes, and their names in the page's language for the page to show."""
     run = load_run(run_id)
-    return jsonify(status=run.status, progress=run.progress, error=run.error)
+    progress = run.progress or {}
+    return jsonify(status=run.status, progress=progress, error=run.error,
+                   status_label=str(labels.run_status(run.status)),
+                   phase_label=str(labels.phase(progress.get("phase"))))
 
 
 @bp.post("/manage/plans/<int:run_id>/<any(publish, discard):decision>")
@@ -79,16 +95,22 @@ def decide_run(run_id: int, decision: str):
     run = load_run(run_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
+    published = None
     try:
         with transaction():
             if decision == "publish":
-                plan_runs.publish_run(db.session, current_user, run, today=clock.today(),
-                                      horizon_weeks=current_app.config["ROOMBOOK_HORIZON_WEEKS"],
-                                      base_url=current_app.config["ROOMBOOK_BASE_URL"])
+                published = plan_runs.publish_run(db.session, current_user, run, today=clock.today(),
+                                                  horizon_weeks=current_app.config["ROOMBOOK_HORIZON_WEEKS"],
+                                                  base_url=current_app.config["ROOMBOOK_BASE_URL"])
             else:
                 plan_runs.discard_run(db.session, current_user, run)
     except (plan_runs.RunRefused, BookingError) as exc:
         flash(bilingual(exc.message), "error")
         return redirect(url_for("manage.plan_run", run_id=run_id))
-    flash(_("Plan veröffentlicht.") if decision == "publish" else _("Planung verworfen."), "info")
+    if published is None:
+        flash(_("Planung verworfen."), "info")
+    elif published.unmet or published.gaps:  # told now, or by an earlier publish with the same gaps
+        flash(_("Plan veröffentlicht. Die Koordination ist über die offenen Mindestumfänge informiert."), "info")
+    else:
+        flash(_("Plan veröffentlicht."), "info")
     return redirect(url_for("manage.plan_run", run_id=run_id))
