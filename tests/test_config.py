@@ -22,7 +22,8 @@ def test_a_base_url_that_is_no_site_address_stops_the_start_with_its_reason(monk
         create_app(SETTINGS)
 
 
-def test_without_a_base_url_nothing_is_assumed(monkeypatch):
+def test_without_a_base_url_mails_link_to_the_local_server(monkeypatch):
+    """`make run` serves on 127.0.0.1:5000; production sets its own address (README, Deploying)."""
     monkeypatch.delenv("ROOMBOOK_BASE_URL", raising=False)
-    assert not create_app(SETTINGS).config.get("ROOMBOOK_BASE_URL")
+    assert create_app(SETTINGS).config["ROOMBOOK_BASE_URL"] == "http://127.0.0.1:5000/"
 
