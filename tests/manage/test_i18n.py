@@ -122,7 +122,7 @@ def test_english_management_pages_read_in_english(in_english, demo):
                "reason": "Putzen", "apply": "1"}
     applied = in_english.post("/manage/rooms/nord-gr/closures", data=closure, follow_redirects=True)
     room = applied.get_data(as_text=True)
-    assert "Closure applied; 0 conflicts opened." in room and "Wed 01.01.2031 10:00" in room
+    assert "Closure recorded; it hits no session and no booking." in room and "Wed 01.01.2031 10:00" in room
     assert "Opening hours" in room and "Add a closure" in room and "Öffnungszeiten" not in room
 
 

@@ -5,7 +5,7 @@ import pytest
 import sqlalchemy as sa
 
 from roombook.booking import rooms
-from roombook.models import AuditEvent, Booking, Closure, Conflict, Offer, Room
+from roombook.models import AuditEvent, Booking, Closure, Conflict, Offer, Room, RoomChange
 from tests.manage.conftest import login, token_from
 
 ROOM_DATA = {"name": "Gemeinschaftsraum", "capacity": "30", "features": "Whiteboard, step free, beamer",
@@ -49,23 +49,51 @@ def test_bad_room_input_gets_a_form_message(client, demo, field, value, message)
     assert demo.scalar(sa.select(Room).where(Room.key == "nord-gr")).capacity == 24
 
 
-def test_closure_preview_then_apply_through_the_pages(client, demo, volunteer_booking):
+def test_closure_preview_then_record_it_as_one_room_change(client, demo, volunteer_booking):
     login(client, "manager@example.org")
     tz = volunteer_booking.room.tz
     day = volunteer_booking.starts_at.astimezone(tz).date()
     data = {"csrf_token": token_from(client), "start": f"{day}T08:00", "end": f"{day}T20:00",
-            "reason": "Wasserschaden", "preview": "Vorschau"}
+            "kind": "maintenance", "reason": "Wasserschaden", "preview": "Vorschau"}
     preview = client.post("/manage/rooms/nord-gr/closures", data=data)
     assert preview.status_code == 200
     body = preview.get_data(as_text=True)
     assert "Fahrradwerkstatt" in body and "volunteer@example.org" in body and "verdrängt" in body
+    assert "(Wartung)" in body and 'name="kind" value="maintenance"' in body
     assert demo.scalar(sa.select(Closure).where(Closure.reason == "Wasserschaden")) is None
     del data["preview"]
     applied = client.post("/manage/rooms/nord-gr/closures", data={**data, "apply": "Anwenden"})
-    assert applied.status_code == 302 and applied.headers["Location"].endswith("/manage/conflicts")
+    change = demo.scalar(sa.select(RoomChange).where(RoomChange.reason == "Wasserschaden"))
+    assert applied.status_code == 302 and applied.headers["Location"].endswith(f"/manage/changes/{change.id}")
     demo.expire_all()
-    assert demo.get(Booking, volunteer_booking.id).status == "displaced"
-    assert demo.scalar(sa.select(Conflict).where(Conflict.booking_id == volunteer_booking.id)).status == "open"
+    assert demo.get(Booking, volunteer_booking.id).status == "displaced"  # until the change is decided
+    assert [(item.kind, item.title) for item in change.items if item.kind == "booking"] == [
+        ("booking", "Fahrradwerkstatt")]
+    assert demo.get(Closure, change.closure_id).purpose == "maintenance"
+    # one decision for the change, not a conflict per date
+    assert demo.scalar(sa.select(Conflict).where(Conflict.booking_id == volunteer_booking.id)) is None
+
+
+def test_a_closure_that_hits_nothing_goes_back_to_the_room(client, demo):
+    login(client, "manager@example.org")
+    data = {"csrf_token": token_from(client), "start": "2031-02-03T06:00", "end": "2031-02-03T07:00",
+            "kind": "other_use", "reason": "Lager", "apply": "1"}
+    applied = client.post("/manage/rooms/nord-gr/closures", data=data, follow_redirects=True)
+    assert applied.request.path == "/manage/rooms/nord-gr"
+    assert "sie trifft keinen Termin und keine Buchung" in applied.get_data(as_text=True)
+    closure = demo.scalar(sa.select(Closure).where(Closure.reason == "Lager"))
+    assert closure.purpose == "other_use"
+    assert demo.scalar(sa.select(sa.func.count()).select_from(RoomChange)) == 0
+
+
+def test_an_unknown_closure_kind_is_refused_at_its_field(client, demo):
+    login(client, "manager@example.org")
+    data = {"csrf_token": token_from(client), "start": "2031-02-03T06:00", "end": "2031-02-03T07:00",
+            "kind": "party", "reason": "Lager", "apply": "1"}
+    response = client.post("/manage/rooms/nord-gr/closures", data=data)
+    assert response.status_code == 422
+    assert 'id="kind-error"' in response.get_data(as_text=True)
+    assert demo.scalar(sa.select(Closure).where(Closure.reason == "Lager")) is None
 
 
 @pytest.mark.parametrize("start,end,reason,message", [

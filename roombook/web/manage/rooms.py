@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from roombook.access import permissions
 from roombook.booking import rooms
+from roombook.changes.recording import record_closure
 from roombook.db import db, transaction
 from roombook.models import Room
 from roombook.web.manage.forms import ClosureForm, ConfirmForm, RoomForm
@@ -64,7 +65,8 @@ def room(key: str):
 @bp.post("/manage/rooms/<key>/closures")
 @staff_required
 def closure(key: str):
-    """The closure form posts twice: first for the preview, then (with the same fields) to apply."""
+    """The closure form posts twice: first for the preview, then (with the same fields) to record it. What it
+    hits becomes one room change, decided on its own page."""
     room = load_room(key)
     form = ClosureForm()
     if not form.validate_on_submit():
@@ -75,14 +77,18 @@ def closure(key: str):
             preview = rooms.preview_closure(db.session, room, start, end, form.reason.data)
             return render_template("manage/closure_preview.html", room=room, form=form, preview=preview)
         with transaction():
-            _closure, opened = rooms.apply_closure(db.session, current_user, room, start, end, form.reason.data,
-                                                   base_url=request.url_root)
+            recorded = record_closure(db.session, current_user, room, start, end, form.reason.data, form.kind.data)
+            change_id = recorded.change.id if recorded.change is not None else None
     except rooms.RoomInputError as exc:
-        getattr(form, exc.field if exc.field in ("start", "end", "reason") else "start").errors.append(exc.message)
+        field = exc.field if exc.field in ("start", "end", "reason", "kind") else "start"
+        getattr(form, field).errors.append(exc.message)
         return _room_page(load_room(key), RoomForm(obj=room, formdata=None), form, 422)
-    flash(ngettext("Schließung angewendet; %(num)d Konflikt geöffnet.", "Schließung angewendet; %(num)d Konflikte "
-                   "geöffnet.", len(opened)), "info")
-    return redirect(url_for("manage.conflicts_inbox") if opened else url_for("manage.room", key=key))
+    if change_id is None:
+        flash(_("Schließung eingetragen; sie trifft keinen Termin und keine Buchung."), "info")
+        return redirect(url_for("manage.room", key=key))
+    flash(_("Schließung eingetragen. Bitte entscheiden Sie jetzt, was mit den betroffenen Terminen geschieht."),
+          "info")
+    return redirect(url_for("manage.change", change_id=change_id))
 
 
 @bp.post("/manage/closures/<int:closure_id>/remove")
