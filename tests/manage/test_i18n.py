@@ -13,7 +13,7 @@ from roombook.i18n import CATALOGS
 from roombook.models import Accommodation, Offer, PlanRun, Provider, Room, User
 from tests.manage.conftest import login, token_from
 
-PAGES = ["/manage/", "/manage/conflicts", "/manage/audit", "/manage/plans", "/manage/coverage",
+PAGES = ["/manage/", "/manage/changes", "/manage/conflicts", "/manage/audit", "/manage/plans", "/manage/coverage",
          "/manage/coverage/nord/language_course", "/manage/offers", "/manage/offers/new", "/manage/rooms/nord-gr",
          "/manage/accommodations/west/requirements", "/manage/outbox", "/manage/volunteers"]
 # Where a page names things: headings, table heads, labels, buttons, links of the navigation.

@@ -100,7 +100,7 @@ def decision_form(items: list[ChangeItem], *, posted: bool) -> DecisionForm:
     fields = {}
     for item in items:
         values = [ACCEPT, *(f"{OPTION}-{n}" for n in range(len(item.options))), CANCEL, ASK]
-        fields[f"item_{item.id}"] = RadioField(choices=[(v, v) for v in values],
+        fields[f"item_{item.id}"] = RadioField(choices=choices((v, v) for v in values),
                                                default=ACCEPT if item.proposal is not None else CANCEL)
     form_class = type("ChangeDecisionForm", (DecisionForm,), fields)
     return form_class() if posted else form_class(formdata=None)
