@@ -149,11 +149,16 @@ def test_the_coordinator_creates_and_edits_an_offer(client, demo):
     assert client.get("/manage/offers/no-such-offer").status_code == 404
 
 
-def test_shrinking_opening_hours_warns_about_what_now_lies_outside(client, demo, volunteer_booking):
+def test_shrinking_opening_hours_opens_a_room_change_for_what_now_lies_outside(client, demo, volunteer_booking):
     login(client, "manager@example.org")
     hours = "\n".join(f"{d} 08:00-15:00" for d in ("mon", "tue", "wed", "thu", "fri"))
     response = client.post("/manage/rooms/nord-gr", data={"csrf_token": token_from(client), **ROOM_DATA,
-                                                          "open_hours": hours}, follow_redirects=True)
-    body = response.get_data(as_text=True)
-    assert "außerhalb der Öffnungszeiten" in body
-    assert demo.get(Booking, volunteer_booking.id).status == "active"  # nothing is cancelled silently
+                                                          "open_hours": hours})
+    change = demo.scalar(sa.select(RoomChange).where(RoomChange.cause == "opening_hours"))
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/manage/changes/{change.id}")
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "außerhalb der Öffnungszeiten" in page and "Raumänderung: kürzere Öffnungszeiten für" in page
+    # nothing is cancelled silently: the workshop waits, as a series of the change, for the manager's decision
+    assert demo.get(Booking, volunteer_booking.id).status == "displaced"
+    assert "Fahrradwerkstatt" in [item.title for item in change.items]
+    assert f'id="series-{change.items[0].id}"' in page
