@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from roombook.models import Accommodation, Booking, PlanRun, Provider, Room, User
+from roombook.models import Accommodation, Booking, ChangeItem, PlanRun, Provider, Room, User
 from roombook.models.people import Role
 
 
@@ -62,6 +62,17 @@ def can_choose_alternative(user: User | None, booking: Booking | None) -> bool:
     """The owner of a displaced booking may take one of its offered alternatives themselves."""
     return booking is not None and _is(user, Role.VOLUNTEER, Role.DEPARTMENT, Role.FACILITY_MANAGER,
                                        Role.COORDINATOR, Role.ADMIN) and booking.user_id == user.id
+
+
+def can_answer_for_series(user: User | None, item: ChangeItem) -> bool:
+    """A room change's question about a volunteer's series is theirs alone to see and answer."""
+    return _is(user, Role.VOLUNTEER, Role.DEPARTMENT, Role.FACILITY_MANAGER, Role.COORDINATOR, Role.ADMIN) \
+        and item.owner_id is not None and item.owner_id == user.id
+
+
+def may_be_asked_about_changes(user: User | None) -> bool:
+    """Only a volunteer's own series is handed to its owner to decide (roombook.changes.deciding)."""
+    return _is(user, Role.VOLUNTEER)
 
 
 def has_department_page(user: User | None) -> bool:

@@ -36,13 +36,13 @@ def _cats(*pairs: tuple[str, str]) -> dict[str, tuple[str, str]]:
 
 
 _KEYS = ("offers_in", "this_week", "next_week", "cancelled", "closed", "nothing", "legend", "print", "language",
-         "week_range", "poster_title", "poster_link", "schedule_link")
+         "week_range", "poster_title", "poster_link", "schedule_link", "moved", "venue")
 
 _LANGUAGES = [
     Language("de", "Deutsch", dict(zip(_KEYS, (
         "Angebote in {place}", "Diese Woche", "Nächste Woche", "fällt aus", "geschlossen", "Keine Angebote",
         "Was bedeuten die Angebote?", "Drucken", "Sprache", "Woche vom {start} bis {end}",
-        "Angebote der Woche", "Aushang zum Drucken (A4)", "Zum Wochenplan"))), _cats(
+        "Angebote der Woche", "Aushang zum Drucken (A4)", "Zum Wochenplan", "verlegt", "Ausweichort"))), _cats(
         ("Sprachkurs", "Deutsch lernen in der Gruppe, von Anfang an."),
         ("Alltagskurs", "Wie das Leben in der Stadt funktioniert: Ämter, Ärzte, Bus und Bahn, Einkaufen."),
         ("Sprechstunde", "Mitarbeitende der Stadt beantworten Fragen und helfen bei Anträgen."),
@@ -54,7 +54,8 @@ _LANGUAGES = [
     Language("en", "English", dict(zip(_KEYS, (
         "Offers at {place}", "This week", "Next week", "cancelled", "closed", "No offers",
         "What do the offers mean?", "Print", "Language", "Week from {start} to {end}",
-        "This week's offers", "Poster to print (A4)", "To the weekly schedule"))), _cats(
+        "This week's offers", "Poster to print (A4)", "To the weekly schedule", "moved",
+        "alternative venue"))), _cats(
         ("Language course", "Learn German in a group, from the very beginning."),
         ("Everyday life course", "How life in the city works: offices, doctors, buses and trains, shopping."),
         ("Office hours", "City staff answer questions and help with applications."),
@@ -66,7 +67,7 @@ _LANGUAGES = [
     Language("ar", "العربية", dict(zip(_KEYS, (
         "العروض في {place}", "هذا الأسبوع", "الأسبوع القادم", "ملغى", "مغلق", "لا توجد عروض",
         "ماذا تعني العروض؟", "طباعة", "اللغة", "الأسبوع من {start} إلى {end}",
-        "عروض الأسبوع", "ملصق للطباعة (A4)", "إلى جدول الأسبوع"))), _cats(
+        "عروض الأسبوع", "ملصق للطباعة (A4)", "إلى جدول الأسبوع", "تم نقله", "مكان بديل"))), _cats(
         ("دورة لغة", "تعلّم اللغة الألمانية في مجموعة، من البداية."),
         ("دورة الحياة اليومية", "كيف تسير الحياة في المدينة: الدوائر الرسمية، الأطباء، الحافلات والقطارات، التسوّق."),
         ("ساعات استقبال", "موظفو المدينة يجيبون عن الأسئلة ويساعدون في تقديم الطلبات."),
@@ -78,7 +79,7 @@ _LANGUAGES = [
     Language("fa", "فارسی", dict(zip(_KEYS, (
         "برنامه‌ها در {place}", "این هفته", "هفته آینده", "لغو شد", "بسته", "برنامه‌ای نیست",
         "این برنامه‌ها یعنی چه؟", "چاپ", "زبان", "هفته از {start} تا {end}",
-        "برنامه‌های هفته", "اطلاعیه برای چاپ (A4)", "به برنامه هفته"))), _cats(
+        "برنامه‌های هفته", "اطلاعیه برای چاپ (A4)", "به برنامه هفته", "جابه‌جا شد", "مکان جایگزین"))), _cats(
         ("کلاس زبان", "یادگیری زبان آلمانی به‌صورت گروهی، از ابتدا."),
         ("کلاس زندگی روزمره", "زندگی در شهر چگونه است: ادارات، پزشکان، اتوبوس و قطار، خرید."),
         ("ساعت مراجعه", "کارکنان شهر به پرسش‌ها پاسخ می‌دهند و در درخواست‌ها کمک می‌کنند."),
@@ -90,7 +91,8 @@ _LANGUAGES = [
     Language("uk", "Українська", dict(zip(_KEYS, (
         "Пропозиції в {place}", "Цього тижня", "Наступного тижня", "скасовано", "зачинено", "Немає пропозицій",
         "Що означають пропозиції?", "Друк", "Мова", "Тиждень з {start} по {end}",
-        "Пропозиції тижня", "Оголошення для друку (A4)", "До розкладу на тиждень"))), _cats(
+        "Пропозиції тижня", "Оголошення для друку (A4)", "До розкладу на тиждень", "перенесено",
+        "тимчасове місце"))), _cats(
         ("Мовний курс", "Вивчення німецької мови в групі, з самого початку."),
         ("Курс повсякденного життя", "Як влаштоване життя в місті: установи, лікарі, автобуси й потяги, покупки."),
         ("Прийомні години", "Працівники міста відповідають на запитання та допомагають із заявами."),
@@ -103,7 +105,7 @@ _LANGUAGES = [
     Language("tr", "Türkçe", dict(zip(_KEYS, (
         "{place}: teklifler", "Bu hafta", "Gelecek hafta", "iptal", "kapalı", "Teklif yok",
         "Teklifler ne anlama geliyor?", "Yazdır", "Dil", "{start} – {end} haftası",
-        "Haftanın teklifleri", "Yazdırmak için afiş (A4)", "Haftalık programa"))), _cats(
+        "Haftanın teklifleri", "Yazdırmak için afiş (A4)", "Haftalık programa", "taşındı", "geçici yer"))), _cats(
         ("Dil kursu", "Grupta, en baştan Almanca öğrenin."),
         ("Günlük yaşam kursu", "Şehirde hayat nasıl işler: resmi daireler, doktorlar, otobüs ve tren, alışveriş."),
         ("Görüşme saatleri", "Belediye çalışanları soruları yanıtlar ve başvurularda yardımcı olur."),
@@ -115,7 +117,8 @@ _LANGUAGES = [
     Language("ru", "Русский", dict(zip(_KEYS, (
         "Предложения в {place}", "На этой неделе", "На следующей неделе", "отменено", "закрыто", "Нет предложений",
         "Что означают предложения?", "Печать", "Язык", "Неделя с {start} по {end}",
-        "Предложения недели", "Объявление для печати (A4)", "К расписанию на неделю"))), _cats(
+        "Предложения недели", "Объявление для печати (A4)", "К расписанию на неделю", "перенесено",
+        "временное место"))), _cats(
         ("Языковой курс", "Изучение немецкого языка в группе, с самого начала."),
         ("Курс повседневной жизни", "Как устроена жизнь в городе: учреждения, врачи, автобусы и поезда, покупки."),
         ("Приёмные часы", "Сотрудники города отвечают на вопросы и помогают с заявлениями."),
@@ -127,7 +130,8 @@ _LANGUAGES = [
     Language("fr", "Français", dict(zip(_KEYS, (
         "Offres – {place}", "Cette semaine", "La semaine prochaine", "annulé", "fermé", "Aucune offre",
         "Que signifient les offres ?", "Imprimer", "Langue", "Semaine du {start} au {end}",
-        "Offres de la semaine", "Affiche à imprimer (A4)", "Vers le programme de la semaine"))), _cats(
+        "Offres de la semaine", "Affiche à imprimer (A4)", "Vers le programme de la semaine", "déplacé",
+        "lieu de remplacement"))), _cats(
         ("Cours de langue", "Apprendre l’allemand en groupe, dès le début."),
         ("Cours de vie quotidienne", "Comment fonctionne la vie en ville : administrations, médecins, bus et trains, courses."),
         ("Permanence", "Des agents de la ville répondent aux questions et aident pour les démarches."),

@@ -1,6 +1,7 @@
 """Server-rendered pages. The "web" blueprint is split by audience: views (start, week view, log-in),
 booking (book, my bookings, cancel), department, public (residents' schedule and poster), volunteers (a
-volunteer's profile; its coordinator's overview is on the "manage" blueprint)."""
+volunteer's profile; its coordinator's overview is on the "manage" blueprint), changes (a volunteer's say in a
+room change; the manager's pages of a change are on the "manage" blueprint)."""
 from __future__ import annotations
 
 from flask import Flask
@@ -9,7 +10,15 @@ from werkzeug.routing import UnicodeConverter, ValidationError
 from roombook.access import permissions
 from roombook.api import bp as api_bp
 from roombook.db import text_fault
-from roombook.web import booking, department, manage, public, views, volunteers  # noqa: F401  (routes register on import)
+from roombook.web import (  # noqa: F401  (routes register on import)
+    booking,
+    changes,
+    department,
+    manage,
+    public,
+    views,
+    volunteers,
+)
 from roombook.web.common import bp
 from roombook.web.feeds import bp as feeds_bp
 

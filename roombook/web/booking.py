@@ -10,6 +10,7 @@ from roombook.access import permissions
 from roombook.booking.calendar import bookable_rooms, bookings_of
 from roombook.booking.errors import BookingError
 from roombook.booking.service import book_weekly, cancel_booking
+from roombook.changes import pages
 from roombook.conflicts import decisions as conflicts
 from roombook.db import db, transaction
 from roombook.i18n import bilingual
@@ -70,7 +71,8 @@ def _not_booked(refused: list, tz) -> str:
 def my_bookings():
     mine = bookings_of(db.session, current_user)
     new = request.args.get("new", type=int)
-    return render_template("my_bookings.html", mine=mine, new=new, feed_url=feed_page_url(), form=CancelForm())
+    return render_template("my_bookings.html", mine=mine, changed=pages.booking_changes(db.session, current_user),
+                           new=new, feed_url=feed_page_url(), form=CancelForm())
 
 
 @bp.route("/bookings/<int:booking_id>/cancel", methods=["GET", "POST"])

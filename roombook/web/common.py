@@ -12,13 +12,14 @@ from flask import Blueprint, abort, current_app, url_for
 from flask_login import current_user
 
 from roombook.access.permissions import (
+    can_answer_for_series,
     can_book,
     can_cancel_booking,
     can_see_booking_details,
     can_see_provider_schedule,
 )
 from roombook.db import db, text_fault
-from roombook.models import Accommodation, Booking, Provider, Room
+from roombook.models import Accommodation, Booking, ChangeItem, Provider, Room
 
 bp = Blueprint("web", __name__)
 
@@ -71,3 +72,11 @@ def load_own_provider() -> Provider:
     if not can_see_provider_schedule(current_user, provider):
         abort(403)
     return provider
+
+
+def load_own_series_question(item_id: int) -> ChangeItem:
+    """A series of the current user's that a room change hit; anyone else's is not found."""
+    item = db.session.get(ChangeItem, item_id)
+    if item is None or not can_answer_for_series(current_user, item):
+        abort(404)
+    return item

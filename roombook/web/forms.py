@@ -282,3 +282,13 @@ class ChooseForm(Form):
 
     alternative = HiddenField(validators=[DataRequired()])
     submit = SubmitField(_l("Diese Zeit nehmen"))
+
+
+class AnswerForm(Form):
+    """A volunteer's answer about their series after a room change: take the held slot, another option, or
+    give the dates up. `next` is the page the notice was answered on."""
+
+    answer = StringField(validators=[InputRequired(), AnyOf(["accept", "option", "give_up"],
+                                                            message=_l("Bitte eine der Antworten wählen."))])
+    option = IntegerField(validators=[Optional(), NumberRange(0, 100)])
+    next = HiddenField()

@@ -1,6 +1,6 @@
-"""Facility manager and coordinator in a real browser: a closure previewed and applied, the conflict
-resolved by moving the booking to an offered alternative (the volunteer's "My bookings", feed and
-mailbox show it), a plan run on the demo city previewed and published, the coverage dashboard."""
+"""Facility manager and coordinator in a real browser: a closure previewed and recorded, its room change
+decided by moving the booking to another offered time (the volunteer's "My bookings", feed and mailbox show
+it), a plan run on the demo city previewed and published, the coverage dashboard."""
 from __future__ import annotations
 
 import datetime as dt
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from roombook.db import db
-from roombook.models import Booking, Conflict, PlanRun, User
+from roombook.models import Booking, PlanRun, RoomChange, User
 from roombook.notifications import outbox
 from tests.browser.conftest import (
     _page,
@@ -55,23 +55,25 @@ def _query(app, fn):
             db.session.remove()
 
 
-def _first_volunteer_booking(session) -> dict:
+def _first_workshop(session) -> dict:
     user = session.scalar(sa.select(User).where(User.email == "volunteer@example.org"))
-    booking = session.scalars(sa.select(Booking).where(Booking.user_id == user.id, Booking.status == "active")
+    booking = session.scalars(sa.select(Booking).where(Booking.user_id == user.id, Booking.status == "active",
+                                                       Booking.title == "Fahrradwerkstatt")
                               .order_by(Booking.starts_at)).first()
     return {"id": booking.id, "start": booking.starts_at.astimezone(booking.room.tz),
             "end": booking.ends_at.astimezone(booking.room.tz)}
 
 
-def test_manager_closes_a_room_and_moves_the_displaced_booking_to_an_alternative(app, live_server, page,
-                                                                                  second_page, smtp_sink):
-    booking = _query(app, _first_volunteer_booking)
+def test_manager_closes_a_room_and_moves_the_displaced_booking_to_another_time(app, live_server, page,
+                                                                               second_page, smtp_sink):
+    booking = _query(app, _first_workshop)
     day = booking["start"].date()
     login(page, live_server, "manager@example.org")
     page.goto(f"{live_server}/manage/rooms/nord-gr")
     expect(page.get_by_role("heading", name=re.compile("Gemeinschaftsraum"))).to_be_visible()
     page.get_by_label("Beginn").fill(f"{day}T15:00")
     page.get_by_label("Ende").fill(f"{day}T19:00")
+    page.get_by_label("Art").select_option(label="Wartung")
     page.get_by_label("Grund").fill("Wasserschaden im Boden")
     page.get_by_role("button", name=re.compile("Vorschau")).click()
 
@@ -84,54 +86,59 @@ def test_manager_closes_a_room_and_moves_the_displaced_booking_to_an_alternative
     screenshot(page, "manage-closure-preview")
     page.get_by_role("button", name=re.compile("Schließung anwenden")).click()
 
-    # the inbox: the conflict with who is affected and ranked alternatives
-    expect(page).to_have_url(re.compile("/manage/conflicts$"))
-    article = page.locator("article.conflict", has_text="Fahrradwerkstatt")
-    expect(article).to_be_visible()
-    expect(article.get_by_text(re.compile("volunteer@example.org"))).to_be_visible()
+    # the room change: the booking as a series with who it belongs to and ranked options
+    expect(page).to_have_url(re.compile(r"/manage/changes/\d+$"))
+    series = page.locator("fieldset.series", has_text="Fahrradwerkstatt")
+    expect(series).to_be_visible()
+    expect(series.get_by_text("Betroffen: Ehrenamtliche Demo")).to_be_visible()
     assert_accessible(page)
-    screenshot(page, "manage-conflict-inbox")
+    screenshot(page, "manage-room-change")
 
-    conflict = _query(app, lambda s: s.scalar(sa.select(Conflict).where(Conflict.booking_id == booking["id"])))
-    # an alternative at another time than the lost one, so the new time is plain to see
-    index, alt = next((i, a) for i, a in enumerate(conflict.alternatives)
-                      if dt.datetime.fromisoformat(a["start"]) != booking["start"])
-    new_start = dt.datetime.fromisoformat(alt["start"]).astimezone(booking["start"].tzinfo)
-    article.locator(f"form:has(input[name=alternative][value='{index}']) button").click()
-    expect(page.get_by_text(re.compile("Entschieden"))).to_be_visible()
-    expect(page.locator("article.conflict", has_text="Fahrradwerkstatt")).to_have_count(0)
+    options = _query(app, lambda s: next(i.options for i in s.scalar(sa.select(RoomChange).order_by(
+        RoomChange.id.desc())).items if i.title == "Fahrradwerkstatt"))
+    # an option at another time than the lost one, so the new time is plain to see
+    index, option = next((n, o) for n, o in enumerate(options)
+                         if dt.datetime.fromisoformat(o["starts"][0]) != booking["start"])
+    new_start = dt.datetime.fromisoformat(option["starts"][0]).astimezone(booking["start"].tzinfo)
+    series.locator(f"input[value='option-{index}']").check()
+    page.get_by_role("button", name="Bestätigen").click()
+    expect(page.get_by_text(re.compile("Raumänderung angewendet"))).to_be_visible()
+    expect(page.locator(".series-list li", has_text="Fahrradwerkstatt")).to_contain_text("verlegt")
 
-    new = _query(app, lambda s: s.scalar(sa.select(Booking).where(Booking.status == "active",
-                                                                  Booking.starts_at == new_start)))
-    assert new is not None and new.title == "Fahrradwerkstatt"
+    moved = _query(app, lambda s: s.get(Booking, booking["id"]))
+    assert moved.status == "active" and moved.starts_at == new_start and moved.title == "Fahrradwerkstatt"
 
     # the volunteer: "My bookings" and the private feed show the new time
     login(second_page, live_server, "volunteer@example.org")
     second_page.goto(f"{live_server}/my/bookings")
-    row = second_page.locator(f"#booking-{new.id}")
+    row = second_page.locator(f"#booking-{moved.id}")
     expect(row).to_contain_text(new_start.strftime("%H:%M"))
     expect(row).to_contain_text("Fahrradwerkstatt")
+    expect(row).to_contain_text("verlegt")
     second_page.goto(f"{live_server}/feeds/tokens")
     second_page.get_by_role("button", name=re.compile("Link erstellen")).first.click()
     feed_url = second_page.locator("section.new-link input[readonly]").input_value()
     feed = second_page.request.get(feed_url).text()
     assert f"DTSTART;TZID=Europe/Berlin:{new_start:%Y%m%dT%H%M%S}" in feed
 
-    # and the mail: the displacement (reason, alternatives, link) and the decision
+    # and the mail: one for the change, with the old and the new time
     result = outbox.send_pending(app)
     assert result["failed"] == 0
     to_volunteer = [m for m in smtp_sink.messages if m["To"] == "volunteer@example.org"]
     bodies = [m.get_payload(decode=True).decode() for m in to_volunteer]
-    assert any("Wasserschaden im Boden" in b and f"/booking-changes/{conflict.id}" in b for b in bodies)
-    assert any("verlegt auf" in b and new_start.strftime("%H:%M") in b for b in bodies)
+    assert len(bodies) == 1 and "Fahrradwerkstatt" in bodies[0]
+    assert f"{booking['start']:%d.%m.%Y %H:%M} → " in bodies[0] and new_start.strftime("%H:%M") in bodies[0]
+    # the change's page says it went out
+    page.reload()
+    expect(page.locator("ul.told")).to_contain_text("volunteer@example.org: gesendet")
 
 
 def test_the_audit_trail_shows_the_decision(live_server, page):
     login(page, live_server, "manager@example.org")
     page.goto(f"{live_server}/manage/audit")
     expect(page.get_by_role("heading", name=re.compile("Protokoll"))).to_be_visible()
-    expect(page.locator("table").first).to_contain_text("manager@example.org")
-    expect(page.locator("table").first).to_contain_text("Alternative gewählt")
+    expect(page.locator("table").nth(1)).to_contain_text("manager@example.org")
+    expect(page.locator("table").nth(1)).to_contain_text("change.applied")
     assert_accessible(page)
 
 

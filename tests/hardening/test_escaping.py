@@ -17,6 +17,8 @@ from werkzeug.routing import AnyConverter, IntegerConverter
 from roombook import clock
 from roombook.booking import book_room
 from roombook.booking.occurrences import add_closure, materialise
+from roombook.changes import deciding
+from roombook.changes.recording import record_closure
 from roombook.coordination.volunteers import save_profile
 from roombook.models import Conflict
 from tests.conftest import csrf_token
@@ -50,7 +52,19 @@ def evil_world(session, world, make_offer):
                         booking_id=booking.id, summary="Konflikt " + EVIL, alternatives=[])
     session.add(conflict)
     session.flush()
-    values = {"booking_id": booking.id, "conflict_id": conflict.id, "offer": offer, "category": offer.category}
+    # room changes with markup in their reason and series: one still to decide (its page lists the choices),
+    # one whose volunteer is asked (the notice on every page of theirs, and the page of the question)
+    changes = []
+    for days in (5, 6):
+        group = start + dt.timedelta(days=days)
+        book_room(session, volunteer, world.room_a, group, group + dt.timedelta(hours=1), "Gruppe " + EVIL)
+        changes.append(record_closure(session, world.users["admin"], world.room_a, group,
+                                      group + dt.timedelta(hours=1), "Lager " + EVIL, "other_use").change)
+    asked = changes[1].items[0]
+    deciding.apply_change(session, world.users["admin"], changes[1], [{"item": asked.id, "action": "ask_volunteer"}],
+                          base_url="http://localhost/")
+    values = {"booking_id": booking.id, "conflict_id": conflict.id, "offer": offer, "category": offer.category,
+              "change_id": changes[0].id, "item_id": asked.id}
     try:
         from roombook.feeds.tokens import create_feed_token
 
@@ -139,4 +153,21 @@ def test_a_volunteers_profile_and_deployment_are_shown_escaped(client, evil_worl
     shown = [str(escape("Notiz " + EVIL)), str(escape("Haus " + EVIL))]
     if url == "/manage/volunteers":
         shown += [str(escape(EVIL_ICAL)), str(escape("Vol " + EVIL))]
+    assert [text for text in shown if text not in body] == []
+
+
+@pytest.mark.parametrize("visitor,url", [("admin", "/manage/changes/{change_id}"), ("admin", "/manage/changes"),
+                                         ("volunteer", "/my/changes/{item_id}"), ("volunteer", "/my/bookings")])
+def test_a_room_changes_reason_and_series_are_shown_escaped(client, evil_world, visitor, url):
+    """The change's reason, its series' titles and the volunteer's name on the manager's pages; the series'
+    title in the volunteer's notice and question."""
+    world, values = evil_world
+    _login(client, world.users[visitor])
+    answer = client.get(url.format(**values))
+    assert answer.status_code == 200
+    body = answer.get_data(as_text=True)
+    assert EVIL not in body and re.search(r"<script[^>]*>alert", body) is None
+    shown = [str(escape("Gruppe " + EVIL)), str(escape("Raum " + EVIL))]
+    if url.startswith("/manage/changes/"):
+        shown += [str(escape("Lager " + EVIL)), str(escape("Vol " + EVIL))]
     assert [text for text in shown if text not in body] == []

@@ -22,6 +22,7 @@ from roombook.db import db
 from roombook.models import (
     Accommodation,
     Booking,
+    ChangeItem,
     Closure,
     Conflict,
     FeedToken,
@@ -29,6 +30,7 @@ from roombook.models import (
     Offer,
     PlanRun,
     Room,
+    RoomChange,
     User,
     VolunteerProfile,
 )
@@ -174,6 +176,12 @@ CASES: dict[tuple[str, str, str], Case] = {
     ("/booking-changes/<int:conflict_id>", "POST", "other_volunteer's displaced booking in B"): Case(
         lambda w: (f"/booking-changes/{w.conflict_b.id}", {"alternative": "0"}), owner("other_volunteer", 302),
         lambda w: column(Conflict.status, w.conflict_b.id)),
+    # a room change's question about a volunteer's series: theirs alone (the mails link here)
+    ("/my/changes/<int:item_id>", "GET", "other_volunteer's series in B"): Case(
+        lambda w: (f"/my/changes/{w.question_b.id}", None), owner("other_volunteer", 200)),
+    ("/my/changes/<int:item_id>", "POST", "other_volunteer's series in B, accept"): Case(
+        lambda w: (f"/my/changes/{w.question_b.id}", {"answer": "accept"}), owner("other_volunteer", 302),
+        lambda w: column(ChangeItem.status, w.question_b.id)),
     ("/department", "GET", "own provider"): Case(lambda w: ("/department", None), only({"department"}, 200)),
     # a volunteer's own skills and wishes: only volunteers keep such a profile
     ("/my/profile", "GET", "own"): Case(lambda w: ("/my/profile", None), only(VOLUNTEERS, 200)),
@@ -217,6 +225,12 @@ CASES: dict[tuple[str, str, str], Case] = {
     ("/manage/closures/<int:closure_id>/remove", "POST", "closure in B"): Case(
         lambda w: (f"/manage/closures/{w.spare_closure_b.id}/remove", {}), b_managers(302),
         lambda w: column(Closure.id, w.spare_closure_b.id)),
+    ("/manage/changes", "GET", "list"): Case(lambda w: ("/manage/changes", None), only(STAFF, 200)),
+    ("/manage/changes/<int:change_id>", "GET", "change in B"): Case(
+        lambda w: (f"/manage/changes/{w.change_b.id}", None), b_managers(200)),
+    ("/manage/changes/<int:change_id>", "POST", "change in B, the proposals"): Case(
+        lambda w: (f"/manage/changes/{w.change_b.id}", {}), b_managers(302),
+        lambda w: column(RoomChange.status, w.change_b.id)),
     ("/manage/conflicts/<int:conflict_id>", "GET", "conflict in B"): Case(
         lambda w: (f"/manage/conflicts/{w.conflict_b.id}", None), b_managers(200)),
     ("/manage/conflicts/<int:conflict_id>/resolve", "POST", "conflict in B"): Case(

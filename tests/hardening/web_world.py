@@ -10,8 +10,10 @@ import pytest
 from werkzeug.security import generate_password_hash
 
 from roombook.booking import book_room, rooms
+from roombook.changes import deciding
+from roombook.changes.recording import record_closure
 from roombook.feeds.tokens import create_feed_token, revoke_feed_token
-from roombook.models import Booking, Closure, Conflict, Offer, PlanRun
+from roombook.models import Booking, ChangeItem, Closure, Conflict, Offer, PlanRun, RoomChange
 from tests.hardening.conftest import PASSWORD, World, slot
 
 
@@ -26,6 +28,8 @@ class WebWorld(World):
     offer_b: Offer | None = None  # in B, given by the department's provider
     feed_secret: str = ""  # the secret of volunteer's private feed link
     revoked_feed_secret: str = ""  # a link volunteer revoked
+    change_b: RoomChange | None = None  # proposed, in B: a closure over other_volunteer's "Chor"
+    question_b: ChangeItem | None = None  # asked: other_volunteer decides about their "Lesekreis" in B
 
 
 @pytest.fixture(scope="session")
@@ -47,6 +51,14 @@ def web_world(world, session, make_offer) -> WebWorld:
     w.conflict_b = opened[0]
     assert w.conflict_b.booking_id == w.booking_b.id and w.conflict_b.alternatives, "closure opened no choice"
     w.spare_closure_b, _ = rooms.apply_closure(session, coordinator, w.room_b, *slot(5), "Malerarbeiten")
+    for week, title in ((3, "Chor"), (4, "Lesekreis")):
+        book_room(session, w.users["other_volunteer"], w.room_b, *slot(week), title)
+    w.change_b = record_closure(session, coordinator, w.room_b, *slot(3), "Lager", "other_use").change
+    asked = record_closure(session, coordinator, w.room_b, *slot(4), "Lager", "other_use").change
+    deciding.apply_change(session, coordinator, asked, [{"item": asked.items[0].id, "action": "ask_volunteer"}],
+                          base_url="http://localhost/")
+    w.question_b = asked.items[0]
+    assert w.change_b.items[0].proposal and w.question_b.status == "asked", "the changes offer nothing to decide"
     w.run_b = PlanRun(created_by_id=w.users["manager_b"].id, scope=[w.room_b.accommodation.key], status="failed",
                       progress={})
     w.city_run = PlanRun(created_by_id=coordinator.id, scope=[], status="failed", progress={})

@@ -1,7 +1,7 @@
 """Who may see and change what: one generated matrix of role × route × someone else's object.
 
-A facility manager of Nord and Mitte neither sees nor changes Süd's rooms, closures, conflicts or
-plan runs: pages and form posts both answer 404 (not even its existence is told). City-wide pages
+A facility manager of Nord and Mitte neither sees nor changes Süd's rooms, closures, room changes, conflicts
+or plan runs: pages and form posts both answer 404 (not even its existence is told). City-wide pages
 are for the coordinator and admins (403 for others); anonymous visitors are sent to log in.
 """
 from __future__ import annotations
@@ -13,25 +13,32 @@ import sqlalchemy as sa
 
 from roombook import clock
 from roombook.booking import rooms
-from roombook.models import Closure, Conflict, Occurrence, PlanRun, Room, User
+from roombook.changes.recording import record_closure
+from roombook.models import Closure, Conflict, Occurrence, PlanRun, Room, RoomChange, User
 from tests.manage.conftest import login, token_from
 
 
 @pytest.fixture
 def sued(demo):
-    """A closure in Süd that cancels a course there and opens a conflict; a plan run for Süd and one for the city."""
+    """A closure in Süd that cancels a course there and opens a conflict, a later one recorded as a room change;
+    a plan run for Süd and one for the city."""
     coordinator = demo.scalar(sa.select(User).where(User.email == "coordinator@example.org"))
     room = demo.scalar(sa.select(Room).where(Room.key == "sued-gr"))
     occ = demo.scalars(sa.select(Occurrence).where(Occurrence.room_id == room.id, Occurrence.status == "scheduled",
                                                    Occurrence.starts_at > clock.now()
                                                    + dt.timedelta(days=2)).order_by(Occurrence.starts_at)).first()
     closure, opened = rooms.apply_closure(demo, coordinator, room, occ.starts_at, occ.ends_at, "Heizung")
+    later = demo.scalars(sa.select(Occurrence).where(Occurrence.room_id == room.id, Occurrence.status == "scheduled",
+                                                     Occurrence.starts_at > occ.ends_at)
+                         .order_by(Occurrence.starts_at)).first()
+    change = record_closure(demo, coordinator, room, later.starts_at, later.ends_at, "Heizung kaputt",
+                            "maintenance").change
     sued_run = PlanRun(created_by_id=coordinator.id, scope=["sued"], status="done", plan=None)
     city_run = PlanRun(created_by_id=coordinator.id, scope=[], status="done", plan=None)
     demo.add_all([sued_run, city_run])
     demo.flush()
     return {"room": room.key, "closure": closure.id, "conflict": opened[0].id, "run": sued_run.id,
-            "city_run": city_run.id}
+            "city_run": city_run.id, "change": change.id}
 
 
 SOMEONE_ELSES = [
@@ -39,6 +46,8 @@ SOMEONE_ELSES = [
     ("POST", "/manage/rooms/{room}"),
     ("POST", "/manage/rooms/{room}/closures"),
     ("POST", "/manage/closures/{closure}/remove"),
+    ("GET", "/manage/changes/{change}"),
+    ("POST", "/manage/changes/{change}"),
     ("GET", "/manage/conflicts/{conflict}"),
     ("POST", "/manage/conflicts/{conflict}/resolve"),
     ("GET", "/manage/plans/{run}"),
@@ -55,7 +64,7 @@ CITY_WIDE = [
     ("GET", "/manage/accommodations/nord/requirements"), ("POST", "/manage/accommodations/nord/requirements"),
     ("GET", "/manage/outbox"),
 ]
-STAFF = [("GET", "/manage/"), ("GET", "/manage/conflicts"), ("GET", "/manage/audit"), ("GET", "/manage/plans"),
+STAFF = [("GET", "/manage/"), ("GET", "/manage/changes"), ("GET", "/manage/conflicts"), ("GET", "/manage/audit"), ("GET", "/manage/plans"),
          ("POST", "/manage/plans"), ("GET", "/manage/rooms/nord-gr")]
 
 
@@ -80,6 +89,7 @@ def test_a_facility_manager_cannot_see_or_change_another_houses_things(client, d
     assert {route: status for route, status in answers.items() if status != 404} == {}
     assert demo.get(Conflict, sued["conflict"]).status == "open"
     assert demo.get(Closure, sued["closure"]) is not None
+    assert demo.get(RoomChange, sued["change"]).status == "proposed"
     assert demo.get(PlanRun, sued["run"]).status == "done"
 
 
@@ -87,6 +97,9 @@ def test_another_houses_conflicts_are_not_in_the_inbox_nor_its_rooms_in_the_over
     login(client, "manager@example.org")
     inbox = client.get("/manage/conflicts").get_data(as_text=True)
     assert "Heizung" not in inbox and f"/manage/conflicts/{sued['conflict']}" not in inbox
+    assert f"/manage/changes/{sued['change']}" not in inbox
+    changes = client.get("/manage/changes").get_data(as_text=True)
+    assert "Heizung" not in changes and f"/manage/changes/{sued['change']}" not in changes
     home = client.get("/manage/").get_data(as_text=True)
     assert "/manage/rooms/nord-gr" in home and "/manage/rooms/sued-gr" not in home
     plans = client.get("/manage/plans").get_data(as_text=True)
@@ -161,3 +174,4 @@ def test_a_crawl_of_the_management_pages_finds_no_500_and_nothing_of_other_house
                 queue.append(link)
     assert {u: s for u, s in seen.items() if s >= 500} == {}
     assert len(seen) >= 7
+    assert (f"/manage/changes/{sued['change']}" in seen) == email.startswith("coordinator")

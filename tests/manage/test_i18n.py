@@ -13,7 +13,7 @@ from roombook.i18n import CATALOGS
 from roombook.models import Accommodation, Offer, PlanRun, Provider, Room, User
 from tests.manage.conftest import login, token_from
 
-PAGES = ["/manage/", "/manage/conflicts", "/manage/audit", "/manage/plans", "/manage/coverage",
+PAGES = ["/manage/", "/manage/changes", "/manage/conflicts", "/manage/audit", "/manage/plans", "/manage/coverage",
          "/manage/coverage/nord/language_course", "/manage/offers", "/manage/offers/new", "/manage/rooms/nord-gr",
          "/manage/accommodations/west/requirements", "/manage/outbox", "/manage/volunteers"]
 # Where a page names things: headings, table heads, labels, buttons, links of the navigation.
@@ -122,7 +122,7 @@ def test_english_management_pages_read_in_english(in_english, demo):
                "reason": "Putzen", "apply": "1"}
     applied = in_english.post("/manage/rooms/nord-gr/closures", data=closure, follow_redirects=True)
     room = applied.get_data(as_text=True)
-    assert "Closure applied; 0 conflicts opened." in room and "Wed 01.01.2031 10:00" in room
+    assert "Closure recorded; it hits no session and no booking." in room and "Wed 01.01.2031 10:00" in room
     assert "Opening hours" in room and "Add a closure" in room and "Öffnungszeiten" not in room
 
 

@@ -5,7 +5,7 @@ import pytest
 import sqlalchemy as sa
 
 from roombook.booking import rooms
-from roombook.models import AuditEvent, Booking, Closure, Conflict, Offer, Room
+from roombook.models import AuditEvent, Booking, Closure, Conflict, Offer, Room, RoomChange
 from tests.manage.conftest import login, token_from
 
 ROOM_DATA = {"name": "Gemeinschaftsraum", "capacity": "30", "features": "Whiteboard, step free, beamer",
@@ -49,23 +49,51 @@ def test_bad_room_input_gets_a_form_message(client, demo, field, value, message)
     assert demo.scalar(sa.select(Room).where(Room.key == "nord-gr")).capacity == 24
 
 
-def test_closure_preview_then_apply_through_the_pages(client, demo, volunteer_booking):
+def test_closure_preview_then_record_it_as_one_room_change(client, demo, volunteer_booking):
     login(client, "manager@example.org")
     tz = volunteer_booking.room.tz
     day = volunteer_booking.starts_at.astimezone(tz).date()
     data = {"csrf_token": token_from(client), "start": f"{day}T08:00", "end": f"{day}T20:00",
-            "reason": "Wasserschaden", "preview": "Vorschau"}
+            "kind": "maintenance", "reason": "Wasserschaden", "preview": "Vorschau"}
     preview = client.post("/manage/rooms/nord-gr/closures", data=data)
     assert preview.status_code == 200
     body = preview.get_data(as_text=True)
     assert "Fahrradwerkstatt" in body and "volunteer@example.org" in body and "verdrängt" in body
+    assert "(Wartung)" in body and 'name="kind" value="maintenance"' in body
     assert demo.scalar(sa.select(Closure).where(Closure.reason == "Wasserschaden")) is None
     del data["preview"]
     applied = client.post("/manage/rooms/nord-gr/closures", data={**data, "apply": "Anwenden"})
-    assert applied.status_code == 302 and applied.headers["Location"].endswith("/manage/conflicts")
+    change = demo.scalar(sa.select(RoomChange).where(RoomChange.reason == "Wasserschaden"))
+    assert applied.status_code == 302 and applied.headers["Location"].endswith(f"/manage/changes/{change.id}")
     demo.expire_all()
-    assert demo.get(Booking, volunteer_booking.id).status == "displaced"
-    assert demo.scalar(sa.select(Conflict).where(Conflict.booking_id == volunteer_booking.id)).status == "open"
+    assert demo.get(Booking, volunteer_booking.id).status == "displaced"  # until the change is decided
+    assert [(item.kind, item.title) for item in change.items if item.kind == "booking"] == [
+        ("booking", "Fahrradwerkstatt")]
+    assert demo.get(Closure, change.closure_id).purpose == "maintenance"
+    # one decision for the change, not a conflict per date
+    assert demo.scalar(sa.select(Conflict).where(Conflict.booking_id == volunteer_booking.id)) is None
+
+
+def test_a_closure_that_hits_nothing_goes_back_to_the_room(client, demo):
+    login(client, "manager@example.org")
+    data = {"csrf_token": token_from(client), "start": "2031-02-03T06:00", "end": "2031-02-03T07:00",
+            "kind": "other_use", "reason": "Lager", "apply": "1"}
+    applied = client.post("/manage/rooms/nord-gr/closures", data=data, follow_redirects=True)
+    assert applied.request.path == "/manage/rooms/nord-gr"
+    assert "sie trifft keinen Termin und keine Buchung" in applied.get_data(as_text=True)
+    closure = demo.scalar(sa.select(Closure).where(Closure.reason == "Lager"))
+    assert closure.purpose == "other_use"
+    assert demo.scalar(sa.select(sa.func.count()).select_from(RoomChange)) == 0
+
+
+def test_an_unknown_closure_kind_is_refused_at_its_field(client, demo):
+    login(client, "manager@example.org")
+    data = {"csrf_token": token_from(client), "start": "2031-02-03T06:00", "end": "2031-02-03T07:00",
+            "kind": "party", "reason": "Lager", "apply": "1"}
+    response = client.post("/manage/rooms/nord-gr/closures", data=data)
+    assert response.status_code == 422
+    assert 'id="kind-error"' in response.get_data(as_text=True)
+    assert demo.scalar(sa.select(Closure).where(Closure.reason == "Lager")) is None
 
 
 @pytest.mark.parametrize("start,end,reason,message", [
@@ -121,11 +149,16 @@ def test_the_coordinator_creates_and_edits_an_offer(client, demo):
     assert client.get("/manage/offers/no-such-offer").status_code == 404
 
 
-def test_shrinking_opening_hours_warns_about_what_now_lies_outside(client, demo, volunteer_booking):
+def test_shrinking_opening_hours_opens_a_room_change_for_what_now_lies_outside(client, demo, volunteer_booking):
     login(client, "manager@example.org")
     hours = "\n".join(f"{d} 08:00-15:00" for d in ("mon", "tue", "wed", "thu", "fri"))
     response = client.post("/manage/rooms/nord-gr", data={"csrf_token": token_from(client), **ROOM_DATA,
-                                                          "open_hours": hours}, follow_redirects=True)
-    body = response.get_data(as_text=True)
-    assert "außerhalb der Öffnungszeiten" in body
-    assert demo.get(Booking, volunteer_booking.id).status == "active"  # nothing is cancelled silently
+                                                          "open_hours": hours})
+    change = demo.scalar(sa.select(RoomChange).where(RoomChange.cause == "opening_hours"))
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/manage/changes/{change.id}")
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "außerhalb der Öffnungszeiten" in page and "Raumänderung: kürzere Öffnungszeiten für" in page
+    # nothing is cancelled silently: the workshop waits, as a series of the change, for the manager's decision
+    assert demo.get(Booking, volunteer_booking.id).status == "displaced"
+    assert "Fahrradwerkstatt" in [item.title for item in change.items]
+    assert f'id="series-{change.items[0].id}"' in page

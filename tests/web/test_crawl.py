@@ -85,3 +85,48 @@ def test_crawl_finds_no_500_and_no_other_persons_data(web, email):
     for url, body in pages.items():
         leaked = [s for s in FORBIDDEN[email] if s in body]
         assert not leaked, (email, url, leaked)
+
+
+@pytest.fixture
+def room_change(web, session):
+    """Next week's closure of Nord's big room, recorded and applied with each volunteer's series left to them:
+    the change's page, the volunteers' notices and their questions are there to be crawled."""
+    import datetime as dt
+
+    import sqlalchemy as sa
+
+    from roombook.booking.recurrence import to_utc
+    from roombook.changes import deciding
+    from roombook.changes.recording import record_closure
+    from roombook.models import Room, User
+    from tests.web.conftest import next_monday
+
+    room = session.scalar(sa.select(Room).where(Room.key == "nord-gr"))
+    manager = session.scalar(sa.select(User).where(User.email == "manager@example.org"))
+    monday = next_monday()
+    start = to_utc(dt.datetime.combine(monday, dt.time(0)), room.tz)
+    change = record_closure(session, manager, room, start, start + dt.timedelta(days=7), "Lager", "other_use").change
+    asked = [{"item": item.id, "action": "ask_volunteer"} for item in change.items
+             if deciding.asks_a_volunteer(item) and item.proposal is not None]
+    assert any(item.title == OTHER["nord"] for item in change.items), "the closure hit the other volunteer's booking"
+    deciding.apply_change(session, manager, change, asked, base_url="http://localhost/")
+    session.flush()
+    return change
+
+
+@pytest.mark.parametrize("email", list(FORBIDDEN), ids=[e or "anonymous" for e in FORBIDDEN])
+def test_a_room_changes_pages_are_crawled_without_a_500_or_a_leak(web, room_change, email):
+    if email:
+        assert login(web, email).status_code == 302
+        web.get("/")
+    statuses, pages = crawl(web)
+    assert not [u for u, s in statuses.items() if s >= 500], statuses
+    reached = statuses.get(f"/manage/changes/{room_change.id}")
+    assert reached == (200 if email in ("manager@example.org", "coordinator@example.org", "admin@example.org")
+                       else None)
+    # a volunteer reaches the question about each series of theirs from the notice on their pages
+    theirs = [item.id for item in room_change.items if item.status == "asked" and item.owner.email == email]
+    assert [statuses.get(f"/my/changes/{item_id}") for item_id in theirs] == [200] * len(theirs)
+    for url, body in pages.items():
+        leaked = [s for s in FORBIDDEN[email] if s in body]
+        assert not leaked, (email, url, leaked)

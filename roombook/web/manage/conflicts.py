@@ -1,4 +1,5 @@
-"""The conflict inbox: what a closure or a plan displaced, with the facts and alternatives to decide it."""
+"""The conflict inbox: what a plan (or the engine) displaced, with the facts and alternatives to decide it; the
+open room changes, each one decision for a whole closure, at its top."""
 from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, url_for
@@ -6,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from roombook.booking.errors import BookingError
+from roombook.changes import pages
 from roombook.conflicts import decisions as conflicts
 from roombook.db import db, transaction
 from roombook.i18n import bilingual
@@ -25,7 +27,8 @@ def conflicts_inbox():
     places = my_accommodations()
     items = [conflicts.facts(db.session, c) for c in conflicts.open_conflicts(db.session, places)]
     return render_template("manage/conflicts.html", items=items, kinds=conflicts.KIND_LABELS,
-                           decided=conflicts.decided_conflicts(db.session, places, limit=20), form=ResolveForm())
+                           decided=conflicts.decided_conflicts(db.session, places, limit=20), form=ResolveForm(),
+                           changes=pages.changes_of(db.session, places, only_open=True))
 
 
 @bp.get("/manage/conflicts/<int:conflict_id>")

@@ -8,6 +8,7 @@ from wtforms import (
     DateField,
     DateTimeLocalField,
     IntegerField,
+    RadioField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -23,8 +24,11 @@ from wtforms.validators import (
     Optional,
 )
 
+from roombook.changes.deciding import ACCEPT, ASK, CANCEL, OPTION
 from roombook.coordination.categories import MANDATORY, VALUES
 from roombook.i18n import category_name
+from roombook.models import ChangeItem
+from roombook.models.reservations import ClosurePurpose
 from roombook.web.forms import Form
 
 # Category names in the page's language, read when shown (the residents' texts have each language's names).
@@ -49,12 +53,57 @@ class RoomForm(Form):
     submit = SubmitField(_l("Speichern"))
 
 
+# Why a room is closed, in the words of the closure form (the stored value is a code).
+PURPOSE_LABELS = {ClosurePurpose.MAINTENANCE: _l("Wartung"),
+                  ClosurePurpose.OTHER_USE: _l("andere Nutzung durch die Verwaltung"),
+                  ClosurePurpose.HOLIDAY: _l("Feiertag"), ClosurePurpose.OTHER: _l("Sonstiges")}
+
+
 class ClosureForm(Form):
     start = DateTimeLocalField(_l("Beginn"), format="%Y-%m-%dT%H:%M", validators=[InputRequired()])
     end = DateTimeLocalField(_l("Ende"), format="%Y-%m-%dT%H:%M", validators=[InputRequired()])
+    kind = SelectField(_l("Art"), choices=choices(PURPOSE_LABELS.items()), default=ClosurePurpose.OTHER)
     reason = StringField(_l("Grund"), validators=[DataRequired(), Length(max=300)])
     preview = SubmitField(_l("Vorschau"))
     apply = SubmitField(_l("Schließung anwenden"))
+
+
+class DecisionForm(Form):
+    """The decision of a room change: one choice per series (fields `item_<id>`, added per change by
+    `decision_form`), applied together."""
+
+    submit = SubmitField(_l("Bestätigen"))
+
+    def series_fields(self) -> dict[int, RadioField]:
+        return {int(name.removeprefix("item_")): f for name, f in self._fields.items() if name.startswith("item_")}
+
+    def decisions(self) -> list[dict]:
+        """The choices as roombook.changes.deciding.apply_change takes them."""
+        decided = []
+        for item_id, f in self.series_fields().items():
+            action, _sep, number = f.data.partition("-")
+            decided.append({"item": item_id, "action": action, **({"option": int(number)} if number else {})})
+        return decided
+
+    def refuse(self, items: list[int], message) -> bool:
+        """Show a refusal at the series it names; False when it names none of them (the page shows it once,
+        above the series)."""
+        named = [f for item_id, f in self.series_fields().items() if item_id in items]
+        for f in named:
+            f.errors = [*f.errors, message]
+        return bool(named)
+
+
+def decision_form(items: list[ChangeItem], *, posted: bool) -> DecisionForm:
+    """The form for these series: each takes its proposal unless told otherwise (a series without one is
+    cancelled unless another option is chosen)."""
+    fields = {}
+    for item in items:
+        values = [ACCEPT, *(f"{OPTION}-{n}" for n in range(len(item.options))), CANCEL, ASK]
+        fields[f"item_{item.id}"] = RadioField(choices=choices((v, v) for v in values),
+                                               default=ACCEPT if item.proposal is not None else CANCEL)
+    form_class = type("ChangeDecisionForm", (DecisionForm,), fields)
+    return form_class() if posted else form_class(formdata=None)
 
 
 class ConfirmForm(Form):

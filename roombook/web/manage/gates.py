@@ -13,7 +13,7 @@ from roombook.access import permissions
 from roombook.booking.recurrence import to_utc
 from roombook.conflicts import decisions as conflicts
 from roombook.db import db
-from roombook.models import Accommodation, Closure, Conflict, Offer, PlanRun, Room
+from roombook.models import Accommodation, Closure, Conflict, Offer, PlanRun, Room, RoomChange
 from roombook.planning import runs as plan_runs
 
 bp = Blueprint("manage", __name__)
@@ -79,6 +79,13 @@ def load_conflict(conflict_id: int) -> Conflict:
     if conflict is None or not permissions.can_manage_rooms(current_user, conflict.accommodation):
         abort(404)
     return conflict
+
+
+def load_change(change_id: int) -> RoomChange:
+    change = db.session.get(RoomChange, change_id)
+    if change is None or not permissions.can_manage_rooms(current_user, change.accommodation):
+        abort(404)
+    return change
 
 
 def load_run(run_id: int) -> PlanRun:

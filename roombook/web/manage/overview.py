@@ -5,6 +5,7 @@ from flask import render_template
 from flask_login import current_user
 
 from roombook.access import permissions
+from roombook.changes import pages
 from roombook.conflicts import decisions as conflicts
 from roombook.db import db
 from roombook.web.manage.gates import bp, my_accommodations, staff_required
@@ -17,6 +18,7 @@ def home():
     places = my_accommodations()
     open_count = len(conflicts.open_conflicts(db.session, places))
     return render_template("manage/home.html", places=places, open_count=open_count,
+                           changes=pages.changes_of(db.session, places, only_open=True),
                            coordinator=permissions.can_coordinate(current_user))
 
 

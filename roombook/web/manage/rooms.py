@@ -1,13 +1,14 @@
-"""A room's settings and opening hours, and its closures."""
+"""A room's settings and opening hours, and its closures. A closure, or opening hours cut shorter, that takes
+something out of the room records one room change, decided on its own page (`changes`)."""
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user
 
 from roombook.access import permissions
 from roombook.booking import rooms
+from roombook.changes.recording import record_closure, record_room_update
 from roombook.db import db, transaction
 from roombook.models import Room
 from roombook.web.manage.forms import ClosureForm, ConfirmForm, RoomForm
@@ -38,23 +39,21 @@ def room(key: str):
     if form.validate_on_submit():
         try:
             with transaction():
-                outside = rooms.update_room(db.session, current_user, room, name=form.name.data, capacity=form.capacity.data,
-                                  features=form.features.data or "", open_hours=form.open_hours.data or "",
-                                  max_booking_minutes=form.max_booking_minutes.data,
-                                  max_days_ahead=form.max_days_ahead.data,
-                                  max_open_bookings=form.max_open_bookings.data)
+                change = record_room_update(db.session, current_user, room, name=form.name.data,
+                                            capacity=form.capacity.data, features=form.features.data or "",
+                                            open_hours=form.open_hours.data or "",
+                                            max_booking_minutes=form.max_booking_minutes.data,
+                                            max_days_ahead=form.max_days_ahead.data,
+                                            max_open_bookings=form.max_open_bookings.data)
+                change_id = change.id if change is not None else None
         except rooms.RoomInputError as exc:
             getattr(form, "open_hours" if exc.field == "open" else exc.field).errors.append(exc.message)
             return _room_page(load_room(key), form, ClosureForm(formdata=None), 422)
         flash(_("Raum gespeichert."), "info")
-        if outside:
-            flash(ngettext("Achtung: %(num)d Buchung oder Termin liegt jetzt außerhalb der Öffnungszeiten, am "
-                           "%(when)s. Nichts wird abgesagt; bitte mit den Betroffenen klären oder eine Schließung "
-                           "eintragen.",
-                           "Achtung: %(num)d Buchungen oder Termine liegen jetzt außerhalb der Öffnungszeiten, "
-                           "zuerst am %(when)s. Sie bleiben bestehen; bitte mit den Betroffenen klären oder eine "
-                           "Schließung eintragen.",
-                           len(outside), when=f"{outside[0].starts_at.astimezone(room.tz):%d.%m.%Y %H:%M}"), "error")
+        if change_id is not None:
+            flash(_("Einige Termine liegen jetzt außerhalb der Öffnungszeiten. Bitte entscheiden Sie jetzt, wohin "
+                    "sie gehen."), "info")
+            return redirect(url_for("manage.change", change_id=change_id))
         return redirect(url_for("manage.room", key=key))
     if request.method == "POST":
         return _room_page(room, form, ClosureForm(formdata=None), 422)
@@ -64,7 +63,8 @@ def room(key: str):
 @bp.post("/manage/rooms/<key>/closures")
 @staff_required
 def closure(key: str):
-    """The closure form posts twice: first for the preview, then (with the same fields) to apply."""
+    """The closure form posts twice: first for the preview, then (with the same fields) to record it. What it
+    hits becomes one room change, decided on its own page."""
     room = load_room(key)
     form = ClosureForm()
     if not form.validate_on_submit():
@@ -75,14 +75,18 @@ def closure(key: str):
             preview = rooms.preview_closure(db.session, room, start, end, form.reason.data)
             return render_template("manage/closure_preview.html", room=room, form=form, preview=preview)
         with transaction():
-            _closure, opened = rooms.apply_closure(db.session, current_user, room, start, end, form.reason.data,
-                                                   base_url=current_app.config["ROOMBOOK_BASE_URL"])
+            recorded = record_closure(db.session, current_user, room, start, end, form.reason.data, form.kind.data)
+            change_id = recorded.change.id if recorded.change is not None else None
     except rooms.RoomInputError as exc:
-        getattr(form, exc.field if exc.field in ("start", "end", "reason") else "start").errors.append(exc.message)
+        field = exc.field if exc.field in ("start", "end", "reason", "kind") else "start"
+        getattr(form, field).errors.append(exc.message)
         return _room_page(load_room(key), RoomForm(obj=room, formdata=None), form, 422)
-    flash(ngettext("Schließung angewendet; %(num)d Konflikt geöffnet.", "Schließung angewendet; %(num)d Konflikte "
-                   "geöffnet.", len(opened)), "info")
-    return redirect(url_for("manage.conflicts_inbox") if opened else url_for("manage.room", key=key))
+    if change_id is None:
+        flash(_("Schließung eingetragen; sie trifft keinen Termin und keine Buchung."), "info")
+        return redirect(url_for("manage.room", key=key))
+    flash(_("Schließung eingetragen. Bitte entscheiden Sie jetzt, was mit den betroffenen Terminen geschieht."),
+          "info")
+    return redirect(url_for("manage.change", change_id=change_id))
 
 
 @bp.post("/manage/closures/<int:closure_id>/remove")
