@@ -12,11 +12,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from roombook.access.accounts import create_user
-from roombook.booking.occurrences import HOLIDAY_SUBDIVISION
+from roombook.booking.occurrences import HOLIDAY_SUBDIVISION, add_public_holidays
 from roombook.booking.recurrence import to_utc
 from roombook.booking.service import book_room, book_weekly
 from roombook.coordination.volunteers import save_profile
-from roombook.models import Accommodation, Provider, Room, User
+from roombook.models import Accommodation, Closure, Provider, Room, User
 from roombook.scenario.importer import import_scenario
 
 DEMO_PASSWORD = "demo"
@@ -195,10 +195,14 @@ def _contacts_and_venue(session: Session, places: dict[str, Accommodation]) -> N
     for provider in session.scalars(sa.select(Provider)):
         provider.contact_email, provider.contact_language = CONTACTS.get(provider.key, (None, "de"))
     nord = places["nord"]
-    session.add(Room(key="nord-bibliothek", accommodation=nord, name="Stadtteilbibliothek Nord", capacity=30,
-                     features=["whiteboard", "step_free"], venue_note="Nordstraße 40, 5 Minuten zu Fuß",
-                     open=_week(WEEKDAYS, "10:00", "19:00")))
+    library = Room(key="nord-bibliothek", accommodation=nord, name="Stadtteilbibliothek Nord", capacity=30,
+                   features=["whiteboard", "step_free"], venue_note="Nordstraße 40, 5 Minuten zu Fuß",
+                   open=_week(WEEKDAYS, "10:00", "19:00"))
+    session.add(library)
     session.flush()
+    # closed on the public holidays like every room the import made (the daily job keeps them ahead)
+    years = sorted({c.starts_at.year for c in session.scalars(sa.select(Closure).where(Closure.kind == "holiday"))})
+    add_public_holidays(session, [library], years)
 
 
 # Two more volunteers, without a demo login: the coordinator's volunteers page has someone to compare. Amal runs

@@ -21,7 +21,9 @@ def test_week_view_shows_rooms_side_by_side_monday_to_sunday(web):
     page = _week(web)
     assert page.count('class="day') == 7
     assert "Gemeinschaftsraum" in page and "Beratungsraum" in page
-    assert len(re.findall(r'<div class="room( selected)?">', page)) == 14
+    # the two social rooms and the library recorded as Nord's alternative venue, where a room change may move things
+    assert "Stadtteilbibliothek Nord" in page
+    assert len(re.findall(r'<div class="room( selected)?">', page)) == 21
     assert "geöffnet 08:00–20:00" in page and "geöffnet 10:00–16:00" in page  # weekdays and Saturday
     assert "Deutschkurs A1" in page and "garantiert" in page
     assert "Vorherige Woche" in page and "Nächste Woche" in page
