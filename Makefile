@@ -50,7 +50,7 @@ test-sqlite: install test-tools
 	$(PY) -m pytest -p no:cacheprovider -n 2
 
 test-postgres: install test-tools
-	scripts/with-postgres.sh $(PY) -m pytest -p no:cacheprovider -n 2
+	scripts/with-postgres.sh $(PY) -m pytest -p no:cacheprovider -n 2 --ignore=tests/browser
 
 bench: install
 	$(PY) bench/solver.py
