@@ -18,6 +18,7 @@ from roombook.booking.recurrence import DAYS, to_utc, weekly_local
 from roombook.models import (
     Accommodation,
     Booking,
+    Closure,
     Occurrence,
     Offer,
     OfferSession,
@@ -253,10 +254,43 @@ def _load_slots(session: Session, selection: Selection, since: dt.date,
         expected = weeks_between(slot.day, first, slot.materialised.astimezone(tz).date())
         if counted.get(slot.id, 0) != expected:
             _find_gaps(session, slot, first, tz, since_utc)
+    _closed_beyond_horizon(session, list(slots.values()), rooms, since, since_utc)
     extra = {o.room_id for s in slots.values() for o in s.orphans} - set(rooms)
     if extra:
         rooms.update(load_rooms(session, extra))
     return list(slots.values()), rooms
+
+
+# Beyond the materialised occurrences a series is its rule alone: the weeks a known closure or public holiday
+# covers are excluded up to the series' end, or this far ahead for an open-ended one.
+CLOSED_AHEAD = dt.timedelta(days=2 * 366)
+
+
+def _closed_beyond_horizon(session: Session, slots: list[SlotRow], rooms: dict[int, RoomRow], since: dt.date,
+                           since_utc: dt.datetime) -> None:
+    """Add to each slot's missing weeks those after its last occurrence row that a closure of its room covers."""
+    if not slots:
+        return
+    until_utc = since_utc + CLOSED_AHEAD
+    closures: dict[int, list[tuple[dt.datetime, dt.datetime]]] = {}
+    for room_id, starts_at, ends_at in session.execute(
+            sa.select(Closure.room_id, Closure.starts_at, Closure.ends_at)
+            .where(Closure.room_id.in_({s.room_id for s in slots}), Closure.ends_at > since_utc,
+                   Closure.starts_at < until_utc)):
+        closures.setdefault(room_id, []).append((starts_at, ends_at))
+    for slot in slots:
+        closed = closures.get(slot.room_id)
+        if not closed:
+            continue
+        tz = zone(rooms[slot.room_id].timezone)
+        after = slot.materialised or since_utc - dt.timedelta(seconds=1)
+        first = max(slot.first, since, after.astimezone(tz).date())
+        last = min([d for d in (slot.last, (until_utc.astimezone(tz)).date()) if d is not None])
+        length = dt.timedelta(minutes=slot.minutes)
+        extra = [start for start in (to_utc(local, tz) for local in weekly_local(slot.day, slot.start, first, last))
+                 if start > after and any(s < start + length and start < e for s, e in closed)]
+        if extra:
+            slot.missing = sorted(set(slot.missing) | set(extra))
 
 
 def _find_gaps(session: Session, slot: SlotRow, first: dt.date, tz: ZoneInfo, since_utc: dt.datetime) -> None:

@@ -82,3 +82,22 @@ def test_control_characters_stored_from_before_leave_no_trace_in_a_calendar(sess
     answer = run_icaljs({"mode": "expand", "feeds": {"mine": body.decode()}, "start": window,
                          "end": window + 3 * 86400})
     assert [e["summary"] for e in answer["mine"]] == ["Chor Probe\nTeil\n2"]
+
+
+def test_a_series_beyond_its_materialised_weeks_skips_the_holidays_and_closures_known(session, make_offer):
+    """Hardening 14: past the occurrence horizon the RRULE ran without EXDATE, so a weekly course showed on
+    Whit Monday (a public holiday the system knows) until the nightly job reached that week."""
+    from roombook.booking.occurrences import add_public_holidays
+    from tests.feeds.conftest import expand_icaljs, expand_python
+
+    offer = make_offer(slots=(("mon", "10:00"),), valid_from=dt.date(2027, 3, 1), valid_until=dt.date(2027, 12, 31))
+    slot = offer.sessions[0]
+    materialise(session, slot, dt.date(2027, 4, 30))  # the horizon ends before May
+    add_public_holidays(session, [slot.room], [2027])
+    body = build_feed(session, room_feed(slot.room), dt.date(2027, 2, 1), "Europe/Berlin", "roombook")
+    window = (dt.datetime(2027, 5, 9, tzinfo=dt.timezone.utc), dt.datetime(2027, 5, 26, tzinfo=dt.timezone.utc))
+    mondays = sorted(start.astimezone(BERLIN).date() for _uid, start, *_rest in expand_python(body, *window))
+    assert mondays == [dt.date(2027, 5, 10), dt.date(2027, 5, 24)]  # 17 May, Pfingstmontag, is left out
+    read = sorted(start.astimezone(BERLIN).date() for _uid, start, *_rest in
+                  expand_icaljs({"room": body}, *window)["room"])
+    assert read == mondays
