@@ -1,7 +1,8 @@
 """How long recording a room change takes, proposal included: a three-week closure of the busiest room of a
 generated city (bench/scenario_gen.py), through `POST /api/v1/closures` as a facility manager would send it.
 
-    .venv/bin/python bench/room_change.py --houses 100 300 [--database-url postgresql+psycopg://…] [--rounds 3]
+    .venv/bin/python bench/room_change.py --houses 100 300 [--rounds 3] \
+        [--database-url postgresql+psycopg://…]
 
 Each round closes the busiest room not yet closed (so each records a fresh change with the same load) and prints
 the request's wall time, the series it grouped and how many got a proposal. The rooms are the busiest of

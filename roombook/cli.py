@@ -310,7 +310,7 @@ def closures() -> None:
 def closures_create(room_key: str, start: str, end: str, kind: str, reason: str, actor_email: str) -> None:
     """Record a closure and print its change as the API's JSON."""
     from roombook.access.permissions import can_manage_rooms
-    from roombook.api.changes import change_json, closure_json
+    from roombook.api.changes import recorded_json
     from roombook.booking.recurrence import to_utc
     from roombook.booking.rooms import RoomInputError
     from roombook.changes.recording import record_closure
@@ -328,9 +328,7 @@ def closures_create(room_key: str, start: str, end: str, kind: str, reason: str,
         _fail("--from and --to take local times like 2027-03-08T08:00.")
     try:
         with transaction() as session:
-            recorded = record_closure(session, actor, room, begins, ends, reason, kind)
-            answer = {"closure": closure_json(recorded.closure),
-                      "change": change_json(recorded.change) if recorded.change else None}
+            answer = recorded_json(record_closure(session, actor, room, begins, ends, reason, kind))
     except RoomInputError as exc:
         _fail(f"{exc.field}: {exc.message}")
     click.echo(json.dumps(answer, ensure_ascii=False, indent=1))

@@ -37,7 +37,7 @@ from roombook.api.schemas import (
 )
 from roombook.booking.rooms import RoomInputError
 from roombook.changes import deciding, telling
-from roombook.changes.recording import record_closure
+from roombook.changes.recording import Recorded, record_closure
 from roombook.db import db, transaction
 from roombook.models import Closure, Room, RoomChange, User
 from roombook.models.reservations import ClosurePurpose
@@ -87,6 +87,12 @@ def closure_json(closure: Closure) -> dict:
             "end": _local(closure.ends_at, tz), "kind": closure.purpose, "reason": closure.reason}
 
 
+def recorded_json(recorded: Recorded) -> dict:
+    """What recording a closure answers, on the API and the command line alike."""
+    return {"closure": closure_json(recorded.closure),
+            "change": change_json(recorded.change) if recorded.change else None}
+
+
 def _load_change(user: User, change_id: int) -> RoomChange:
     change = load(RoomChange, change_id)
     if not permissions.can_manage_rooms(user, change.accommodation):
@@ -113,9 +119,7 @@ def create_closure():
     reason = text(body, "reason", maximum=300)
     try:
         with transaction() as session:
-            recorded = record_closure(session, user, room, start, end, reason, kind)
-            answer = {"closure": closure_json(recorded.closure),
-                      "change": change_json(recorded.change) if recorded.change else None}
+            answer = recorded_json(record_closure(session, user, room, start, end, reason, kind))
     except RoomInputError as exc:
         raise invalid(exc.field if exc.field in ("start", "end", "reason", "kind") else "start", str(exc.message)) \
             from None
