@@ -6,8 +6,9 @@ generated city (bench/scenario_gen.py), through `POST /api/v1/closures` as a fac
 
 Each round closes the busiest room not yet closed (so each records a fresh change with the same load) and prints
 the request's wall time, the series it grouped and how many got a proposal. The rooms are the busiest of
-accommodations with a second room (in a one-room house the search has nowhere to go and ends at once). The city clock stands a week before
-the generated term, so every lost date lies ahead. Targets: 3 s for 100 accommodations, 10 s for 300.
+accommodations with a second room (in a one-room house the search has nowhere to go and ends at once). The city
+clock stands a week before the generated term, so every lost date lies ahead. Targets: 3 s for 100
+accommodations, 10 s for 300.
 """
 from __future__ import annotations
 
