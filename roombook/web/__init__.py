@@ -1,6 +1,7 @@
 """Server-rendered pages. The "web" blueprint is split by audience: views (start, week view, log-in),
 booking (book, my bookings, cancel), department, public (residents' schedule and poster), volunteers (a
-volunteer's profile; its coordinator's overview is on the "manage" blueprint)."""
+volunteer's profile; its coordinator's overview is on the "manage" blueprint). `errors` answers failed
+requests with pages of the app's own."""
 from __future__ import annotations
 
 from flask import Flask
@@ -10,6 +11,7 @@ from roombook.access import permissions
 from roombook.api import bp as api_bp
 from roombook.db import storable
 from roombook.web import booking, department, manage, public, views, volunteers  # noqa: F401  (routes register on import)
+from roombook.web import errors
 from roombook.web.common import bp
 from roombook.web.feeds import bp as feeds_bp
 
@@ -33,3 +35,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(manage.bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(feeds_bp)
+    errors.init_app(app)
