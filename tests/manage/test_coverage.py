@@ -13,7 +13,8 @@ from roombook.models import Accommodation, Occurrence, OfferSession, Room, User
 from tests.dates import quiet_monday
 from tests.manage.conftest import TODAY, login, token_from
 
-NEXT_WEEK = quiet_monday(TODAY)  # a week without a public holiday, so planned minutes are the weekly slots
+# two weeks without a public holiday or closure, so planned minutes are the weekly slots in both
+NEXT_WEEK = quiet_monday(TODAY, span=2)
 
 
 def _place(session, key):
