@@ -33,6 +33,7 @@ def solved(demo):
     return plan_runs.run_now(demo, run, "Europe/Berlin", TIME_LIMIT)
 
 
+@pytest.mark.dates
 def test_a_run_previews_what_moves_and_what_stays_unmet(demo, solved):
     assert solved.status == "done" and solved.plan["sessions"]
     preview = plan_runs.run_preview(demo, solved, TODAY)
@@ -41,6 +42,7 @@ def test_a_run_previews_what_moves_and_what_stays_unmet(demo, solved):
     assert preview.unmet and all(u["reason"] for u in preview.unmet)
 
 
+@pytest.mark.dates
 def test_publishing_applies_the_plan_opens_conflicts_and_tells_the_managers(demo, solved):
     coordinator = _user(demo, "coordinator@example.org")
     preview = plan_runs.publish_run(demo, coordinator, solved, today=TODAY, horizon_weeks=6,

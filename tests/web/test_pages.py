@@ -14,6 +14,8 @@ from roombook.models import Booking, Room
 from roombook.scenario.demo import maintenance_day
 from tests.web.conftest import OTHER, login, next_monday, post
 
+pytestmark = pytest.mark.dates  # the demo city's coming weeks (scripts/faketime-suite.sh)
+
 
 def _week(client, key="nord", monday=None):
     return client.get(f"/accommodations/{key}?week={(monday or next_monday()).isoformat()}").get_data(as_text=True)

@@ -315,6 +315,7 @@ def deployed(session, volunteer, make_room):
     return {"room": room, "week": week, "monday": monday, "start": start}
 
 
+@pytest.mark.dates
 def test_the_coordinator_sees_skills_wishes_hours_what_does_not_fit_and_where_they_could_help(web, volunteer,
                                                                                              deployed):
     login(web, "coordinator@example.org")
