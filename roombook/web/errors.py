@@ -18,6 +18,7 @@ from werkzeug.exceptions import HTTPException
 
 from roombook.api import http_problem, is_api_request
 from roombook.db import db
+from roombook.web.common import safe_next
 
 
 @dataclass(frozen=True)
@@ -72,10 +73,9 @@ def came_from() -> str | None:
     if not referrer:
         return None
     parts = urlsplit(referrer)
-    if (parts.netloc and parts.netloc != request.host) or not parts.path.startswith("/") \
-            or parts.path.startswith("//") or is_api_request(parts.path):
-        return None
     target = parts.path + (f"?{parts.query}" if parts.query else "")
+    if parts.netloc != request.host or safe_next(target) != target or is_api_request(parts.path):
+        return None
     return None if target == request.full_path.rstrip("?") and request.method == "GET" else target
 
 

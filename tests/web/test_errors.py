@@ -145,7 +145,8 @@ def test_an_expired_form_offers_to_open_it_again(client):
 
 
 def test_the_back_link_leads_only_to_our_own_pages(client):
-    for referrer in ("https://evil.example/login", "//evil.example/login", "http://localhost/api/v1/bookings"):
+    for referrer in ("https://evil.example/login", "//evil.example/login", "http://localhost/\\evil.example",
+                     "http://localhost/api/v1/bookings", "/login"):
         page = client.post("/login", data={}, headers={"Referer": referrer}).get_data(as_text=True)
         assert "Das Formular ist abgelaufen" in page and "Formular neu öffnen" not in page, referrer
 
