@@ -2,17 +2,34 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 import holidays
 
+from roombook.booking.occurrences import HOLIDAY_SUBDIVISION
+from roombook.clock import week_of
+from roombook.scenario.demo import maintenance_day
 
-def quiet_monday(today: dt.date, weeks_ahead: int = 1) -> dt.date:
-    """The first Monday at least `weeks_ahead` weeks ahead whose week holds no NRW public holiday.
 
-    A holiday closes every room, so a week with one would change what tests expect to book or count.
+@functools.cache
+def _public_holidays(year: int) -> holidays.HolidayBase:
+    return holidays.country_holidays("DE", subdiv=HOLIDAY_SUBDIVISION, years=range(year, year + 3))
+
+
+def quiet_monday(today: dt.date, weeks_ahead: int = 1, span: int = 1) -> dt.date:
+    """The first Monday at least `weeks_ahead` weeks ahead that begins `span` weeks in a row each holding no NRW
+    public holiday and not the demo's maintenance closure.
+
+    A holiday closes every room and the painters close sued-gr for a day: either would change what tests expect
+    to book or count. Which weeks those are depends on the day the suite runs, so both are asked, never assumed.
     """
-    monday = today - dt.timedelta(days=today.weekday()) + dt.timedelta(weeks=weeks_ahead)
-    nrw = holidays.country_holidays("DE", subdiv="NW", years=range(monday.year, monday.year + 2))
-    while any(monday + dt.timedelta(days=offset) in nrw for offset in range(7)):
+    nrw = _public_holidays(today.year)
+    painters = week_of(maintenance_day(today))
+
+    def quiet(monday: dt.date) -> bool:
+        return monday != painters and not any(monday + dt.timedelta(days=offset) in nrw for offset in range(7))
+
+    monday = week_of(today) + dt.timedelta(weeks=weeks_ahead)
+    while not all(quiet(monday + dt.timedelta(weeks=week)) for week in range(span)):
         monday += dt.timedelta(weeks=1)
     return monday

@@ -193,6 +193,7 @@ def test_weekly_booking_keeps_local_time_across_dst(session, make_room, make_use
     assert [b.starts_at.hour for b in result.booked] == [9, 8, 8]  # UTC moves with summer time
 
 
+@pytest.mark.dates
 def test_closure_displaces_bookings_and_opens_conflicts(session, make_room, make_user):
     # a closure offers alternatives from the real clock on, so the booking lies in a coming week
     room, user = make_room(), make_user()

@@ -21,14 +21,17 @@ def _problem(exc: ApiProblem):
     return problem_response(exc)
 
 
-def _is_api_request() -> bool:
-    return request.path == "/api/v1" or request.path.startswith("/api/v1/")
+def is_api_request(path: str | None = None) -> bool:
+    """Whether the request (or `path`) is the API's."""
+    path = request.path if path is None else path
+    return path == "/api/v1" or path.startswith("/api/v1/")
 
 
-def _http_problem(exc: HTTPException):
+def http_problem(exc: HTTPException):
     """404 and 405 are raised before a blueprint's handlers are known (and 500s after a crash); API paths
-    get problem documents, every other path its usual page."""
-    if not _is_api_request():
+    get problem documents, every other path its usual page (roombook.web.errors has its own for the
+    common statuses and calls this for the API's)."""
+    if not is_api_request():
         return exc
     problem = ApiProblem(exc.code or 500, exc.name, exc.description or "")
     response = problem_response(problem)
@@ -42,8 +45,8 @@ def _on_register(state) -> None:
     app: Flask = state.app
     from roombook.api.pages import pages
 
-    app.register_error_handler(HTTPException, _http_problem)
+    app.register_error_handler(HTTPException, http_problem)
     app.register_blueprint(pages)
 
 
-__all__ = ["bp"]
+__all__ = ["bp", "http_problem", "is_api_request"]

@@ -6,6 +6,7 @@ path a real city's data takes. Demo passwords exist only here.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 import holidays
 import sqlalchemy as sa
@@ -123,7 +124,7 @@ def demo_scenario(today: dt.date) -> dict:
             {"accommodation": place, "category": "counselling", "min_minutes_per_week": 60},
             {"accommodation": place, "category": "procedural_counselling", "min_minutes_per_week": 120},
         ]
-    maintenance = monday + dt.timedelta(weeks=3, days=2)
+    maintenance = maintenance_day(today)
     return {
         "format": "roombook-scenario/1", "timezone": "Europe/Berlin",
         "period": {"start": monday.isoformat(), "end": (monday + dt.timedelta(weeks=26, days=-1)).isoformat()},
@@ -146,11 +147,28 @@ DEMO_USERS = [
 ]
 
 
+@functools.cache
+def _public_holidays(year: int) -> holidays.HolidayBase:
+    """The days that close every room, from `year` through the next (the demo's dates lie within weeks)."""
+    return holidays.country_holidays("DE", subdiv=HOLIDAY_SUBDIVISION, years=range(year, year + 2))
+
+
+def maintenance_day(today: dt.date) -> dt.date:
+    """The Wednesday the painters close sued-gr: three weeks ahead, or the first week after that holds no public
+    holiday. The closure then stands alone in its week on any day, and tests that want a week with nothing
+    unusual in it step over this one (tests/dates.py)."""
+    monday = today - dt.timedelta(days=today.weekday()) + dt.timedelta(weeks=3)
+    closed = _public_holidays(monday.year)
+    while any(monday + dt.timedelta(days=offset) in closed for offset in range(7)):
+        monday += dt.timedelta(weeks=1)
+    return monday + dt.timedelta(days=2)
+
+
 def workshop_fridays(today: dt.date) -> list[dt.date]:
     """Three Fridays in a row, from next week on, none a public holiday: the demo volunteer's Fahrradwerkstatt
     holds the first two, so a weekly booking over all three meets two clashes and one free week on any day."""
     friday = today - dt.timedelta(days=today.weekday()) + dt.timedelta(weeks=1, days=4)
-    closed = holidays.country_holidays("DE", subdiv=HOLIDAY_SUBDIVISION, years=range(friday.year, friday.year + 2))
+    closed = _public_holidays(friday.year)
     while any(friday + dt.timedelta(weeks=week) in closed for week in range(3)):
         friday += dt.timedelta(weeks=1)
     return [friday + dt.timedelta(weeks=week) for week in range(3)]

@@ -1,7 +1,8 @@
 """Server-rendered pages. The "web" blueprint is split by audience: views (start, week view, log-in),
 booking (book, my bookings, cancel), department, public (residents' schedule and poster), volunteers (a
 volunteer's profile; its coordinator's overview is on the "manage" blueprint), changes (a volunteer's say in a
-room change; the manager's pages of a change are on the "manage" blueprint)."""
+room change; the manager's pages of a change are on the "manage" blueprint). `errors` answers failed
+requests with pages of the app's own."""
 from __future__ import annotations
 
 from flask import Flask
@@ -19,6 +20,7 @@ from roombook.web import (  # noqa: F401  (routes register on import)
     views,
     volunteers,
 )
+from roombook.web import errors
 from roombook.web.common import bp
 from roombook.web.feeds import bp as feeds_bp
 
@@ -42,3 +44,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(manage.bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(feeds_bp)
+    errors.init_app(app)

@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 
 from roombook import clock
 from roombook.scenario.demo import workshop_fridays
+from tests.dates import quiet_monday
 from tests.browser.conftest import (
     SCREENSHOTS,
     describe,
@@ -24,8 +25,9 @@ from tests.browser.conftest import (
 
 
 def next_monday() -> dt.date:
-    today = clock.today()
-    return today + dt.timedelta(days=7 - today.weekday())
+    """The first coming week that holds no holiday and not the painters: the server's clock says which (the
+    pages' scripts read no date, so the browser's clock needs no setting)."""
+    return quiet_monday(clock.today())
 
 
 def assert_accessible(page) -> None:

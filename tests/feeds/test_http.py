@@ -32,6 +32,7 @@ def offer(session, make_offer, make_room, make_accommodation):
     return made
 
 
+@pytest.mark.dates
 def test_public_feeds_answer_as_calendars(client, offer):
     for url in ("/calendars/all.ics", "/calendars/accommodation/haus-am-see.ics", "/calendars/room/see-gr.ics",
                 "/calendars/category/language_course.ics"):

@@ -221,6 +221,7 @@ def test_renaming_the_booker_advances_the_managers_feed(client, session, booked)
     assert b"Frau Ehrenamt-Neu" in revalidate(client, url, rename)
 
 
+@pytest.mark.dates
 def test_the_monthly_move_of_the_window_advances_a_built_feed(session, make_offer, calendars):
     """On the first of a month a feed's window moves on and its bytes change with no row changed."""
     first = clock.today().replace(day=1)

@@ -52,6 +52,7 @@ def department(session, make_user, make_offer, make_room):
     return make_user("department", provider=provider, display_name="Frau Amt")
 
 
+@pytest.mark.dates
 def test_department_creates_a_link_and_its_feed_shows_its_office_hours(client, department):
     log_in(client, department)
     page = client.get("/feeds/tokens").get_data(as_text=True)

@@ -11,15 +11,18 @@ import sqlalchemy as sa
 from werkzeug.security import generate_password_hash
 
 from roombook import clock
-from roombook.booking import BookingError, book_room
+from roombook.booking import book_room
 from roombook.booking.recurrence import to_utc
+from roombook.clock import week_of
 from roombook.db import db
 from roombook.models import Accommodation, Booking, Provider, Room, User
-from roombook.scenario.demo import DEMO_PASSWORD, DEMO_USERS, demo_scenario
+from roombook.scenario.demo import DEMO_PASSWORD, DEMO_USERS, demo_scenario, workshop_fridays
 from roombook.scenario.importer import import_scenario
 from tests.conftest import csrf_token
 
 TODAY = clock.today()
+# Two weeks in a row without a holiday or the painters (tests/dates.py) lie up to 13 weeks ahead in spring.
+TERM_WEEKS = 14
 
 
 @functools.cache
@@ -28,11 +31,12 @@ def _demo_hash() -> str:
 
 
 def build_demo(session) -> None:
-    """The demo city (its term cut to seven weeks, so occurrences are quick to make) with the demo logins
-    and the volunteer's bookings on the next free Fridays at 16:00 in nord-gr, as in roombook.scenario.demo."""
+    """The demo city (its term cut to TERM_WEEKS, so occurrences are quick to make) with the demo logins and
+    the volunteer's Fahrradwerkstatt on the first two workshop Fridays at 16:00 in nord-gr, as in
+    roombook.scenario.demo."""
     scenario = demo_scenario(TODAY)
-    monday = TODAY - dt.timedelta(days=TODAY.weekday())
-    scenario["period"]["end"] = (monday + dt.timedelta(weeks=7, days=-1)).isoformat()
+    monday = week_of(TODAY)
+    scenario["period"]["end"] = (monday + dt.timedelta(weeks=TERM_WEEKS, days=-1)).isoformat()
     import_scenario(session, scenario)
     places = {a.key: a for a in session.scalars(sa.select(Accommodation))}
     users = {}
@@ -44,16 +48,9 @@ def build_demo(session) -> None:
         session.add(users[role])
     session.flush()
     room = session.scalar(sa.select(Room).where(Room.key == "nord-gr"))
-    booked = 0
-    for week in range(1, 6):
-        start = to_utc(dt.datetime.combine(monday + dt.timedelta(weeks=week, days=4), dt.time(16)), room.tz)
-        try:
-            book_room(session, users["volunteer"], room, start, start + dt.timedelta(hours=2), "Fahrradwerkstatt")
-        except BookingError:
-            continue
-        booked += 1
-        if booked == 2:
-            break
+    for friday in workshop_fridays(TODAY)[:2]:
+        start = to_utc(dt.datetime.combine(friday, dt.time(16)), room.tz)
+        book_room(session, users["volunteer"], room, start, start + dt.timedelta(hours=2), "Fahrradwerkstatt")
     session.flush()
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import io
 
+import pytest
 import sqlalchemy as sa
 
 from roombook.booking import rooms
@@ -13,7 +14,10 @@ from roombook.models import Accommodation, Occurrence, OfferSession, Room, User
 from tests.dates import quiet_monday
 from tests.manage.conftest import TODAY, login, token_from
 
-NEXT_WEEK = quiet_monday(TODAY)  # a week without a public holiday, so planned minutes are the weekly slots
+pytestmark = pytest.mark.dates  # the demo city's coming weeks (scripts/faketime-suite.sh)
+
+# two weeks without a public holiday or closure, so planned minutes are the weekly slots in both
+NEXT_WEEK = quiet_monday(TODAY, span=2)
 
 
 def _place(session, key):

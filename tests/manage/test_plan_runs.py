@@ -33,6 +33,7 @@ def solved(demo):
     return plan_runs.run_now(demo, run, "Europe/Berlin", TIME_LIMIT)
 
 
+@pytest.mark.dates
 def test_a_run_previews_what_moves_and_what_stays_unmet(demo, solved):
     assert solved.status == "done" and solved.plan["sessions"]
     preview = plan_runs.run_preview(demo, solved, TODAY)
@@ -41,6 +42,7 @@ def test_a_run_previews_what_moves_and_what_stays_unmet(demo, solved):
     assert preview.unmet and all(u["reason"] for u in preview.unmet)
 
 
+@pytest.mark.dates
 def test_publishing_applies_the_plan_and_takes_unmet_minimums_to_the_coordinators(demo, solved):
     """A minimum the plan cannot meet is the coordinators' to close (offers, requirements): they get a notice in
     their language; no house's inbox gets a conflict its manager could only wave through."""

@@ -12,6 +12,8 @@ from roombook import clock
 from roombook.models import Booking, User
 from tests.web.conftest import OTHER, login, next_monday, post
 
+pytestmark = pytest.mark.dates  # the demo city's coming weeks (scripts/faketime-suite.sh)
+
 
 def _book(client, **fields):
     data = {"room": "nord-gr", "date": next_monday().isoformat(), "start": "12:00", "end": "13:00",

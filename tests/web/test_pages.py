@@ -8,9 +8,13 @@ import pytest
 import sqlalchemy as sa
 
 from roombook import clock
+from roombook.clock import week_of
 from roombook.i18n.public_texts import LANGUAGES
 from roombook.models import Booking, Room
+from roombook.scenario.demo import maintenance_day
 from tests.web.conftest import OTHER, login, next_monday, post
+
+pytestmark = pytest.mark.dates  # the demo city's coming weeks (scripts/faketime-suite.sh)
 
 
 def _week(client, key="nord", monday=None):
@@ -35,10 +39,10 @@ def test_week_view_highlights_today(web):
 
 
 def test_week_view_shows_closures_and_holidays(web):
-    # The demo closes sued-gr on the Wednesday three weeks ahead; Christmas closes every room.
-    maintenance = _week(web, "sued", clock.today() - dt.timedelta(days=clock.today().weekday()) + dt.timedelta(weeks=3))
+    # The demo closes sued-gr on a Wednesday some weeks ahead; Christmas closes every room.
+    maintenance = _week(web, "sued", week_of(maintenance_day(clock.today())))
     assert "geschlossen</strong>: Malerarbeiten" in maintenance
-    christmas = _week(web, "nord", dt.date(clock.today().year, 12, 21))
+    christmas = _week(web, "nord", week_of(dt.date(clock.today().year, 12, 25)))
     assert "<strong>Feiertag: Erster Weihnachtstag</strong>" in christmas
 
 

@@ -11,11 +11,11 @@ import sqlalchemy as sa
 
 from roombook import clock
 from roombook.booking.service import book_room
+from roombook.clock import week_of
 from roombook.coordination.coverage import set_requirements
 from roombook.coordination.volunteers import profile_of, save_profile
 from roombook.models import Accommodation, AuditEvent, User, VolunteerProfile
 from tests.conftest import csrf_token
-from tests.dates import quiet_monday
 from tests.factories import local_on
 from tests.manage.test_i18n import german_left
 from tests.web.conftest import login
@@ -305,16 +305,17 @@ def deployed(session, volunteer, make_room):
                  accommodation_ids=[mitte.id], available=[{"day": "tue", "from": "16:00", "to": "19:00"},
                                                          {"day": "sat", "from": "10:00", "to": "12:00"}], max_hours=1,
                  note="Lehrerin aus Charkiw")
+    # a room of its own: no holiday or closure of the demo closes it, so next week will do on any day
     room = make_room(accommodation=place(session, "sued"))
-    monday = quiet_monday(clock.today())
+    monday = week_of(clock.today()) + dt.timedelta(weeks=1)
     start = local_on(monday + dt.timedelta(days=2), 10)
     book_room(session, volunteer, room, start, start + dt.timedelta(hours=2), "Lernhilfe Ukrainisch")
     session.flush()
-    week = (monday - (clock.today() - dt.timedelta(days=clock.today().weekday()))).days // 7
-    assert week < 4, "the booked week is one of the four the page shows"
+    week = (monday - week_of(clock.today())).days // 7  # of the four weeks the page shows, from this one
     return {"room": room, "week": week, "monday": monday, "start": start}
 
 
+@pytest.mark.dates
 def test_the_coordinator_sees_skills_wishes_hours_what_does_not_fit_and_where_they_could_help(web, volunteer,
                                                                                              deployed):
     login(web, "coordinator@example.org")
