@@ -10,7 +10,7 @@ BROWSER_PACKAGES := chromium fonts-noto-core fonts-dejavu-core
 # The nginx the deploy test serves deploy/nginx.conf.example with (tests/production/test_nginx.py).
 SERVER_PACKAGES := nginx-light
 
-.PHONY: install run test test-sqlite test-postgres test-tools bench clean
+.PHONY: install run test test-sqlite test-postgres test-dates test-tools bench clean
 
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -45,12 +45,18 @@ run: install
 test: install test-tools
 	$(MAKE) test-sqlite
 	$(MAKE) test-postgres
+	$(MAKE) test-dates
 
 test-sqlite: install test-tools
 	$(PY) -m pytest -p no:cacheprovider -n 2
 
 test-postgres: install test-tools
 	scripts/with-postgres.sh $(PY) -m pytest -p no:cacheprovider -n 2 --ignore=tests/browser
+
+# The date-sensitive tests again under libfaketime at instants that once broke the suite (holidays, clock changes,
+# a Berlin new year, a leap day).
+test-dates: install
+	scripts/faketime-suite.sh
 
 bench: install
 	$(PY) bench/solver.py
