@@ -13,6 +13,14 @@ PRELOADED_BY_GUNICORN = os.environ.get("ROOMBOOK_PRELOADED_BY") == "gunicorn"
 WARM_UP_PATHS = ("/api/v1/ping", "/login", "/api/v1/openapi.json", "/api/v1/docs")
 
 
+def runs_scheduler(app) -> bool:
+    """Whether a serving process runs the jobs: ROOMBOOK_SCHEDULER if set; unset, only a server of one
+    process does (`make run`). gunicorn's workers leave them to `flask scheduler`, one process for the
+    whole site (deploy/roombook-scheduler.service), instead of one scheduler and its threads per worker."""
+    configured = app.config["ROOMBOOK_SCHEDULER"]
+    return (not PRELOADED_BY_GUNICORN) if configured is None else bool(configured)
+
+
 def prepare_to_fork(app) -> None:
     """In gunicorn's master, once the app is loaded and before any worker is forked (deploy/gunicorn.conf.py).
 
@@ -47,11 +55,11 @@ def prepare_to_fork(app) -> None:
 
 
 def start_serving_process(app) -> None:
-    """What each serving process needs of its own: database connections, and the scheduler if configured."""
+    """What each serving process needs of its own: database connections, and the scheduler if it runs one."""
     with app.app_context():
         for engine in db.engines.values():
             engine.dispose(close=False)  # connections a parent made are the parent's (SQLAlchemy's fork rule)
-    if app.config["ROOMBOOK_SCHEDULER"]:
+    if runs_scheduler(app):
         start_scheduler(app)
 
 

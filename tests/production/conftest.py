@@ -39,7 +39,7 @@ class Server:
     def __init__(self, database_url: str, workers: int = 4, threads: int = 1, *, deploy_config: bool = False,
                  calendars: Path | None = None):
         """deploy_config: serve exactly as production does (deploy/gunicorn.conf.py with wsgi:app: the app
-        preloaded in the master, workers forked from it, each with its own scheduler)."""
+        preloaded in the master, workers forked from it, no scheduler in them)."""
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "ROOMBOOK_DATABASE_URL": database_url, "ROOMBOOK_SECRET_KEY": "prod-test"}
