@@ -3,11 +3,11 @@
 Run from the repository root: `python bench/solver.py [--sizes 5 20 100 300] [--time-limit 60]`.
 Prints one table row per size (and one per infeasible variant) in Markdown.
 
-`python bench/solver.py --loaded [--sizes 20] [--seeds 1 2 3 4 7] [--time-limit 5] [--repeat 3]` measures
-when the first valid plan comes, on a machine as it is and beside a CPU hog: one busy process per core,
-started and stopped by this script for each city's loaded runs and ended by a deadline of its own in any
-case. Each row gives the fastest, median and slowest of the repeated runs and how many of them ended with
-a guaranteed session unplaced.
+`python bench/solver.py --loaded [--sizes 20] [--seeds 1 2 3 4 7] [--tight-seeds 1 2] [--time-limit 5]
+[--repeat 3]` measures when the first valid plan comes, on the machine as it is and beside a CPU hog: one
+busy process per core, started and stopped by this script for each city's loaded runs and ended by a
+deadline of its own in any case. Each row gives the fastest, median and slowest of the repeated runs and
+how many of them ended with a guaranteed session unplaced.
 """
 
 from __future__ import annotations
@@ -109,15 +109,16 @@ def spread(firsts: list[float | None]) -> str:
                       for v in (values[0], statistics.median(values), values[-1]))
 
 
-def loaded_runs(sizes: list[int], seeds: list[int], time_limit: float, repeat: int) -> None:
+def loaded_runs(sizes: list[int], seeds: list[int], tight_seeds: list[int], time_limit: float, repeat: int) -> None:
     print(f"{time.strftime('%Y-%m-%d %H:%M')}; {os.cpu_count()} cores; {time_limit:.0f} s limit, {repeat} runs "
           "per row; the first valid plan as fastest / median / slowest\n")
-    print("| houses | seed | sessions | greedy unplaced guaranteed | machine | load average before the runs "
+    print("| houses | city | seed | sessions | greedy unplaced guaranteed | machine | load average before the runs "
           "| first valid plan | runs ending with a guaranteed session unplaced |")
-    print("|---:|---:|---:|---:|---|---|---|---:|")
+    print("|---:|---|---:|---:|---:|---|---|---|---:|")
+    cities = [(False, seed) for seed in seeds] + [(True, seed) for seed in tight_seeds]
     for size in sizes:
-        for seed in seeds:
-            scenario = generate(size, seed)
+        for tight, seed in cities:
+            scenario = generate(size, seed, tight=tight)
             run_solver(scenario, min(time_limit, 1.0))  # OR-Tools imported before anything is measured
             _, greedy_guaranteed, _ = greedy_baseline(scenario)
             sessions = sum(o["sessions_per_week"] for o in scenario["offers"])
@@ -127,8 +128,9 @@ def loaded_runs(sizes: list[int], seeds: list[int], time_limit: float, repeat: i
                 else:
                     with cpu_hog(repeat * (time_limit + 10) + 10):
                         firsts, short, loads = first_valid_plans(scenario, time_limit, repeat)
-                print(f"| {size} | {seed} | {sessions} | {greedy_guaranteed} | {machine} | {min(loads, key=float)}–{max(loads, key=float)} "
-                      f"| {spread(firsts)} | {short} of {repeat} |", flush=True)
+                print(f"| {size} | {'tight' if tight else 'planted'} | {seed} | {sessions} | {greedy_guaranteed} "
+                      f"| {machine} | {min(loads, key=float)}–{max(loads, key=float)} | {spread(firsts)} "
+                      f"| {short} of {repeat} |", flush=True)
 
 
 def main() -> None:
@@ -138,10 +140,11 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--loaded", action="store_true", help="first valid plans, idle and beside a CPU hog")
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3, 4, 7], help="with --loaded")
+    parser.add_argument("--tight-seeds", type=int, nargs="*", default=[1, 2], help="with --loaded: tight cities")
     parser.add_argument("--repeat", type=int, default=3, help="with --loaded")
     args = parser.parse_args()
     if args.loaded:
-        loaded_runs(args.sizes or [20], args.seeds, args.time_limit or 5.0, args.repeat)
+        loaded_runs(args.sizes or [20], args.seeds, args.tight_seeds, args.time_limit or 5.0, args.repeat)
         return
     args.sizes = args.sizes or [5, 20, 100, 300]
     args.time_limit = args.time_limit or 60.0
