@@ -66,8 +66,10 @@ clean:
 	rm -rf $(VENV) build *.egg-info
 
 # Production: gunicorn with several workers on PostgreSQL (ROOMBOOK_DATABASE_URL); see "Deploying" in README.md.
+# The jobs run in one `flask scheduler` process beside the workers (as roombook-scheduler.service runs them).
 .PHONY: serve-prod
 serve-prod: install
 	@test -n "$$ROOMBOOK_DATABASE_URL" || { echo "serve-prod: set ROOMBOOK_DATABASE_URL (postgresql+psycopg://…)" >&2; exit 1; }
 	$(FLASK) db upgrade
+	$(FLASK) scheduler & scheduler=$$!; trap 'kill $$scheduler' EXIT; \
 	ROOMBOOK_BIND=$${ROOMBOOK_BIND:-127.0.0.1:$(PORT)} $(VENV)/bin/gunicorn -c deploy/gunicorn.conf.py wsgi:app

@@ -1,4 +1,5 @@
 """Entry point for WSGI servers: `gunicorn wsgi:app`, and `make run`."""
+import gc
 import os
 
 from roombook import create_app
@@ -6,18 +7,64 @@ from roombook.db import db
 from roombook.jobs import start as start_scheduler
 
 app = create_app()
+PRELOADED_BY_GUNICORN = os.environ.get("ROOMBOOK_PRELOADED_BY") == "gunicorn"
+# Pages that need no database: serving them once in gunicorn's master builds what every request path
+# shares (the request pipeline, the page layout, forms, the API document) before the workers are forked.
+WARM_UP_PATHS = ("/api/v1/ping", "/login", "/api/v1/openapi.json", "/api/v1/docs")
+
+
+def runs_scheduler(app) -> bool:
+    """Whether a serving process runs the jobs: ROOMBOOK_SCHEDULER if set; unset, only a server of one
+    process does (`make run`). gunicorn's workers leave them to `flask scheduler`, one process for the
+    whole site (deploy/roombook-scheduler.service), instead of one scheduler and its threads per worker."""
+    configured = app.config["ROOMBOOK_SCHEDULER"]
+    return (not PRELOADED_BY_GUNICORN) if configured is None else bool(configured)
+
+
+def prepare_to_fork(app) -> None:
+    """In gunicorn's master, once the app is loaded and before any worker is forked (deploy/gunicorn.conf.py).
+
+    A worker shares the master's memory until it writes to a page, and CPython writes to every object it
+    uses (its reference count) and to every object a pass of the cyclic garbage collector walks over.
+    `gc.freeze()` takes what the master holds out of those passes for good (none of it is garbage: it lives
+    as long as the process), and what the app would otherwise build lazily in every worker on its first
+    requests (compiled templates, catalogs and locale data, mapper configuration, the request pipeline's
+    own first-use set-up) is built here once, to be shared. bench/memory.py measures the effect.
+    """
+    import sqlalchemy.orm
+    from babel import localedata
+
+    from roombook import i18n
+    from roombook.i18n import public_texts
+
+    sqlalchemy.orm.configure_mappers()
+    for name in app.jinja_env.list_templates():
+        app.jinja_env.get_template(name)
+    for language in i18n.LANGUAGES:
+        i18n.catalog(language)
+    for code in public_texts.LANGUAGES:
+        localedata.load(code)  # the language's CLDR data (dates on the public pages)
+    client = app.test_client()
+    for path in WARM_UP_PATHS:
+        client.get(path)
+    with app.app_context():
+        for engine in db.engines.values():
+            engine.dispose()  # nothing above should have connected; if it did, no worker inherits it
+    gc.collect()
+    gc.freeze()
 
 
 def start_serving_process(app) -> None:
-    """What each serving process needs of its own: database connections, and the scheduler if configured."""
+    """What each serving process needs of its own: database connections, and the scheduler if it runs one."""
     with app.app_context():
         for engine in db.engines.values():
             engine.dispose(close=False)  # connections a parent made are the parent's (SQLAlchemy's fork rule)
-    if app.config["ROOMBOOK_SCHEDULER"]:
+    if runs_scheduler(app):
         start_scheduler(app)
 
 
-# gunicorn with preload_app imports this module once in its master and calls start_serving_process in
-# every worker after the fork (deploy/gunicorn.conf.py); every other server serves from this process.
-if os.environ.get("ROOMBOOK_PRELOADED_BY") != "gunicorn":
+# gunicorn with preload_app imports this module once in its master, calls prepare_to_fork before the
+# first fork and start_serving_process in every worker after it (deploy/gunicorn.conf.py); every other
+# server serves from this process.
+if not PRELOADED_BY_GUNICORN:
     start_serving_process(app)

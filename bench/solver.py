@@ -2,13 +2,23 @@
 
 Run from the repository root: `python bench/solver.py [--sizes 5 20 100 300] [--time-limit 60]`.
 Prints one table row per size (and one per infeasible variant) in Markdown.
+
+`python bench/solver.py --loaded [--sizes 20] [--seeds 1 2 3 4 7] [--tight-seeds 1 2] [--time-limit 5]
+[--repeat 3]` measures when the first valid plan comes, on the machine as it is and beside a CPU hog: one
+busy process per core, started and stopped by this script for each city's loaded runs and ended by a
+deadline of its own in any case. Each row gives the fastest, median and slowest of the repeated runs and
+how many of them ended with a guaranteed session unplaced.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import statistics
+import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -58,12 +68,86 @@ def fmt(seconds: float | None) -> str:
     return "–" if seconds is None else f"{seconds:.1f} s"
 
 
+HOG = "import time\nend = time.monotonic() + {seconds}\nwhile time.monotonic() < end:\n    pass\n"
+
+
+@contextmanager
+def cpu_hog(seconds: float):
+    """One busy process per core for the block, and never longer than `seconds` whatever happens here."""
+    hogs = [subprocess.Popen([sys.executable, "-c", HOG.format(seconds=seconds)], start_new_session=True)
+            for _ in range(os.cpu_count() or 1)]
+    try:
+        time.sleep(0.5)  # let them reach the run queue before the first measured solve
+        yield
+    finally:
+        for hog in hogs:
+            hog.kill()
+            hog.wait(timeout=10)
+
+
+def load_average() -> str:
+    with open("/proc/loadavg") as fh:
+        return fh.read().split()[0]
+
+
+def first_valid_plans(scenario: dict, time_limit: float, repeat: int) -> tuple[list[float | None], int, list[str]]:
+    """`repeat` solves: the first valid plan's time of each, how many left a guaranteed session unplaced,
+    and the load average before each."""
+    firsts, short, loads = [], 0, []
+    for _ in range(repeat):
+        loads.append(load_average())
+        plan, first, _wall = run_solver(scenario, time_limit)
+        firsts.append(first)
+        short += unplaced_guaranteed(scenario, plan) > 0
+    return firsts, short, loads
+
+
+def spread(firsts: list[float | None]) -> str:
+    """Fastest / median / slowest; a run without a valid plan counts as never (shown as –)."""
+    values = sorted(float("inf") if f is None else f for f in firsts)
+    return " / ".join("–" if v == float("inf") else f"{v:.1f} s"
+                      for v in (values[0], statistics.median(values), values[-1]))
+
+
+def loaded_runs(sizes: list[int], seeds: list[int], tight_seeds: list[int], time_limit: float, repeat: int) -> None:
+    print(f"{time.strftime('%Y-%m-%d %H:%M')}; {os.cpu_count()} cores; {time_limit:.0f} s limit, {repeat} runs "
+          "per row; the first valid plan as fastest / median / slowest\n")
+    print("| houses | city | seed | sessions | greedy unplaced guaranteed | machine | load average before the runs "
+          "| first valid plan | runs ending with a guaranteed session unplaced |")
+    print("|---:|---|---:|---:|---:|---|---|---|---:|")
+    cities = [(False, seed) for seed in seeds] + [(True, seed) for seed in tight_seeds]
+    for size in sizes:
+        for tight, seed in cities:
+            scenario = generate(size, seed, tight=tight)
+            run_solver(scenario, min(time_limit, 1.0))  # OR-Tools imported before anything is measured
+            _, greedy_guaranteed, _ = greedy_baseline(scenario)
+            sessions = sum(o["sessions_per_week"] for o in scenario["offers"])
+            for machine in ("as it is", "beside a CPU hog"):
+                if machine == "as it is":
+                    firsts, short, loads = first_valid_plans(scenario, time_limit, repeat)
+                else:
+                    with cpu_hog(repeat * (time_limit + 10) + 10):
+                        firsts, short, loads = first_valid_plans(scenario, time_limit, repeat)
+                print(f"| {size} | {'tight' if tight else 'planted'} | {seed} | {sessions} | {greedy_guaranteed} "
+                      f"| {machine} | {min(loads, key=float)}–{max(loads, key=float)} | {spread(firsts)} "
+                      f"| {short} of {repeat} |", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--sizes", type=int, nargs="+", default=[5, 20, 100, 300])
-    parser.add_argument("--time-limit", type=float, default=60.0)
+    parser.add_argument("--sizes", type=int, nargs="+", default=None)
+    parser.add_argument("--time-limit", type=float, default=None)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--loaded", action="store_true", help="first valid plans, idle and beside a CPU hog")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3, 4, 7], help="with --loaded")
+    parser.add_argument("--tight-seeds", type=int, nargs="*", default=[1, 2], help="with --loaded: tight cities")
+    parser.add_argument("--repeat", type=int, default=3, help="with --loaded")
     args = parser.parse_args()
+    if args.loaded:
+        loaded_runs(args.sizes or [20], args.seeds, args.tight_seeds, args.time_limit or 5.0, args.repeat)
+        return
+    args.sizes = args.sizes or [5, 20, 100, 300]
+    args.time_limit = args.time_limit or 60.0
     print("| houses | sessions | first valid plan | status | unplaced guaranteed | wall time | optimality proven "
           "| moved after 1% change (forced; re-solve time, status) | greedy time | greedy unplaced (guaranteed/all) | validator |")
     print("|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---|")

@@ -12,10 +12,18 @@ timeout = 60
 graceful_timeout = 30
 # The app is imported once, in the master, and every worker is a fork of it: starting or recycling a
 # worker costs a fork instead of a fresh import of the whole app (about a second of CPU, during which
-# the other workers carry the load). Each worker then opens its own database connections and starts
-# its scheduler (post_fork below; wsgi.py leaves that to it).
+# the other workers carry the load). Before the first fork the master builds what workers would each
+# build on their first requests and freezes it for the garbage collector, so the workers keep sharing
+# its memory (when_ready); each worker then opens its own database connections (post_fork; wsgi.py
+# leaves both to these hooks).
 preload_app = True
 os.environ["ROOMBOOK_PRELOADED_BY"] = "gunicorn"
+
+
+def when_ready(server):
+    from wsgi import app, prepare_to_fork
+
+    prepare_to_fork(app)
 
 
 def post_fork(server, worker):

@@ -15,7 +15,9 @@ DEFAULTS: dict[str, Any] = {
     "ROOMBOOK_BASE_URL": "http://127.0.0.1:5000/",
     # Occurrences of recurring offers are materialised this far ahead (the issue asks for >= 26 weeks).
     "ROOMBOOK_HORIZON_WEEKS": 30,
-    "ROOMBOOK_SCHEDULER": True,
+    # Run the jobs inside the serving process: None (unset) means only in a server of one process
+    # (`make run`), not in gunicorn's workers, where `flask scheduler` runs them once (wsgi.runs_scheduler).
+    "ROOMBOOK_SCHEDULER": None,
     # A plan run whose process gave no sign of life (or that nobody claimed) for this long is given up.
     "ROOMBOOK_PLAN_RUN_STALE_SECONDS": 90,
     # A pooled connection that sat idle this long is pinged before use (see roombook.db._ping_after_idle).

@@ -125,8 +125,10 @@ def _show(run: PlanRun, values: dict) -> None:
 def visible_runs(session: Session, user_places: list[Accommodation] | None, *, limit: int = 30) -> list[PlanRun]:
     """Runs newest first; for a facility manager (user_places given) only runs within their houses, each
     as `show_if_lost` shows it."""
-    runs = session.scalars(sa.select(PlanRun).order_by(PlanRun.created_at.desc(), PlanRun.id.desc())
-                           .limit(limit * 5)).all()
+    # A list shows no run's scenario or plan: each can be megabytes of JSON, and once parsed, the memory
+    # stays with the worker process that read it.
+    runs = session.scalars(sa.select(PlanRun).options(sa.orm.defer(PlanRun.scenario), sa.orm.defer(PlanRun.plan))
+                           .order_by(PlanRun.created_at.desc(), PlanRun.id.desc()).limit(limit * 5)).all()
     if user_places is not None:
         keys = {a.key for a in user_places}
         runs = [r for r in runs if r.scope and set(r.scope) <= keys]

@@ -89,6 +89,17 @@ def test_only_one_run_at_a_time(demo):
         plan_runs.start_run(demo, coordinator, ["nord"], time_limit=5)
 
 
+def test_listing_runs_leaves_their_scenarios_and_plans_unread(demo):
+    coordinator = _user(demo, "coordinator@example.org")
+    demo.add(PlanRun(created_by_id=coordinator.id, scope=[], status="done", scenario={"offers": []},
+                     plan={"sessions": []}))
+    demo.flush()
+    demo.expunge_all()  # what a request finds: nothing loaded yet
+    [run] = plan_runs.visible_runs(demo, None)
+    assert {"scenario", "plan"} <= sa.inspect(run).unloaded
+    assert run.plan == {"sessions": []}  # still there when a page asks for it
+
+
 def test_a_failing_solve_is_recorded_on_the_run(demo, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("solver exploded")

@@ -39,7 +39,7 @@ class Server:
     def __init__(self, database_url: str, workers: int = 4, threads: int = 1, *, deploy_config: bool = False,
                  calendars: Path | None = None, access_log: Path | None = None):
         """deploy_config: serve exactly as production does (deploy/gunicorn.conf.py with wsgi:app: the app
-        preloaded in the master, workers forked from it, each with its own scheduler), writing the access
+        preloaded in the master, workers forked from it, no scheduler in them), writing the access
         log to `access_log` (else nowhere)."""
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"

@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import requests
 import sqlalchemy as sa
 
 from roombook.models import JobRun
@@ -28,3 +30,22 @@ def test_four_scheduler_processes_run_each_job_once(committed, database_url, tmp
     committed.session.remove()
     assert committed.session.scalar(sa.select(sa.func.count()).select_from(JobRun)
                                     .where(JobRun.job == "extend_horizon")) == 1
+
+
+def _threads(pid: int) -> int:
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(status.split("Threads:")[1].split()[0])
+
+
+def test_gunicorn_workers_leave_the_jobs_to_one_scheduler_process(serve, tmp_path):
+    """As deployed (ROOMBOOK_SCHEDULER unset), no worker starts a scheduler: its thread would show."""
+    server = serve(workers=2, deploy_config=True, calendars=tmp_path)
+    assert requests.get(server.url + "/api/v1/ping", timeout=10).status_code == 200
+    children = Path(f"/proc/{server.process.pid}/task/{server.process.pid}/children")
+    for _ in range(300):  # the master forks one worker after the other
+        workers = [int(pid) for pid in children.read_text().split()]
+        if len(workers) == 2:
+            break
+        time.sleep(0.1)
+    assert len(workers) == 2
+    assert [_threads(pid) for pid in workers] == [1, 1]
