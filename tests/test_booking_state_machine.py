@@ -493,8 +493,12 @@ def make_machine(session, make_accommodation, make_room, make_offer, users):
             for _series, group in itertools.groupby(members, key=lambda i: i.series):
                 for i in group:
                     s, e = (x.astimezone(BERLIN).replace(tzinfo=None, fold=0) for x in (i.start, i.end))
-                    if _utc(s) != i.start or _utc(e) != i.end and _utc(e).astimezone(BERLIN).replace(tzinfo=None) != e:
-                        continue  # a wall-clock time the clocks skip that night: the engine moves it on
+                    asked_start = dt.datetime.combine(s.date(), i.local_start.time())
+                    asked_end = asked_start + i.local_length
+                    if _utc(s) != i.start or _utc(e) != i.end and _utc(e).astimezone(BERLIN).replace(tzinfo=None) != e \
+                            or any(_utc(t).astimezone(BERLIN).replace(tzinfo=None) != t
+                                   for t in (asked_start, asked_end)):
+                        continue  # a wall-clock start or end the clocks skip that night: the engine moves it on
                     assert (s - i.local_start) % dt.timedelta(weeks=1) == dt.timedelta(0), (i.start, i.local_start)
                     assert e - s == i.local_length, (i.start, i.end, i.local_length)
 

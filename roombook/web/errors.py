@@ -89,7 +89,11 @@ def error_page(exc: HTTPException, page: ErrorPage):
     refresh()
     # keep what the error adds to the answer (Allow for a 405), not its HTML content type
     headers = [(name, value) for name, value in exc.get_headers() if name.lower() != "content-type"]
-    body = render_template("errors/error.html", page=page, status=exc.code,
+    # a view that refused with its own reason (the field at fault, in German) says it; werkzeug's stock texts and
+    # Flask-WTF's CSRF reasons are English and stay out
+    detail = exc.description if exc.description != type(exc).description and exc.code != 500 \
+        and not isinstance(exc, CSRFError) else None
+    body = render_template("errors/error.html", page=page, status=exc.code, detail=detail,
                            back_url=came_from() if page.back is not None else None)
     return body, exc.code, headers
 
