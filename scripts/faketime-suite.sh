@@ -28,6 +28,8 @@ fi
 log_dir=$(mktemp -d /tmp/roombook-faketime.XXXXXX)
 summary=""
 failed=0
+total_passed=0
+total_failed=0
 started=$(date +%s)
 for instant in $INSTANTS; do
     epoch=$(date -u -d "$instant" +%s) || exit 2
@@ -47,6 +49,10 @@ for instant in $INSTANTS; do
         echo "---- $instant: the failures ----"
         grep -E '^(FAILED|ERROR) ' "$log" || tail -n 40 "$log"
     fi
+    passed_here=$(printf '%s\n' "$outcome" | grep -oE '[0-9]+ passed' | awk '{s += $1} END {print s + 0}')
+    failed_here=$(printf '%s\n' "$outcome" | grep -oE '[0-9]+ (failed|errors?)' | awk '{s += $1} END {print s + 0}')
+    total_passed=$(( total_passed + ${passed_here:-0} ))
+    total_failed=$(( total_failed + ${failed_here:-0} + (status != 0 && ${failed_here:-0} == 0 ? 1 : 0) ))
     line=$(printf '%-19s %-16s %4ss  %s' "$instant" "$result" "$seconds" "$outcome")
     echo "$line"
     summary="$summary$line
@@ -59,4 +65,6 @@ if [ "$failed" -ne 0 ]; then
 else
     rm -rf "$log_dir"
 fi
+# the closing line a CI reader counts: every instant's tests together
+echo "faketime: $total_passed passed, $total_failed failed"
 exit $failed
