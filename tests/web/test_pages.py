@@ -154,8 +154,9 @@ def test_a_persons_language_follows_them_to_the_next_login_and_their_mails(web, 
     volunteer = session.scalar(sa.select(User).where(User.email == "volunteer@example.org"))
     session.refresh(volunteer)
     assert volunteer.language == "en"
-    with web.session_transaction() as browser_session:  # a new browser: no session, no choice in it
-        browser_session.clear()
+    post(web, "/logout", {}, page="/")
+    with web.session_transaction() as browser_session:  # as in another browser: no choice in the session
+        browser_session.pop("lang", None)
     login(web, "volunteer@example.org")
     page = web.get("/my/bookings", headers={"Accept-Language": "de"}).get_data(as_text=True)
     assert '<html lang="en"' in page and "My bookings" in page
