@@ -151,7 +151,7 @@ def test_a_weekly_series_is_booked_up_to_the_open_booking_limit_and_the_later_we
     assert [week for week, _error in result.refused] == _tuesdays(4, 3)
     for _week, error in result.refused:
         assert isinstance(error, PolicyViolation) and error.field == "room" and error.alternatives == []
-        assert "Höchstzahl ist erreicht" in error.message and "at most 4 open bookings" in error.message
+        assert "Höchstzahl ist erreicht" in error.message and "höchstens 4 offene Buchungen" in error.message
 
 
 def test_a_clashing_week_uses_none_of_the_open_booking_limit(session, make_room, make_user):

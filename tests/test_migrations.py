@@ -2,10 +2,12 @@
 without its migration (or the other way round) fails here, not on a deployment's first `db upgrade`."""
 from __future__ import annotations
 
+import json
+
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from flask_migrate import upgrade
+from flask_migrate import downgrade, upgrade
 
 from roombook import create_app
 from roombook.access.accounts import create_user
@@ -80,6 +82,60 @@ def test_0008_keeps_every_row_of_the_demo_city_and_never_hands_out_a_user_id_aga
             assert {name: rows for name, rows in after.items() if name != "login"} == before
             with transaction() as session:
                 assert create_user(session, "next@example.org", "volunteer", "pw").id > newest_id
+        finally:
+            db.session.remove()
+            db.engine.dispose()
+
+
+def test_0015_keeps_the_german_half_of_the_pairs_the_app_once_stored_and_leaves_typed_text_alone(scratch_url):
+    scratch = create_app({"TESTING": True, "ROOMBOOK_DATABASE_URL": scratch_url, "ROOMBOOK_SECRET_KEY": "x",
+                          "ROOMBOOK_SCHEDULER": False})
+    with scratch.app_context():
+        try:
+            upgrade()
+            assert scratch.test_cli_runner().invoke(args=["demo"]).exit_code == 0
+            db.session.remove()
+            with db.engine.begin() as connection:
+                first, second = connection.execute(sa.text("SELECT id FROM booking ORDER BY id LIMIT 2")).scalars()
+                set_reason = sa.text("UPDATE booking SET status_reason = :reason WHERE id = :id")
+                connection.execute(set_reason, {"reason": "storniert / cancelled", "id": first})
+                connection.execute(set_reason, {"reason": "Chor / Orchester", "id": second})  # typed by a person
+                connection.execute(sa.text("UPDATE closure SET reason = 'Malerarbeiten / painting'"))
+            downgrade(revision="0015")
+            downgrade(revision="-1")  # to the revision before 0015
+            upgrade()
+            with db.engine.connect() as connection:
+                reasons = dict(connection.execute(sa.text("SELECT id, status_reason FROM booking WHERE id IN "
+                                                          "(:a, :b)"), {"a": first, "b": second}).all())
+                closures = set(connection.execute(sa.text("SELECT reason FROM closure")).scalars())
+            assert reasons == {first: "storniert", second: "Chor / Orchester"}
+            assert closures == {"Malerarbeiten"}
+        finally:
+            db.session.remove()
+            db.engine.dispose()
+
+
+def test_0016_maps_typed_equipment_onto_the_vocabulary(scratch_url):
+    scratch = create_app({"TESTING": True, "ROOMBOOK_DATABASE_URL": scratch_url, "ROOMBOOK_SECRET_KEY": "x",
+                          "ROOMBOOK_SCHEDULER": False})
+    with scratch.app_context():
+        try:
+            upgrade()
+            assert scratch.test_cli_runner().invoke(args=["demo"]).exit_code == 0
+            db.session.remove()
+            typed = sa.text("UPDATE room SET features = :value WHERE key = :key").bindparams(
+                sa.bindparam("value", type_=sa.JSON))
+            with db.engine.begin() as connection:
+                connection.execute(typed, {"value": ["Whiteboard", "barrierefrei", "beamer", "Klavier"],
+                                           "key": "nord-gr"})
+                connection.execute(typed, {"value": ["kitchen"], "key": "west-gr"})
+            downgrade(revision="0015")
+            upgrade()
+            with db.engine.connect() as connection:
+                features = dict(connection.execute(sa.text("SELECT key, features FROM room WHERE key IN "
+                                                           "('nord-gr', 'west-gr')")).all())
+            decoded = {key: value if isinstance(value, list) else json.loads(value) for key, value in features.items()}
+            assert decoded == {"nord-gr": ["whiteboard", "step_free", "projector"], "west-gr": ["kitchen"]}
         finally:
             db.session.remove()
             db.engine.dispose()

@@ -23,3 +23,11 @@ def set_password(session: Session, user: User, password: str) -> None:
     user.password_hash = generate_password_hash(password)
     session.flush()
     signin.end_all_logins(session, user)
+
+
+def choose_language(session: Session, user: User, language: str) -> None:
+    """The language of the person's pages, mails and notices from now on (German or English)."""
+    if language not in ("de", "en"):
+        raise ValueError(f"no language {language!r}")
+    user.language = language
+    session.flush()

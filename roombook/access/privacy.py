@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from roombook import clock
 from roombook.access import audit
 from roombook.booking import cancel_booking
+from roombook.i18n import N_
 from roombook.models import (
     ApiToken,
     AuditEvent,
@@ -87,7 +88,7 @@ def delete_user(session: Session, actor: User | None, user: User, *, now: dt.dat
                                                             Booking.status == BookingStatus.ACTIVE,
                                                             Booking.ends_at > now)):
         cancel_booking(session, actor if actor is not None and actor.id != user_id else None, booking,
-                       "Konto gelöscht / account deleted")
+                       N_("Konto gelöscht"))
     session.execute(sa.update(Booking).where(Booking.user_id == user_id).values(user_id=None))
     session.execute(sa.delete(OutboxMessage).where(OutboxMessage.recipient == email))
     # Events about the person (not their actions, which keep their facts) may hold the address.

@@ -42,7 +42,7 @@ SCHEMAS = {
                                                      "detail": {"type": "string"}})},
     }, ["type", "title", "status"]),
     "Clash": _obj({"kind": {"enum": ["booking", "occurrence", "closure"]},
-                   "title": {"type": "string", "description": "offer title, closure reason, or 'belegt / booked'"},
+                   "title": {"type": "string", "description": "offer title, closure reason, or 'belegt' (someone's booking)"},
                    "start": DATETIME, "end": DATETIME}),
     "Alternative": _obj({"room": {"type": ["integer", "null"]}, "room_name": {"type": "string"},
                          "start": DATETIME, "end": DATETIME}),

@@ -17,6 +17,7 @@ from roombook import clock
 from roombook.api.problems import ApiProblem, invalid
 from roombook.booking.errors import Clash
 from roombook.db import TextFault, storable, text_fault
+from roombook.feeds.build import PUBLIC_BOOKING
 from roombook.models import (
     Accommodation,
     ApiToken,
@@ -256,8 +257,8 @@ def user_json(user: User) -> dict:
 
 
 def clash_json(clash: Clash, tz: ZoneInfo) -> dict:
-    """Who booked and what for is not public: a booking clash says only 'belegt / booked'."""
-    title = clash.title if clash.kind != "booking" else "belegt / booked"
+    """Who booked and what for is not public: a booking clash says only 'belegt' (as the feeds do)."""
+    title = clash.title if clash.kind != "booking" else PUBLIC_BOOKING
     return {"kind": clash.kind, "title": title, "start": iso(clash.start, tz), "end": iso(clash.end, tz)}
 
 

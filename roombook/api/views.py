@@ -52,6 +52,7 @@ from roombook.booking import (
     cancel_booking,
 )
 from roombook.db import db, transaction
+from roombook.i18n import N_
 from roombook.models import Accommodation, ApiToken, Occurrence, Offer, Room, User
 
 # Unauthenticated endpoints: the document, its page, a trivial health check, and getting a token.
@@ -327,6 +328,6 @@ def delete_booking(booking_id: int):
     require(can_cancel_booking(user, booking), "You may not cancel this booking.")
     reason = text(request.args, "reason", maximum=300, default="", multiline=True)
     with _explained(booking.room), transaction() as session:
-        cancel_booking(session, user, booking, reason or "storniert / cancelled")
+        cancel_booking(session, user, booking, reason or N_("storniert"))
         answer = booking_json_for(booking, user)
     return answer

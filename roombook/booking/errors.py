@@ -5,6 +5,8 @@ import datetime as dt
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
 
 OVERLAP_CONSTRAINT = "occupancy_no_overlap"
 
@@ -25,12 +27,24 @@ class BookingError(Exception):
 
     field = "start"
 
-    def __init__(self, message: str, *, field: str | None = None, alternatives: list | None = None):
+    def __init__(self, message: str | LazyString, *, field: str | None = None, alternatives: list | None = None):
         super().__init__(message)
-        self.message = message
+        self._message = message
         if field:
             self.field = field
         self.alternatives = alternatives or []
+
+    @property
+    def message(self) -> str:
+        """The refusal in the language of whoever reads it (a lazy text is translated when read)."""
+        return str(self._message)
+
+    @message.setter
+    def message(self, value: str | LazyString) -> None:
+        self._message = value
+
+    def __str__(self) -> str:
+        return self.message
 
 
 class InvalidInterval(BookingError):
@@ -62,7 +76,8 @@ class PolicyViolation(BookingError):
 class BookingConflict(BookingError):
     """The room is taken: by a booking, an occurrence of an offer, or (in a race) someone faster."""
 
-    def __init__(self, message: str, clashes: list[Clash] | None = None, alternatives: list | None = None):
+    def __init__(self, message: str | LazyString, clashes: list[Clash] | None = None,
+                 alternatives: list | None = None):
         super().__init__(message, field="start", alternatives=alternatives)
         self.clashes = clashes or []
 
@@ -70,5 +85,5 @@ class BookingConflict(BookingError):
 def conflict_from_integrity_error(exc: sa.exc.IntegrityError) -> Exception:
     """The database's overlap refusal as a BookingConflict; any other integrity error unchanged."""
     if OVERLAP_CONSTRAINT in str(exc.orig):
-        return BookingConflict("Der Raum wurde gerade für diese Zeit gebucht. / The room was just booked for this time.")
+        return BookingConflict(_l("Der Raum wurde gerade für diese Zeit gebucht."))
     return exc

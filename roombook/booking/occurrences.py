@@ -15,6 +15,7 @@ from functools import partial
 
 import holidays
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from roombook import clock
@@ -30,6 +31,7 @@ from roombook.booking.occupancy import (
 )
 from roombook.booking.recurrence import to_utc, weekly_local
 from roombook.conflicts.opening import open_conflict
+from roombook.i18n import N_
 from roombook.models import (
     Booking,
     Closure,
@@ -110,13 +112,13 @@ def _claim_room(session: Session, occurrence: Occurrence, reports: list[Report],
     fixed = next((b for b in in_the_way if not b.displaceable), None)
     if fixed is not None:
         occurrence.status = OccurrenceStatus.CANCELLED
-        occurrence.reason = "Raum belegt durch eine feste Buchung / room held by a fixed booking"
+        occurrence.reason = N_("Raum belegt durch eine feste Buchung")
         reports.append(partial(_report_slot_lost_to_booking, session, occurrence, fixed, now=now))
         return
     if any(c.kind == "occurrence" for c in found):
         # checked before any booking gives way: an occurrence that cannot take place displaces nothing
         occurrence.status = OccurrenceStatus.CANCELLED
-        occurrence.reason = "Raum durch ein anderes Angebot belegt / room used by another offer"
+        occurrence.reason = N_("Raum durch ein anderes Angebot belegt")
         reports.append(partial(open_conflict, session, "slot_lost", room, f"{title} am {_local(occurrence)} "
                                f"überschneidet sich mit einem anderen Angebot.", occurrence=occurrence))
         return
@@ -289,8 +291,7 @@ def close_room(session: Session, room: Room, start: dt.datetime, end: dt.datetim
     lock_rooms(session, [room.id])
     if session.scalar(sa.select(Closure.id).where(Closure.room_id == room.id, Closure.starts_at == start,
                                                   Closure.kind == kind)) is not None:
-        raise ClosureExists(f"{room.name} hat schon eine Schließung ab diesem Zeitpunkt. / {room.name} already "
-                            f"has a closure from then.")
+        raise ClosureExists(_l("%(room)s hat schon eine Schließung ab diesem Zeitpunkt.", room=room.name))
     closure = Closure(room=room, starts_at=start, ends_at=end, reason=reason, kind=kind, purpose=purpose)
     session.add(closure)
     session.flush()

@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from roombook.booking.errors import PolicyViolation
@@ -36,9 +37,8 @@ def open_bookings_left(session: Session, user: User | None, room: Room, now: dt.
 def open_bookings_limit_reached(room: Room) -> PolicyViolation:
     """Why a week of a series is refused: the open bookings held and the earlier weeks use up the limit."""
     return PolicyViolation(
-        f"Die Höchstzahl ist erreicht: In {room.name} sind höchstens {room.max_open_bookings} offene Buchungen "
-        f"je Person erlaubt. / The limit is reached: {room.name} allows at most {room.max_open_bookings} open "
-        f"bookings per person.", field="room")
+        _l("Die Höchstzahl ist erreicht: In %(room)s sind höchstens %(limit)s offene Buchungen je Person erlaubt.",
+           room=room.name, limit=room.max_open_bookings), field="room")
 
 
 def check_room_rules(session: Session, user: User | None, room: Room, start: dt.datetime, end: dt.datetime,
@@ -53,17 +53,16 @@ def check_room_rules(session: Session, user: User | None, room: Room, start: dt.
     minutes = (end.timestamp() - start.timestamp()) / 60  # real minutes, also when the clocks change in between
     if minutes > room.max_booking_minutes:
         raise PolicyViolation(
-            f"In {room.name} sind Buchungen höchstens {room.max_booking_minutes} Minuten lang. "
-            f"/ Bookings in {room.name} last at most {room.max_booking_minutes} minutes.", field="end")
+            _l("In %(room)s sind Buchungen höchstens %(minutes)s Minuten lang.", room=room.name,
+               minutes=room.max_booking_minutes), field="end")
     if start > now + dt.timedelta(days=room.max_days_ahead):
         raise PolicyViolation(
-            f"{room.name} kann höchstens {room.max_days_ahead} Tage im Voraus gebucht werden. "
-            f"/ {room.name} can be booked at most {room.max_days_ahead} days ahead.", field="start")
+            _l("%(room)s kann höchstens %(days)s Tage im Voraus gebucht werden.", room=room.name,
+               days=room.max_days_ahead), field="start")
     if not new_bookings:
         return
     open_count = _open_bookings(session, user, room, now)
     if open_count + new_bookings > room.max_open_bookings:
         raise PolicyViolation(
-            f"Sie haben schon {open_count} offene Buchungen in {room.name} (höchstens {room.max_open_bookings}). "
-            f"/ You already hold {open_count} open bookings in {room.name} (at most {room.max_open_bookings}).",
-            field="room")
+            _l("Sie haben schon %(count)s offene Buchungen in %(room)s (höchstens %(limit)s).", count=open_count,
+               room=room.name, limit=room.max_open_bookings), field="room")

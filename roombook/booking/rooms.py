@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from babel.dates import get_day_names
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
@@ -33,7 +34,7 @@ from roombook.models.offers import OccurrenceStatus
 from roombook.notifications import outbox
 
 DAY_LABELS = {"mon": "Mo", "tue": "Di", "wed": "Mi", "thu": "Do", "fri": "Fr", "sat": "Sa", "sun": "So"}
-_WINDOW = re.compile(r"^\s*(mon|tue|wed|thu|fri|sat|sun)\s+(\d{1,2}:\d{2})\s*[-–]\s*(\d{1,2}:\d{2})\s*$", re.I)
+_WINDOW = re.compile(r"^\s*([^\W\d_]+\.?)\s+(\d{1,2}:\d{2})\s*[-–]\s*(\d{1,2}:\d{2})\s*$")
 MAX_CLOSURE = dt.timedelta(days=366)
 
 
@@ -47,23 +48,38 @@ class RoomInputError(ValueError):
         self.field = field
 
 
-def format_windows(windows: list[dict]) -> str:
-    """Opening windows as editable text, one 'mon 08:00-20:00' per line, in weekday order."""
+# The weekday words people write, in German and English, abbreviated ("Mo", "Mo.", "Mon") or not.
+_DAY_WORDS = {word.lower(): code for language in ("de", "en") for width in ("abbreviated", "wide")
+              for context in ("format", "stand-alone")
+              for index, word in get_day_names(width, context=context, locale=language).items()
+              for code in [DAYS[index]]} | {code: code for code in DAYS}
+# Fixed words for a room's equipment: what offers may need and the free-slot search may ask for. The code is
+# stored (and is the scenario format's); pages show the word.
+FEATURES = {"step_free": _l("stufenlos erreichbar"), "private": _l("ungestört (für Beratung)"),
+            "whiteboard": _l("Whiteboard"), "projector": _l("Beamer"), "kitchen": _l("Küche"),
+            "childcare_corner": _l("Kinderecke"), "computers": _l("Computerplätze"), "wifi": _l("WLAN")}
+
+
+def format_windows(windows: list[dict], language: str = "de") -> str:
+    """Opening windows as editable text, one "Mo 08:00-20:00" per line in weekday order, with the weekdays
+    abbreviated in the reader's language (parse_windows reads German and English)."""
+    names = get_day_names("abbreviated", context="stand-alone", locale=language)
     ordered = sorted(windows, key=lambda w: (DAYS.index(w["day"]), w["from"]))
-    return "\n".join(f"{w['day']} {w['from']}-{w['to']}" for w in ordered)
+    return "\n".join(f"{names[DAYS.index(w['day'])]} {w['from']}-{w['to']}" for w in ordered)
 
 
 def parse_windows(text: str) -> list[dict]:
-    """'mon 08:00-20:00' lines into opening windows; each bad line is named."""
+    """"Mo 08:00-20:00" lines (German or English weekdays) into opening windows; each bad line is named."""
     windows = []
     for number, line in enumerate((text or "").splitlines(), 1):
         if not line.strip():
             continue
         match = _WINDOW.match(line)
-        if not match:
-            raise RoomInputError(_l("Zeile %(number)d: „%(line)s“ – erwartet z. B. „mon 08:00-20:00“.",
+        day = _DAY_WORDS.get(match.group(1).lower()) if match else None
+        if day is None:
+            raise RoomInputError(_l("Zeile %(number)d: „%(line)s“ – erwartet z. B. „Mo 08:00-20:00“.",
                                     number=number, line=line.strip()), "open")
-        day, start, end = match.group(1).lower(), match.group(2).zfill(5), match.group(3).zfill(5)
+        start, end = match.group(2).zfill(5), match.group(3).zfill(5)
         try:
             opens, closes = parse_hhmm(start), parse_hhmm(end)
         except ValueError:
@@ -75,14 +91,12 @@ def parse_windows(text: str) -> list[dict]:
     return sorted(windows, key=lambda w: (DAYS.index(w["day"]), w["from"]))
 
 
-def parse_features(text: str) -> list[str]:
-    """Comma-separated features, trimmed, lower case, without repeats."""
-    seen: list[str] = []
-    for item in (text or "").split(","):
-        item = item.strip().lower().replace(" ", "_")
-        if item and item not in seen:
-            seen.append(item[:40])
-    return seen
+def check_features(codes: list[str] | tuple[str, ...], field: str = "features") -> list[str]:
+    """The chosen equipment, each once; a code outside the vocabulary is refused at the field."""
+    unknown = sorted(set(codes or ()) - set(FEATURES))
+    if unknown:
+        raise RoomInputError(_l("Unbekannte Ausstattung: %(codes)s.", codes=", ".join(unknown)), field)
+    return list(dict.fromkeys(codes or ()))
 
 
 def outside_opening_hours(session: Session, room: Room, *, now: dt.datetime | None = None,
@@ -100,7 +114,7 @@ def outside_opening_hours(session: Session, room: Room, *, now: dt.datetime | No
     return sorted((i for i in items if not contains(windows, i.starts_at, i.ends_at)), key=lambda i: i.starts_at)
 
 
-def update_room(session: Session, actor: User, room: Room, *, name: str, capacity: int, features: str,
+def update_room(session: Session, actor: User, room: Room, *, name: str, capacity: int, features: list[str],
                 open_hours: str, max_booking_minutes: int, max_days_ahead: int,
                 max_open_bookings: int) -> list[Booking | Occurrence]:
     """Change a room's facts and rules, audited with before and after. Returns what now lies outside the
@@ -109,7 +123,7 @@ def update_room(session: Session, actor: User, room: Room, *, name: str, capacit
     before = {"name": room.name, "capacity": room.capacity, "features": list(room.features), "open": list(room.open),
               "max_booking_minutes": room.max_booking_minutes, "max_days_ahead": room.max_days_ahead,
               "max_open_bookings": room.max_open_bookings}
-    after = {"name": name.strip(), "capacity": capacity, "features": parse_features(features), "open": windows,
+    after = {"name": name.strip(), "capacity": capacity, "features": check_features(features), "open": windows,
              "max_booking_minutes": max_booking_minutes, "max_days_ahead": max_days_ahead,
              "max_open_bookings": max_open_bookings}
     changed = {k: {"before": before[k], "after": v} for k, v in after.items() if before[k] != v}

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from dateutil.rrule import WEEKLY, rrule
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from roombook import clock
@@ -49,41 +50,38 @@ def check_bookable(session: Session, user: User | None, room: Room, start: dt.da
                    title: str, *, now: dt.datetime, new_bookings: int = 1) -> None:
     """Raise the BookingError that explains why [start, end) cannot be booked, or return quietly."""
     if start.tzinfo is None or end.tzinfo is None:
-        raise InvalidInterval("Start und Ende brauchen eine Zeitzone. / Start and end need a time zone.",
-                              field="start")
+        raise InvalidInterval(_l("Start und Ende brauchen eine Zeitzone."), field="start")
     # compared as instants: two datetimes of one zone compare and subtract by their wall-clock times
     start, end = start.astimezone(UTC), end.astimezone(UTC)
     if not title.strip():
-        raise BookingError("Bitte einen Titel angeben. / Please give a title.", field="title")
+        raise BookingError(_l("Bitte einen Titel angeben."), field="title")
     if len(title) > MAX_TITLE:
-        raise BookingError(f"Der Titel ist länger als {MAX_TITLE} Zeichen. / The title is longer than "
-                           f"{MAX_TITLE} characters.", field="title")
+        raise BookingError(_l("Der Titel ist länger als %(max)s Zeichen.", max=MAX_TITLE), field="title")
     if end <= start:
-        raise InvalidInterval("Das Ende muss nach dem Beginn liegen. / The end must be after the start.",
-                              field="end")
+        raise InvalidInterval(_l("Das Ende muss nach dem Beginn liegen."), field="end")
     if start < now:
-        raise InThePast("Der Beginn liegt in der Vergangenheit. / The start is in the past.", field="start")
+        raise InThePast(_l("Der Beginn liegt in der Vergangenheit."), field="start")
     if end - start > MAX_LENGTH:
-        raise InvalidInterval("Eine Buchung dauert höchstens 14 Tage; für länger bitte eine Schließung eintragen. "
-                              "/ A booking lasts at most 14 days; for longer, record a closure.", field="end")
+        raise InvalidInterval(_l("Eine Buchung dauert höchstens 14 Tage; für länger bitte eine Schließung eintragen."),
+                              field="end")
     check_room_rules(session, user, room, start, end, now, new_bookings=new_bookings)
     if not contains(opening_intervals(room, start - dt.timedelta(days=1), end + dt.timedelta(days=1)), start, end):
         raise OutsideOpeningHours(
-            f"{room.name} ist von {_local(start, room)} bis {_local(end, room)} nicht durchgehend geöffnet. "
-            f"/ {room.name} is not open for the whole time.", field="start",
+            _l("%(room)s ist von %(start)s bis %(end)s nicht durchgehend geöffnet.", room=room.name,
+               start=_local(start, room), end=_local(end, room)), field="start",
             alternatives=suggest_alternatives(session, room, start, end, now=now, for_user=user))
     found = clashes(session, room, start, end)
     closures = [c for c in found if c.kind == "closure"]
     if closures:
-        raise RoomClosed(f"{room.name} ist geschlossen: {closures[0].title}. / {room.name} is closed: "
-                         f"{closures[0].title}.", field="start",
+        raise RoomClosed(_l("%(room)s ist geschlossen: %(reason)s.", room=room.name, reason=closures[0].title),
+                         field="start",
                          alternatives=suggest_alternatives(session, room, start, end, now=now, for_user=user))
     if found:
         first = found[0]
-        what = first.title if first.kind == "occurrence" else "belegt / booked"
+        what = first.title if first.kind == "occurrence" else _l("belegt")
         raise BookingConflict(
-            f"{room.name} ist von {_local(first.start, room)} bis {_local(first.end, room)} belegt ({what}). "
-            f"/ {room.name} is taken then.", clashes=found,
+            _l("%(room)s ist von %(start)s bis %(end)s belegt (%(what)s).", room=room.name,
+               start=_local(first.start, room), end=_local(first.end, room), what=what), clashes=found,
             alternatives=suggest_alternatives(session, room, start, end, now=now, for_user=user))
 
 
@@ -147,14 +145,13 @@ def book_weekly(session: Session, user: User | None, room: Room, start: dt.datet
     volunteer decides); with book_rest=True the bookable weeks are booked.
     """
     if not 1 <= weeks <= 52:
-        raise BookingError("Zwischen 1 und 52 Wochen. / Between 1 and 52 weeks.", field="weeks")
+        raise BookingError(_l("Zwischen 1 und 52 Wochen."), field="weeks")
     now = now or clock.now()
     result = WeeklyResult()
     lock_rooms(session, [room.id])
     slots = weekly_dates(start, end, weeks, room.tz)
     if len(slots) < weeks:  # the calendar ends (year 9999) before the series would: all or nothing
-        raise BookingError("So viele Wochen reichen über das Ende des Kalenders hinaus. / That many weeks run past "
-                           "the end of the calendar.", field="weeks")
+        raise BookingError(_l("So viele Wochen reichen über das Ende des Kalenders hinaus."), field="weeks")
     left = open_bookings_left(session, user, room, now)
     free = []
     for slot_start, slot_end in slots:
@@ -193,8 +190,7 @@ def cancel_booking(session: Session, actor: User | None, booking: Booking, reaso
                    *, status: str = BookingStatus.CANCELLED) -> None:
     """Cancel (or mark displaced) a booking and free its time; the reason is kept for the owner."""
     if not booking.active:
-        raise BookingError("Diese Buchung ist nicht mehr aktiv. / This booking is no longer active.",
-                           field="booking")
+        raise BookingError(_l("Diese Buchung ist nicht mehr aktiv."), field="booking")
     booking.status = status
     booking.status_reason = reason.strip()[:300]
     booking.sequence += 1

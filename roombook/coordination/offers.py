@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from roombook.access import audit
-from roombook.booking.rooms import RoomInputError, parse_features
+from roombook.booking.rooms import RoomInputError, check_features
 from roombook.coordination.categories import VALUES as CATEGORIES
 from roombook.models import Accommodation, Offer, Provider, User
 
@@ -55,12 +55,12 @@ def all_providers(session: Session) -> list[Provider]:
 
 def save_offer(session: Session, actor: User, offer: Offer | None, *, accommodation: Accommodation,
                provider_keys: list[str], title: str, description: str, category: str, duration_minutes: int,
-               sessions_per_week: int, participants: int, needs_features: str, guaranteed: bool,
+               sessions_per_week: int, participants: int, needs_features: list[str], guaranteed: bool,
                valid_from: dt.date, valid_until: dt.date | None) -> Offer:
     """Create (offer=None) or change an offer; the next plan run places its weekly slots."""
     values = {"title": title.strip(), "description": (description or "").strip(), "category": category,
               "duration_minutes": duration_minutes, "sessions_per_week": sessions_per_week,
-              "participants": participants, "needs_features": parse_features(needs_features),
+              "participants": participants, "needs_features": check_features(needs_features, "needs_features"),
               "guaranteed": guaranteed, "valid_from": valid_from, "valid_until": valid_until}
     _check(values)
     providers = list(session.scalars(sa.select(Provider).where(Provider.key.in_(provider_keys or []))

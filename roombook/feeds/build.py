@@ -195,7 +195,7 @@ def slot_components(slot: SlotRow, data: FeedData, domain: str, since: dt.date) 
             day += dt.timedelta(days=7)
     if dtstart is not None:
         start = to_utc(dtstart, tz)
-        notes = [f"Fällt aus / cancelled: {_de(r.original_start, tzid)}" + (f" ({r.reason})" if r.reason else "")
+        notes = [f"Fällt aus: {_de(r.original_start, tzid)}" + (f" ({r.reason})" if r.reason else "")
                  for r in cancelled if r.original_start > start]
         rule = f"FREQ=WEEKLY;BYDAY={_BYDAY[slot.day]}"
         if slot.last is not None:
@@ -209,7 +209,7 @@ def slot_components(slot: SlotRow, data: FeedData, domain: str, since: dt.date) 
         for row in overrides:
             if row.original_start < start:
                 continue
-            moved = f"Verlegt / moved: {_de(row.original_start, tzid)} → {_de(row.starts_at, tzid)}"
+            moved = f"Verlegt: {_de(row.original_start, tzid)} → {_de(row.starts_at, tzid)}"
             if row.reason:
                 moved += f" ({row.reason})"
             recurrence = local_stamp(row.original_start.astimezone(tz))
@@ -221,7 +221,7 @@ def slot_components(slot: SlotRow, data: FeedData, domain: str, since: dt.date) 
         if target is None or not _shown(data, row.room_id):
             continue
         single_uid = f"occurrence-{row.id}@{domain}"
-        moved = f"Verlegt / moved: {_de(row.original_start, tzid)}, {_location(room)}"
+        moved = f"Verlegt: {_de(row.original_start, tzid)}, {_location(room)}"
         if row.reason:
             moved += f" ({row.reason})"
         result.append(_Component((single_uid, ""), _event(
@@ -239,9 +239,9 @@ def booking_component(booking: BookingRow, room: RoomRow, domain: str) -> _Compo
     uid = f"booking-{booking.id}@{domain}"
     if booking.title:
         summary = booking.title
-        description = f"Gebucht von / booked by: {booking.booked_by}" if booking.booked_by else ""
+        description = f"Gebucht von: {booking.booked_by}" if booking.booked_by else ""
     else:
-        summary, description = PUBLIC_BOOKING, "Der Raum ist gebucht. / The room is booked."
+        summary, description = PUBLIC_BOOKING, "Der Raum ist gebucht."
     text_ = _event(uid, booking.sequence, booking.updated_at, summary, description, room, "Buchung",
                    booking.starts_at, booking.ends_at, [])
     return _Component((uid, ""), text_, frozenset({room.timezone}))

@@ -16,7 +16,8 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 from flask import Flask, has_request_context, request, session
-from flask_babel import Babel, Domain, get_locale, refresh
+from flask_babel import Babel, Domain, get_locale, gettext, refresh
+from flask_login import current_user
 
 LANGUAGES = {"de": "Deutsch", "en": "English"}
 DEFAULT = "de"
@@ -25,7 +26,8 @@ _compiled: dict[str, NullTranslations] = {}
 
 
 def select_locale() -> str:
-    """The visitor's choice (kept in the session) first, then the browser's Accept-Language, then German.
+    """The visitor's choice (kept in the session) first, then a logged-in person's language, then the browser's
+    Accept-Language, then German.
 
     Outside a request (the CLI, a domain function's lazy message read in a test) there is no visitor: German."""
     if not has_request_context():
@@ -33,6 +35,8 @@ def select_locale() -> str:
     chosen = session.get("lang")
     if chosen in LANGUAGES:
         return chosen
+    if current_user.is_authenticated and current_user.language in LANGUAGES:
+        return current_user.language
     return request.accept_languages.best_match(list(LANGUAGES), default=DEFAULT)
 
 
@@ -72,12 +76,20 @@ class RoombookBabel(Babel):
         return self._domain
 
 
-def bilingual(message: str) -> str:
-    """The booking engine words its refusals as 'Deutsch. / English.'; show the half of the page's language."""
-    german, sep, english = str(message).partition(". / ")
-    if not sep:
-        return str(message)
-    return english if current_language() == "en" else german + "."
+def N_(text: str) -> str:
+    """Mark a German text that is stored in a row (a cancellation's reason, a plan run's error) for the catalog.
+
+    Rows keep the German text, the one language every reader of the database shares; pages translate it
+    when they show it (the `stored` filter), so the English catalog covers it like any page text."""
+    return text
+
+
+def stored_text(text: str | None) -> str:
+    """A stored text in the page's language: the app's own texts (marked with N_) are translated; what a
+    person typed (a reason, a title) is not in the catalog and comes back unchanged."""
+    if not text:
+        return ""
+    return gettext(text)
 
 
 def category_name(category: str | None) -> str:
@@ -93,6 +105,6 @@ def init_app(app: Flask) -> None:
     # Flask-Babel caches the locale on `g`, which outlives a request when an app context was already
     # pushed (tests, CLI); choose afresh for every request.
     app.before_request(refresh)
-    app.jinja_env.filters["bilingual"] = bilingual
+    app.jinja_env.filters["stored"] = stored_text
     app.jinja_env.globals.update(page_languages=LANGUAGES, current_language=current_language,
                                   category_name=category_name)

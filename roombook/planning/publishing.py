@@ -26,6 +26,7 @@ from roombook.booking.occupancy import release_occurrence
 from roombook.booking.occurrences import materialise_all, reinstate_booking
 from roombook.booking.recurrence import parse_hhmm, to_utc
 from roombook.conflicts.opening import open_conflict
+from roombook.i18n import N_
 from roombook.models import (
     Accommodation,
     Booking,
@@ -233,8 +234,7 @@ def _settle_conflicts_of(session: Session, actor: User | None, occurrences: list
         return
     for conflict in session.scalars(sa.select(Conflict).where(
             Conflict.status == "open", Conflict.occurrence_id.in_([o.id for o in occurrences]))):
-        _supersede(session, actor, conflict, "Der neue Plan ersetzt diesen Termin. / The new plan replaces this "
-                   "session.", now)
+        _supersede(session, actor, conflict, N_("Der neue Plan ersetzt diesen Termin."), now)
 
 
 def _supersede(session: Session, actor: User | None, conflict: Conflict, note: str, now: dt.datetime) -> None:
@@ -260,9 +260,8 @@ def _give_back_displaced(session: Session, actor: User | None, freed: list[Span]
             continue
         reinstate_booking(session, booking)
         audit.record(session, actor, "booking.reinstated", booking, room=booking.room.key, by="plan")
-        _supersede(session, actor, conflict, "Der Termin, der die Buchung verdrängt hatte, entfällt mit dem neuen "
-                   "Plan; die Buchung gilt wieder. / The session that displaced the booking is gone with the new "
-                   "plan; the booking stands again.", now)
+        _supersede(session, actor, conflict, N_("Der Termin, der die Buchung verdrängt hatte, "
+                   "entfällt mit dem neuen Plan; die Buchung gilt wieder."), now)
         outbox.notify_decision(session, conflict, booking, None)
 
 

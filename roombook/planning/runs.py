@@ -30,17 +30,24 @@ from sqlalchemy.orm.attributes import set_committed_value
 from roombook import clock
 from roombook.access import audit, permissions
 from roombook.db import db, transaction
+from roombook.i18n import N_
 from roombook.models import Accommodation, Booking, PlanRun, User
 from roombook.notifications import outbox
-from roombook.planning.publishing import Preview, apply_plan, preview_plan, restrict_to_scope, solve_city
+from roombook.planning.publishing import (
+    Preview,
+    apply_plan,
+    preview_plan,
+    restrict_to_scope,
+    solve_city,
+)
 from roombook.planning.report import coverage_gaps
 from roombook.scenario.exporter import current_term
 
 log = logging.getLogger(__name__)
 PROGRESS_EVERY = 0.5  # seconds between progress writes
 HEARTBEAT_EVERY = 5.0  # seconds between signs of life while solving (at most a third of the stale limit)
-# Stored on a run given up, so in both languages; the run's page shows the half of its language.
-ABANDONED = "Abgebrochen: der Prozess, der die Planung ausführte, endete. / Abandoned: the process running it ended."
+# Stored on a run given up (in German); the run's page shows it in the reader's language.
+ABANDONED = N_("Abgebrochen: der Prozess, der die Planung ausführte, endete.")
 
 
 class RunRefused(Exception):

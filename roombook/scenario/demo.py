@@ -133,7 +133,7 @@ def demo_scenario(today: dt.date) -> dict:
         "accommodations": accommodations, "providers": providers, "offers": offers,
         "requirements": requirements, "bookings": [],
         "closures": [{"room": "sued-gr", "start": f"{maintenance}T08:00", "end": f"{maintenance}T20:00",
-                      "reason": "Malerarbeiten / painting"}],
+                      "reason": "Malerarbeiten"}],
         "current_plan": plan,
     }
 

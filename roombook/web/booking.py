@@ -13,7 +13,6 @@ from roombook.booking.service import book_weekly, cancel_booking
 from roombook.changes import pages
 from roombook.conflicts import decisions as conflicts
 from roombook.db import db, transaction
-from roombook.i18n import bilingual
 from roombook.models import Booking, Conflict
 from roombook.web.common import bp, feed_page_url, load_bookable_room, load_own_booking
 from roombook.web.forms import BookingForm, CancelForm, ChooseForm
@@ -44,7 +43,7 @@ def book():
     except BookingError as error:
         field = getattr(form, error.field, None)
         if field is not None and field.name in form._fields and field.name != "submit":
-            field.errors = list(field.errors) + [bilingual(error.message)]
+            field.errors = list(field.errors) + [str(error.message)]
         return render_template("book.html", form=form, room=room, error=error), 409
     if not result.booked:
         return render_template("book.html", form=form, room=room, refused=result.refused,
@@ -61,7 +60,7 @@ def _not_booked(refused: list, tz) -> str:
     """The weeks left out of a series with their reasons, in the page language; weeks with one reason together."""
     dates_by_reason: dict[str, list[str]] = {}
     for start, error in refused:
-        dates_by_reason.setdefault(bilingual(error.message), []).append(start.astimezone(tz).strftime("%d.%m.%Y"))
+        dates_by_reason.setdefault(str(error.message), []).append(start.astimezone(tz).strftime("%d.%m.%Y"))
     return " ".join(_("Nicht gebucht am %(dates)s: %(reason)s", dates=", ".join(dates), reason=reason)
                     for reason, dates in dates_by_reason.items())
 
@@ -85,7 +84,7 @@ def cancel(booking_id: int):
             with transaction():
                 cancel_booking(db.session, current_user, booking, form.reason.data)
         except BookingError as error:
-            flash(bilingual(error.message), "error")
+            flash(str(error.message), "error")
             return redirect(url_for("web.my_bookings"))
         flash(_("Abgesagt: %(title)s am %(when)s.", title=booking.title,
                 when=booking.starts_at.astimezone(booking.room.tz).strftime("%d.%m.%Y %H:%M")), "info")
@@ -116,7 +115,7 @@ def booking_change(conflict_id: int):
                                            alternative=int(form.alternative.data) if form.alternative.data.isdigit()
                                            else None, base_url=current_app.config["ROOMBOOK_BASE_URL"])
         except (conflicts.DecisionRefused, BookingError) as exc:
-            flash(bilingual(exc.message), "error")
+            flash(str(exc.message), "error")
             status = 422
         else:
             flash(_("Ihre Buchung ist verlegt."), "info")

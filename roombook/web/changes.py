@@ -16,7 +16,6 @@ from roombook.booking.errors import BookingError
 from roombook.changes import deciding, pages
 from roombook.changes.repair import ALL_PAST, NO_ROOM_FITS, NO_TIME_FREE
 from roombook.db import db, transaction
-from roombook.i18n import bilingual
 from roombook.web.common import bp, load_own_series_question, safe_next
 from roombook.web.forms import AnswerForm
 from roombook.web.manage.forms import PURPOSE_LABELS
@@ -73,7 +72,7 @@ def change_question(item_id: int):
                 (form.option if exc.field == "option" else form.answer).errors.append(exc.message)
                 status = exc.status
             except BookingError as exc:  # taken in the very moment: the database refused the overlap
-                form.option.errors.append(bilingual(exc.message))
+                form.option.errors.append(str(exc.message))
                 status = 409
             else:
                 flash(_done(form.answer.data, title), "info")

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from roombook import clock
-from roombook.access import signin
+from roombook.access import accounts, signin
 from roombook.booking.calendar import accommodations, week_view
 from roombook.clock import week_of
 from roombook.db import db, transaction
@@ -85,10 +85,14 @@ def logout_everywhere():
 
 @bp.post("/language")
 def set_language():
-    """Keep the chosen page language in the session (German or English)."""
+    """Keep the chosen page language in the session (German or English), and for a logged-in person also for
+    their mails and their next visits."""
     form = LanguageForm()
     if form.validate_on_submit():
         session["lang"] = form.lang.data
+        if current_user.is_authenticated and current_user.language != form.lang.data:
+            with transaction():
+                accounts.choose_language(db.session, current_user, form.lang.data)
     return redirect(safe_next(form.next.data))
 
 

@@ -145,7 +145,7 @@ def test_a_clash_is_409_listing_what_is_in_the_way(client, make_user, make_room,
     clash = _book(client, second, room, (start + dt.timedelta(hours=1)).isoformat(),
                   (end + dt.timedelta(hours=1)).isoformat())
     assert clash.status_code == 409 and clash.mimetype == "application/problem+json"
-    assert clash.json["clashes"] == [{"kind": "booking", "title": "belegt / booked", "start": start.isoformat(),
+    assert clash.json["clashes"] == [{"kind": "booking", "title": "belegt", "start": start.isoformat(),
                                       "end": end.isoformat()}]
     assert clash.json["alternatives"] and clash.json["alternatives"][0]["room"] == room.id
     assert "Private Sache" not in clash.get_data(as_text=True)
@@ -274,5 +274,5 @@ def test_a_series_over_the_open_booking_limit_lists_the_weeks_over_it_and_books_
     assert [w["start"] for w in refused.json["refused"]] == [
         (start + dt.timedelta(weeks=k)).astimezone(room.tz).isoformat() for k in (3, 4)]
     assert {w["field"] for w in refused.json["refused"]} == {"room"}
-    assert "limit is reached" in refused.json["refused"][0]["detail"]
+    assert "Höchstzahl ist erreicht" in refused.json["refused"][0]["detail"]
     assert session.scalar(sa.select(sa.func.count()).select_from(Booking)) == 0

@@ -272,7 +272,7 @@ def test_shorter_opening_hours_open_a_change_like_a_closure(session, house):
     from roombook.changes.recording import record_room_update
 
     big = house["big"]
-    fields = {"name": big.name, "capacity": big.capacity, "features": "whiteboard",
+    fields = {"name": big.name, "capacity": big.capacity, "features": ["whiteboard"],
               "open_hours": "\n".join(f"{d} 08:00-16:00" for d in ("mon", "tue", "wed", "thu", "fri")),
               "max_booking_minutes": big.max_booking_minutes, "max_days_ahead": big.max_days_ahead,
               "max_open_bookings": big.max_open_bookings}

@@ -166,7 +166,7 @@ def test_resolving_in_the_browser_form_moves_the_booking(client, demo, volunteer
                                                    Booking.status == "active")).all()
     assert any(b.starts_at == dt.datetime.fromisoformat(conflict.alternatives[0]["start"]) for b in active)
     audit = client.get("/manage/audit").get_data(as_text=True)
-    assert "conflict.resolved" in audit and "manager@example.org" in audit
+    assert "Konflikt entschieden" in audit and "conflict.resolved" not in audit and "manager@example.org" in audit
 
 
 @pytest.mark.parametrize("data,message", [

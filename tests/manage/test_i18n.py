@@ -11,6 +11,7 @@ from babel.messages.pofile import read_po
 
 from roombook.i18n import CATALOGS
 from roombook.models import Accommodation, Offer, PlanRun, Provider, Room, User
+from roombook.planning import runs as plan_runs
 from tests.manage.conftest import login, token_from
 
 PAGES = ["/manage/", "/manage/changes", "/manage/conflicts", "/manage/audit", "/manage/plans", "/manage/coverage",
@@ -126,14 +127,14 @@ def test_english_management_pages_read_in_english(in_english, demo):
     assert "Opening hours" in room and "Add a closure" in room and "Öffnungszeiten" not in room
 
 
-def test_a_stored_two_language_failure_shows_the_english_half(in_english, demo):
+def test_a_stored_failure_of_the_app_shows_in_the_page_language(in_english, demo):
     coordinator = demo.scalar(sa.select(User).where(User.email == "coordinator@example.org"))
-    run = PlanRun(created_by_id=coordinator.id, scope=["nord"], status="failed",
-                  error="Abgebrochen: der Prozess der Planung endete vorzeitig. / Abandoned.")
+    run = PlanRun(created_by_id=coordinator.id, scope=["nord"], status="failed", error=plan_runs.ABANDONED)
     demo.add(run)
     demo.flush()
     page = in_english.get(f"/manage/plans/{run.id}").get_data(as_text=True)
-    assert f"<h1>Plan run {run.id} " in page and "The plan run failed: Abandoned." in page
+    assert f"<h1>Plan run {run.id} " in page
+    assert "The plan run failed: Abandoned: the process running it ended." in page
     assert "Abgebrochen" not in page and "Discard" in page
 
 

@@ -8,28 +8,41 @@ from roombook.booking import rooms
 from roombook.models import AuditEvent, Booking, Closure, Conflict, Offer, Room, RoomChange
 from tests.manage.conftest import login, token_from
 
-ROOM_DATA = {"name": "Gemeinschaftsraum", "capacity": "30", "features": "Whiteboard, step free, beamer",
-             "open_hours": "mon 08:00-20:00\ntue 09:00-12:00\nsat 10:00-16:00", "max_booking_minutes": "180",
+ROOM_DATA = {"name": "Gemeinschaftsraum", "capacity": "30", "features": ["whiteboard", "step_free", "projector"],
+             "open_hours": "Mo 08:00-20:00\nDienstag 09:00-12:00\nSat 10:00-16:00", "max_booking_minutes": "180",
              "max_days_ahead": "60", "max_open_bookings": "5"}
 
 
 def test_opening_hours_parse_and_name_the_bad_line():
-    assert rooms.parse_windows("tue 9:00-12:00\nmon 08:00-20:00") == [
-        {"day": "mon", "from": "08:00", "to": "20:00"}, {"day": "tue", "from": "09:00", "to": "12:00"}]
-    for bad in ("mon 08:00", "xyz 08:00-10:00", "mon 10:00-09:00", "mon 25:00-26:00"):
+    assert rooms.parse_windows("Di 9:00-12:00\nmon 08:00-20:00\nSo. 10:00-12:00") == [
+        {"day": "mon", "from": "08:00", "to": "20:00"}, {"day": "tue", "from": "09:00", "to": "12:00"},
+        {"day": "sun", "from": "10:00", "to": "12:00"}]
+    assert rooms.format_windows([{"day": "sun", "from": "10:00", "to": "12:00"},
+                                 {"day": "mon", "from": "08:00", "to": "20:00"}]) == "Mo 08:00-20:00\nSo 10:00-12:00"
+    assert rooms.format_windows([{"day": "tue", "from": "09:00", "to": "12:00"}], "en") == "Tue 09:00-12:00"
+    for bad in ("Mo 08:00", "xyz 08:00-10:00", "Mo 10:00-09:00", "Mo 25:00-26:00"):
         with pytest.raises(rooms.RoomInputError) as error:
             rooms.parse_windows("tue 09:00-12:00\n" + bad)
         assert "Zeile 2" in error.value.message
 
 
+def test_equipment_outside_the_vocabulary_is_refused_at_its_field(client, demo):
+    login(client, "manager@example.org")
+    data = {**ROOM_DATA, "features": ["whiteboard", "teleporter"]}
+    response = client.post("/manage/rooms/nord-gr", data={"csrf_token": token_from(client), **data})
+    assert response.status_code == 422
+    assert "Unbekannte Ausstattung: teleporter." in response.get_data(as_text=True)
+    assert demo.scalar(sa.select(Room.features).where(Room.key == "nord-gr")) == ["whiteboard", "step_free"]
+
+
 def test_a_manager_edits_capacity_features_hours_and_rules(client, demo):
     login(client, "manager@example.org")
     page = client.get("/manage/rooms/nord-gr").get_data(as_text=True)
-    assert "mon 08:00-20:00" in page and "whiteboard" in page
+    assert "Mo 08:00-20:00" in page and "stufenlos erreichbar" in page
     response = client.post("/manage/rooms/nord-gr", data={"csrf_token": token_from(client), **ROOM_DATA})
     assert response.status_code == 302
     room = demo.scalar(sa.select(Room).where(Room.key == "nord-gr"))
-    assert room.capacity == 30 and room.features == ["whiteboard", "step_free", "beamer"]
+    assert room.capacity == 30 and room.features == ["whiteboard", "step_free", "projector"]
     assert room.open[1] == {"day": "tue", "from": "09:00", "to": "12:00"} and room.max_open_bookings == 5
     event = demo.scalar(sa.select(AuditEvent).where(AuditEvent.action == "room.updated"))
     assert event.details["changes"]["capacity"] == {"before": 24, "after": 30}

@@ -144,13 +144,34 @@ def test_german_by_default_english_by_choice_or_browser(web):
     assert "Meine Buchungen" in web.get("/my/bookings").get_data(as_text=True)
 
 
+def test_a_persons_language_follows_them_to_the_next_login_and_their_mails(web, session):
+    """The choice is kept with the account (mails and notices are written in it), so the next visit, from a
+    browser that asks for another language, opens in it too."""
+    from roombook.models import User
+
+    login(web, "volunteer@example.org")
+    post(web, "/language", {"lang": "en"}, page="/")
+    volunteer = session.scalar(sa.select(User).where(User.email == "volunteer@example.org"))
+    session.refresh(volunteer)
+    assert volunteer.language == "en"
+    post(web, "/logout", {}, page="/")
+    with web.session_transaction() as browser_session:  # as in another browser: no choice in the session
+        browser_session.pop("lang", None)
+    login(web, "volunteer@example.org")
+    page = web.get("/my/bookings", headers={"Accept-Language": "de"}).get_data(as_text=True)
+    assert '<html lang="en"' in page and "My bookings" in page
+    post(web, "/language", {"lang": "de"}, page="/")
+    session.refresh(volunteer)
+    assert volunteer.language == "de"
+
+
 def test_refusals_are_shown_in_the_page_language(web):
     login(web, "volunteer@example.org")
     post(web, "/language", {"lang": "en"}, page="/")
     response = post(web, "/book", {"room": "nord-gr", "date": next_monday().isoformat(), "start": "09:30",
                                    "end": "10:30", "title": "Chor", "weeks": "1"})
     page = response.get_data(as_text=True)
-    assert "is taken then" in page and "ist von" not in page
+    assert "is taken from" in page and "ist von" not in page
 
 
 def test_pages_have_titles_and_labelled_fields(web):

@@ -13,7 +13,6 @@ from flask_login import current_user
 from roombook.booking.errors import BookingError
 from roombook.changes import deciding, pages
 from roombook.db import db, transaction
-from roombook.i18n import bilingual
 from roombook.models import RoomChange
 from roombook.web.manage.forms import DecisionForm, decision_form
 from roombook.web.manage.gates import bp, load_change, my_accommodations, staff_required
@@ -46,6 +45,6 @@ def change(change_id: int):
         named = form.refuse(exc.items, exc.message)
         return _change_page(load_change(change_id), form, exc.status, None if named else str(exc.message))
     except BookingError as exc:  # a slot taken in the very moment: the database refused the overlap
-        return _change_page(load_change(change_id), form, 409, bilingual(exc.message))
+        return _change_page(load_change(change_id), form, 409, str(exc.message))
     flash(_("Raumänderung angewendet. Alle Betroffenen werden benachrichtigt."), "info")
     return redirect(url_for("manage.change", change_id=change_id))

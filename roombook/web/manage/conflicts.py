@@ -10,7 +10,6 @@ from roombook.booking.errors import BookingError
 from roombook.changes import pages
 from roombook.conflicts import decisions as conflicts
 from roombook.db import db, transaction
-from roombook.i18n import bilingual
 from roombook.web.manage.forms import ResolveForm
 from roombook.web.manage.gates import (
     bp,
@@ -51,7 +50,7 @@ def resolve(conflict_id: int):
                                            note=form.note.data or "", alternative=form.alternative.data,
                                            base_url=current_app.config["ROOMBOOK_BASE_URL"])
         except (conflicts.DecisionRefused, BookingError) as exc:
-            getattr(form, getattr(exc, "field", "action"), form.action).errors.append(bilingual(exc.message))
+            getattr(form, getattr(exc, "field", "action"), form.action).errors.append(str(exc.message))
         else:
             flash(_("Entschieden."), "info")
             return redirect(url_for("manage.conflicts_inbox"))

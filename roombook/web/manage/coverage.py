@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Response, abort, render_template, request
+from flask_babel import lazy_gettext as _l
 
 from roombook import clock
 from roombook.clock import week_of
@@ -10,6 +11,9 @@ from roombook.coordination.categories import MANDATORY
 from roombook.db import db
 from roombook.web.manage.forms import CATEGORY_LABELS, CoverageForm
 from roombook.web.manage.gates import bp, coordinator_required, load_accommodation
+
+# A date's state in the drill-down, in words (the stored value is a code).
+OCCURRENCE_STATES = {"scheduled": _l("findet statt"), "cancelled": _l("fällt aus"), "moved": _l("verlegt")}
 
 # --- coverage (coordinator) ----------------------------------------------------------------------------------
 
@@ -56,4 +60,4 @@ def coverage_cell(key: str, category: str):
     return render_template("manage/coverage_cell.html", place=place, category=category, week=week,
                            lines=coverage.cell_offers(db.session, place, category, week), labels=CATEGORY_LABELS,
                            helpers=volunteers.who_could_help(db.session, place, category),
-                           languages=volunteers.LANGUAGES)
+                           languages=volunteers.LANGUAGES, states=OCCURRENCE_STATES)

@@ -24,12 +24,13 @@ from wtforms.validators import (
     Optional,
 )
 
+from roombook.booking.rooms import FEATURES
 from roombook.changes.deciding import ACCEPT, ASK, CANCEL, OPTION
 from roombook.coordination.categories import MANDATORY, VALUES
 from roombook.i18n import category_name
 from roombook.models import ChangeItem
 from roombook.models.reservations import ClosurePurpose
-from roombook.web.forms import Form
+from roombook.web.forms import CheckboxesField, Form
 
 # Category names in the page's language, read when shown (the residents' texts have each language's names).
 CATEGORY_LABELS = {c: LazyString(category_name, c) for c in VALUES}
@@ -43,8 +44,8 @@ def choices(pairs) -> list[SelectChoice]:
 class RoomForm(Form):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     capacity = IntegerField(_l("Plätze"), validators=[InputRequired(), NumberRange(1, 1000)])
-    features = StringField(_l("Ausstattung (durch Komma getrennt)"), validators=[Length(max=500)])
-    open_hours = TextAreaField(_l("Öffnungszeiten, je Zeile „mon 08:00-20:00“"), validators=[Length(max=2000)])
+    features = CheckboxesField(_l("Ausstattung"), choices=choices(FEATURES.items()))
+    open_hours = TextAreaField(_l("Öffnungszeiten, je Zeile z. B. „Mo 08:00-20:00“"), validators=[Length(max=2000)])
     max_booking_minutes = IntegerField(_l("Längste Buchung (Minuten)"),
                                        validators=[InputRequired(), NumberRange(15, 1440)])
     max_days_ahead = IntegerField(_l("Höchstens Tage im Voraus"), validators=[InputRequired(), NumberRange(1, 730)])
@@ -133,7 +134,7 @@ class OfferForm(Form):
     duration_minutes = IntegerField(_l("Dauer (Minuten)"), validators=[InputRequired(), NumberRange(15, 720)])
     sessions_per_week = IntegerField(_l("Termine pro Woche"), validators=[InputRequired(), NumberRange(1, 7)])
     participants = IntegerField(_l("Teilnehmende"), validators=[InputRequired(), NumberRange(1, 500)])
-    needs_features = StringField(_l("Braucht Ausstattung"), validators=[Length(max=300)])
+    needs_features = CheckboxesField(_l("Braucht Ausstattung"), choices=choices(FEATURES.items()))
     guaranteed = BooleanField(_l("Garantierter Termin"))
     valid_from = DateField(_l("Ab"), validators=[InputRequired()])
     valid_until = DateField(_l("Bis"), validators=[Optional()])

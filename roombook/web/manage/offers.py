@@ -41,7 +41,7 @@ def _offer_form(offer: Offer | None) -> OfferForm:
     if request.method == "GET" and offer is not None:
         form.accommodation.data = offer.accommodation.key
         form.providers.data = [p.key for p in offer.providers]
-        form.needs_features.data = ", ".join(offer.needs_features)
+        form.needs_features.data = list(offer.needs_features)
     elif request.method == "GET":
         form.valid_from.data = clock.today()
         form.duration_minutes.data, form.sessions_per_week.data, form.participants.data = 90, 1, 10
@@ -62,7 +62,7 @@ def offer_edit(key: str | None):
                     db.session, current_user, offer, accommodation=place, provider_keys=form.providers.data,
                     title=form.title.data, description=form.description.data, category=form.category.data,
                     duration_minutes=form.duration_minutes.data, sessions_per_week=form.sessions_per_week.data,
-                    participants=form.participants.data, needs_features=form.needs_features.data or "",
+                    participants=form.participants.data, needs_features=form.needs_features.data or [],
                     guaranteed=form.guaranteed.data, valid_from=form.valid_from.data,
                     valid_until=form.valid_until.data)
                 saved_key = saved.key

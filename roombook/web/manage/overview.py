@@ -8,6 +8,7 @@ from roombook.access import permissions
 from roombook.changes import pages
 from roombook.conflicts import decisions as conflicts
 from roombook.db import db
+from roombook.web.manage.audit_words import audit_line
 from roombook.web.manage.gates import bp, my_accommodations, staff_required
 
 # --- overview ----------------------------------------------------------------------------------------------
@@ -26,6 +27,7 @@ def home():
 @staff_required
 def audit_trail():
     places = my_accommodations()
-    return render_template("manage/audit.html", events=conflicts.audit_trail(db.session, places),
+    return render_template("manage/audit.html",
+                           events=[audit_line(e) for e in conflicts.audit_trail(db.session, places)],
                            decided=conflicts.decided_conflicts(db.session, places), kinds=conflicts.KIND_LABELS)
 

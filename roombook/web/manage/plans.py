@@ -18,7 +18,6 @@ from roombook import clock
 from roombook.access import permissions
 from roombook.booking.errors import BookingError
 from roombook.db import db, transaction
-from roombook.i18n import bilingual
 from roombook.planning import labels
 from roombook.planning import runs as plan_runs
 from roombook.planning.publishing import offer_titles
@@ -105,7 +104,7 @@ def decide_run(run_id: int, decision: str):
             else:
                 plan_runs.discard_run(db.session, current_user, run)
     except (plan_runs.RunRefused, BookingError) as exc:
-        flash(bilingual(exc.message), "error")
+        flash(str(exc.message), "error")
         return redirect(url_for("manage.plan_run", run_id=run_id))
     if published is None:
         flash(_("Planung verworfen."), "info")

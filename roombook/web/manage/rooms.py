@@ -10,6 +10,7 @@ from roombook.access import permissions
 from roombook.booking import rooms
 from roombook.changes.recording import record_closure, record_room_update
 from roombook.db import db, transaction
+from roombook.i18n import current_language
 from roombook.models import Room
 from roombook.web.manage.forms import ClosureForm, ConfirmForm, RoomForm
 from roombook.web.manage.gates import (
@@ -34,13 +35,13 @@ def room(key: str):
     room = load_room(key)
     form = RoomForm(obj=None if request.method == "POST" else room)
     if request.method == "GET":
-        form.features.data = ", ".join(room.features)
-        form.open_hours.data = rooms.format_windows(room.open)
+        form.features.data = list(room.features)
+        form.open_hours.data = rooms.format_windows(room.open, current_language())
     if form.validate_on_submit():
         try:
             with transaction():
                 change = record_room_update(db.session, current_user, room, name=form.name.data,
-                                            capacity=form.capacity.data, features=form.features.data or "",
+                                            capacity=form.capacity.data, features=form.features.data or [],
                                             open_hours=form.open_hours.data or "",
                                             max_booking_minutes=form.max_booking_minutes.data,
                                             max_days_ahead=form.max_days_ahead.data,
