@@ -11,7 +11,6 @@ from roombook.db import UTCDateTime, db, utcnow
 from roombook.models.accommodations import Room
 from roombook.models.people import User
 
-
 # Whom an offer is for (roombook.booking.offer_details names them for people).
 AUDIENCES = ("everyone", "women", "men", "children", "youth", "families", "seniors")
 CATEGORY_CHECK = "category IN (" + ",".join(f"'{c}'" for c in CATEGORY_VALUES) + ")"
