@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 
 from roombook.coordination.categories import VALUES as CATEGORIES
 from roombook.coordination.volunteers import LANGUAGES as SPOKEN
+from roombook.db import text_fault
 from roombook.i18n.public_texts import LANGUAGES as RESIDENT_LANGUAGES
 from roombook.models.reservations import AUDIENCES
 
@@ -74,7 +75,7 @@ def check_offer_details(values: dict[str, Any], room) -> dict[str, Any]:
     if audience is not None and audience not in AUDIENCES:
         raise OfferDetailsError(_l("Unbekannte Zielgruppe: %(value)s", value=str(audience)[:40]), "audience")
     details["audience"] = audience
-    details["description"] = _text(values.get("description"), "description", MAX_DESCRIPTION)
+    details["description"] = _text(values.get("description"), "description", MAX_DESCRIPTION, multiline=True)
     details["public_contact"] = _text(values.get("public_contact"), "public_contact", MAX_CONTACT)
     participants = values.get("participants")
     if participants is not None:
@@ -94,7 +95,7 @@ def check_offer_details(values: dict[str, Any], room) -> dict[str, Any]:
     return details
 
 
-def _text(value: Any, field: str, maximum: int) -> str:
+def _text(value: Any, field: str, maximum: int, multiline: bool = False) -> str:
     if value is None:
         return ""
     if not isinstance(value, str):
@@ -102,6 +103,8 @@ def _text(value: Any, field: str, maximum: int) -> str:
     value = value.strip()
     if len(value) > maximum:
         raise OfferDetailsError(_l("Höchstens %(max)d Zeichen.", max=maximum), field)
+    if text_fault(value, multiline=multiline) is not None:
+        raise OfferDetailsError(_l("Enthält ein Zeichen, das hier nicht stehen darf."), field)
     return value
 
 
@@ -122,7 +125,7 @@ def check_translations(values: Any, parts: tuple[str, ...] = ("title", "descript
         kept = {}
         for part, text in texts.items():
             limit = MAX_DESCRIPTION if part in ("description", "venue_note") else MAX_TRANSLATED_TITLE
-            text = _text(text, f"{field}.{code}.{part}", limit)
+            text = _text(text, f"{field}.{code}.{part}", limit, multiline=part == "description")
             if text:
                 kept[part] = text
         if kept:
