@@ -132,9 +132,3 @@ def check_translations(values: Any, parts: tuple[str, ...] = ("title", "descript
             result[code] = kept
     return result
 
-
-def translated(original: str, translations: dict | None, part: str, code: str) -> tuple[str, str]:
-    """The text to show a reader of language `code` and the language it is in: their own where given, else
-    the German original."""
-    text = ((translations or {}).get(code) or {}).get(part)
-    return (text, code) if text else (original, "de")
