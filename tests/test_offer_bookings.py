@@ -13,7 +13,11 @@ import pytest
 from roombook import clock
 from roombook.booking import book_room, book_weekly
 from roombook.booking.occurrences import materialise
-from roombook.booking.offer_details import OfferDetailsError, check_offer_details, check_translations
+from roombook.booking.offer_details import (
+    OfferDetailsError,
+    check_offer_details,
+    check_translations,
+)
 from roombook.db import db
 from tests.conftest import csrf_token
 from tests.factories import local
@@ -158,3 +162,90 @@ def test_a_weekly_offer_booking_carries_its_details_on_every_date(session, world
     assert len(result.booked) == 3
     assert {(b.category, b.audience, b.public) for b in result.booked} == {("volunteer_activity", "families", True)}
     db.session.flush()
+
+
+# --- the residents' schedule: which week opens, any week up to the horizon, the poster's QR code --------------
+
+@pytest.mark.parametrize(("instant", "monday"), [
+    (local(2027, 3, 6, 17, 59), dt.date(2027, 3, 1)),  # Saturday afternoon: this week
+    (local(2027, 3, 6, 18, 0), dt.date(2027, 3, 8)),  # from Saturday evening on: the coming week
+    (local(2027, 3, 7, 12, 0), dt.date(2027, 3, 8)),  # Sunday: the coming week, not the one ending
+    (local(2027, 3, 8, 0, 30), dt.date(2027, 3, 8)),  # Monday just after midnight
+    (local(2027, 3, 27, 18, 30), dt.date(2027, 3, 29)),  # the Saturday before the clocks go forward
+])
+def test_the_week_to_show_turns_on_saturday_evening_city_time(instant, monday):
+    with clock.frozen(instant):
+        assert clock.week_to_show("Europe/Berlin") == monday
+
+
+def test_the_schedule_opens_on_the_clocks_week_and_offers_any_week_up_to_the_horizon(app, client, world):
+    key = world["place"].key
+    with clock.frozen(local(2027, 3, 7, 12, 0)):  # a Sunday
+        sunday = client.get(f"/accommodations/{key}/offers").get_data(as_text=True)
+        poster = client.get(f"/accommodations/{key}/poster").get_data(as_text=True)
+        far = client.get(f"/accommodations/{key}/offers?week=2031-01-06").get_data(as_text=True)
+        past = client.get(f"/accommodations/{key}/offers?week=2026-01-05").get_data(as_text=True)
+    assert 'id="d-2027-03-08"' in sunday and 'id="d-2027-03-07"' not in sunday
+    assert "8. März" in poster and "14. März" in poster  # the poster's week is the coming one too
+    weeks = re.findall(r'<option value="(\d{4}-\d\d-\d\d)"', sunday)
+    horizon = app.config["ROOMBOOK_HORIZON_WEEKS"]
+    assert weeks[0] == "2027-03-01" and len(weeks) == horizon + 1
+    assert 'rel="next"' in sunday
+    # beyond the horizon the last week there is, before this week this week
+    assert f'<option value="{weeks[-1]}" selected>' in far and '<option value="2027-03-01" selected>' in past
+    assert 'rel="prev"' not in past
+
+
+def test_the_poster_has_a_qr_code_of_the_online_schedule_in_its_language(app, client, world):
+    key = world["place"].key
+    page = _get(client, f"/accommodations/{key}/poster?lang=fa&week=2027-03-08")
+    url = app.config["ROOMBOOK_BASE_URL"].rstrip("/") + f"/accommodations/{key}/offers?lang=fa"
+    assert re.search(r'<svg[^>]*class="qr"', page) and "<path" in page
+    assert "<script" not in page.split('class="qr-code"')[1].split("</figure>")[0]
+    assert "style=" not in page.split('class="qr-code"')[1].split("</figure>")[0]
+    assert f"<title>{url}</title>" in page and "برنامه هفته به‌صورت آنلاین" in page
+
+
+def test_the_home_page_links_the_residents_schedule_in_each_of_their_languages(client, world):
+    page = _get(client, "/")
+    for code, text in (("de", "Wochenplan für Bewohner"), ("ar", "جدول الأسبوع للمقيمين"),
+                       ("fa", "برنامه هفته برای ساکنان"), ("uk", "Розклад на тиждень для мешканців"),
+                       ("tr", "Sakinler için haftalık program"), ("ru", "Расписание на неделю для жителей"),
+                       ("fr", "Programme de la semaine pour les résidents"), ("en", "Weekly schedule for residents")):
+        assert re.search(rf'href="/accommodations/{world["place"].key}/offers\?lang={code}" lang="{code}"[^>]*>'
+                         rf'{re.escape(text)}</a>', page), code
+
+
+@pytest.mark.parametrize("code", ["de", "en", "ar", "fa", "uk", "tr", "ru", "fr"])
+def test_the_residents_pages_hold_no_german_english_pairs(client, world, code):
+    for url in (f"/accommodations/{world['place'].key}/offers?lang={code}",
+                f"/accommodations/{world['place'].key}/poster?lang={code}"):
+        page = _get(client, url)
+        for pair in ("Kalender / Calendar", "belegt / booked", " / cancelled", " / moved", "Zum Inhalt springen"
+                     if code != "de" else "Skip to content"):
+            assert pair not in page, (url, pair)
+
+
+# --- the API ----------------------------------------------------------------------------------------------
+
+def test_the_api_books_an_offer_with_its_details_and_refuses_too_many_participants_at_the_field(
+        client, session, world):
+    from roombook.access.api_tokens import create_api_token
+
+    _token, secret = create_api_token(session, world["volunteer"], "test")
+    headers = {"Authorization": f"Bearer {secret}"}
+    body = {"room": world["room"].id, "start": "2027-03-10T10:00", "end": "2027-03-10T11:00", "title": "Nähcafé",
+            **PUBLIC, "translations": {"tr": {"title": "Dikiş kafe"}}}
+    with clock.frozen(NOW):
+        too_many = client.post("/api/v1/bookings", json={**body, "participants": 11}, headers=headers)
+        booked = client.post("/api/v1/bookings", json=body, headers=headers)
+        series = client.post("/api/v1/booking-series", json={**body, "start": "2027-03-11T10:00",
+                                                              "end": "2027-03-11T11:00", "weeks": 2}, headers=headers)
+    assert too_many.status_code == 422 and too_many.json["field"] == "participants"
+    assert "10 seats" in too_many.json["detail"]
+    assert booked.status_code == 201, booked.json
+    assert {key: booked.json[key] for key in PUBLIC} == PUBLIC
+    assert booked.json["translations"] == {"tr": {"title": "Dikiş kafe"}} and booked.json["hidden_reason"] is None
+    assert series.status_code == 201 and all(b["public"] and b["category"] == "volunteer_activity"
+                                             for b in series.json["bookings"])
+    assert "Dikiş kafe" in _get(client, f"/accommodations/{world['place'].key}/offers?lang=tr&week=2027-03-08")

@@ -13,7 +13,15 @@ from roombook.booking import book_room, rooms
 from roombook.changes import deciding
 from roombook.changes.recording import record_closure
 from roombook.feeds.tokens import create_feed_token, revoke_feed_token
-from roombook.models import Booking, ChangeItem, Closure, Conflict, Offer, PlanRun, RoomChange
+from roombook.models import (
+    Booking,
+    ChangeItem,
+    Closure,
+    Conflict,
+    Offer,
+    PlanRun,
+    RoomChange,
+)
 from tests.hardening.conftest import PASSWORD, World, slot
 
 
