@@ -204,14 +204,13 @@ def load_demo(session: Session, today: dt.date) -> list[tuple[str, str]]:
 
 
 def _translations(session: Session) -> None:
-    """Names and titles residents read in their language: the big room at Nord and its German courses."""
+    """Names and titles residents read in their language: the big room at Nord and its German course."""
     room = session.scalar(sa.select(Room).where(Room.key == "nord-gr"))
     room.translations = {"ar": {"name": "قاعة الاجتماعات"}, "uk": {"name": "Спільна кімната"},
                          "en": {"name": "Common room"}}
-    for offer in session.scalars(sa.select(Offer).where(Offer.accommodation_id == room.accommodation_id,
-                                                        Offer.category == "language_course")):
-        offer.translations = {"ar": {"title": "دورة اللغة الألمانية"}, "uk": {"title": "Курс німецької мови"},
-                              "en": {"title": "German course"}}
+    course = session.scalar(sa.select(Offer).where(Offer.key == "nord-deutsch"))
+    course.translations = {"ar": {"title": "دورة اللغة الألمانية A1"}, "uk": {"title": "Курс німецької мови A1"},
+                           "en": {"title": "German course A1"}}
     session.flush()
 
 
