@@ -4,7 +4,7 @@ leads to the online schedule in the poster's language. The poster keeps the cont
 from __future__ import annotations
 
 import base64
-from pathlib import Path
+import re
 
 import sqlalchemy as sa
 from playwright.sync_api import expect
@@ -87,4 +87,7 @@ def test_the_poster_on_a_phone_has_a_qr_code_of_the_schedule_in_its_language(app
     violations = serious_accessibility_violations(phone)
     assert violations == [], describe(violations)
     assert _csp_refusals(browser, poster) == []
-    assert Path(JSQR).stat().st_size > 0
+    # printed, the week with its QR code stays one A4 page
+    phone.emulate_media(media="print")
+    pdf = phone.pdf(format="A4", print_background=True, prefer_css_page_size=True)
+    assert re.search(rb"/Count 1\b", pdf), "the poster runs over one page"
