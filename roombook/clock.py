@@ -46,9 +46,20 @@ def week_of(day: dt.date) -> dt.date:
     return day - dt.timedelta(days=day.weekday())
 
 
+# From Saturday evening on, people plan the coming week: a poster printed then, or a schedule opened on a Sunday,
+# shows the week ahead, not the one ending.
+WEEK_TURNS = (5, dt.time(18, 0))  # Saturday (Monday = 0), 18:00 local
+
+
 def week_to_show(timezone: str | dt.tzinfo | None = None) -> dt.date:
-    """The Monday of the week a week view or poster opens on when none is asked for."""
-    return week_of(today(timezone))
+    """The Monday of the week a week view or poster opens on when none is asked for: this week's, and from
+    Saturday 18:00 local time on the coming week's."""
+    local = now().astimezone(_zone(timezone))
+    monday = week_of(local.date())
+    day, evening = WEEK_TURNS
+    if (local.weekday(), local.time()) >= (day, evening):
+        monday += dt.timedelta(days=7)
+    return monday
 
 
 @contextmanager

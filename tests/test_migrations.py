@@ -10,9 +10,9 @@ from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 
 from roombook import create_app
+from roombook.access import audit
 from roombook.access.accounts import create_user
 from roombook.access.api_tokens import create_api_token
-from roombook.access.privacy import delete_user
 from roombook.db import db, transaction
 from roombook.feeds.tokens import create_feed_token
 from roombook.models import IdempotencyKey, User
@@ -24,12 +24,19 @@ def test_the_migrated_database_matches_the_models(app):
     assert differences == []
 
 
-def _contents(connection) -> dict[str, list[tuple]]:
-    """Every row of every table, in a stable order (what the migration must not lose or change)."""
+def _contents(connection, like: dict | None = None) -> dict[str, list[tuple]]:
+    """Every row of every table, in a stable order (what the migration must not lose or change); with `like`,
+    only the columns the tables had there (later revisions add columns)."""
     metadata = sa.MetaData()
     metadata.reflect(connection)
-    return {name: sorted(connection.execute(sa.select(table)).all(), key=repr)
-            for name, table in metadata.tables.items() if name != "alembic_version"}
+    contents = {}
+    for name, table in metadata.tables.items():
+        if name == "alembic_version":
+            continue
+        columns = [c for c in table.columns if like is None or name not in like or c.name in like[name][0]._fields] \
+            if like and like.get(name) else list(table.columns)
+        contents[name] = sorted(connection.execute(sa.select(*columns)).all(), key=repr)
+    return contents
 
 
 def _referring_to_user(connection) -> set[str]:
@@ -47,9 +54,12 @@ def test_0008_keeps_every_row_of_the_demo_city_and_never_hands_out_a_user_id_aga
     with scratch.app_context():
         try:
             assert sa.inspect(db.engine).get_table_names() == []  # not the suite's database
-            upgrade(revision="0007")
+            # the demo city is made by today's models, then taken back to 0007 (later revisions add columns
+            # that today's models write)
+            upgrade()
             result = scratch.test_cli_runner().invoke(args=["demo"])
             assert result.exit_code == 0, result.output
+            downgrade(revision="0007")
             with transaction() as session:
                 volunteer = session.scalar(sa.select(User).where(User.email == "volunteer@example.org"))
                 create_api_token(session, volunteer, "Laptop")
@@ -58,7 +68,10 @@ def test_0008_keeps_every_row_of_the_demo_city_and_never_hands_out_a_user_id_aga
                                            body={}))
                 newest = create_user(session, "newest@example.org", "volunteer", "pw")
                 newest_id = newest.id
-                delete_user(session, None, newest)
+                # deleted as delete_user does, less the bookings it reads with today's columns (0007 has not
+                # them; a new account has none): the row goes, an audit event about it stays
+                session.execute(sa.delete(User).where(User.id == newest_id))
+                audit.record_about(session, None, "user.deleted", "user", str(newest_id))
             db.session.remove()
             with db.engine.connect() as connection:
                 before = _contents(connection)
@@ -71,7 +84,7 @@ def test_0008_keeps_every_row_of_the_demo_city_and_never_hands_out_a_user_id_aga
 
             upgrade()
             with db.engine.connect() as connection:
-                after = _contents(connection)
+                after = _contents(connection, like=before)
                 assert _referring_to_user(connection) == referring | {"login"}
                 if connection.dialect.name == "sqlite":
                     assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1

@@ -51,6 +51,11 @@ def can_cancel_booking(user: User | None, booking: Booking) -> bool:
     return can_see_booking_details(user, booking)
 
 
+def can_hide_public_offer(user: User | None, booking: Booking) -> bool:
+    """The accommodation's managers decide what residents are shown in their house."""
+    return manages(user, booking.room.accommodation)
+
+
 def can_manage_rooms(user: User | None, accommodation: Accommodation) -> bool:
     """Rooms, closures and conflicts of an accommodation: its facility managers, coordinators, admins."""
     return manages(user, accommodation)

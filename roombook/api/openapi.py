@@ -31,6 +31,31 @@ def _page(item: str) -> dict:
                  "offset": {"type": "integer", "minimum": 0}, "next": {"type": ["string", "null"]}})
 
 
+# A booking as an offer for residents (roombook.booking.offer_details), named as the offers' fields are.
+_CATEGORIES = ["language_course", "daily_life_course", "office_hours", "counselling", "procedural_counselling",
+               "volunteer_activity", "training", "other"]
+_AUDIENCES = ["everyone", "women", "men", "children", "youth", "families", "seniors"]
+_TRANSLATION_LANGUAGES = ["en", "ar", "fa", "uk", "tr", "ru", "fr"]
+TRANSLATIONS = {"type": ["object", "null"], "description": "title and description in further residents' languages",
+                "propertyNames": {"enum": _TRANSLATION_LANGUAGES},
+                "additionalProperties": {"type": "object", "additionalProperties": False, "properties": {
+                    "title": {"type": "string", "maxLength": 200},
+                    "description": {"type": "string", "maxLength": 1000}}}}
+OFFER_DETAILS = {
+    "category": {"type": ["string", "null"], "enum": [*_CATEGORIES, None]},
+    "languages": {"type": "array", "items": {"type": "string"}, "description": "languages spoken (ISO 639-1)"},
+    "audience": {"type": ["string", "null"], "enum": [*_AUDIENCES, None]},
+    "description": {"type": "string", "maxLength": 1000},
+    "participants": {"type": ["integer", "null"], "minimum": 1, "description": "at most the room's seats"},
+    "public": {"type": "boolean", "description": "shown on the residents' pages, poster and public feeds"},
+    "public_contact": {"type": "string", "maxLength": 200,
+                       "description": "a contact the owner gives residents; the only personal detail shown"},
+}
+OFFER_INPUT = {**OFFER_DETAILS, "languages": {"type": "array", "maxItems": 8, "items": {"type": "string"}},
+               "translations": TRANSLATIONS}
+BOOKING_REQUIRED = ("id", "room", "accommodation", "start", "end", "title", "status", "status_reason", "series",
+                    "mine", "created_at", *OFFER_DETAILS, "hidden_reason", "translations")
+
 SCHEMAS = {
     "Problem": _obj({
         "type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"},
@@ -76,14 +101,18 @@ SCHEMAS = {
                      "title": {"type": "string"}, "status": {"enum": ["active", "cancelled", "displaced"]},
                      "status_reason": {"type": "string"}, "series": {"type": ["string", "null"]},
                      "mine": {"type": "boolean", "description": "booked by the caller"},
-                     "created_at": DATETIME}),
+                     "created_at": DATETIME, **OFFER_DETAILS,
+                     "hidden_reason": {"type": ["string", "null"],
+                                       "description": "why the accommodation's managers hid the public offer"},
+                     "translations": TRANSLATIONS},
+                    [*BOOKING_REQUIRED]),
     "BookingInput": _obj({"room": INT32, "start": TIME_INPUT, "end": TIME_INPUT,
-                          "title": {"type": "string", "minLength": 1, "maxLength": 200}},
-                         additionalProperties=False),
+                          "title": {"type": "string", "minLength": 1, "maxLength": 200}, **OFFER_INPUT},
+                         ["room", "start", "end", "title"], additionalProperties=False),
     "SeriesInput": _obj({"room": INT32, "start": TIME_INPUT, "end": TIME_INPUT,
                          "title": {"type": "string", "minLength": 1, "maxLength": 200},
-                         "weeks": {"type": "integer", "minimum": 1, "maximum": 52}},
-                        additionalProperties=False),
+                         "weeks": {"type": "integer", "minimum": 1, "maximum": 52}, **OFFER_INPUT},
+                        ["room", "start", "end", "title", "weeks"], additionalProperties=False),
     "Series": _obj({"series": {"type": ["string", "null"]}, "bookings": {"type": "array", "items": _ref("Booking")}}),
     "Token": _obj({"id": ID, "label": {"type": "string"}, "prefix": {"type": "string"}, "created_at": DATETIME,
                    "expires_at": NULLABLE_DATETIME, "revoked_at": NULLABLE_DATETIME,

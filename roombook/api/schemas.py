@@ -11,11 +11,18 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import request
+from flask_babel import force_locale
 from werkzeug.exceptions import BadRequest
 
 from roombook import clock
 from roombook.api.problems import ApiProblem, invalid
 from roombook.booking.errors import Clash
+from roombook.booking.offer_details import (
+    FIELDS,
+    OfferDetailsError,
+    check_offer_details,
+    check_translations,
+)
 from roombook.db import TextFault, storable, text_fault
 from roombook.feeds.build import PUBLIC_BOOKING
 from roombook.models import (
@@ -184,6 +191,21 @@ def text(values, field: str, *, maximum: int, default: str | None = None, multil
     return value
 
 
+def offer_details(body: dict, room: Room) -> dict:
+    """The offer details and translations of a booking's body, checked by the one rule
+    (roombook.booking.offer_details); a refusal names its field, in English."""
+    for key in ("description", "public_contact"):
+        if key in body:
+            text(body, key, maximum=1000, multiline=key == "description")
+    try:
+        details = check_offer_details({key: body[key] for key in FIELDS if key in body}, room)
+        details["translations"] = check_translations(body.get("translations"))
+    except OfferDetailsError as exc:
+        with force_locale("en"):
+            raise invalid(exc.field, str(exc.message)) from None
+    return details
+
+
 # --- output --------------------------------------------------------------------------------------
 
 def iso(instant: dt.datetime | None, tz: ZoneInfo) -> str | None:
@@ -213,7 +235,11 @@ def booking_json(booking: Booking) -> dict:
     return {"id": booking.id, "room": booking.room_id, "accommodation": booking.room.accommodation_id,
             "start": iso(booking.starts_at, tz), "end": iso(booking.ends_at, tz), "title": booking.title,
             "status": booking.status, "status_reason": booking.status_reason, "series": booking.series,
-            "mine": None, "created_at": utc(booking.created_at)}
+            "mine": None, "created_at": utc(booking.created_at), "category": booking.category,
+            "languages": list(booking.languages or []), "audience": booking.audience,
+            "description": booking.description or "", "participants": booking.participants,
+            "public": bool(booking.public), "public_contact": booking.public_contact or "",
+            "hidden_reason": booking.hidden_reason, "translations": booking.translations or None}
 
 
 def booking_json_for(booking: Booking, user: User) -> dict:

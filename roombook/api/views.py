@@ -32,6 +32,7 @@ from roombook.api.schemas import (
     clash_json,
     json_object,
     occurrence_json,
+    offer_details,
     offer_json,
     parse_instant,
     parse_int,
@@ -51,6 +52,7 @@ from roombook.booking import (
     book_weekly,
     cancel_booking,
 )
+from roombook.booking.offer_details import FIELDS as OFFER_FIELDS
 from roombook.db import db, transaction
 from roombook.i18n import N_
 from roombook.models import Accommodation, ApiToken, Occurrence, Offer, Room, User
@@ -264,8 +266,12 @@ def list_bookings():
     return paginated(query, lambda b: booking_json_for(b, user))
 
 
+_OFFER_INPUT = {*OFFER_FIELDS, "translations"}
+
+
 def _booking_input(extra: set[str] = frozenset()) -> tuple[dict, Room]:
-    body = json_object(request_json(), {"room", "start", "end", "title"} | extra, {"room", "start", "end", "title"})
+    body = json_object(request_json(), {"room", "start", "end", "title"} | _OFFER_INPUT | extra,
+                       {"room", "start", "end", "title"})
     room = find(Room, parse_int(body["room"], "room"))
     if room is None:
         raise invalid("room", f"no room {body['room']}")
@@ -281,8 +287,9 @@ def create_booking():
     end = parse_instant(body["end"], "end", room.tz)
     title = text(body, "title", maximum=200)
     require(can_book(user, room), "Your role may not book this room.")
+    details = offer_details(body, room)
     with _explained(room), transaction() as session:
-        booking = book_room(session, user, room, start, end, title)
+        booking = book_room(session, user, room, start, end, title, details=details)
         answer = booking_json_for(booking, user)
         remember(session, user, 201, answer)
     return answer, 201, {"Location": url_for("api.get_booking", booking_id=answer["id"])}
@@ -299,8 +306,9 @@ def create_booking_series():
     title = text(body, "title", maximum=200)
     weeks = parse_int(body.get("weeks"), "weeks", minimum=1, maximum=52)
     require(can_book(user, room), "Your role may not book this room.")
+    details = offer_details(body, room)
     with _explained(room), transaction() as session:
-        result = book_weekly(session, user, room, start, end, title, weeks, book_rest=False)
+        result = book_weekly(session, user, room, start, end, title, weeks, book_rest=False, details=details)
         answer = {"series": result.booked[0].series if result.booked else None,
                   "bookings": [booking_json_for(b, user) for b in result.booked]}
         if not result.refused:

@@ -66,6 +66,12 @@ class Entry:
     who: str = ""  # the booker's name, only for those allowed to see it
     guaranteed: bool = False
     accommodation: Accommodation | None = None
+    # What residents read of an offer or a public offer-booking (public_schedule fills them)
+    description: str = ""
+    translations: dict | None = None
+    languages: list[str] = field(default_factory=list)
+    audience: str | None = None
+    contact: str = ""
 
     @property
     def cancelled(self) -> bool:
@@ -183,12 +189,15 @@ def _occurrence_entry(occ: Occurrence, tz) -> Entry:
 
 
 def _booking_entry(booking: Booking, tz, viewer: User | None) -> Entry:
-    """Other people's bookings are 'belegt': no title, no name."""
+    """Other people's bookings are 'belegt': no title, no name; a public offer shows its title and kind."""
     mine = viewer is not None and getattr(viewer, "is_authenticated", False) and booking.user_id == viewer.id
     if can_see_booking_details(viewer, booking):
         who = "" if mine or booking.user is None else (booking.user.display_name or booking.user.email)
         return Entry(booking.room, booking.starts_at.astimezone(tz), booking.ends_at.astimezone(tz), "booking",
                      booking.title, None, booking.status, mine=mine, who=who)
+    if booking.shown_to_residents:
+        return Entry(booking.room, booking.starts_at.astimezone(tz), booking.ends_at.astimezone(tz), "booking",
+                     booking.title, booking.category, booking.status)
     return Entry(booking.room, booking.starts_at.astimezone(tz), booking.ends_at.astimezone(tz), "booking",
                  "belegt", None, booking.status)
 
@@ -318,13 +327,56 @@ def provider_schedule(session: Session, provider: Provider, first: dt.date, tz: 
     return result
 
 
+def _public_offers(session: Session, rooms: dict[int, Room], tz, start: dt.datetime,
+                   end: dt.datetime) -> list[Entry]:
+    """The rooms' occurrences with what residents read of their offers (description, translations)."""
+    return [Entry(rooms[room_id], starts_at.astimezone(tz), ends_at.astimezone(tz), "occurrence", title, category,
+                  status, reason, description=description or "", translations=translations)
+            for room_id, starts_at, ends_at, title, category, status, reason, description, translations
+            in session.execute(
+                sa.select(Occurrence.room_id, Occurrence.starts_at, Occurrence.ends_at, Offer.title, Offer.category,
+                          Occurrence.status, Occurrence.reason, Offer.description, Offer.translations)
+                .join(OfferSession, Occurrence.offer_session_id == OfferSession.id)
+                .join(Offer, OfferSession.offer_id == Offer.id)
+                .where(Occurrence.room_id.in_(list(rooms)), Occurrence.starts_at < end, Occurrence.ends_at > start)
+                .order_by(Occurrence.starts_at, Occurrence.id))]
+
+
+def _public_closures(session: Session, rooms: dict[int, Room], tz, start: dt.datetime,
+                     end: dt.datetime) -> list[Entry]:
+    """Closures as residents see them: closed, without the reason (it may name a person or a use)."""
+    return [Entry(rooms[room_id], starts_at.astimezone(tz), ends_at.astimezone(tz), "closure", "", None, kind)
+            for room_id, starts_at, ends_at, kind in session.execute(
+                sa.select(Closure.room_id, Closure.starts_at, Closure.ends_at, Closure.kind)
+                .where(Closure.room_id.in_(list(rooms)), Closure.starts_at < end, Closure.ends_at > start)
+                .order_by(Closure.starts_at, Closure.id))]
+
+
+def _public_bookings(session: Session, rooms: dict[int, Room], tz, start: dt.datetime,
+                     end: dt.datetime) -> list[Entry]:
+    """The bookings that are public offers, not hidden by the house: title, kind and what their owners wrote for
+    residents, never the owner's name. Every other booking stays out (it is only 'belegt' anyway)."""
+    return [Entry(rooms[b.room_id], b.starts_at.astimezone(tz), b.ends_at.astimezone(tz), "booking", b.title,
+                  b.category, b.status, description=b.description or "", translations=b.translations,
+                  languages=list(b.languages or []), audience=b.audience, contact=b.public_contact or "")
+            for b in session.scalars(
+                sa.select(Booking).where(Booking.room_id.in_(list(rooms)), Booking.status == BookingStatus.ACTIVE,
+                                         Booking.public.is_(True), Booking.hidden_at.is_(None),
+                                         Booking.category.is_not(None),
+                                         Booking.starts_at < end, Booking.ends_at > start)
+                .order_by(Booking.starts_at, Booking.id))]
+
+
 def public_schedule(session: Session, place: Accommodation, monday: dt.date,
                     weeks: int = 2) -> list[tuple[dt.date, list[Entry]]]:
-    """What residents may see: the offers (with cancellations) and closures, day by day. No bookings at
-    all, so no volunteer's name or title can appear."""
+    """What residents may see: the offers (with cancellations), the public offers of volunteers and
+    departments, and closures, day by day. Plain bookings never appear, so no volunteer's name or
+    private title can."""
     tz = place.tz
     start, end = _span(tz, monday, 7 * weeks)
-    entries = _offers_and_closures(session, {r.id: r for r in place.rooms}, tz, start, end)
+    rooms = {r.id: r for r in place.rooms}
+    entries = (_public_offers(session, rooms, tz, start, end) + _public_bookings(session, rooms, tz, start, end)
+               + _public_closures(session, rooms, tz, start, end))
     dates = [monday + dt.timedelta(days=n) for n in range(7 * weeks)]
     boxes: dict[dt.date, list[Entry]] = {day: [] for day in dates}
     for entry in entries:

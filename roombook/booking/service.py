@@ -87,8 +87,9 @@ def check_bookable(session: Session, user: User | None, room: Room, start: dt.da
 
 def book_room(session: Session, user: User | None, room: Room, start: dt.datetime, end: dt.datetime,
               title: str, *, displaceable: bool = True, series: BookingSeries | None = None,
-              now: dt.datetime | None = None) -> Booking:
-    """Book [start, end) of the room, or raise the BookingError that says why not.
+              now: dt.datetime | None = None, details: dict | None = None) -> Booking:
+    """Book [start, end) of the room, or raise the BookingError that says why not. `details` are the offer
+    details and translations as roombook.booking.offer_details checked them (none: a plain reservation).
 
     The checks explain; the database's overlap guard on the occupancy row is what makes a
     concurrent double booking impossible.
@@ -96,7 +97,8 @@ def book_room(session: Session, user: User | None, room: Room, start: dt.datetim
     now = now or clock.now()
     lock_rooms(session, [room.id])
     check_bookable(session, user, room, start, end, title, now=now)
-    return _insert_booking(session, user, room, start, end, title, displaceable=displaceable, series=series)
+    return _insert_booking(session, user, room, start, end, title, displaceable=displaceable, series=series,
+                           details=details)
 
 
 # One INSERT … RETURNING the new Booking instead of a unit-of-work flush: on the API's hottest write path the
@@ -105,16 +107,27 @@ _INSERT_BOOKING = sa.insert(Booking).returning(Booking)
 
 
 def _insert_booking(session: Session, user: User | None, room: Room, start: dt.datetime, end: dt.datetime,
-                    title: str, *, displaceable: bool = True, series: BookingSeries | None = None) -> Booking:
+                    title: str, *, displaceable: bool = True, series: BookingSeries | None = None,
+                    details: dict | None = None) -> Booking:
     start, end = start.astimezone(UTC), end.astimezone(UTC)
     booking = session.scalars(_INSERT_BOOKING, [{
         "room_id": room.id, "user_id": user.id if user is not None else None, "starts_at": start, "ends_at": end,
         "title": title.strip(), "displaceable": displaceable, "series": series.uid if series else None,
-        "series_id": series.id if series else None}]).one()
+        "series_id": series.id if series else None, **_stored(details)}]).one()
     occupy_for_booking(session, booking)
     audit.record(session, user, "booking.created", booking, room=room.key, start=start.isoformat(),
                  end=end.isoformat())
     return booking
+
+
+def _stored(details: dict | None) -> dict:
+    """The offer columns of a new booking: every one given, so one INSERT statement serves all rows."""
+    details = dict(details or {})
+    return {"category": details.get("category"), "languages": details.get("languages") or [],
+            "audience": details.get("audience"), "description": details.get("description") or "",
+            "participants": details.get("participants"), "public": bool(details.get("public")),
+            "public_contact": details.get("public_contact") or "",
+            "translations": details.get("translations") or None}
 
 
 @dataclass
@@ -136,7 +149,8 @@ def weekly_dates(start: dt.datetime, end: dt.datetime, weeks: int, tz) -> list[t
 
 
 def book_weekly(session: Session, user: User | None, room: Room, start: dt.datetime, end: dt.datetime,
-                title: str, weeks: int, *, book_rest: bool, now: dt.datetime | None = None) -> WeeklyResult:
+                title: str, weeks: int, *, book_rest: bool, now: dt.datetime | None = None,
+                details: dict | None = None) -> WeeklyResult:
     """Book the slot every week for `weeks` weeks; each week is checked on its own.
 
     Weeks that cannot be booked are reported, in week order. The free weeks count toward the room's
@@ -175,7 +189,8 @@ def book_weekly(session: Session, user: User | None, room: Room, start: dt.datet
     for slot_start, slot_end in free:
         # each week was checked above; a slot so long that it reaches into its next week is refused by the
         # database's overlap guard (a BookingConflict from transaction())
-        result.booked.append(_insert_booking(session, user, room, slot_start, slot_end, title, series=series))
+        result.booked.append(_insert_booking(session, user, room, slot_start, slot_end, title, series=series,
+                                             details=details))
     # a refused week was offered what was free before the other weeks were booked: the weeks just booked among it
     if result.booked:
         ends = dict(slots)

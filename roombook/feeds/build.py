@@ -235,13 +235,20 @@ def _shown(data: FeedData, room_id: int) -> bool:
 
 
 def booking_component(booking: BookingRow, room: RoomRow, domain: str) -> _Component:
-    """A one-off booking: 'belegt' in public feeds, its title and who booked it in detailed ones."""
+    """A one-off booking: 'belegt' in public feeds, its title and who booked it in detailed ones; a public offer
+    like an offer's session, with its kind and description (and no owner) in every feed."""
     uid = f"booking-{booking.id}@{domain}"
+    category = "Buchung"
     if booking.title:
         summary = booking.title
-        description = f"Gebucht von: {booking.booked_by}" if booking.booked_by else ""
+        lines = [LABELS_DE.get(booking.category, booking.category)] if booking.category else []
+        lines += [booking.description] if booking.description else []
+        lines += [f"Gebucht von: {booking.booked_by}"] if booking.booked_by else []
+        description = "\n".join(lines)
+        if booking.offer:
+            category = LABELS_DE.get(booking.category, booking.category)
     else:
         summary, description = PUBLIC_BOOKING, "Der Raum ist gebucht."
-    text_ = _event(uid, booking.sequence, booking.updated_at, summary, description, room, "Buchung",
+    text_ = _event(uid, booking.sequence, booking.updated_at, summary, description, room, category,
                    booking.starts_at, booking.ends_at, [])
     return _Component((uid, ""), text_, frozenset({room.timezone}))

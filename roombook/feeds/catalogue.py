@@ -54,7 +54,8 @@ def room_feed(room: Room) -> Feed:
 
 def category_feed(category: str) -> Feed:
     label = LABELS_DE.get(category, category)
-    return Feed(f"category/{category}.ics", Selection(category=category), f"roombook: {label}",
+    # with the public offers of that kind that volunteers and departments booked
+    return Feed(f"category/{category}.ics", Selection(category=category, bookings="offers"), f"roombook: {label}",
                 f"{label} in allen Unterkünften")
 
 

@@ -48,7 +48,8 @@ def window_start(today: dt.date) -> dt.date:
 
 @dataclass(frozen=True)
 class Selection:
-    """What a feed shows. `room_ids` None means every room; bookings are 'none', 'public' or 'detailed'."""
+    """What a feed shows. `room_ids` None means every room; bookings are 'none', 'public' (each 'belegt', a public
+    offer with its title), 'offers' (only the public offers) or 'detailed'."""
 
     room_ids: frozenset[int] | None = None
     category: str | None = None
@@ -122,6 +123,9 @@ class BookingRow:
     sequence: int
     updated_at: dt.datetime
     booked_by: str
+    category: str | None = None
+    description: str = ""
+    offer: bool = False  # shown as a public offer for residents (in any feed)
 
 
 @dataclass
@@ -307,17 +311,31 @@ def _find_gaps(session: Session, slot: SlotRow, first: dt.date, tz: ZoneInfo, si
 
 
 def _load_bookings(session: Session, selection: Selection, since_utc: dt.datetime) -> list[BookingRow]:
+    """The bookings a selection shows. A public offer that its managers have not hidden carries its title, kind
+    and description into every feed (never its owner); any other booking is 'belegt' unless the feed is
+    detailed."""
+    shown_as_offer = sa.and_(Booking.public.is_(True), Booking.hidden_at.is_(None), Booking.category.is_not(None))
     query = (sa.select(Booking.id, Booking.room_id, Booking.starts_at, Booking.ends_at, Booking.title,
-                       Booking.sequence, Booking.updated_at, User.display_name, User.email)
+                       Booking.sequence, Booking.updated_at, User.display_name, User.email, Booking.category,
+                       Booking.description, Booking.public_contact, shown_as_offer)
              .outerjoin(User, User.id == Booking.user_id)
              .where(Booking.status == BookingStatus.ACTIVE, Booking.ends_at > since_utc).order_by(Booking.id))
     if selection.room_ids is not None:
         query = query.where(Booking.room_id.in_(selection.room_ids))
     if selection.booking_user_id is not None:
         query = query.where(Booking.user_id == selection.booking_user_id)
+    if selection.bookings == "offers":
+        query = query.where(shown_as_offer)
+    if selection.category is not None:
+        query = query.where(Booking.category == selection.category)
     detailed = selection.bookings == "detailed"
     result = []
-    for bid, room_id, start, end, title, sequence, stamp, name, email in session.execute(query):
+    for (bid, room_id, start, end, title, sequence, stamp, name, email, category, description, contact,
+         offer) in session.execute(query):
         who = (f"{name} <{email}>" if name else email or "") if detailed else ""
-        result.append(BookingRow(bid, room_id, start, end, title if detailed else "", sequence, stamp, who))
+        offer = bool(offer)
+        text = "\n".join(part for part in (description or "", f"Kontakt / contact: {contact}" if contact else "")
+                         if part)
+        result.append(BookingRow(bid, room_id, start, end, title if detailed or offer else "", sequence, stamp, who,
+                                 category if offer or detailed else None, text if offer or detailed else "", offer))
     return result

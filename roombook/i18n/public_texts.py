@@ -7,8 +7,9 @@ themselves are the providers' (German) titles; the category names and explanatio
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from babel import Locale
 from babel.dates import format_skeleton
 
 from roombook.coordination.categories import Category
@@ -22,6 +23,7 @@ class Language:
     name: str  # the language's own name
     texts: dict[str, str]
     categories: dict[str, tuple[str, str]]  # category -> (name, short explanation)
+    audiences: dict[str, str] = field(default_factory=dict)  # whom an offer is for -> its name here
 
     @property
     def direction(self) -> str:
@@ -142,6 +144,52 @@ _LANGUAGES = [
         ("Autre", "Autres offres."))),
 ]
 
+# Texts added with the residents' week choice, the poster's QR code and public offers of volunteers.
+_MORE_KEYS = ("contact", "for_whom", "spoken", "calendar", "subscribe", "https_link", "download", "skip",
+              "previous_week", "following_week", "choose_week", "show", "qr", "schedule_name")
+_AUDIENCE_KEYS = ("everyone", "women", "men", "children", "youth", "families", "seniors")
+_MORE = {
+    "de": (("Kontakt", "Für: {who}", "Sprachen: {langs}", "Kalender", "abonnieren", "Link (https)",
+            "herunterladen (.ics)", "Zum Inhalt springen", "Woche davor", "Woche danach", "Woche wählen", "Anzeigen",
+            "Der Wochenplan online, in Ihrer Sprache:", "Wochenplan für Bewohner"),
+           ("alle", "Frauen", "Männer", "Kinder", "Jugendliche", "Familien", "ältere Menschen")),
+    "en": (("Contact", "For: {who}", "Languages: {langs}", "Calendar", "subscribe", "link (https)",
+            "download (.ics)", "Skip to content", "Previous week", "Following week", "Choose a week", "Show",
+            "The weekly schedule online, in your language:", "Weekly schedule for residents"),
+           ("everyone", "women", "men", "children", "young people", "families", "older people")),
+    "ar": (("للتواصل", "لـ: {who}", "اللغات: {langs}", "التقويم", "اشتراك", "رابط (https)", "تنزيل (.ics)",
+            "انتقل إلى المحتوى", "الأسبوع السابق", "الأسبوع التالي", "اختر أسبوعًا", "عرض",
+            "جدول الأسبوع على الإنترنت بلغتك:", "جدول الأسبوع للمقيمين"),
+           ("الجميع", "النساء", "الرجال", "الأطفال", "الشباب", "العائلات", "كبار السن")),
+    "fa": (("تماس", "برای: {who}", "زبان‌ها: {langs}", "تقویم", "اشتراک", "پیوند (https)", "دانلود (.ics)",
+            "رفتن به محتوا", "هفته قبل", "هفته بعد", "انتخاب هفته", "نمایش",
+            "برنامه هفته به‌صورت آنلاین، به زبان شما:", "برنامه هفته برای ساکنان"),
+           ("همه", "زنان", "مردان", "کودکان", "نوجوانان", "خانواده‌ها", "سالمندان")),
+    "uk": (("Контакт", "Для: {who}", "Мови: {langs}", "Календар", "підписатися", "посилання (https)",
+            "завантажити (.ics)", "Перейти до змісту", "Попередній тиждень", "Наступний тиждень",
+            "Вибрати тиждень", "Показати", "Розклад на тиждень онлайн вашою мовою:",
+            "Розклад на тиждень для мешканців"),
+           ("усі", "жінки", "чоловіки", "діти", "молодь", "сім’ї", "літні люди")),
+    "tr": (("İletişim", "Kimler için: {who}", "Diller: {langs}", "Takvim", "abone ol", "bağlantı (https)",
+            "indir (.ics)", "İçeriğe geç", "Önceki hafta", "Sonraki hafta", "Hafta seçin", "Göster",
+            "Haftalık program çevrimiçi, kendi dilinizde:", "Sakinler için haftalık program"),
+           ("herkes", "kadınlar", "erkekler", "çocuklar", "gençler", "aileler", "yaşlılar")),
+    "ru": (("Контакт", "Для: {who}", "Языки: {langs}", "Календарь", "подписаться", "ссылка (https)",
+            "скачать (.ics)", "Перейти к содержанию", "Предыдущая неделя", "Следующая неделя", "Выбрать неделю",
+            "Показать", "Расписание на неделю онлайн на вашем языке:", "Расписание на неделю для жителей"),
+           ("все", "женщины", "мужчины", "дети", "молодёжь", "семьи", "пожилые люди")),
+    "fr": (("Contact", "Pour : {who}", "Langues : {langs}", "Calendrier", "s’abonner", "lien (https)",
+            "télécharger (.ics)", "Aller au contenu", "Semaine précédente", "Semaine suivante",
+            "Choisir une semaine", "Afficher", "Le programme de la semaine en ligne, dans votre langue :",
+            "Programme de la semaine pour les résidents"),
+           ("tout le monde", "femmes", "hommes", "enfants", "jeunes", "familles", "personnes âgées")),
+}
+for _lang in _LANGUAGES:
+    _texts, _audiences = _MORE[_lang.code]
+    assert len(_texts) == len(_MORE_KEYS) and len(_audiences) == len(_AUDIENCE_KEYS)
+    _lang.texts.update(zip(_MORE_KEYS, _texts))
+    _lang.audiences.update(zip(_AUDIENCE_KEYS, _audiences))
+
 LANGUAGES: dict[str, Language] = {lang.code: lang for lang in _LANGUAGES}
 DEFAULT = "de"
 
@@ -158,3 +206,17 @@ def day_name(day: dt.date, code: str) -> str:
 
 def short_date(day: dt.date, code: str) -> str:
     return format_skeleton("MMMd", day, locale=code)
+
+
+def language_name(spoken: str, code: str) -> str:
+    """The name of a spoken language (ISO 639-1) in the reader's language, from CLDR."""
+    return Locale.parse(code).languages.get(spoken, spoken)
+
+
+def localized(original: str, translations: dict | None, part: str, code: str) -> tuple[str, str, str]:
+    """What a reader of `code` sees of a title, name or description: (text, its language, its direction) – their
+    own language where given, else the German original."""
+    text = ((translations or {}).get(code) or {}).get(part)
+    if text:
+        return text, code, "rtl" if code in RTL else "ltr"
+    return original, "de", "ltr"

@@ -60,6 +60,8 @@ class Room(db.Model):
     # Set for an alternative venue near the accommodation (a library, a community centre) that a room change
     # may move sessions to: how people get there. Never bookable by volunteers.
     venue_note: Mapped[str | None] = mapped_column(sa.String(300))
+    # Name and venue note in the residents' further languages: {"uk": {"name": …, "venue_note": …}, …}.
+    translations: Mapped[dict | None] = mapped_column(sa.JSON)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     # Every rule about a room is in its accommodation's time zone: load them together.

@@ -41,6 +41,8 @@ class Offer(db.Model):
     valid_from: Mapped[dt.date]
     valid_until: Mapped[dt.date | None]
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # Title and description in the residents' further languages: {"ar": {"title": …, "description": …}, …}.
+    translations: Mapped[dict | None] = mapped_column(sa.JSON)
 
     accommodation: Mapped[Accommodation] = relationship()
     providers: Mapped[list[Provider]] = relationship(secondary=offer_provider, order_by="Provider.key")

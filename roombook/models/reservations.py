@@ -6,9 +6,15 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from roombook.coordination.categories import VALUES as CATEGORY_VALUES
 from roombook.db import UTCDateTime, db, utcnow
 from roombook.models.accommodations import Room
 from roombook.models.people import User
+
+# Whom an offer is for (roombook.booking.offer_details names them for people).
+AUDIENCES = ("everyone", "women", "men", "children", "youth", "families", "seniors")
+CATEGORY_CHECK = "category IN (" + ",".join(f"'{c}'" for c in CATEGORY_VALUES) + ")"
+AUDIENCE_CHECK = "audience IN (" + ",".join(f"'{a}'" for a in AUDIENCES) + ")"
 
 
 class BookingStatus:
@@ -38,6 +44,21 @@ class Booking(db.Model):
     sequence: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, index=True)
+    # An offer for residents (roombook.booking.offer_details checks them all): kind, languages spoken, whom it is
+    # for, what it is, how many may come, and whether the residents' pages, poster and public feeds show it.
+    category: Mapped[str | None] = mapped_column(sa.String(32))
+    languages: Mapped[list[str] | None] = mapped_column(sa.JSON)
+    audience: Mapped[str | None] = mapped_column(sa.String(16))
+    description: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    participants: Mapped[int | None]
+    public: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # The only personal detail residents may see, typed by the booking's owner for that purpose.
+    public_contact: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    # Set when the accommodation's managers hid a public offer from the residents (the owner is told why).
+    hidden_reason: Mapped[str | None] = mapped_column(sa.String(300))
+    hidden_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Title and description in further languages: {"ar": {"title": …, "description": …}, …}.
+    translations: Mapped[dict | None] = mapped_column(sa.JSON)
 
     room: Mapped[Room] = relationship(back_populates="bookings")
     user: Mapped[User | None] = relationship()
@@ -45,11 +66,19 @@ class Booking(db.Model):
     __table_args__ = (
         sa.CheckConstraint("ends_at > starts_at", name="ordered"),
         sa.CheckConstraint("status IN ('active','cancelled','displaced')", name="status_known"),
+        sa.CheckConstraint(sa.text(CATEGORY_CHECK), name="category_known"),
+        sa.CheckConstraint(sa.text(AUDIENCE_CHECK), name="audience_known"),
+        sa.CheckConstraint("participants >= 1", name="participants_positive"),
     )
 
     @property
     def active(self) -> bool:
         return self.status == BookingStatus.ACTIVE
+
+    @property
+    def shown_to_residents(self) -> bool:
+        """A public offer that its managers have not hidden: residents see its title and details."""
+        return self.public and self.hidden_at is None
 
 
 class ClosurePurpose:

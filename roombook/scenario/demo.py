@@ -17,7 +17,7 @@ from roombook.booking.occurrences import HOLIDAY_SUBDIVISION, add_public_holiday
 from roombook.booking.recurrence import to_utc
 from roombook.booking.service import book_room, book_weekly
 from roombook.coordination.volunteers import save_profile
-from roombook.models import Accommodation, Closure, Provider, Room, User
+from roombook.models import Accommodation, Closure, Offer, Provider, Room, User
 from roombook.scenario.importer import import_scenario
 
 DEMO_PASSWORD = "demo"
@@ -195,11 +195,37 @@ def load_demo(session: Session, today: dt.date) -> list[tuple[str, str]]:
     # the volunteer's weekly group, so a closure of the big room hits a volunteer's series too
     saturday = today - dt.timedelta(days=today.weekday()) + dt.timedelta(weeks=1, days=5)
     start = to_utc(dt.datetime.combine(saturday, dt.time(10, 30)), room.tz)
+    # and it is a public offer, so the residents it is for find it on their schedule, poster and calendar
     book_weekly(session, users["volunteer"], room, start, start + dt.timedelta(minutes=90),
-                "Deutsch-Gesprächsgruppe", 8, book_rest=True, now=now)
+                "Deutsch-Gesprächsgruppe", 8, book_rest=True, now=now, details=GROUP_DETAILS)
     _contacts_and_venue(session, places)
+    _translations(session)
     return [(email, role) for email, role, _ in DEMO_USERS]
 
+
+def _translations(session: Session) -> None:
+    """Names and titles residents read in their language: the big room at Nord and its German course."""
+    room = session.scalar(sa.select(Room).where(Room.key == "nord-gr"))
+    room.translations = {"ar": {"name": "قاعة الاجتماعات"}, "uk": {"name": "Спільна кімната"},
+                         "en": {"name": "Common room"}}
+    course = session.scalar(sa.select(Offer).where(Offer.key == "nord-deutsch"))
+    course.translations = {"ar": {"title": "دورة اللغة الألمانية A1"}, "uk": {"title": "Курс німецької мови A1"},
+                           "en": {"title": "German course A1"}}
+    session.flush()
+
+
+# The volunteer's German conversation group as residents read it (roombook.booking.offer_details).
+GROUP_DETAILS = {
+    "category": "volunteer_activity", "languages": ["de", "ar"], "audience": "everyone", "participants": 12,
+    "public": True, "public_contact": "",
+    "description": "Deutsch sprechen üben, ohne Anmeldung, bei Tee und Keksen. Alle Niveaus willkommen.",
+    "translations": {
+        "ar": {"title": "مجموعة المحادثة باللغة الألمانية",
+               "description": "تدرّب على التحدث بالألمانية، بدون تسجيل، مع الشاي والبسكويت. جميع المستويات مرحّب بها."},
+        "uk": {"title": "Розмовна група німецької мови"},
+        "en": {"title": "German conversation group"},
+    },
+}
 
 # Where each provider hears of changes to its sessions, in its language.
 CONTACTS = {"vhs": ("kurse@vhs.example.org", "de"), "vhs-west": ("kursleitung-west@vhs.example.org", "de"),

@@ -9,18 +9,25 @@ from flask_login import current_user, login_required
 from roombook.access import permissions
 from roombook.booking.calendar import bookable_rooms, bookings_of
 from roombook.booking.errors import BookingError
+from roombook.booking.offer_details import (
+    AUDIENCE_LABELS,
+    OfferDetailsError,
+    check_offer_details,
+    check_translations,
+)
 from roombook.booking.service import book_weekly, cancel_booking
 from roombook.changes import pages
 from roombook.conflicts import decisions as conflicts
+from roombook.coordination.volunteers import LANGUAGES as SPOKEN
 from roombook.db import db, transaction
 from roombook.models import Booking, Conflict
 from roombook.web.common import bp, feed_page_url, load_bookable_room, load_own_booking
-from roombook.web.forms import BookingForm, CancelForm, ChooseForm
+from roombook.web.forms import BookingOfferForm, CancelForm, ChooseForm
 
 
-def _booking_form() -> BookingForm:
+def _booking_form() -> BookingOfferForm:
     """The booking form; on GET it is prefilled from the query string (links from free slots and alternatives)."""
-    form = BookingForm(formdata=request.args or None) if request.method == "GET" else BookingForm()
+    form = BookingOfferForm(formdata=request.args or None) if request.method == "GET" else BookingOfferForm()
     form.room.choices = [(r.key, f"{r.accommodation.name} – {r.name}") for r in bookable_rooms(db.session, current_user)]
     return form
 
@@ -37,9 +44,15 @@ def book():
     room = load_bookable_room(form.room.data)
     start, end = form.interval(room.tz)
     try:
+        details = check_offer_details(form.details(), room)
+        details["translations"] = check_translations(form.translations.data)
+    except OfferDetailsError as error:
+        getattr(form, error.field.split(".")[0], form.translations).errors = [error.message]
+        return render_template("book.html", form=form, room=room), 422
+    try:
         with transaction():
             result = book_weekly(db.session, current_user, room, start, end, form.title.data, form.weeks.data,
-                                 book_rest=form.book_rest.data)
+                                 book_rest=form.book_rest.data, details=details)
     except BookingError as error:
         field = getattr(form, error.field, None)
         if field is not None and field.name in form._fields and field.name != "submit":
@@ -71,7 +84,8 @@ def my_bookings():
     mine = bookings_of(db.session, current_user)
     new = request.args.get("new", type=int)
     return render_template("my_bookings.html", mine=mine, changed=pages.booking_changes(db.session, current_user),
-                           new=new, feed_url=feed_page_url(), form=CancelForm())
+                           new=new, feed_url=feed_page_url(), form=CancelForm(), audience_labels=AUDIENCE_LABELS,
+                           spoken=SPOKEN)
 
 
 @bp.route("/bookings/<int:booking_id>/cancel", methods=["GET", "POST"])

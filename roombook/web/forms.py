@@ -41,13 +41,17 @@ from wtforms.validators import (
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from roombook import clock
+from roombook.booking.offer_details import AUDIENCE_LABELS
 from roombook.booking.recurrence import DAYS, to_utc
 from roombook.booking.service import MAX_TITLE
+from roombook.coordination.categories import VALUES as CATEGORIES
 from roombook.coordination.volunteers import LANGUAGES as SPOKEN
 from roombook.coordination.volunteers import SKILLS, day_name
 from roombook.db import TextFault, storable, text_fault
 from roombook.i18n import LANGUAGES, category_name
+from roombook.i18n.public_texts import LANGUAGES as RESIDENT_LANGUAGES
 from roombook.models import VolunteerProfile
+from roombook.models.reservations import AUDIENCES
 
 
 def _texts(data) -> list[str]:
@@ -292,3 +296,78 @@ class AnswerForm(Form):
                                                             message=_l("Bitte eine der Antworten wählen."))])
     option = IntegerField(validators=[Optional(), NumberRange(0, 100)])
     next = HiddenField()
+
+
+@dataclass(frozen=True)
+class TranslationRow:
+    """One language's inputs of a TranslationsField, as the page shows them."""
+
+    code: str
+    name: str  # the language's own name
+    direction: str
+    inputs: list[tuple[str, str, LazyString, str]]  # (input name, part, label, value)
+
+
+class TranslationsField(Field):
+    """Texts in the residents' further languages: one input per language and part, named `<name>-<code>-<part>`
+    (e.g. `translations-ar-title`); empty ones are not kept. The data are {"ar": {"title": "…"}, …} for
+    roombook.booking.offer_details.check_translations."""
+
+    PART_LABELS = {"title": _l("Titel"), "description": _l("Beschreibung"), "name": _l("Name"),
+                   "venue_note": _l("Wie man hinkommt")}
+
+    def __init__(self, label=None, validators=None, parts: tuple[str, ...] = ("title", "description"), **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.parts = parts
+
+    def process(self, formdata, data=unset_value, extra_filters=None):
+        self.process_errors = []
+        self.data = {} if data is unset_value or data is None else dict(data)
+        if formdata is not None:
+            typed: dict[str, dict[str, str]] = {}
+            for code in RESIDENT_LANGUAGES:
+                if code == "de":
+                    continue
+                for part in self.parts:
+                    value = formdata.get(f"{self.name}-{code}-{part}", "").strip()
+                    if value:
+                        typed.setdefault(code, {})[part] = value
+            self.data = typed
+
+    def _value(self):  # the text checks of Form.validate read every typed value
+        return ""
+
+    def rows(self) -> list[TranslationRow]:
+        return [TranslationRow(code, lang.name, lang.direction,
+                               [(f"{self.name}-{code}-{part}", part, self.PART_LABELS[part],
+                                 (self.data.get(code) or {}).get(part, "")) for part in self.parts])
+                for code, lang in RESIDENT_LANGUAGES.items() if code != "de"]
+
+
+class OfferDetailsForm(Form):
+    """What makes a booking an offer for residents (roombook.booking.offer_details checks the values)."""
+
+    category = SelectField(_l("Art des Angebots"), choices=[SelectChoice("", _l("– keine, nur eine Reservierung –"))]
+                           + [SelectChoice(c, LazyString(category_name, c)) for c in CATEGORIES],
+                           validate_choice=False)
+    languages = CheckboxesField(_l("Sprachen"), choices=[SelectChoice(code, name) for code, name in SPOKEN.items()])
+    audience = SelectField(_l("Für wen?"), choices=[SelectChoice("", "–")] + [SelectChoice(a, AUDIENCE_LABELS[a])
+                                                                   for a in AUDIENCES],
+                           validate_choice=False)
+    description = TextAreaField(_l("Kurze Beschreibung"), validators=[Length(max=1000)])
+    participants = IntegerField(_l("Teilnehmende (höchstens)"), validators=[
+        Optional(), NumberRange(1, 10000, _l("Bitte eine ganze Zahl ab 1 angeben."))])
+    public = BooleanField(_l("Öffentlich: Bewohner sehen das Angebot im Wochenplan, auf dem Aushang und im Kalender"))
+    public_contact = StringField(_l("Öffentlicher Kontakt (freiwillig)"), validators=[Length(max=200)])
+    translations = TranslationsField(_l("Übersetzungen"))
+
+    def details(self) -> dict:
+        """The values for check_offer_details."""
+        return {"category": self.category.data or None, "languages": list(self.languages.data or []),
+                "audience": self.audience.data or None, "description": self.description.data or "",
+                "participants": self.participants.data, "public": bool(self.public.data),
+                "public_contact": self.public_contact.data or ""}
+
+
+class BookingOfferForm(BookingForm, OfferDetailsForm):
+    """The booking form with the offer details (the submit button stays last)."""

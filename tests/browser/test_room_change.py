@@ -239,9 +239,10 @@ def test_the_zechenring_story(app, browser, city, mailbox, device):
     resident.goto(base + schedule)
     assert resident.locator("html").get_attribute("dir") == "rtl"
     expect(resident.locator("section.notice")).to_have_count(0)
-    closed = resident.locator(".entry.closure", has_text="Gemeinschaftsraum").first
+    # the room and the course as the demo names them in Arabic
+    closed = resident.locator(".entry.closure", has_text="قاعة الاجتماعات").first
     expect(closed).to_contain_text("مغلق")
-    moved_course = resident.locator(".entry.occurrence", has_text="Deutschkurs A1").first
+    moved_course = resident.locator(".entry.occurrence", has_text="دورة اللغة الألمانية A1").first
     expect(moved_course).to_contain_text("تم نقله")
     expect(moved_course).to_contain_text("Stadtteilbibliothek Nord")
     expect(moved_course).to_contain_text("مكان بديل")

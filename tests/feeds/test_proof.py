@@ -58,7 +58,11 @@ def _expected(session, feed: Feed) -> list[tuple]:
                 continue
             if sel.booking_user_id is not None and booking.user_id != sel.booking_user_id:
                 continue
-            title = booking.title if sel.bookings == "detailed" else "belegt"
+            # a public offer shows its title everywhere, and only public offers show in a category's feed
+            offer = booking.shown_to_residents and booking.category is not None
+            if sel.category is not None and booking.category != sel.category or sel.bookings == "offers" and not offer:
+                continue
+            title = booking.title if sel.bookings == "detailed" or offer else "belegt"
             rows.append((f"booking-{booking.id}@roombook", booking.starts_at, booking.ends_at, "CONFIRMED", title))
     return sorted(rows)
 

@@ -225,6 +225,15 @@ CASES: dict[tuple[str, str, str], Case] = {
     ("/manage/closures/<int:closure_id>/remove", "POST", "closure in B"): Case(
         lambda w: (f"/manage/closures/{w.spare_closure_b.id}/remove", {}), b_managers(302),
         lambda w: column(Closure.id, w.spare_closure_b.id)),
+    ("/manage/rooms/<key>/translations", "POST", "room in B"): Case(
+        lambda w: (f"/manage/rooms/{w.room_b.key}/translations", {"translations-ar-name": "القاعة"}), b_managers(302),
+        lambda w: column(Room.translations, w.room_b.id)),
+    ("/manage/accommodations/<key>/public-offers", "GET", "B"): Case(
+        lambda w: (f"/manage/accommodations/{w.room_b.accommodation.key}/public-offers", None), b_managers(200)),
+    ("/manage/bookings/<int:booking_id>/hide", "POST", "public offer in B"): Case(
+        lambda w: (f"/manage/bookings/{w.public_offer_b.id}/hide", {"reason": "Bitte erst mit der Hausleitung "
+                                                                               "absprechen"}), b_managers(302),
+        lambda w: column(Booking.hidden_at, w.public_offer_b.id)),
     ("/manage/changes", "GET", "list"): Case(lambda w: ("/manage/changes", None), only(STAFF, 200)),
     ("/manage/changes/<int:change_id>", "GET", "change in B"): Case(
         lambda w: (f"/manage/changes/{w.change_b.id}", None), b_managers(200)),

@@ -13,7 +13,15 @@ from roombook.booking import book_room, rooms
 from roombook.changes import deciding
 from roombook.changes.recording import record_closure
 from roombook.feeds.tokens import create_feed_token, revoke_feed_token
-from roombook.models import Booking, ChangeItem, Closure, Conflict, Offer, PlanRun, RoomChange
+from roombook.models import (
+    Booking,
+    ChangeItem,
+    Closure,
+    Conflict,
+    Offer,
+    PlanRun,
+    RoomChange,
+)
 from tests.hardening.conftest import PASSWORD, World, slot
 
 
@@ -30,6 +38,7 @@ class WebWorld(World):
     revoked_feed_secret: str = ""  # a link volunteer revoked
     change_b: RoomChange | None = None  # proposed, in B: a closure over other_volunteer's "Chor"
     question_b: ChangeItem | None = None  # asked: other_volunteer decides about their "Lesekreis" in B
+    public_offer_b: Booking | None = None  # other_volunteer's public offer for residents, in B
 
 
 @pytest.fixture(scope="session")
@@ -64,6 +73,8 @@ def web_world(world, session, make_offer) -> WebWorld:
     w.city_run = PlanRun(created_by_id=coordinator.id, scope=[], status="failed", progress={})
     session.add_all([w.run_b, w.city_run])
     w.offer_b = make_offer(room=w.room_b)
+    w.public_offer_b = book_room(session, w.users["other_volunteer"], w.room_b, *slot(6), "Deutsch-Café",
+                                 details={"category": "volunteer_activity", "public": True})
     w.users["department"].provider = w.offer_b.providers[0]
     _token, w.feed_secret = create_feed_token(session, w.users["volunteer"], "volunteer", "Handy")
     revoked, w.revoked_feed_secret = create_feed_token(session, w.users["volunteer"], "volunteer", "alt")

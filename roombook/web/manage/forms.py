@@ -30,7 +30,7 @@ from roombook.coordination.categories import MANDATORY, VALUES
 from roombook.i18n import category_name
 from roombook.models import ChangeItem
 from roombook.models.reservations import ClosurePurpose
-from roombook.web.forms import CheckboxesField, Form
+from roombook.web.forms import CheckboxesField, Form, TranslationsField
 
 # Category names in the page's language, read when shown (the residents' texts have each language's names).
 CATEGORY_LABELS = {c: LazyString(category_name, c) for c in VALUES}
@@ -138,6 +138,7 @@ class OfferForm(Form):
     guaranteed = BooleanField(_l("Garantierter Termin"))
     valid_from = DateField(_l("Ab"), validators=[InputRequired()])
     valid_until = DateField(_l("Bis"), validators=[Optional()])
+    translations = TranslationsField(_l("Übersetzungen"))
     submit = SubmitField(_l("Speichern"))
 
 
@@ -162,3 +163,16 @@ class CoverageForm(Form):
     weeks = IntegerField(_l("Wochen"), validators=[Optional(), NumberRange(1, 26)])
 
 
+class HideOfferForm(Form):
+    """Hide a public offer from the residents; the reason is told to whoever booked it."""
+
+    reason = TextAreaField(_l("Grund (wird der Person mitgeteilt, die gebucht hat)"), validators=[
+        DataRequired(_l("Bitte einen Grund angeben.")), Length(max=300, message=_l("Höchstens %(max)d Zeichen."))])
+    submit = SubmitField(_l("Für Bewohner ausblenden"))
+
+
+class TranslationsForm(Form):
+    """A room's name and venue note in the residents' further languages."""
+
+    translations = TranslationsField(_l("Übersetzungen"), parts=("name", "venue_note"))
+    submit = SubmitField(_l("Übersetzungen speichern"))

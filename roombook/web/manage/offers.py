@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from roombook import clock
 from roombook.booking import rooms
+from roombook.booking.offer_details import OfferDetailsError, check_translations
 from roombook.coordination import coverage, offers
 from roombook.coordination.categories import MANDATORY
 from roombook.db import db, transaction
@@ -57,6 +58,11 @@ def offer_edit(key: str | None):
     if form.validate_on_submit():
         place = load_accommodation(form.accommodation.data)
         try:
+            translations = check_translations(form.translations.data)
+        except OfferDetailsError as exc:
+            form.translations.errors = [exc.message]
+            return render_template("manage/offer_form.html", form=form, offer=offer), 422
+        try:
             with transaction():
                 saved = offers.save_offer(
                     db.session, current_user, offer, accommodation=place, provider_keys=form.providers.data,
@@ -65,6 +71,7 @@ def offer_edit(key: str | None):
                     participants=form.participants.data, needs_features=form.needs_features.data or [],
                     guaranteed=form.guaranteed.data, valid_from=form.valid_from.data,
                     valid_until=form.valid_until.data)
+                saved.translations = translations or None
                 saved_key = saved.key
         except rooms.RoomInputError as exc:
             getattr(form, exc.field, form.title).errors.append(exc.message)

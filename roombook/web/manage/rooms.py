@@ -12,7 +12,12 @@ from roombook.changes.recording import record_closure, record_room_update
 from roombook.db import db, transaction
 from roombook.i18n import current_language
 from roombook.models import Room
-from roombook.web.manage.forms import ClosureForm, ConfirmForm, RoomForm
+from roombook.web.manage.forms import (
+    ClosureForm,
+    ConfirmForm,
+    RoomForm,
+    TranslationsForm,
+)
 from roombook.web.manage.gates import (
     _local_input,
     bp,
@@ -23,10 +28,12 @@ from roombook.web.manage.gates import (
 
 # --- rooms and closures ------------------------------------------------------------------------------------
 
-def _room_page(room: Room, form: RoomForm, closure_form: ClosureForm, status: int = 200):
+def _room_page(room: Room, form: RoomForm, closure_form: ClosureForm, status: int = 200,
+               translations_form: TranslationsForm | None = None):
     return render_template("manage/room.html", room=room, form=form, closure_form=closure_form,
                            closures=rooms.upcoming_closures(db.session, room), remove_form=ConfirmForm(),
-                           coordinator=permissions.can_coordinate(current_user)), status
+                           coordinator=permissions.can_coordinate(current_user),
+                           translations_form=translations_form or TranslationsForm(formdata=None, obj=room)), status
 
 
 @bp.route("/manage/rooms/<key>", methods=["GET", "POST"])
