@@ -46,9 +46,20 @@ def week_of(day: dt.date) -> dt.date:
     return day - dt.timedelta(days=day.weekday())
 
 
+# From Saturday at this local hour on, a week view opens on the coming week: the week that is ending has
+# little left to book or read, and a poster hung up at the weekend is for the week ahead.
+NEXT_WEEK_FROM = (5, dt.time(18, 0))  # Saturday, 18:00
+
+
 def week_to_show(timezone: str | dt.tzinfo | None = None) -> dt.date:
-    """The Monday of the week a week view or poster opens on when none is asked for."""
-    return week_of(today(timezone))
+    """The Monday of the week a week view or poster opens on when none is asked for: this week, and from
+    Saturday evening on the coming one."""
+    local = now().astimezone(_zone(timezone))
+    monday = week_of(local.date())
+    weekday, evening = NEXT_WEEK_FROM
+    if (local.weekday(), local.time()) >= (weekday, evening):
+        monday += dt.timedelta(days=7)
+    return monday
 
 
 @contextmanager

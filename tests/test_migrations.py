@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from flask_migrate import upgrade
+from flask_migrate import downgrade, upgrade
 
 from roombook import create_app
 from roombook.access.accounts import create_user
@@ -39,13 +39,16 @@ def test_0008_keeps_every_row_of_the_demo_city_and_never_hands_out_a_user_id_aga
     """0008 rebuilds SQLite's user table (AUTOINCREMENT), with a dozen tables referring to it; some cascade
     on delete, so a rebuild with the foreign keys on would empty them. On a copy of the demo city at 0007,
     with a token, a feed link, a stored API answer and the newest account deleted beforehand, every row of
-    every table is the same afterwards, and the next account gets an id no one ever had."""
+    every table is the same afterwards, and the next account gets an id no one ever had.
+
+    The city is made with today's models at the head and taken down to 0007 (the models may have columns
+    that 0007 lacks), then brought up to 0008 alone."""
     scratch = create_app({"TESTING": True, "ROOMBOOK_DATABASE_URL": scratch_url, "ROOMBOOK_SECRET_KEY": "x",
                           "ROOMBOOK_SCHEDULER": False})
     with scratch.app_context():
         try:
             assert sa.inspect(db.engine).get_table_names() == []  # not the suite's database
-            upgrade(revision="0007")
+            upgrade()
             result = scratch.test_cli_runner().invoke(args=["demo"])
             assert result.exit_code == 0, result.output
             with transaction() as session:
@@ -58,6 +61,7 @@ def test_0008_keeps_every_row_of_the_demo_city_and_never_hands_out_a_user_id_aga
                 newest_id = newest.id
                 delete_user(session, None, newest)
             db.session.remove()
+            downgrade(revision="0007")
             with db.engine.connect() as connection:
                 before = _contents(connection)
                 referring = _referring_to_user(connection)
@@ -67,7 +71,7 @@ def test_0008_keeps_every_row_of_the_demo_city_and_never_hands_out_a_user_id_aga
             # and those whose person it would set to NULL
             assert any(row.user_id for row in before["booking"])
 
-            upgrade()
+            upgrade(revision="0008")
             with db.engine.connect() as connection:
                 after = _contents(connection)
                 assert _referring_to_user(connection) == referring | {"login"}

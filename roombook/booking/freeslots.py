@@ -1,0 +1,191 @@
+"""Free slots across the city: "Tuesday after 18:00, at least 10 seats, step-free, near Unterkunft Nord".
+
+What is free comes from `availability` (one rule for the whole app: opening hours less occupancy, closures
+and holidays), asked for all candidate rooms in one round trip. What the asker may book comes from the
+room rules of `policy` and `can_book`: a slot that the booking form would refuse for this person is not
+offered. Each free gap of a room on a day yields one slot, the earliest that fits the asked times, on the
+quarter-hour grid people think in.
+
+Ranking: with `near`, the nearest accommodation first (haversine over the accommodations' coordinates;
+those without any come last); then fit, i.e. fewest seats beyond the asked capacity and fewest features
+beyond the asked ones (a small room with what was asked for is left free for those who need the big one);
+then the earliest start.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, joinedload
+
+from roombook import clock
+from roombook.access.permissions import can_book
+from roombook.booking.availability import availability_of_rooms
+from roombook.booking.intervals import Interval
+from roombook.booking.policy import EXEMPT_ROLES, open_bookings_by_room
+from roombook.booking.recurrence import to_utc
+from roombook.models import Accommodation, Room, User
+
+MAX_DAYS = 31
+MAX_WEEKS = 52
+GRID = dt.timedelta(minutes=15)
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+EARTH_RADIUS_KM = 6371.0
+
+
+@dataclass(frozen=True)
+class SlotSearch:
+    """What is asked for. `start`/`end` are UTC instants bounding the first week's slots; `after`/`before`
+    are local wall-clock times bounding each slot's start and end."""
+
+    start: dt.datetime
+    end: dt.datetime
+    duration: dt.timedelta
+    weekdays: frozenset[int] = frozenset(range(7))
+    after: dt.time | None = None
+    before: dt.time | None = None
+    min_capacity: int | None = None
+    features: frozenset[str] = frozenset()
+    accommodation_id: int | None = None
+    near: Accommodation | None = None
+    weeks: int = 1
+
+
+@dataclass
+class FreeSlot:
+    """A free slot of one room: its first date and, for a weekly search, the same local slot in the weeks
+    after (`dates`, each a (start, end) pair in UTC, the first included)."""
+
+    room: Room
+    start: dt.datetime
+    end: dt.datetime
+    dates: list[Interval] = field(default_factory=list)
+    distance_km: float | None = None
+
+    @property
+    def accommodation(self) -> Accommodation:
+        return self.room.accommodation
+
+
+def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """The great-circle distance between two points on the earth, in kilometres."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(a))
+
+
+def distance_km(one: Accommodation, other: Accommodation) -> float | None:
+    """How far apart two accommodations are; None when either has no coordinates."""
+    if None in (one.latitude, one.longitude, other.latitude, other.longitude):
+        return None
+    return haversine_km(one.latitude, one.longitude, other.latitude, other.longitude)
+
+
+def _candidate_rooms(session: Session, user: User | None, search: SlotSearch, now: dt.datetime) -> list[Room]:
+    """The rooms that may hold a slot for this person: seats, features, accommodation, the right to book
+    and the room's rules that do not depend on the date (longest booking, open bookings left)."""
+    query = sa.select(Room).join(Room.accommodation).options(joinedload(Room.accommodation)).order_by(Room.id)
+    if search.min_capacity is not None:
+        query = query.where(Room.capacity >= search.min_capacity)
+    if search.accommodation_id is not None:
+        query = query.where(Room.accommodation_id == search.accommodation_id)
+    rooms = [room for room in session.scalars(query)
+             if search.features <= set(room.features or []) and can_book(user, room)]
+    if user is None or user.role in EXEMPT_ROLES:
+        return rooms
+    minutes = search.duration.total_seconds() / 60
+    rooms = [room for room in rooms if minutes <= room.max_booking_minutes]
+    held = open_bookings_by_room(session, user, [room.id for room in rooms], now)
+    # every week of a series is an open booking of its own (roombook.booking.service.book_weekly)
+    return [room for room in rooms if room.max_open_bookings - held.get(room.id, 0) >= search.weeks]
+
+
+def _inside(free: list[Interval], start: dt.datetime, end: dt.datetime) -> bool:
+    return any(s <= start and end <= e for s, e in free)
+
+
+def _on_grid(instant: dt.datetime, tz) -> dt.datetime:
+    """The first local quarter hour at or after `instant` (in UTC)."""
+    local = instant.astimezone(tz)
+    floored = local.replace(minute=local.minute - local.minute % 15, second=0, microsecond=0)
+    if floored < local:
+        floored += GRID
+    return floored.astimezone(dt.timezone.utc)
+
+
+def _weekly(local_start: dt.datetime, length: dt.timedelta, weeks: int, tz) -> list[Interval]:
+    """The same local wall-clock slot for `weeks` weeks, as UTC instants (like a booked series)."""
+    return [(to_utc(local_start + dt.timedelta(weeks=n), tz), to_utc(local_start + dt.timedelta(weeks=n) + length, tz))
+            for n in range(weeks)]
+
+
+def _slots_of_room(room: Room, free: list[Interval], search: SlotSearch, earliest: dt.datetime,
+                   latest_start: dt.datetime) -> list[FreeSlot]:
+    """One slot per free gap and day: the earliest start on the grid whose slot (and weekly repeats) is free."""
+    tz = room.tz
+    found = []
+    for gap_start, gap_end in free:
+        first_day = max(gap_start, search.start).astimezone(tz).date()
+        last_day = min(gap_end, search.end).astimezone(tz).date()
+        day = first_day
+        while day <= last_day:
+            if day.weekday() in search.weekdays:
+                slot = _first_fit(day, tz, gap_start, gap_end, free, search, earliest, latest_start)
+                if slot is not None:
+                    found.append(FreeSlot(room, slot[0][0], slot[0][1], slot))
+            day += dt.timedelta(days=1)
+    return found
+
+
+def _first_fit(day: dt.date, tz, gap_start: dt.datetime, gap_end: dt.datetime, free: list[Interval],
+               search: SlotSearch, earliest: dt.datetime, latest_start: dt.datetime) -> list[Interval] | None:
+    """The earliest slot on `day` in the gap that meets the asked times and is free every asked week."""
+    day_start = to_utc(dt.datetime.combine(day, search.after or dt.time(0)), tz)
+    day_end = to_utc(dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0)), tz) if search.before is None \
+        else to_utc(dt.datetime.combine(day, search.before), tz)
+    start = _on_grid(max(gap_start, day_start, search.start, earliest), tz)
+    bound = min(gap_end, day_end, search.end)
+    while start + search.duration <= bound and start <= latest_start:
+        local = start.astimezone(tz).replace(tzinfo=None)
+        if local.date() != day:
+            return None
+        length = (start + search.duration).astimezone(tz).replace(tzinfo=None) - local
+        dates = [(start, start + search.duration)] + _weekly(local, length, search.weeks, tz)[1:]
+        if all(_inside(free, s, e) for s, e in dates[1:]) and dates[-1][0] <= latest_start:
+            return dates
+        start += GRID
+    return None
+
+
+def _fit(room: Room, search: SlotSearch) -> tuple[int, int]:
+    spare_seats = room.capacity - (search.min_capacity or 0) if search.min_capacity else 0
+    spare_features = len(set(room.features or []) - search.features) if search.features else 0
+    return spare_seats, spare_features
+
+
+def find_free_slots(session: Session, user: User | None, search: SlotSearch,
+                    *, now: dt.datetime | None = None) -> list[FreeSlot]:
+    """Every free slot the search asks for that `user` may book, best first (see the module's docstring)."""
+    now = (now or clock.now()).astimezone(dt.timezone.utc)
+    rooms = _candidate_rooms(session, user, search, now)
+    if not rooms:
+        return []
+    bound = user is not None and user.role not in EXEMPT_ROLES
+    span_start = max(search.start, now)
+    span_end = search.end + dt.timedelta(weeks=search.weeks - 1) + dt.timedelta(hours=1)
+    if span_end <= span_start:
+        return []
+    free = availability_of_rooms(session, rooms, span_start, span_end)
+    slots = []
+    for room in rooms:
+        latest = now + dt.timedelta(days=room.max_days_ahead) if bound else span_end
+        slots += _slots_of_room(room, free[room.id], search, now, latest)
+    for slot in slots:
+        slot.distance_km = distance_km(search.near, slot.accommodation) if search.near is not None else None
+    slots.sort(key=lambda s: (
+        (s.distance_km is None, s.distance_km or 0.0) if search.near is not None else (False, 0.0),
+        _fit(s.room, search), s.start, s.accommodation.name, s.room.name, s.room.id))
+    return slots
