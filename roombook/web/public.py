@@ -19,7 +19,7 @@ def _public_page(key: str, template: str, weeks: int):
         abort(400, form.refusal())
     place = load_accommodation(key)
     lang = language(form.lang.data)
-    monday = week_of(form.week.data or clock.today(place.tz))
+    monday = week_of(form.week.data) if form.week.data else clock.week_to_show(place.tz)
     days = public_schedule(db.session, place, monday, weeks=weeks)
     return render_template(template, place=place, lang=lang, languages=LANGUAGES, days=days, monday=monday,
                            day_name=day_name, short_date=short_date, week=form.week.data)

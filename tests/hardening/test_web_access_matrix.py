@@ -165,6 +165,9 @@ CASES: dict[tuple[str, str, str], Case] = {
     ("/book", "POST", "room in B"): Case(
         lambda w: ("/book", booking_form(w.room_b, 1)), {**only(set(ROLES), 302), "manager_a": 422},
         lambda w: count(Booking, Booking.room_id == w.room_b.id)),
+    # free slots across the city: each role sees only rooms it may book (tests/test_free_slots.py)
+    ("/free-slots", "GET", "Tuesday evenings"): Case(
+        lambda w: ("/free-slots?weekdays=tue&after=18:00&submit=Suchen", None), only(set(ROLES), 200)),
     ("/my/bookings", "GET", "own"): Case(lambda w: ("/my/bookings", None), only(set(ROLES), 200)),
     ("/bookings/<int:booking_id>/cancel", "GET", "other_volunteer's in B"): Case(
         lambda w: (f"/bookings/{w.booking_b2.id}/cancel", None), only(STAFF_B | {"other_volunteer"}, 200, 404)),
