@@ -5,7 +5,15 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from roombook.models import Accommodation, Booking, ChangeItem, PlanRun, Provider, Room, User
+from roombook.models import (
+    Accommodation,
+    Booking,
+    ChangeItem,
+    PlanRun,
+    Provider,
+    Room,
+    User,
+)
 from roombook.models.people import Role
 
 
@@ -87,6 +95,13 @@ def can_see_provider_schedule(user: User | None, provider: Provider | None) -> b
     if _is(user, Role.ADMIN, Role.COORDINATOR):
         return True
     return _is(user, Role.DEPARTMENT) and user.provider_id == provider.id
+
+
+def can_keep_team_feed_links(user: User | None, provider: Provider | None) -> bool:
+    """A department's (or other provider's) shared calendar links: any of its members, and admins."""
+    if provider is None or user is None or not getattr(user, "active", False):
+        return False
+    return _is(user, Role.ADMIN) or (getattr(user, "is_authenticated", False) and user.provider_id == provider.id)
 
 
 def managed_accommodations(session: Session, user: User | None) -> list[Accommodation]:

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, flash, json, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, logout_user
 from wtforms import PasswordField, SubmitField
 from wtforms.validators import DataRequired, Length
@@ -14,9 +16,8 @@ pages = Blueprint("privacy", __name__, url_prefix="/privacy")
 
 
 class DeleteAccountForm(Form):
-    password = PasswordField("Passwort zur Bestätigung / Password to confirm",
-                             validators=[DataRequired(), Length(max=200)])
-    submit = SubmitField("Mein Konto und meine Daten löschen / Delete my account and data")
+    password = PasswordField(_l("Passwort zur Bestätigung"), validators=[DataRequired(), Length(max=200)])
+    submit = SubmitField(_l("Mein Konto und meine Daten löschen"))
 
 
 @pages.get("/")
@@ -40,11 +41,11 @@ def export():
 def delete():
     form = DeleteAccountForm()
     if not form.validate_on_submit() or not current_user.check_password(form.password.data):
-        flash("Das Passwort stimmt nicht. / The password does not match.", "error")
+        flash(_("Das Passwort stimmt nicht."), "error")
         return render_template("privacy.html", form=form), 403
     user = current_user._get_current_object()
     with transaction() as session:
         privacy.delete_user(session, user, user)
     logout_user()
-    flash("Ihr Konto und Ihre Daten wurden gelöscht. / Your account and data were deleted.", "info")
+    flash(_("Ihr Konto und Ihre Daten wurden gelöscht."), "info")
     return redirect(url_for("web.index"))
