@@ -81,12 +81,12 @@ _BUSY = _busy_statement()
 def availability(session: Session, room: Room, start: dt.datetime, end: dt.datetime) -> list[Interval]:
     """Free intervals of the room in [start, end): opening windows less closures and occupancy."""
     busy = session.execute(_BUSY, {"room": room.id, "start": start, "end": end}).all()
-    return _free(room, start, end, busy)
+    return _free(opening_intervals(room, start, end), busy)
 
 
-def _free(room: Room, start: dt.datetime, end: dt.datetime, busy) -> list[Interval]:
+def _free(opening: list[Interval], busy) -> list[Interval]:
     """The one rule of what is free: the room's opening windows less what occupies or closes it."""
-    return subtract(opening_intervals(room, start, end), busy)
+    return subtract(opening, busy)
 
 
 def _busy_of_rooms_statement() -> sa.CompoundSelect:
@@ -113,7 +113,15 @@ def availability_of_rooms(session: Session, rooms: list[Room], start: dt.datetim
         for room_id, starts_at, ends_at in session.execute(
                 _BUSY_OF_ROOMS, {"rooms": ids[first:first + _ROOMS_PER_QUERY], "start": start, "end": end}):
             busy[room_id].append((starts_at, ends_at))
-    return {room.id: _free(room, start, end, busy[room.id]) for room in rooms}
+    # rooms with the same weekly hours in the same zone open at the same instants: worked out once for them all
+    opening: dict[tuple, list[Interval]] = {}
+    free = {}
+    for room in rooms:
+        hours = (room.accommodation.timezone, tuple((w["day"], w["from"], w["to"]) for w in room.open or []))
+        if hours not in opening:
+            opening[hours] = opening_intervals(room, start, end)
+        free[room.id] = _free(opening[hours], busy[room.id])
+    return free
 
 
 def suggest_alternatives(session: Session, room: Room, start: dt.datetime, end: dt.datetime,

@@ -107,13 +107,11 @@ def _inside(free: list[Interval], start: dt.datetime, end: dt.datetime) -> bool:
     return any(s <= start and end <= e for s, e in free)
 
 
-def _on_grid(instant: dt.datetime, tz) -> dt.datetime:
-    """The first local quarter hour at or after `instant` (in UTC)."""
-    local = instant.astimezone(tz)
-    floored = local.replace(minute=local.minute - local.minute % 15, second=0, microsecond=0)
-    if floored < local:
-        floored += GRID
-    return floored.astimezone(dt.timezone.utc)
+def _on_grid(instant: dt.datetime) -> dt.datetime:
+    """The first quarter hour at or after `instant`. Counted in UTC, which is the local grid too: every
+    zone's offset is a whole number of quarter hours (and this runs for every gap of every room)."""
+    floored = instant.replace(minute=instant.minute - instant.minute % 15, second=0, microsecond=0)
+    return floored if floored == instant else floored + GRID
 
 
 def _weekly(local_start: dt.datetime, length: dt.timedelta, weeks: int, tz) -> list[Interval]:
@@ -122,32 +120,57 @@ def _weekly(local_start: dt.datetime, length: dt.timedelta, weeks: int, tz) -> l
             for n in range(weeks)]
 
 
-def _slots_of_room(room: Room, free: list[Interval], search: SlotSearch, earliest: dt.datetime,
+class _Days:
+    """Each local day's bounds for the asked times (`after` to `before`, else the whole day) as UTC
+    instants, worked out once per zone and day rather than once per room and gap."""
+
+    def __init__(self, search: SlotSearch) -> None:
+        self.search = search
+        self.known: dict[tuple[str, dt.date], tuple[dt.datetime, dt.datetime]] = {}
+
+    def bounds(self, tz, day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+        key = (tz.key, day)
+        if key not in self.known:
+            after, before = self.search.after, self.search.before
+            self.known[key] = (
+                to_utc(dt.datetime.combine(day, after or dt.time(0)), tz),
+                to_utc(dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0)), tz) if before is None
+                else to_utc(dt.datetime.combine(day, before), tz))
+        return self.known[key]
+
+
+def _slots_of_room(room: Room, free: list[Interval], search: SlotSearch, days: _Days, earliest: dt.datetime,
                    latest_start: dt.datetime) -> list[FreeSlot]:
     """One slot per free gap and day: the earliest start on the grid whose slot (and weekly repeats) is free."""
     tz = room.tz
     found = []
     for gap_start, gap_end in free:
-        first_day = max(gap_start, search.start).astimezone(tz).date()
+        if gap_end - gap_start < search.duration or gap_start >= search.end:
+            continue
+        day = max(gap_start, search.start).astimezone(tz).date()
         last_day = min(gap_end, search.end).astimezone(tz).date()
-        day = first_day
         while day <= last_day:
             if day.weekday() in search.weekdays:
-                slot = _first_fit(day, tz, gap_start, gap_end, free, search, earliest, latest_start)
-                if slot is not None:
-                    found.append(FreeSlot(room, slot[0][0], slot[0][1], slot))
+                dates = _first_fit(day, tz, gap_start, gap_end, free, search, days, earliest, latest_start)
+                if dates is not None:
+                    found.append(FreeSlot(room, dates[0][0], dates[0][1], dates))
             day += dt.timedelta(days=1)
     return found
 
 
 def _first_fit(day: dt.date, tz, gap_start: dt.datetime, gap_end: dt.datetime, free: list[Interval],
-               search: SlotSearch, earliest: dt.datetime, latest_start: dt.datetime) -> list[Interval] | None:
+               search: SlotSearch, days: _Days, earliest: dt.datetime,
+               latest_start: dt.datetime) -> list[Interval] | None:
     """The earliest slot on `day` in the gap that meets the asked times and is free every asked week."""
-    day_start = to_utc(dt.datetime.combine(day, search.after or dt.time(0)), tz)
-    day_end = to_utc(dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0)), tz) if search.before is None \
-        else to_utc(dt.datetime.combine(day, search.before), tz)
-    start = _on_grid(max(gap_start, day_start, search.start, earliest), tz)
+    day_start, day_end = days.bounds(tz, day)
+    start = _on_grid(max(gap_start, day_start, search.start, earliest))
     bound = min(gap_end, day_end, search.end)
+    if search.weeks == 1:
+        # a later start would only end later: the first candidate fits or none does; and one that fits lies
+        # on `day`, between its start (or `after`) and the next midnight (or `before`)
+        if start + search.duration <= bound and start <= latest_start:
+            return [(start, start + search.duration)]
+        return None
     while start + search.duration <= bound and start <= latest_start:
         local = start.astimezone(tz).replace(tzinfo=None)
         if local.date() != day:
@@ -161,9 +184,20 @@ def _first_fit(day: dt.date, tz, gap_start: dt.datetime, gap_end: dt.datetime, f
 
 
 def _fit(room: Room, search: SlotSearch) -> tuple[int, int]:
-    spare_seats = room.capacity - (search.min_capacity or 0) if search.min_capacity else 0
+    spare_seats = room.capacity - search.min_capacity if search.min_capacity else 0
     spare_features = len(set(room.features or []) - search.features) if search.features else 0
     return spare_seats, spare_features
+
+
+def _room_ranks(rooms: list[Room], search: SlotSearch) -> dict[int, tuple]:
+    """Each room's place in the order before time (distance, fit) and after it (names), worked out once."""
+    ranks = {}
+    for room in rooms:
+        place = room.accommodation
+        distance = distance_km(search.near, place) if search.near is not None else None
+        ranks[room.id] = (distance, (distance is None, distance or 0.0, *_fit(room, search)),
+                          (place.name, room.name, room.id))
+    return ranks
 
 
 def find_free_slots(session: Session, user: User | None, search: SlotSearch,
@@ -179,13 +213,14 @@ def find_free_slots(session: Session, user: User | None, search: SlotSearch,
     if span_end <= span_start:
         return []
     free = availability_of_rooms(session, rooms, span_start, span_end)
+    days = _Days(search)
+    ranks = _room_ranks(rooms, search)
     slots = []
     for room in rooms:
         latest = now + dt.timedelta(days=room.max_days_ahead) if bound else span_end
-        slots += _slots_of_room(room, free[room.id], search, now, latest)
-    for slot in slots:
-        slot.distance_km = distance_km(search.near, slot.accommodation) if search.near is not None else None
-    slots.sort(key=lambda s: (
-        (s.distance_km is None, s.distance_km or 0.0) if search.near is not None else (False, 0.0),
-        _fit(s.room, search), s.start, s.accommodation.name, s.room.name, s.room.id))
+        found = _slots_of_room(room, free[room.id], search, days, now, latest)
+        for slot in found:
+            slot.distance_km = ranks[room.id][0]
+        slots += found
+    slots.sort(key=lambda s: (ranks[s.room.id][1], s.start, ranks[s.room.id][2]))
     return slots
