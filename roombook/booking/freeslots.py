@@ -13,6 +13,7 @@ then the earliest start.
 """
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import math
 from dataclasses import dataclass, field
@@ -103,8 +104,10 @@ def _candidate_rooms(session: Session, user: User | None, search: SlotSearch, no
     return [room for room in rooms if room.max_open_bookings - held.get(room.id, 0) >= search.weeks]
 
 
-def _inside(free: list[Interval], start: dt.datetime, end: dt.datetime) -> bool:
-    return any(s <= start and end <= e for s, e in free)
+def _inside(free: list[Interval], starts: list[dt.datetime], start: dt.datetime, end: dt.datetime) -> bool:
+    """Whether [start, end) lies in one of the free intervals (sorted, apart; `starts` are their starts)."""
+    index = bisect.bisect_right(starts, start) - 1
+    return index >= 0 and end <= free[index][1]
 
 
 def _on_grid(instant: dt.datetime) -> dt.datetime:
@@ -112,12 +115,6 @@ def _on_grid(instant: dt.datetime) -> dt.datetime:
     zone's offset is a whole number of quarter hours (and this runs for every gap of every room)."""
     floored = instant.replace(minute=instant.minute - instant.minute % 15, second=0, microsecond=0)
     return floored if floored == instant else floored + GRID
-
-
-def _weekly(local_start: dt.datetime, length: dt.timedelta, weeks: int, tz) -> list[Interval]:
-    """The same local wall-clock slot for `weeks` weeks, as UTC instants (like a booked series)."""
-    return [(to_utc(local_start + dt.timedelta(weeks=n), tz), to_utc(local_start + dt.timedelta(weeks=n) + length, tz))
-            for n in range(weeks)]
 
 
 class _Days:
@@ -144,6 +141,7 @@ def _slots_of_room(room: Room, free: list[Interval], search: SlotSearch, days: _
     """One slot per free gap and day: the earliest start on the grid whose slot (and weekly repeats) is free."""
     tz = room.tz
     found = []
+    starts = [gap_start for gap_start, _ in free]
     for gap_start, gap_end in free:
         if gap_end - gap_start < search.duration or gap_start >= search.end:
             continue
@@ -151,7 +149,8 @@ def _slots_of_room(room: Room, free: list[Interval], search: SlotSearch, days: _
         last_day = min(gap_end, search.end).astimezone(tz).date()
         while day <= last_day:
             if day.weekday() in search.weekdays:
-                dates = _first_fit(day, tz, gap_start, gap_end, free, search, days, earliest, latest_start)
+                dates = _first_fit(day, tz, gap_start, gap_end, free, starts, search, days, earliest,
+                                   latest_start)
                 if dates is not None:
                     found.append(FreeSlot(room, dates[0][0], dates[0][1], dates))
             day += dt.timedelta(days=1)
@@ -159,9 +158,10 @@ def _slots_of_room(room: Room, free: list[Interval], search: SlotSearch, days: _
 
 
 def _first_fit(day: dt.date, tz, gap_start: dt.datetime, gap_end: dt.datetime, free: list[Interval],
-               search: SlotSearch, days: _Days, earliest: dt.datetime,
+               starts: list[dt.datetime], search: SlotSearch, days: _Days, earliest: dt.datetime,
                latest_start: dt.datetime) -> list[Interval] | None:
-    """The earliest slot on `day` in the gap that meets the asked times and is free every asked week."""
+    """The earliest slot on `day` in the gap that meets the asked times and is free every asked week: the
+    same local wall-clock slot in the weeks after, as a booked series keeps it (across a clock change)."""
     day_start, day_end = days.bounds(tz, day)
     start = _on_grid(max(gap_start, day_start, search.start, earliest))
     bound = min(gap_end, day_end, search.end)
@@ -176,8 +176,14 @@ def _first_fit(day: dt.date, tz, gap_start: dt.datetime, gap_end: dt.datetime, f
         if local.date() != day:
             return None
         length = (start + search.duration).astimezone(tz).replace(tzinfo=None) - local
-        dates = [(start, start + search.duration)] + _weekly(local, length, search.weeks, tz)[1:]
-        if all(_inside(free, s, e) for s, e in dates[1:]) and dates[-1][0] <= latest_start:
+        dates = [(start, start + search.duration)]
+        for week in range(1, search.weeks):  # week by week, so a taken week ends the try at once
+            local_start = local + dt.timedelta(weeks=week)
+            later = (to_utc(local_start, tz), to_utc(local_start + length, tz))
+            if later[0] > latest_start or not _inside(free, starts, *later):
+                break
+            dates.append(later)
+        else:
             return dates
         start += GRID
     return None
