@@ -177,15 +177,23 @@ def _first_fit(day: dt.date, tz, gap_start: dt.datetime, gap_end: dt.datetime, f
             return None
         length = (start + search.duration).astimezone(tz).replace(tzinfo=None) - local
         dates = [(start, start + search.duration)]
+        step = GRID
         for week in range(1, search.weeks):  # week by week, so a taken week ends the try at once
             local_start = local + dt.timedelta(weeks=week)
             later = (to_utc(local_start, tz), to_utc(local_start + length, tz))
-            if later[0] > latest_start or not _inside(free, starts, *later):
+            if later[0] > latest_start:
+                return None
+            if not _inside(free, starts, *later):
+                # nothing starts earlier in that week than its next free interval: skip there at once
+                following = bisect.bisect_right(starts, later[0])
+                if following == len(starts):
+                    return None
+                step = max(GRID, starts[following] - later[0])
                 break
             dates.append(later)
         else:
             return dates
-        start += GRID
+        start = _on_grid(start + step)
     return None
 
 
