@@ -63,4 +63,4 @@ def test_calendar_links_and_my_data_fit_a_phone_with_a_team_link_present(live_se
         assert not has_horizontal_scroll(phone), path
         violations = serious_accessibility_violations(phone)
         assert violations == [], describe(violations)
-    screenshot(phone, "privacy-phone")
+        screenshot(phone, "phone" + path.rstrip("/").replace("/", "-"))
