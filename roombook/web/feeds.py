@@ -179,10 +179,11 @@ class NewFeedTokenForm(Form):
 class TeamFeedTokenForm(Form):
     """A team link: whose (the member's own provider; an admin picks one), which feed, a label."""
 
-    provider = SelectField(_l("Für"), validators=[DataRequired()])
-    scope = SelectField(_l("Kalender"), validators=[DataRequired()])
-    label = StringField(_l("Bezeichnung (freiwillig)"), validators=[Length(max=120)])
-    submit = SubmitField(_l("Team-Link erstellen"))
+    # ids of their own: the personal form's fields sit on the same page
+    provider = SelectField(_l("Für"), validators=[DataRequired()], id="team-provider")
+    scope = SelectField(_l("Kalender"), validators=[DataRequired()], id="team-scope")
+    label = StringField(_l("Bezeichnung (freiwillig)"), validators=[Length(max=120)], id="team-label")
+    submit = SubmitField(_l("Team-Link erstellen"), id="team-submit")
 
 
 class FeedTokenActionForm(Form):
