@@ -60,6 +60,7 @@ def generate(houses: int, seed: int = 1, tight: bool = False, with_plan: bool = 
     house, so few other plans exist.
     """
     rng = random.Random(seed)
+    where = random.Random(f"coordinates-{seed}")
     accommodations = []
     for i in range(houses):
         big_features = sorted(rng.sample(FEATURES, rng.randint(1, 3)))
@@ -69,8 +70,11 @@ def generate(houses: int, seed: int = 1, tight: bool = False, with_plan: bool = 
         if rng.random() < 0.6:
             rooms.append({"id": f"h{i}-br", "name": f"Beratungsraum {i}", "capacity": rng.randint(3, 6),
                           "features": ["step_free"], "open": _windows([0, 1, 2, 3, 4], 8 * 60, 18 * 60)})
+        # spread over a city of about 15 km across (for "near" in the free-slot search); from a generator of
+        # their own, so the rest of the scenario stays what it was for a seed
         accommodations.append({"id": f"h{i}", "name": f"Unterkunft {i}", "residents": rng.randint(30, 200),
-                               "rooms": rooms})
+                               "latitude": round(51.95 + 0.14 * where.random(), 5),
+                               "longitude": round(8.42 + 0.2 * where.random(), 5), "rooms": rooms})
     provider_count = max(2, round(1.6 * houses))
     providers = []
     serving: dict[str, list[str]] = {f"h{i}": [] for i in range(houses)}

@@ -102,6 +102,13 @@ def can_see_provider_schedule(user: User | None, provider: Provider | None) -> b
     return _is(user, Role.DEPARTMENT) and user.provider_id == provider.id
 
 
+def can_keep_team_feed_links(user: User | None, provider: Provider | None) -> bool:
+    """A department's (or other provider's) shared calendar links: any of its members, and admins."""
+    if provider is None or user is None or not getattr(user, "active", False):
+        return False
+    return _is(user, Role.ADMIN) or (getattr(user, "is_authenticated", False) and user.provider_id == provider.id)
+
+
 def managed_accommodations(session: Session, user: User | None) -> list[Accommodation]:
     """The accommodations whose rooms, conflicts and plan runs the user works on, by name: every one for
     coordinators and admins, their own for facility managers, none for anyone else."""

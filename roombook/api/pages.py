@@ -16,8 +16,7 @@ pages = Blueprint("privacy", __name__, url_prefix="/privacy")
 
 
 class DeleteAccountForm(Form):
-    password = PasswordField(_l("Passwort zur Bestätigung"),
-                             validators=[DataRequired(), Length(max=200)])
+    password = PasswordField(_l("Passwort zur Bestätigung"), validators=[DataRequired(), Length(max=200)])
     submit = SubmitField(_l("Mein Konto und meine Daten löschen"))
 
 

@@ -21,3 +21,14 @@ def paginated(query: sa.Select, serialize: Callable) -> dict:
         following = f"{request.path}?{urlencode(args)}"
     return {"items": [serialize(row) for row in rows], "total": total, "limit": limit, "offset": offset,
             "next": following}
+
+
+def paginated_list(items: list, serialize: Callable) -> dict:
+    """`paginated` for a listing computed in Python (free slots): the same page, total and next link."""
+    limit, offset = parse_page(request.args)
+    following = None
+    if offset + limit < len(items):
+        args = {**request.args.to_dict(), "limit": limit, "offset": offset + limit}
+        following = f"{request.path}?{urlencode(args)}"
+    return {"items": [serialize(item) for item in items[offset:offset + limit]], "total": len(items),
+            "limit": limit, "offset": offset, "next": following}

@@ -38,8 +38,6 @@ from roombook.models.reservations import BookingStatus
 
 # Free gaps shorter than this are not offered for booking: nobody books ten minutes.
 MIN_FREE = dt.timedelta(minutes=30)
-# A free slot's booking link proposes this length (or less, when the gap or the room rule is shorter).
-DEFAULT_BOOKING = dt.timedelta(hours=2)
 
 
 class Proposal(NamedTuple):
@@ -268,9 +266,13 @@ def _next_quarter(instant: dt.datetime) -> dt.datetime:
 
 
 def proposed_slot(entry: Entry) -> tuple[dt.datetime, dt.datetime]:
-    """The slot a free gap's booking link proposes: from the gap's start, as long as rules and gap allow."""
-    length = min(DEFAULT_BOOKING, dt.timedelta(minutes=entry.room.max_booking_minutes), entry.end - entry.start)
-    return entry.start, entry.start + length
+    """The slot a free gap's booking link proposes: the gap itself, from its start to its end, as far as the
+    room's longest booking reaches (a longer one would only be refused). A gap that runs to midnight ends
+    at 23:45, the last time the form's end field can say on the gap's date."""
+    end = min(entry.end, entry.start + dt.timedelta(minutes=entry.room.max_booking_minutes))
+    if end.date() != entry.start.date():
+        end = dt.datetime.combine(entry.start.date(), dt.time(23, 45), tzinfo=entry.start.tzinfo)
+    return entry.start, max(end, entry.start)
 
 
 def accommodations(session: Session) -> list[Accommodation]:

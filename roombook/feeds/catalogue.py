@@ -12,8 +12,8 @@ from roombook.coordination.categories import LABELS_DE
 from roombook.coordination.categories import VALUES as CATEGORIES
 from roombook.feeds.build import FeedMeta, build_calendar
 from roombook.feeds.data import Selection, load_feed_data, window_start
-from roombook.models import Accommodation, FeedToken, Room, User
-from roombook.models.people import Role
+from roombook.models import Accommodation, FeedToken, Provider, Room, User
+from roombook.models.people import ProviderKind, Role
 
 SCOPES = ("department", "provider", "volunteer", "manager")
 SCOPE_LABELS = {
@@ -97,8 +97,26 @@ def allowed_scopes(user: User | None) -> list[str]:
     return scopes
 
 
+def team_scopes(provider: Provider) -> list[str]:
+    """The feeds a provider's team link may show: what its members may see of it (a department's office
+    hours; any provider's sessions). A person's own bookings and managed rooms are never a team's."""
+    return ["department", "provider"] if provider.kind == ProviderKind.DEPARTMENT else ["provider"]
+
+
+def _team_feed(token: FeedToken) -> Feed | None:
+    provider = token.provider
+    if token.scope not in team_scopes(provider):
+        return None
+    if token.scope == "department":
+        return Feed(None, Selection(provider_id=provider.id, category="office_hours"),
+                    f"roombook: Sprechstunden {provider.name}", public=False)
+    return Feed(None, Selection(provider_id=provider.id), f"roombook: {provider.name}", public=False)
+
+
 def private_feed(session: Session, token: FeedToken) -> Feed | None:
     """The feed a token stands for, or None when its owner may no longer have it."""
+    if token.provider_id is not None:
+        return _team_feed(token)
     user = token.user
     if token.scope not in allowed_scopes(user):
         return None

@@ -30,6 +30,10 @@ class Accommodation(db.Model):
     address: Mapped[str | None] = mapped_column(sa.String(300))
     residents: Mapped[int | None] = mapped_column(sa.CheckConstraint("residents >= 0", name="residents_positive"))
     timezone: Mapped[str] = mapped_column(sa.String(64), default="Europe/Berlin")
+    # Where it is (WGS 84 degrees), for "near" in the free-slot search; unknown for some. No CHECK: a wrong
+    # value misranks a search, it breaks no rule, and SQLite could add a checked column only by a rebuild.
+    latitude: Mapped[float | None] = mapped_column(sa.Float)
+    longitude: Mapped[float | None] = mapped_column(sa.Float)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     rooms: Mapped[list[Room]] = relationship(back_populates="accommodation", order_by="Room.id",

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from roombook.db import UTCDateTime, db, utcnow
-from roombook.models.people import User
+from roombook.models.people import Provider, User
 
 
 def new_secret() -> str:
@@ -24,10 +24,15 @@ def hash_secret(token: str) -> str:
 
 
 class FeedToken(db.Model):
-    """A private calendar feed's secret. `scope` says whose feed: department, provider, volunteer, manager."""
+    """A private calendar feed's secret. `scope` says whose feed: department, provider, volunteer, manager.
+
+    A token belongs to one person (`user_id`) or to a department or other provider (`provider_id`, a team
+    link for a shared calendar): a team link is the provider's, so it outlives the member who made it.
+    """
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    provider_id: Mapped[int | None] = mapped_column(sa.ForeignKey("provider.id", ondelete="CASCADE"), index=True)
     scope: Mapped[str] = mapped_column(sa.String(16))
     label: Mapped[str] = mapped_column(sa.String(120), default="")
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
@@ -36,10 +41,12 @@ class FeedToken(db.Model):
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     last_used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
-    user: Mapped[User] = relationship()
+    user: Mapped[User | None] = relationship()
+    provider: Mapped[Provider | None] = relationship()
 
     __table_args__ = (
         sa.CheckConstraint("scope IN ('department','provider','volunteer','manager')", name="scope_known"),
+        sa.CheckConstraint("(user_id IS NULL) <> (provider_id IS NULL)", name="one_owner"),
     )
 
 

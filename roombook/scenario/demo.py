@@ -33,20 +33,24 @@ def demo_scenario(today: dt.date) -> dict:
     monday = today - dt.timedelta(days=today.weekday())
     gr = ["whiteboard", "step_free"]
     accommodations = [
-        {"id": "nord", "name": "Unterkunft Nord", "address": "Nordstraße 12", "residents": 140, "rooms": [
+        {"id": "nord", "name": "Unterkunft Nord", "address": "Nordstraße 12", "residents": 140,
+         "latitude": 52.0412, "longitude": 8.5301, "rooms": [
             {"id": "nord-gr", "name": "Gemeinschaftsraum", "capacity": 24, "features": gr,
              "open": _week(WEEKDAYS, "08:00", "20:00") + _week(["sat"], "10:00", "16:00")},
             {"id": "nord-br", "name": "Beratungsraum", "capacity": 4, "features": ["step_free", "private"],
              "open": _week(WEEKDAYS, "08:00", "18:00")}]},
-        {"id": "mitte", "name": "Unterkunft Mitte", "address": "Am Markt 3", "residents": 85, "rooms": [
+        {"id": "mitte", "name": "Unterkunft Mitte", "address": "Am Markt 3", "residents": 85,
+         "latitude": 52.0215, "longitude": 8.5342, "rooms": [
             {"id": "mitte-mz", "name": "Mehrzweckraum", "capacity": 16, "features": ["whiteboard", "childcare_corner"],
              "open": _week(WEEKDAYS, "09:00", "19:00") + _week(["sat"], "10:00", "16:00")}]},
-        {"id": "sued", "name": "Unterkunft Süd", "address": "Südring 40", "residents": 60, "rooms": [
+        {"id": "sued", "name": "Unterkunft Süd", "address": "Südring 40", "residents": 60,
+         "latitude": 51.9978, "longitude": 8.5389, "rooms": [
             {"id": "sued-gr", "name": "Gemeinschaftsraum", "capacity": 12, "features": ["whiteboard"],
              "open": _week(WEEKDAYS, "08:00", "20:00")},
             {"id": "sued-br", "name": "Büro Sozialarbeit", "capacity": 3, "features": ["private"],
              "open": _week(WEEKDAYS, "08:00", "17:00")}]},
-        {"id": "west", "name": "Unterkunft West", "address": "Westfeld 7", "residents": 110, "rooms": [
+        {"id": "west", "name": "Unterkunft West", "address": "Westfeld 7", "residents": 110,
+         "latitude": 52.0190, "longitude": 8.4870, "rooms": [
             {"id": "west-gr", "name": "Begegnungsraum", "capacity": 20, "features": gr + ["kitchen"],
              "open": _week(WEEKDAYS, "08:00", "21:00") + _week(["sat", "sun"], "10:00", "18:00")}]},
     ]

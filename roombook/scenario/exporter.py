@@ -72,6 +72,8 @@ def export_scenario(session: Session, timezone: str = "Europe/Berlin") -> dict:
             item["residents"] = place.residents
         if place.address:
             item["address"] = place.address
+        if place.latitude is not None and place.longitude is not None:
+            item["latitude"], item["longitude"] = place.latitude, place.longitude
         scenario["accommodations"].append(item)
     for p in session.scalars(sa.select(Provider).order_by(Provider.key)):
         item = {"id": p.key, "name": p.name, "kind": p.kind, "available": list(p.available)}

@@ -72,7 +72,8 @@ def import_scenario(session: Session, scenario: dict) -> dict[str, int]:
     accommodations, rooms = {}, {}
     for a in scenario["accommodations"]:
         place = Accommodation(key=a["id"], name=a["name"], residents=a.get("residents"),
-                              address=a.get("address"), timezone=scenario["timezone"])
+                              address=a.get("address"), timezone=scenario["timezone"],
+                              latitude=a.get("latitude"), longitude=a.get("longitude"))
         session.add(place)
         accommodations[a["id"]] = place
         for r in a["rooms"]:

@@ -26,7 +26,7 @@ def department():
     provider = load_own_provider()
     timezone = current_app.config["ROOMBOOK_TIMEZONE"]
     tz = ZoneInfo(timezone)
-    monday = week_of(form.week.data or clock.today(timezone))
+    monday = week_of(form.week.data) if form.week.data else clock.week_to_show(timezone)
     days = provider_schedule(db.session, provider, monday, tz, days=7 * WEEKS_SHOWN)
     return render_template("department.html", provider=provider, days=days, monday=monday, weeks=WEEKS_SHOWN,
                            previous=monday - dt.timedelta(weeks=WEEKS_SHOWN),

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 
+import sqlalchemy as sa
 from flask import (
     Blueprint,
     Response,
@@ -19,32 +20,41 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from wtforms import SelectField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from roombook import clock
+from roombook.access.permissions import can_keep_team_feed_links
 from roombook.db import db, transaction
 from roombook.feeds import calendars_root, uid_domain
 from roombook.feeds.catalogue import (
-    SCOPE_LABELS,
     Feed,
     allowed_scopes,
     find_public_feed,
     private_feed,
+    team_scopes,
 )
 from roombook.feeds.publish import Rendered, current_feed, published_feed
 from roombook.feeds.tokens import (
     FeedTokenRefused,
+    can_change_feed_token,
     create_feed_token,
+    create_team_feed_token,
     feed_tokens_of,
     find_feed_token,
     note_use,
     revoke_feed_token,
     rotate_feed_token,
+    team_feed_tokens,
     use_due,
 )
-from roombook.models import FeedToken
+from roombook.i18n import bilingual
+from roombook.models import FeedToken, Provider
+from roombook.models.people import Role
 from roombook.web.forms import Form
 
 bp = Blueprint("feeds", __name__)
@@ -147,33 +157,77 @@ def private(secret: str):
     return _answer(_feed(feed), False, "roombook-privat.ics")
 
 
+# What each feed shows, in the page's language.
+SCOPE_LABELS = {
+    "department": _l("Sprechstunden des Fachbereichs"),
+    "provider": _l("Termine des Trägers"),
+    "volunteer": _l("Meine Buchungen"),
+    "manager": _l("Meine Räume mit Buchungen"),
+}
+
+
+def _scope_choices(scopes: list[str]) -> list[SelectChoice]:
+    return [SelectChoice(s, SCOPE_LABELS[s]) for s in scopes]
+
+
 class NewFeedTokenForm(Form):
-    scope = SelectField("Kalender / Feed", validators=[DataRequired()])
-    label = StringField("Bezeichnung / Label (optional)", validators=[Length(max=120)])
-    submit = SubmitField("Link erstellen / Create link")
+    scope = SelectField(_l("Kalender"), validators=[DataRequired()])
+    label = StringField(_l("Bezeichnung (freiwillig)"), validators=[Length(max=120)])
+    submit = SubmitField(_l("Link erstellen"))
+
+
+class TeamFeedTokenForm(Form):
+    """A team link: whose (the member's own provider; an admin picks one), which feed, a label."""
+
+    # ids of their own: the personal form's fields sit on the same page
+    provider = SelectField(_l("Für"), validators=[DataRequired()], id="team-provider")
+    scope = SelectField(_l("Kalender"), validators=[DataRequired()], id="team-scope")
+    label = StringField(_l("Bezeichnung (freiwillig)"), validators=[Length(max=120)], id="team-label")
+    submit = SubmitField(_l("Team-Link erstellen"), id="team-submit")
 
 
 class FeedTokenActionForm(Form):
     """Rotate and revoke carry only the CSRF token; the token id is in the URL."""
 
 
-def _own_token(token_id: int) -> FeedToken:
+def _changeable_token(token_id: int) -> FeedToken:
+    """One's own link or a team link one may keep; anyone else's is not found."""
     token = db.session.get(FeedToken, token_id)
-    if token is None or token.user_id != current_user.id:
+    if token is None or not can_change_feed_token(current_user, token):
         abort(404)
     return token
+
+
+def _teams() -> list[Provider]:
+    """The providers whose team links the current user keeps: their own; an admin's, every one."""
+    if current_user.role == Role.ADMIN:
+        return list(db.session.scalars(sa.select(Provider).order_by(Provider.name)))
+    provider = current_user.provider
+    return [provider] if can_keep_team_feed_links(current_user, provider) else []
+
+
+def _team_form(teams: list[Provider], form: TeamFeedTokenForm | None = None) -> TeamFeedTokenForm:
+    form = form or TeamFeedTokenForm()
+    form.provider.choices = [SelectChoice(p.key, p.name) for p in teams]
+    form.scope.choices = _scope_choices(["department", "provider"] if any(
+        "department" in team_scopes(p) for p in teams) else ["provider"])
+    return form
 
 
 def private_url(secret: str) -> str:
     return url_for("feeds.private", secret=secret, _external=True)
 
 
-def _tokens_page(new_url: str | None = None, form: NewFeedTokenForm | None = None, status: int = 200):
+def _tokens_page(new_url: str | None = None, form: NewFeedTokenForm | None = None,
+                 team_form: TeamFeedTokenForm | None = None, status: int = 200):
     """The token page. A new secret is shown in this one answer (never flashed: the session cookie
     would carry it), which is why create and rotate render instead of redirecting."""
     form = form or NewFeedTokenForm()
-    form.scope.choices = [(s, SCOPE_LABELS[s]) for s in allowed_scopes(current_user)]
+    form.scope.choices = _scope_choices(allowed_scopes(current_user))
+    teams = _teams()
     return render_template("feeds/tokens.html", form=form, tokens=feed_tokens_of(db.session, current_user),
+                           teams=[(p, team_feed_tokens(db.session, p)) for p in teams],
+                           team_form=_team_form(teams, team_form) if teams else None,
                            action=FeedTokenActionForm(), labels=SCOPE_LABELS, new_url=new_url), status
 
 
@@ -181,14 +235,35 @@ def _tokens_page(new_url: str | None = None, form: NewFeedTokenForm | None = Non
 @login_required
 def tokens():
     form = NewFeedTokenForm()
-    form.scope.choices = [(s, SCOPE_LABELS[s]) for s in allowed_scopes(current_user)]
+    form.scope.choices = _scope_choices(allowed_scopes(current_user))
     if not form.validate_on_submit():
         return _tokens_page(form=form, status=400 if request.method == "POST" else 200)
     try:
         with transaction():
             _token, secret = create_feed_token(db.session, current_user, form.scope.data, form.label.data or "")
     except FeedTokenRefused as exc:
-        flash(str(exc), "error")
+        flash(bilingual(str(exc)), "error")
+        return redirect(url_for("feeds.tokens"))
+    return _tokens_page(private_url(secret))
+
+
+@bp.post("/feeds/team-tokens")
+@login_required
+def team_tokens():
+    """Make a team link: any member of the provider, or an admin."""
+    teams = _teams()
+    if not teams:
+        abort(403)
+    form = _team_form(teams)
+    if not form.validate_on_submit():
+        return _tokens_page(team_form=form, status=400)
+    provider = next(p for p in teams if p.key == form.provider.data)
+    try:
+        with transaction():
+            _token, secret = create_team_feed_token(db.session, current_user, provider, form.scope.data,
+                                                    form.label.data or "")
+    except FeedTokenRefused as exc:
+        flash(bilingual(str(exc)), "error")
         return redirect(url_for("feeds.tokens"))
     return _tokens_page(private_url(secret))
 
@@ -196,32 +271,32 @@ def tokens():
 @bp.post("/feeds/tokens/<int:token_id>/rotate")
 @login_required
 def rotate_token(token_id: int):
-    token = _own_token(token_id)
+    token = _changeable_token(token_id)
     if not FeedTokenActionForm().validate_on_submit():
         abort(400)
     try:
         with transaction():
             _fresh, secret = rotate_feed_token(db.session, current_user, token)
     except FeedTokenRefused as exc:
-        flash(str(exc), "error")
+        flash(bilingual(str(exc)), "error")
         return redirect(url_for("feeds.tokens"))
-    flash("Neuer Link erstellt, der alte gilt nicht mehr. / New link issued, the old one no longer works.", "info")
+    flash(_("Neuer Link erstellt, der alte gilt nicht mehr."), "info")
     return _tokens_page(private_url(secret))
 
 
 @bp.post("/feeds/tokens/<int:token_id>/revoke")
 @login_required
 def revoke_token(token_id: int):
-    token = _own_token(token_id)
+    token = _changeable_token(token_id)
     if not FeedTokenActionForm().validate_on_submit():
         abort(400)
     try:
         with transaction():
             revoke_feed_token(db.session, current_user, token)
     except FeedTokenRefused as exc:
-        flash(str(exc), "error")
+        flash(bilingual(str(exc)), "error")
     else:
-        flash("Link widerrufen. / Link revoked.", "info")
+        flash(_("Link widerrufen."), "info")
     return redirect(url_for("feeds.tokens"))
 
 

@@ -29,7 +29,7 @@ def accommodation(key: str):
     if not form.validate():
         abort(400, form.refusal())
     place = load_accommodation(key)
-    monday = week_of(form.week.data or clock.today(place.tz))
+    monday = week_of(form.week.data) if form.week.data else clock.week_to_show(place.tz)
     view = week_view(db.session, place, monday, current_user)
     keys = [r.key for r in place.rooms]
     selected = form.room.data if form.room.data in keys else (keys[0] if keys else None)

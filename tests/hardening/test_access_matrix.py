@@ -49,6 +49,8 @@ CASES = {
     ("/api/v1/rooms/<int:room_id>", "GET", "B"): (lambda w: (f"/api/v1/rooms/{w.room_b.id}", None), EVERYONE),
     ("/api/v1/rooms/<int:room_id>/availability", "GET", "B"): (
         lambda w: (f"/api/v1/rooms/{w.room_b.id}/availability", None), EVERYONE),
+    ("/api/v1/free-slots", "GET", "all"): (lambda w: ("/api/v1/free-slots?weekdays=tue&after=18:00", None),
+                                          EVERYONE),
     ("/api/v1/offers", "GET", "all"): (lambda w: ("/api/v1/offers", None), EVERYONE),
     ("/api/v1/offers/<int:offer_id>", "GET", "missing"): (lambda w: ("/api/v1/offers/2147483647", None),
                                                           {r: 404 for r in ROLES}),

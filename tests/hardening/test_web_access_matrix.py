@@ -165,6 +165,9 @@ CASES: dict[tuple[str, str, str], Case] = {
     ("/book", "POST", "room in B"): Case(
         lambda w: ("/book", booking_form(w.room_b, 1)), {**only(set(ROLES), 302), "manager_a": 422},
         lambda w: count(Booking, Booking.room_id == w.room_b.id)),
+    # free slots across the city: each role sees only rooms it may book (tests/test_free_slots.py)
+    ("/free-slots", "GET", "Tuesday evenings"): Case(
+        lambda w: ("/free-slots?weekdays=tue&after=18:00&submit=Suchen", None), only(set(ROLES), 200)),
     ("/my/bookings", "GET", "own"): Case(lambda w: ("/my/bookings", None), only(set(ROLES), 200)),
     ("/bookings/<int:booking_id>/cancel", "GET", "other_volunteer's in B"): Case(
         lambda w: (f"/bookings/{w.booking_b2.id}/cancel", None), only(STAFF_B | {"other_volunteer"}, 200, 404)),
@@ -203,6 +206,16 @@ CASES: dict[tuple[str, str, str], Case] = {
     ("/feeds/tokens/<int:token_id>/revoke", "POST", "volunteer's"): Case(
         lambda w: (f"/feeds/tokens/{w.feed_token.id}/revoke", {}), owner("volunteer", 302),
         lambda w: column(FeedToken.revoked_at, w.feed_token.id)),
+    # team links: the department's members (and admins) make, rotate and revoke them; others may not
+    ("/feeds/team-tokens", "POST", "the department's provider"): Case(
+        lambda w: ("/feeds/team-tokens", {"provider": w.offer_b.providers[0].key, "scope": "department"}),
+        only({"admin", "department"}, 200), lambda w: count(FeedToken, FeedToken.provider_id.is_not(None))),
+    ("/feeds/tokens/<int:token_id>/rotate", "POST", "the department's team link"): Case(
+        lambda w: (f"/feeds/tokens/{w.team_token.id}/rotate", {}), only({"admin", "department"}, 200, 404),
+        lambda w: column(FeedToken.revoked_at, w.team_token.id)),
+    ("/feeds/tokens/<int:token_id>/revoke", "POST", "the department's team link"): Case(
+        lambda w: (f"/feeds/tokens/{w.team_token.id}/revoke", {}), only({"admin", "department"}, 302, 404),
+        lambda w: column(FeedToken.revoked_at, w.team_token.id)),
     ("/privacy/", "GET", "own"): Case(lambda w: ("/privacy/", None), only(set(ROLES), 200)),
     ("/privacy/export.json", "GET", "own"): Case(lambda w: ("/privacy/export.json", None), only(set(ROLES), 200)),
     ("/privacy/delete", "POST", "own account, wrong password"): Case(

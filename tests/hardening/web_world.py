@@ -12,12 +12,17 @@ from werkzeug.security import generate_password_hash
 from roombook.booking import book_room, rooms
 from roombook.changes import deciding
 from roombook.changes.recording import record_closure
-from roombook.feeds.tokens import create_feed_token, revoke_feed_token
+from roombook.feeds.tokens import (
+    create_feed_token,
+    create_team_feed_token,
+    revoke_feed_token,
+)
 from roombook.models import (
     Booking,
     ChangeItem,
     Closure,
     Conflict,
+    FeedToken,
     Offer,
     PlanRun,
     RoomChange,
@@ -36,6 +41,7 @@ class WebWorld(World):
     offer_b: Offer | None = None  # in B, given by the department's provider
     feed_secret: str = ""  # the secret of volunteer's private feed link
     revoked_feed_secret: str = ""  # a link volunteer revoked
+    team_token: FeedToken | None = None  # the department's provider's team link (its members and admins keep it)
     change_b: RoomChange | None = None  # proposed, in B: a closure over other_volunteer's "Chor"
     question_b: ChangeItem | None = None  # asked: other_volunteer decides about their "Lesekreis" in B
     public_offer_b: Booking | None = None  # other_volunteer's public offer for residents, in B
@@ -80,4 +86,6 @@ def web_world(world, session, make_offer) -> WebWorld:
     revoked, w.revoked_feed_secret = create_feed_token(session, w.users["volunteer"], "volunteer", "alt")
     revoke_feed_token(session, w.users["volunteer"], revoked)
     session.flush()
+    w.team_token, _secret = create_team_feed_token(session, w.users["department"], w.offer_b.providers[0],
+                                                   "department", "Teamkalender")
     return w

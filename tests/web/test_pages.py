@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
 
 from roombook import clock
 from roombook.clock import week_of
-from roombook.i18n.public_texts import LANGUAGES
+from roombook.i18n.public_texts import LANGUAGES, short_date
 from roombook.models import Booking, Room
 from roombook.scenario.demo import maintenance_day
 from tests.web.conftest import OTHER, login, next_monday, post
@@ -34,8 +35,31 @@ def test_week_view_shows_rooms_side_by_side_monday_to_sunday(web):
 
 
 def test_week_view_highlights_today(web):
-    page = web.get("/accommodations/nord").get_data(as_text=True)
+    page = web.get(f"/accommodations/nord?week={clock.today().isoformat()}").get_data(as_text=True)
     assert page.count('class="day today"') == 1 and "heute</span>" in page
+
+
+def test_every_week_view_opens_on_the_week_the_city_clock_names(web):
+    """From Saturday evening on, the coming week: on a Sunday the week that is ending has nothing left."""
+    login(web, "department@example.org")
+    views = ["/accommodations/nord", "/accommodations/nord/offers", "/accommodations/nord/poster", "/department"]
+    for instant, monday in [(dt.datetime(2026, 12, 5, 17, 59), dt.date(2026, 11, 30)),
+                            (dt.datetime(2026, 12, 5, 18, 0), dt.date(2026, 12, 7)),
+                            (dt.datetime(2026, 12, 6, 12, 0), dt.date(2026, 12, 7))]:
+        with clock.frozen(instant.replace(tzinfo=ZoneInfo("Europe/Berlin"))):
+            assert clock.week_to_show() == monday
+            for url in views:
+                page = web.get(url).get_data(as_text=True)
+                # the date picker names the week shown; the residents' pages give its first day
+                week_range = f"Woche vom {short_date(monday, 'de')} bis {short_date(monday + dt.timedelta(days=6), 'de')}"
+                assert f'name="week" value="{monday.isoformat()}"' in page or week_range in page, url
+
+
+def test_a_week_view_jumps_to_the_week_of_a_picked_date(web):
+    far = clock.today() + dt.timedelta(weeks=10)
+    page = web.get(f"/accommodations/nord?week={far.isoformat()}&room=nord-br").get_data(as_text=True)
+    assert f'<input type="date" id="weekpick" name="week" value="{week_of(far).isoformat()}" required>' in page
+    assert '<input type="hidden" name="room" value="nord-br">' in page
 
 
 def test_week_view_shows_closures_and_holidays(web):

@@ -21,7 +21,7 @@ def _coverage_query() -> coverage.Coverage:
     form = CoverageForm(request.args)
     if not form.validate():
         abort(400)
-    first = form.week.data or clock.today()
+    first = form.week.data or clock.week_to_show()
     return coverage.coverage(db.session, first, form.weeks.data or 4)
 
 
@@ -56,7 +56,7 @@ def coverage_cell(key: str, category: str):
     form = CoverageForm(request.args)
     if not form.validate():
         abort(400)
-    week = week_of(form.week.data or clock.today())
+    week = week_of(form.week.data) if form.week.data else clock.week_to_show()
     return render_template("manage/coverage_cell.html", place=place, category=category, week=week,
                            lines=coverage.cell_offers(db.session, place, category, week), labels=CATEGORY_LABELS,
                            helpers=volunteers.who_could_help(db.session, place, category),
