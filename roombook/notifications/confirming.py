@@ -50,7 +50,8 @@ def confirm_booked(session: Session, user: User | None, booked: list[Booking]) -
     else:
         event = invitations.booking_event(first)
         sequence = invitations.record(session, user.email, event.uid, invitations.REQUEST, booking_id=first.id)
-    ics = invitations.calendar_text(invitations.REQUEST, [event], sequence=sequence, attendee=user.email)
+    event.sequence = sequence
+    ics = invitations.calendar_text(invitations.REQUEST, [event], attendee=user.email)
     tz = first.room.tz
     with force_locale(language(user)):
         subject = (ngettext("Gebucht: %(title)s, %(num)d Termin ab %(when)s",
@@ -73,7 +74,8 @@ def confirm_cancelled(session: Session, booking: Booking) -> OutboxMessage | Non
     sequence = invitations.record(session, owner.email, event.uid, invitations.CANCEL,
                                   booking_id=None if event.recurrence_id else booking.id,
                                   series_id=booking.series_id if event.recurrence_id else None)
-    ics = invitations.calendar_text(invitations.CANCEL, [event], sequence=sequence, attendee=owner.email)
+    event.sequence = sequence
+    ics = invitations.calendar_text(invitations.CANCEL, [event], attendee=owner.email)
     tz = booking.room.tz
     with force_locale(language(owner)):
         subject = _("Abgesagt: %(title)s am %(when)s", title=booking.title, when=when(booking.starts_at, tz))

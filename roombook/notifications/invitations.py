@@ -41,6 +41,7 @@ class Event:
     exdates: tuple[dt.datetime, ...] = ()
     recurrence_id: dt.datetime | None = None
     cancelled: bool = False
+    sequence: int = 0
 
 
 def organizer() -> str:
@@ -48,8 +49,8 @@ def organizer() -> str:
     return current_app.config.get("ROOMBOOK_SMTP_FROM") or "roombook@localhost"
 
 
-def calendar_text(method: str, events: list[Event], *, sequence: int, attendee: str) -> str:
-    """The iCalendar text of one iTIP message: all events share the method and the SEQUENCE."""
+def calendar_text(method: str, events: list[Event], *, attendee: str) -> str:
+    """The iCalendar text of one iTIP message (all its events share the method)."""
     cal = icalendar.Calendar()
     cal.add("prodid", "-//roombook//Raumbuchung//DE")
     cal.add("version", "2.0")
@@ -62,7 +63,7 @@ def calendar_text(method: str, events: list[Event], *, sequence: int, attendee: 
         event = icalendar.Event()
         event.add("uid", item.uid)
         event.add("dtstamp", stamp)
-        event.add("sequence", sequence)
+        event.add("sequence", item.sequence)
         event.add("summary", item.title)
         event.add("location", f"{item.room.name}, {item.room.accommodation.name}")
         event.add("dtstart", item.start.astimezone(tz))
@@ -145,3 +146,28 @@ def date_event(session: Session, booking: Booking, *, original_start: dt.datetim
     return Event(uid, booking.title, booking.room, booking.starts_at, booking.ends_at,
                  recurrence_id=(original_start or booking.starts_at) if series is not None else None,
                  cancelled=cancelled)
+
+
+def change_updates(session: Session, recipient: str, hits: list[tuple[Booking, dt.datetime]]) -> list[dict]:
+    """The iTIP parts that bring `recipient`'s invitations up to date after a room change: for each date
+    (booking, its start before the change) under a UID they were invited to, REQUEST with a higher SEQUENCE
+    where it moved (it keeps its row, now at the new time and room), CANCEL where it is lost. One SEQUENCE step
+    per UID and message; nothing for dates they hold no invitation for (their feeds change by themselves)."""
+    requests, cancels, sequences = [], [], {}
+    for booking, original_start in hits:
+        uid, series = uid_of(session, booking)
+        if invited(session, recipient, uid) is None:
+            continue
+        if uid not in sequences:
+            method = REQUEST if booking.active else CANCEL
+            sequences[uid] = record(session, recipient, uid, method, booking_id=None if series else booking.id,
+                                    series_id=series.id if series else None)
+        event = date_event(session, booking, original_start=original_start, cancelled=not booking.active)
+        event.sequence = sequences[uid]
+        (requests if booking.active else cancels).append(event)
+    parts = []
+    if requests:
+        parts.append({"method": REQUEST, "ics": calendar_text(REQUEST, requests, attendee=recipient)})
+    if cancels:
+        parts.append({"method": CANCEL, "ics": calendar_text(CANCEL, cancels, attendee=recipient)})
+    return parts
