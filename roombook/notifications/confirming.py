@@ -15,6 +15,7 @@ from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
+from roombook.access import audit
 from roombook.models import Booking, BookingSeries, OutboxMessage, User
 from roombook.notifications import invitations
 from roombook.notifications.outbox import enqueue
@@ -82,3 +83,14 @@ def confirm_cancelled(session: Session, booking: Booking) -> OutboxMessage | Non
         body = render_template("mail/booking_cancelled.txt", user=owner, booking=booking, tz=tz, when=when)
     return enqueue(session, owner.email, subject, body, kind="confirmation",
                    calendars=[{"method": invitations.CANCEL, "ics": ics}])
+
+
+def set_mail_settings(session: Session, user: User, *, confirmations: bool, reminders: bool,
+                      reminder_time: str) -> None:
+    """Switch the person's confirmations and reminders on or off and choose when reminders come."""
+    if reminder_time not in ("evening", "morning"):
+        raise ValueError(f"unknown reminder time {reminder_time!r}")
+    user.mail_confirmations, user.mail_reminders, user.reminder_time = confirmations, reminders, reminder_time
+    session.flush()
+    audit.record(session, user, "user.mail_settings", user, confirmations=confirmations, reminders=reminders,
+                 reminder_time=reminder_time)

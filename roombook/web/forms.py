@@ -292,3 +292,15 @@ class AnswerForm(Form):
                                                             message=_l("Bitte eine der Antworten wählen."))])
     option = IntegerField(validators=[Optional(), NumberRange(0, 100)])
     next = HiddenField()
+
+
+class MailSettingsForm(Form):
+    """Which mails a person gets besides the notices of changes (those cannot be switched off)."""
+
+    confirmations = BooleanField(_l("Bestätigungen mit Kalender-Einladung, wenn ich buche oder absage"))
+    reminders = BooleanField(_l("Erinnerung an die Termine eines Tages"))
+    reminder_time = SelectField(_l("Erinnerung kommt"),
+                                choices=[SelectChoice("evening", _l("am Vorabend um 18:00")),
+                                         SelectChoice("morning", _l("am Morgen des Tages um 7:00"))],
+                                validators=[InputRequired()], validate_choice=True)
+    submit = SubmitField(_l("Speichern"))
