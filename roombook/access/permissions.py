@@ -5,15 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from roombook.models import (
-    Accommodation,
-    Booking,
-    ChangeItem,
-    PlanRun,
-    Provider,
-    Room,
-    User,
-)
+from roombook.models import Accommodation, Booking, ChangeItem, PlanRun, Provider, Room, User
 from roombook.models.people import Role
 
 

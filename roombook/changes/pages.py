@@ -18,15 +18,7 @@ from roombook.changes import telling
 from roombook.changes.deciding import asks_a_volunteer, open_questions
 from roombook.changes.repair import rooms_by_id
 from roombook.clock import week_of
-from roombook.models import (
-    Accommodation,
-    ChangeItem,
-    Closure,
-    OfferSession,
-    Room,
-    RoomChange,
-    User,
-)
+from roombook.models import Accommodation, ChangeItem, Closure, OfferSession, Room, RoomChange, User
 from roombook.models.changes import ChangeStatus, ItemStatus
 
 # A three-week closure concerns three or four posters; a closure of months asks for the next few only.

@@ -21,16 +21,7 @@ from roombook.booking.occupancy import lock_rooms
 from roombook.booking.occurrences import ClosureHits, close_room, take_out
 from roombook.booking.rooms import RoomInputError, check_closure, update_room
 from roombook.changes.repair import hits_of_bookings, hits_of_occurrences, propose
-from roombook.models import (
-    Booking,
-    BookingSeries,
-    ChangeItem,
-    Closure,
-    Occurrence,
-    Room,
-    RoomChange,
-    User,
-)
+from roombook.models import Booking, BookingSeries, ChangeItem, Closure, Occurrence, Room, RoomChange, User
 from roombook.models.reservations import ClosurePurpose
 
 

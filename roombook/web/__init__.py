@@ -16,13 +16,13 @@ from roombook.web import (  # noqa: F401  (routes register on import)
     booking,
     changes,
     department,
-    errors,
     manage,
     public,
     start,
     views,
     volunteers,
 )
+from roombook.web import errors
 from roombook.web.common import bp
 from roombook.web.feeds import bp as feeds_bp
 
