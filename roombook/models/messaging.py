@@ -48,6 +48,22 @@ class CalendarInvitation(db.Model):
     __table_args__ = (sa.UniqueConstraint("recipient", "uid", name="uq_calendar_invitation_recipient_uid"),)
 
 
+class MailSettings(db.Model):
+    """Which mails a person gets besides the notices of changes (those cannot be switched off): confirmations
+    with their calendar invitation, and the reminder of a day's dates, the evening before at 18:00 or that
+    morning at 7:00. No row means the defaults: both on, in the evening. A table of its own rather than
+    columns of `user`, whose SQLite table a dozen others refer to."""
+
+    __tablename__ = "mail_settings"
+
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
+    confirmations: Mapped[bool] = mapped_column(default=True)
+    reminders: Mapped[bool] = mapped_column(default=True)
+    reminder_time: Mapped[str] = mapped_column(sa.String(8), default="evening")
+
+    __table_args__ = (sa.CheckConstraint("reminder_time IN ('evening','morning')", name="reminder_time_known"),)
+
+
 class ReminderSent(db.Model):
     """The one reminder a person gets for a local day: the unique row is written in the same transaction
     as its outbox message, so two schedulers, or a run after a crash, never send a second."""

@@ -76,12 +76,6 @@ class User(UserMixin, db.Model):
     provider_id: Mapped[int | None] = mapped_column(sa.ForeignKey("provider.id", ondelete="SET NULL"))
     active: Mapped[bool] = mapped_column(default=True)
     language: Mapped[str] = mapped_column(sa.String(2), default="de")  # of mails and notices: de or en
-    # Mails a person may switch off (notices of changes cannot be): confirmations with their calendar
-    # invitation, and the reminder of a day's dates, sent the evening before at 18:00 or that morning at 7:00.
-    mail_confirmations: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
-    mail_reminders: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
-    # evening or morning (checked by the settings form: a CHECK would rebuild SQLite's user table)
-    reminder_time: Mapped[str] = mapped_column(sa.String(8), default="evening", server_default="evening")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -3,8 +3,8 @@ recipient's language with a calendar invitation attached (roombook.notifications
 reminder of a day's dates. Built from templates under templates/mail/ and put in the outbox in the
 caller's transaction, like every mail (roombook.notifications.outbox).
 
-Confirmations and reminders are the person's to switch off (User.mail_confirmations, User.mail_reminders);
-notices of changes are not (roombook.changes.telling).
+Confirmations and reminders are the person's to switch off (MailSettings); notices of changes are not
+(roombook.changes.telling).
 """
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from roombook.access import audit
-from roombook.models import Booking, BookingSeries, OutboxMessage, User
+from roombook.models import Booking, BookingSeries, MailSettings, OutboxMessage, User
 from roombook.notifications import invitations
 from roombook.notifications.outbox import enqueue
 
@@ -34,13 +34,19 @@ def when(instant: dt.datetime, tz) -> str:
     return f"{names[local.weekday()]} {local:%d.%m.%Y %H:%M}"
 
 
-def _wants_confirmations(user: User | None) -> bool:
-    return user is not None and user.active and user.mail_confirmations
+def mail_settings(session: Session, user: User) -> MailSettings:
+    """The person's mail settings; the defaults (everything on, reminders in the evening) when never saved."""
+    return session.get(MailSettings, user.id) or MailSettings(user_id=user.id, confirmations=True, reminders=True,
+                                                              reminder_time="evening")
+
+
+def _wants_confirmations(session: Session, user: User | None) -> bool:
+    return user is not None and user.active and mail_settings(session, user).confirmations
 
 
 def confirm_booked(session: Session, user: User | None, booked: list[Booking]) -> OutboxMessage | None:
     """Confirm what `user` just booked (one date, or the dates of one weekly series) with an invitation."""
-    if not booked or not _wants_confirmations(user):
+    if not booked or not _wants_confirmations(session, user):
         return None
     booked = sorted(booked, key=lambda b: b.starts_at)
     first = booked[0]
@@ -69,7 +75,7 @@ def confirm_cancelled(session: Session, booking: Booking) -> OutboxMessage | Non
     """Tell a booking's owner it is cancelled, with METHOD:CANCEL under the UID their invitation had (the
     series' with the date's RECURRENCE-ID for one date of a series)."""
     owner = booking.user
-    if not _wants_confirmations(owner):
+    if not _wants_confirmations(session, owner):
         return None
     event = invitations.date_event(session, booking, cancelled=True)
     sequence = invitations.record(session, owner.email, event.uid, invitations.CANCEL,
@@ -90,7 +96,11 @@ def set_mail_settings(session: Session, user: User, *, confirmations: bool, remi
     """Switch the person's confirmations and reminders on or off and choose when reminders come."""
     if reminder_time not in ("evening", "morning"):
         raise ValueError(f"unknown reminder time {reminder_time!r}")
-    user.mail_confirmations, user.mail_reminders, user.reminder_time = confirmations, reminders, reminder_time
+    settings = session.get(MailSettings, user.id)
+    if settings is None:
+        settings = MailSettings(user_id=user.id)
+        session.add(settings)
+    settings.confirmations, settings.reminders, settings.reminder_time = confirmations, reminders, reminder_time
     session.flush()
     audit.record(session, user, "user.mail_settings", user, confirmations=confirmations, reminders=reminders,
                  reminder_time=reminder_time)

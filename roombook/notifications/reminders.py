@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from roombook.booking.recurrence import to_utc
 from roombook.models import (
     Booking,
+    MailSettings,
     Occurrence,
     Offer,
     OfferSession,
@@ -28,7 +29,7 @@ from roombook.models import (
 )
 from roombook.models.offers import OccurrenceStatus
 from roombook.models.people import Role
-from roombook.notifications.confirming import language
+from roombook.notifications.confirming import language, mail_settings
 from roombook.notifications.outbox import enqueue
 
 EVENING, MORNING = "evening", "morning"
@@ -73,7 +74,10 @@ def dates_of(session: Session, user: User, day: dt.date, tz, now: dt.datetime) -
 
 def candidates(session: Session, now: dt.datetime, tz) -> list[tuple[int, dt.date]]:
     """(person, day) pairs whose reminder is due and not yet sent; `remind` decides the rest."""
-    users = session.execute(sa.select(User.id, User.reminder_time).where(User.active, User.mail_reminders)).all()
+    users = session.execute(
+        sa.select(User.id, sa.func.coalesce(MailSettings.reminder_time, EVENING))
+        .outerjoin(MailSettings, MailSettings.user_id == User.id)
+        .where(User.active, sa.func.coalesce(MailSettings.reminders, sa.true()))).all()
     due = [(user_id, day) for user_id, reminder_time in users
            if (day := day_due(reminder_time, now, tz)) is not None]
     if not due:
@@ -87,7 +91,7 @@ def remind(session: Session, user_id: int, day: dt.date, now: dt.datetime, tz, *
     """Queue the person's reminder for the day if it has dates left; True when one was queued. The unique
     (person, day) row goes in with it: the caller's commit fails with an IntegrityError if another run sent it."""
     user = session.get(User, user_id)
-    if user is None or not user.active or not user.mail_reminders:
+    if user is None or not user.active or not mail_settings(session, user).reminders:
         return False
     dates = dates_of(session, user, day, tz, now)
     if not dates:

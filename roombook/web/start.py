@@ -54,10 +54,11 @@ def start():
 @login_required
 def mail_settings():
     """Confirmations and reminders on or off, and when reminders come."""
-    form = MailSettingsForm(data={"confirmations": current_user.mail_confirmations,
-                                  "reminders": current_user.mail_reminders,
-                                  "reminder_time": current_user.reminder_time}) \
-        if not MailSettingsForm().is_submitted() else MailSettingsForm()
+    form = MailSettingsForm()
+    if not form.is_submitted():
+        saved = confirming.mail_settings(db.session, current_user)
+        form = MailSettingsForm(data={"confirmations": saved.confirmations, "reminders": saved.reminders,
+                                      "reminder_time": saved.reminder_time})
     if form.validate_on_submit():
         with transaction():
             confirming.set_mail_settings(db.session, current_user, confirmations=form.confirmations.data,

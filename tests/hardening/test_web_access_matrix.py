@@ -27,6 +27,7 @@ from roombook.models import (
     Conflict,
     FeedToken,
     Login,
+    MailSettings,
     Offer,
     PlanRun,
     Room,
@@ -192,7 +193,7 @@ CASES: dict[tuple[str, str, str], Case] = {
     ("/start", "GET", "own"): Case(lambda w: ("/start", None), only(set(ROLES), 200)),
     ("/my/mail", "GET", "own"): Case(lambda w: ("/my/mail", None), only(set(ROLES), 200)),
     ("/my/mail", "POST", "own"): Case(lambda w: ("/my/mail", {"reminder_time": "morning"}), only(set(ROLES), 302),
-                                      lambda w: count(User, User.reminder_time == "morning")),
+                                      lambda w: count(MailSettings, MailSettings.reminder_time == "morning")),
 
     # --- feed links and personal data
     ("/feeds/tokens", "GET", "own"): Case(lambda w: ("/feeds/tokens", None), only(set(ROLES), 200)),

@@ -186,8 +186,7 @@ def test_one_reminder_per_person_and_day_summarising_that_days_dates(app, sessio
     book_room(session, volunteer, house["medium"], local(2027, 3, 2, 10), local(2027, 3, 2, 11), "Hausaufgabenhilfe",
               now=NOW)
     department = make_user("department", email="amt@example.org", provider=house["hours"].providers[0])
-    department.reminder_time = "morning"
-    session.flush()
+    confirming.set_mail_settings(session, department, confirmations=True, reminders=True, reminder_time="morning")
     evening = local(2027, 3, 1, 18, 5)
     assert send_reminders(app, evening) == 1
     assert send_reminders(app, evening + dt.timedelta(minutes=5)) == 0  # the next run of the job
@@ -213,8 +212,7 @@ def test_reminders_switched_off_are_not_sent(app, session, house):
 def test_switching_from_evening_to_morning_does_not_remind_twice_for_one_day(app, session, house):
     volunteer = house["volunteer"]
     assert send_reminders(app, local(2027, 3, 1, 18, 5)) == 1
-    volunteer.reminder_time = "morning"
-    session.flush()
+    confirming.set_mail_settings(session, volunteer, confirmations=True, reminders=True, reminder_time="morning")
     assert send_reminders(app, local(2027, 3, 2, 7, 5)) == 0
     assert len(messages(session, "reminder")) == 1
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from roombook.models import User
+from roombook.models import MailSettings, User
 from tests.web.conftest import OTHER, login, post
 
 pytestmark = pytest.mark.dates  # the demo city's coming weeks (scripts/faketime-suite.sh)
@@ -62,11 +62,11 @@ def test_mail_settings_switch_confirmations_and_reminders_off(web, session):
     answer = post(web, "/my/mail", {"reminder_time": "morning"})
     assert answer.status_code == 302
     user = session.query(User).filter_by(email="volunteer@example.org").one()
-    session.refresh(user)
-    assert (user.mail_confirmations, user.mail_reminders, user.reminder_time) == (False, False, "morning")
+    saved = session.get(MailSettings, user.id)
+    assert (saved.confirmations, saved.reminders, saved.reminder_time) == (False, False, "morning")
     post(web, "/my/mail", {"confirmations": "y", "reminders": "y", "reminder_time": "evening"})
-    session.refresh(user)
-    assert (user.mail_confirmations, user.mail_reminders, user.reminder_time) == (True, True, "evening")
+    session.refresh(saved)
+    assert (saved.confirmations, saved.reminders, saved.reminder_time) == (True, True, "evening")
 
 
 def test_an_unknown_reminder_time_is_refused_at_the_field(web):

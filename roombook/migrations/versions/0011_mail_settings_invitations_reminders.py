@@ -1,4 +1,4 @@
-"""mails people expect: per-person mail settings, calendar parts of outbox messages, invitations sent, reminders sent
+"""mails people expect: each person's mail settings, calendar parts of outbox messages, invitations sent, reminders sent
 
 Revision ID: 0011
 Revises: 0008
@@ -18,10 +18,15 @@ depends_on = None
 
 
 def upgrade():
-    # Plain ADD COLUMNs with constant defaults: SQLite needs no rebuild of `user` (which a dozen tables refer to).
-    op.add_column('user', sa.Column('mail_confirmations', sa.Boolean(), server_default=sa.true(), nullable=False))
-    op.add_column('user', sa.Column('mail_reminders', sa.Boolean(), server_default=sa.true(), nullable=False))
-    op.add_column('user', sa.Column('reminder_time', sa.String(length=8), server_default='evening', nullable=False))
+    op.create_table('mail_settings',
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('confirmations', sa.Boolean(), nullable=False),
+    sa.Column('reminders', sa.Boolean(), nullable=False),
+    sa.Column('reminder_time', sa.String(length=8), nullable=False),
+    sa.CheckConstraint("reminder_time IN ('evening','morning')", name=op.f('ck_mail_settings_reminder_time_known')),
+    sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_mail_settings_user_id_user'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('user_id', name=op.f('pk_mail_settings'))
+    )
     op.add_column('outbox_message', sa.Column('calendars', sa.JSON(), nullable=True))
     op.create_table('calendar_invitation',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -56,9 +61,5 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_calendar_invitation_series_id'))
         batch_op.drop_index(batch_op.f('ix_calendar_invitation_booking_id'))
     op.drop_table('calendar_invitation')
-    # Plain DROP COLUMNs (SQLite 3.35 and later): a batch rebuild of `user` would cascade into the tables
-    # that refer to it.
-    op.drop_column('outbox_message', 'calendars')
-    op.drop_column('user', 'reminder_time')
-    op.drop_column('user', 'mail_reminders')
-    op.drop_column('user', 'mail_confirmations')
+    op.drop_column('outbox_message', 'calendars')  # a plain DROP COLUMN (SQLite 3.35 and later)
+    op.drop_table('mail_settings')
