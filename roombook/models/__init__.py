@@ -3,7 +3,12 @@ from roombook.models.accommodations import Accommodation, Room
 from roombook.models.changes import BookingSeries, ChangeItem, RoomChange
 from roombook.models.conflicts import Conflict
 from roombook.models.logins import Login
-from roombook.models.messaging import CalendarInvitation, MailSettings, OutboxMessage, ReminderSent
+from roombook.models.messaging import (
+    CalendarInvitation,
+    MailSettings,
+    OutboxMessage,
+    ReminderSent,
+)
 from roombook.models.offers import Occurrence, Offer, OfferSession, Requirement
 from roombook.models.people import Provider, User, VolunteerProfile
 from roombook.models.planning import PlanRun
