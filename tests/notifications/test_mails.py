@@ -8,6 +8,7 @@ import datetime as dt
 import icalendar
 import sqlalchemy as sa
 
+from roombook import clock
 from roombook.booking.service import book_room, cancel_booking
 from roombook.changes import deciding
 from roombook.changes.recording import record_closure
@@ -219,3 +220,9 @@ def test_switching_from_evening_to_morning_does_not_remind_twice_for_one_day(app
 
 def test_a_day_without_dates_left_sends_nothing(app, session, house):
     assert send_reminders(app, local(2027, 3, 2, 18, 5)) == 0  # Wednesday 3 March holds none of theirs
+
+
+def test_the_send_reminders_command_queues_what_is_due(app, session, house):
+    with clock.frozen(local(2027, 3, 1, 18, 30)):
+        result = app.test_cli_runner().invoke(args=["send-reminders"])
+    assert result.exit_code == 0 and "1 reminders queued." in result.output
