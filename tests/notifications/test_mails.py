@@ -226,3 +226,16 @@ def test_the_send_reminders_command_queues_what_is_due(app, session, house):
     with clock.frozen(local(2027, 3, 1, 18, 30)):
         result = app.test_cli_runner().invoke(args=["send-reminders"])
     assert result.exit_code == 0 and "1 reminders queued." in result.output
+
+
+def test_deleting_an_account_forgets_the_invitations_sent_to_it_and_the_export_lists_them(session, house):
+    from roombook.access.privacy import delete_user, export_user_data
+
+    volunteer = house["volunteer"]
+    confirming.confirm_booked(session, volunteer, house["series"])
+    confirming.set_mail_settings(session, volunteer, confirmations=True, reminders=False, reminder_time="morning")
+    exported = export_user_data(session, volunteer)
+    assert exported["mail_settings"] == {"confirmations": True, "reminders": False, "reminder_time": "morning"}
+    assert [i["method"] for i in exported["calendar_invitations"]] == ["REQUEST"]
+    delete_user(session, None, volunteer)
+    assert session.scalars(sa.select(CalendarInvitation)).all() == []
