@@ -91,6 +91,21 @@ def confirm_cancelled(session: Session, booking: Booking) -> OutboxMessage | Non
                    calendars=[{"method": invitations.CANCEL, "ics": ics}])
 
 
+def confirm_answer(session: Session, user: User, hits: list[tuple[Booking, dt.datetime]]) -> OutboxMessage | None:
+    """After a volunteer's answer to a room change moved their held dates elsewhere or gave them up: the
+    updates of the invitations they hold for those dates (hits: each booking with its start before the
+    change). Nothing when they hold none or switched confirmations off."""
+    if not _wants_confirmations(session, user):
+        return None
+    updates = invitations.change_updates(session, user.email, hits)
+    if not updates:
+        return None
+    with force_locale(language(user)):
+        subject = _("Ihre Antwort zur Raumänderung ist gespeichert")
+        body = render_template("mail/answer_confirmed.txt", user=user)
+    return enqueue(session, user.email, subject, body, kind="confirmation", calendars=updates)
+
+
 def set_mail_settings(session: Session, user: User, *, confirmations: bool, reminders: bool,
                       reminder_time: str) -> None:
     """Switch the person's confirmations and reminders on or off and choose when reminders come."""

@@ -239,3 +239,20 @@ def test_deleting_an_account_forgets_the_invitations_sent_to_it_and_the_export_l
     assert [i["method"] for i in exported["calendar_invitations"]] == ["REQUEST"]
     delete_user(session, None, volunteer)
     assert session.scalars(sa.select(CalendarInvitation)).all() == []
+
+
+def test_a_volunteer_giving_up_the_held_dates_gets_their_invitations_cancelled(session, house):
+    volunteer = house["volunteer"]
+    confirming.confirm_booked(session, volunteer, house["series"])
+    change = record_closure(session, house["manager"], house["big"], CLOSED_FROM, CLOSED_TO, "Lager", "other_use").change
+    series_item = next(i for i in change.items if i.title == "Gesprächsgruppe")
+    deciding.apply_change(session, house["manager"], change, [
+        {"item": i.id, "action": "ask_volunteer" if i.id == series_item.id else "accept" if i.proposal else "cancel"}
+        for i in change.items])
+    (held,) = calendars(messages(session, "change", to="vol@example.org")[0])
+    assert held["METHOD"] == "REQUEST" and {e["SEQUENCE"] for e in events(held)} == {1}
+    deciding.answer(session, volunteer, series_item, deciding.GIVE_UP)
+    (answer,) = messages(session, "confirmation")[1:]
+    (cal,) = calendars(answer)
+    assert cal["METHOD"] == "CANCEL" and {e["SEQUENCE"] for e in events(cal)} == {2}
+    assert sorted(e.decoded("RECURRENCE-ID") for e in events(cal)) == [local(2027, 3, d, 17) for d in (9, 16, 23)]
