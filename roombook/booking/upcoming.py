@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, joinedload
 from roombook.models import (
     Booking,
     BookingSeries,
+    Conflict,
     Occurrence,
     Offer,
     OfferSession,
@@ -77,3 +78,13 @@ def provider_changes(session: Session, provider_id: int, now: dt.datetime, *, li
     return list(session.scalars(_provider_occurrences(provider_id).where(
         Occurrence.ends_at > now, Occurrence.sequence > 0, Occurrence.updated_at >= now - RECENT)
         .order_by(Occurrence.updated_at.desc(), Occurrence.id).limit(limit)).unique())
+
+
+def open_displacements(session: Session, user_id: int) -> list[tuple[Conflict, Booking]]:
+    """The person's bookings a closure or a plan displaced while the house has not decided: each with its
+    conflict, whose page lets them take a free alternative themselves."""
+    return list(session.execute(
+        sa.select(Conflict, Booking).join(Booking, Conflict.booking_id == Booking.id)
+        .options(joinedload(Booking.room).joinedload(Room.accommodation))
+        .where(Booking.user_id == user_id, Conflict.kind == "displaced_booking", Conflict.status == "open")
+        .order_by(Booking.starts_at, Conflict.id)).all())

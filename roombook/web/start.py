@@ -36,6 +36,7 @@ def start():
                    "series": upcoming.series_of(db.session, user.id, now)}
     if user.role == Role.VOLUNTEER:
         parts["waiting"] = pages.booking_changes(db.session, user, now=now).waiting
+        parts["displaced"] = upcoming.open_displacements(db.session, user.id)
     if user.role == Role.DEPARTMENT and user.provider_id is not None:
         parts["office_hours"] = upcoming.provider_next_dates(db.session, user.provider_id, now)
         parts["office_changes"] = upcoming.provider_changes(db.session, user.provider_id, now)

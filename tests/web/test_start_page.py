@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 
-from roombook.models import MailSettings, User
+from roombook.models import Booking, Conflict, MailSettings, User
 from tests.web.conftest import OTHER, login, post
 
 pytestmark = pytest.mark.dates  # the demo city's coming weeks (scripts/faketime-suite.sh)
@@ -73,3 +74,19 @@ def test_an_unknown_reminder_time_is_refused_at_the_field(web):
     login(web, "volunteer@example.org")
     answer = post(web, "/my/mail", {"reminder_time": "midnight"})
     assert answer.status_code == 422 and 'id="reminder_time-error"' in answer.get_data(as_text=True)
+
+
+def test_a_volunteer_sees_a_displaced_booking_with_the_way_to_an_alternative(web, session):
+    volunteer = session.scalar(sa.select(User).where(User.email == "volunteer@example.org"))
+    booking = session.scalars(sa.select(Booking).where(Booking.user_id == volunteer.id)
+                              .order_by(Booking.starts_at)).first()
+    booking.status = "displaced"
+    conflict = Conflict(kind="displaced_booking", accommodation_id=booking.room.accommodation_id,
+                        room_id=booking.room_id, booking_id=booking.id, summary="verdrängt")
+    session.add(conflict)
+    session.flush()
+    page = _start_after_login(web, "volunteer@example.org")
+    assert "Buchungen, die nicht stattfinden können" in page and f"/booking-changes/{conflict.id}" in page
+    # nobody else is shown it
+    post(web, "/logout", {}, page="/start")
+    assert f"/booking-changes/{conflict.id}" not in _start_after_login(web, OTHER["email"])
