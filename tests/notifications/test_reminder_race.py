@@ -10,10 +10,9 @@ import pytest
 import sqlalchemy as sa
 
 from roombook import jobs
-from roombook.access.accounts import create_user
 from roombook.booking.service import book_room
 from roombook.db import transaction
-from roombook.models import Accommodation, OutboxMessage, ReminderSent, Room
+from roombook.models import Accommodation, OutboxMessage, ReminderSent, Room, User
 from roombook.notifications import reminders
 from tests.factories import ALL_WEEK, local
 
@@ -28,7 +27,9 @@ def _seed(db) -> None:
         db.session.add_all([place, room])
         db.session.flush()
         for n in range(PEOPLE):
-            person = create_user(db.session, f"person{n}@example.org", "volunteer", "secret-pw")
+            person = User(email=f"person{n}@example.org", role="volunteer", password_hash="-")  # never logs in
+            db.session.add(person)
+            db.session.flush()
             start = local(2027, 3, 2, 8 + n)
             book_room(db.session, person, room, start, start + dt.timedelta(minutes=50), f"Gruppe {n}",
                       now=local(2027, 2, 1))
