@@ -15,7 +15,7 @@ from roombook.db import db, transaction
 
 def init_app(app: Flask) -> None:
     for command in (demo_command, import_command, export_command, horizon_command, solve_command, users,
-                    send_mail_command, digest_command):
+                    send_mail_command, digest_command, reminders_command):
         app.cli.add_command(command)
     for command in (tokens, backup_command, restore_command, scheduler_command, closures):
         app.cli.add_command(command)
@@ -282,6 +282,14 @@ def send_mail_command() -> None:
 
     result = send_pending(current_app._get_current_object())
     click.echo(f"{result['sent']} sent, {result['failed']} failed (retried later), {result['waiting']} waiting.")
+
+
+@click.command("send-reminders")
+def reminders_command() -> None:
+    """Queue the reminders that are due now (the job runs every five minutes; each is sent once)."""
+    from roombook.jobs import send_reminders
+
+    click.echo(f"{send_reminders(current_app._get_current_object())} reminders queued.")
 
 
 @click.command("department-digest")

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
 from flask import Flask
 
 from roombook import clock
@@ -18,6 +20,7 @@ from roombook.changes.deciding import settle_expired
 from roombook.db import claim_run, db, finish_run, transaction
 from roombook.feeds import calendars_root
 from roombook.feeds.publish import PublishResult, data_stamp, publish_now, read_manifest
+from roombook.notifications import reminders
 from roombook.notifications.outbox import enqueue_department_digests, send_pending
 from roombook.planning.runs import tend_runs
 
@@ -99,6 +102,26 @@ def settle_changes(app: Flask) -> int | None:
         return settled
 
 
+def send_reminders(app: Flask, now: dt.datetime | None = None) -> int:
+    """Every five minutes: queue the reminders that are due, each exactly once. No run claim: each (person, day)
+    has its own unique row, written in the transaction of its message, so concurrent runs and a run repeated
+    after a crash mid-way send every reminder once and none twice."""
+    with app.app_context():
+        now = now or clock.now()
+        tz = ZoneInfo(app.config["ROOMBOOK_TIMEZONE"])
+        due = reminders.candidates(db.session, now, tz)
+        db.session.rollback()
+        queued = 0
+        for user_id, day in due:
+            try:
+                with transaction():
+                    queued += reminders.remind(db.session, user_id, day, now, tz,
+                                               base_url=app.config["ROOMBOOK_BASE_URL"])
+            except sa.exc.IntegrityError:
+                continue  # another run sent this one
+        return queued
+
+
 def start(app: Flask):
     """Start the in-process scheduler (wsgi.py does this for each serving process)."""
     from apscheduler.schedulers.background import BackgroundScheduler
@@ -115,6 +138,7 @@ def start(app: Flask):
         # Gives up plan runs whose process ended and solves runs left queued (claimed, so solved once).
         ("plan_runs", tend_runs, every_minute),
         ("settle_changes", settle_changes, every_minute),
+        ("reminders", send_reminders, {"trigger": "interval", "minutes": 5}),
     ]
     for job_id, function, trigger in table:
         scheduler.add_job(function, args=[app], id=job_id, coalesce=True, max_instances=1, **trigger)

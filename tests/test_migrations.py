@@ -80,7 +80,7 @@ def test_0008_keeps_every_row_of_the_demo_city_and_never_hands_out_a_user_id_aga
             # and those whose person it would set to NULL
             assert any(row.user_id for row in before["booking"])
 
-            upgrade(revision="0008")
+            upgrade(revision="0008")  # this revision's doing: later ones add tables of their own
             with db.engine.connect() as connection:
                 after = _contents(connection)
                 assert _referring_to_user(connection) == referring | {"login"}

@@ -20,8 +20,10 @@ from roombook.models import (
     ApiToken,
     AuditEvent,
     Booking,
+    CalendarInvitation,
     FeedToken,
     Login,
+    MailSettings,
     OutboxMessage,
     User,
     VolunteerProfile,
@@ -42,6 +44,8 @@ def export_user_data(session: Session, user: User) -> dict:
     events = session.scalars(sa.select(AuditEvent).where(AuditEvent.actor_id == user.id).order_by(AuditEvent.id))
     mail = session.scalars(sa.select(OutboxMessage).where(OutboxMessage.recipient == user.email)
                            .order_by(OutboxMessage.id))
+    invitations = session.scalars(sa.select(CalendarInvitation).where(
+        CalendarInvitation.recipient == user.email.lower()).order_by(CalendarInvitation.id))
     return {
         "exported_at": clock.now().isoformat(),
         "user": {"id": user.id, "email": user.email, "display_name": user.display_name, "role": user.role,
@@ -63,7 +67,17 @@ def export_user_data(session: Session, user: User) -> dict:
                           "object_id": e.object_id, "details": e.details} for e in events],
         "mail": [{"subject": m.subject, "body": m.body, "created_at": _utc(m.created_at),
                   "sent_at": _utc(m.sent_at)} for m in mail],
+        "mail_settings": _mail_settings(session.get(MailSettings, user.id)),
+        "calendar_invitations": [{"uid": i.uid, "sequence": i.sequence, "method": i.method,
+                                  "sent_at": _utc(i.sent_at)} for i in invitations],
     }
+
+
+def _mail_settings(settings: MailSettings | None) -> dict | None:
+    if settings is None:
+        return None
+    return {"confirmations": settings.confirmations, "reminders": settings.reminders,
+            "reminder_time": settings.reminder_time}
 
 
 def _profile(profile: VolunteerProfile | None) -> dict | None:
@@ -91,6 +105,7 @@ def delete_user(session: Session, actor: User | None, user: User, *, now: dt.dat
                        N_("Konto gelöscht"))
     session.execute(sa.update(Booking).where(Booking.user_id == user_id).values(user_id=None))
     session.execute(sa.delete(OutboxMessage).where(OutboxMessage.recipient == email))
+    session.execute(sa.delete(CalendarInvitation).where(CalendarInvitation.recipient == email.lower()))
     # Events about the person (not their actions, which keep their facts) may hold the address.
     session.execute(sa.update(AuditEvent).where(AuditEvent.object_type == "user",
                                                 AuditEvent.object_id == str(user_id)).values(details={}))

@@ -56,6 +56,7 @@ from roombook.booking.offer_details import FIELDS as OFFER_FIELDS
 from roombook.db import db, transaction
 from roombook.i18n import N_
 from roombook.models import Accommodation, ApiToken, Occurrence, Offer, Room, User
+from roombook.notifications import confirming
 
 # Unauthenticated endpoints: the document, its page, a trivial health check, and getting a token.
 PUBLIC = {"api.openapi", "api.docs", "api.ping", "api.create_token"}
@@ -290,6 +291,7 @@ def create_booking():
     details = offer_details(body, room)
     with _explained(room), transaction() as session:
         booking = book_room(session, user, room, start, end, title, details=details)
+        confirming.confirm_booked(session, user, [booking])
         answer = booking_json_for(booking, user)
         remember(session, user, 201, answer)
     return answer, 201, {"Location": url_for("api.get_booking", booking_id=answer["id"])}
@@ -309,6 +311,7 @@ def create_booking_series():
     details = offer_details(body, room)
     with _explained(room), transaction() as session:
         result = book_weekly(session, user, room, start, end, title, weeks, book_rest=False, details=details)
+        confirming.confirm_booked(session, user, result.booked)
         answer = {"series": result.booked[0].series if result.booked else None,
                   "bookings": [booking_json_for(b, user) for b in result.booked]}
         if not result.refused:
@@ -337,5 +340,6 @@ def delete_booking(booking_id: int):
     reason = text(request.args, "reason", maximum=300, default="", multiline=True)
     with _explained(booking.room), transaction() as session:
         cancel_booking(session, user, booking, reason or N_("storniert"))
+        confirming.confirm_cancelled(session, booking)
         answer = booking_json_for(booking, user)
     return answer

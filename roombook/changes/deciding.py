@@ -27,6 +27,7 @@ from roombook.models import Booking, ChangeItem, Occurrence, RoomChange, User
 from roombook.models.changes import ChangeStatus, ItemStatus
 from roombook.models.people import Role
 from roombook.models.reservations import BookingStatus
+from roombook.notifications import confirming
 
 ACCEPT, OPTION, CANCEL, ASK = "accept", "option", "cancel", "ask_volunteer"
 ACTIONS = (ACCEPT, OPTION, CANCEL, ASK)
@@ -251,6 +252,9 @@ def answer(session: Session, user: User, item: ChangeItem, choice: str, option: 
     item.answer, item.answered_at = choice, now
     session.flush()
     audit.record(session, user, "change.answered", item, change=item.change_id, answer=choice)
+    if choice != ACCEPT:  # the dates moved again or were given up: the invitations they hold follow
+        starts = {hit["booking"]: dt.datetime.fromisoformat(hit["start"]) for hit in item.hits if "booking" in hit}
+        confirming.confirm_answer(session, user, [(b, starts[b.id]) for b in held if b.id in starts])
 
 
 def settle_expired(session: Session, *, now: dt.datetime | None = None) -> int:

@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from roombook.models import (
+    Booking,
     ChangeItem,
     OfferSession,
     OutboxMessage,
@@ -26,6 +27,7 @@ from roombook.models import (
     User,
 )
 from roombook.models.people import Role
+from roombook.notifications import invitations
 from roombook.notifications.outbox import enqueue
 
 LANGUAGES = ("de", "en")
@@ -124,6 +126,8 @@ def tell_applied(session: Session, change: RoomChange, *, base_url: str = "") ->
     messages = []
     for recipient in recipients(session, change):
         items = list(change.items) if recipient.whole else recipient.items
+        # those who got the dates as invitations get their updates with this one message (iTIP)
+        updates = invitations.change_updates(session, recipient.address, _booking_hits(session, items))
         with force_locale(recipient.language):
             subject = (_("Raumänderung in %(place)s: %(room)s geschlossen", place=change.accommodation.name,
                          room=change.room.name) if change.cause == "closure" else
@@ -131,12 +135,23 @@ def tell_applied(session: Session, change: RoomChange, *, base_url: str = "") ->
                          place=change.accommodation.name, room=change.room.name))
             body = render_template("mail/room_change.txt", change=change, whole=recipient.whole,
                                    lines=lines(session, change, items, base_url), tz=change.accommodation.tz,
-                                   when=_when)
-        message = enqueue(session, recipient.address, subject, body, kind="change")
+                                   when=_when, updates=bool(updates))
+        message = enqueue(session, recipient.address, subject, body, kind="change", calendars=updates)
         message.change_id = change.id
         messages.append(message)
     session.flush()
     return messages
+
+
+def _booking_hits(session: Session, items: list[ChangeItem]) -> list[tuple[Booking, dt.datetime]]:
+    """Each booking date the items hit, with its start before the change (for the invitations' updates)."""
+    found = []
+    for item in items:
+        for hit in item.hits:
+            booking = session.get(Booking, hit["booking"]) if "booking" in hit else None
+            if booking is not None:
+                found.append((booking, dt.datetime.fromisoformat(hit["start"])))
+    return found
 
 
 def tell_settled(session: Session, item: ChangeItem) -> OutboxMessage | None:

@@ -30,6 +30,7 @@ from roombook.booking.recurrence import DAYS, to_utc
 from roombook.coordination.categories import LABELS_DE
 from roombook.feeds.data import BookingRow, FeedData, RoomRow, SlotRow, zone
 from roombook.feeds.ical import fold, local_stamp, prop, render, text, utc_stamp
+from roombook.feeds.uids import booking_uid
 from roombook.feeds.vtimezone import vtimezone
 from roombook.models.offers import OccurrenceStatus
 
@@ -237,7 +238,7 @@ def _shown(data: FeedData, room_id: int) -> bool:
 def booking_component(booking: BookingRow, room: RoomRow, domain: str) -> _Component:
     """A one-off booking: 'belegt' in public feeds, its title and who booked it in detailed ones; a public offer
     like an offer's session, with its kind and description (and no owner) in every feed."""
-    uid = f"booking-{booking.id}@{domain}"
+    uid = booking_uid(booking.id, domain)
     category = "Buchung"
     if booking.title:
         summary = booking.title

@@ -3,7 +3,12 @@ from roombook.models.accommodations import Accommodation, Room
 from roombook.models.changes import BookingSeries, ChangeItem, RoomChange
 from roombook.models.conflicts import Conflict
 from roombook.models.logins import Login
-from roombook.models.messaging import OutboxMessage
+from roombook.models.messaging import (
+    CalendarInvitation,
+    MailSettings,
+    OutboxMessage,
+    ReminderSent,
+)
 from roombook.models.offers import Occurrence, Offer, OfferSession, Requirement
 from roombook.models.people import Provider, User, VolunteerProfile
 from roombook.models.planning import PlanRun
@@ -13,7 +18,7 @@ from roombook.models.settings import Setting
 from roombook.models.tokens import ApiToken, FeedToken, IdempotencyKey
 
 __all__ = [
-    "Accommodation", "ApiToken", "AuditEvent", "Booking", "BookingSeries", "ChangeItem", "Closure", "Conflict", "FeedToken", "IdempotencyKey",
-    "JobRun", "Login", "Occupancy", "Occurrence", "Offer", "OfferSession", "OutboxMessage", "PlanRun", "Provider",
-    "RateLimitHit", "Requirement", "Room", "RoomChange", "Setting", "User", "VolunteerProfile",
+    "Accommodation", "ApiToken", "AuditEvent", "Booking", "BookingSeries", "CalendarInvitation", "ChangeItem", "Closure", "Conflict", "FeedToken", "IdempotencyKey",
+    "JobRun", "Login", "MailSettings", "Occupancy", "Occurrence", "Offer", "OfferSession", "OutboxMessage", "PlanRun", "Provider",
+    "RateLimitHit", "ReminderSent", "Requirement", "Room", "RoomChange", "Setting", "User", "VolunteerProfile",
 ]

@@ -45,10 +45,12 @@ LEASE = dt.timedelta(minutes=10)
 SETTINGS = ("HOST", "PORT", "USER", "PASSWORD", "FROM", "STARTTLS")
 
 
-def enqueue(session: Session, recipient: str, subject: str, body: str, *, kind: str = "notice") -> OutboxMessage:
-    """Put a message in the outbox; it is sent after the surrounding transaction commits."""
+def enqueue(session: Session, recipient: str, subject: str, body: str, *, kind: str = "notice",
+            calendars: list[dict] | None = None) -> OutboxMessage:
+    """Put a message in the outbox; it is sent after the surrounding transaction commits. `calendars` are
+    iTIP parts sent with it ([{"method", "ics"}], roombook.notifications.invitations)."""
     message = OutboxMessage(recipient=recipient, subject=one_line(subject)[:300], body=body, kind=kind,
-                            next_attempt_at=clock.now())
+                            next_attempt_at=clock.now(), calendars=calendars or None)
     session.add(message)
     return message
 
@@ -343,6 +345,10 @@ def _build(settings: SmtpSettings, message: OutboxMessage) -> EmailMessage:
     email = EmailMessage()
     email["From"], email["To"], email["Subject"] = settings.sender, message.recipient, message.subject
     email.set_content(message.body)
+    for n, part in enumerate(message.calendars or []):
+        # text/calendar with its iTIP method: mail programs offer it as an invitation to accept or update
+        email.add_attachment(part["ics"], subtype="calendar", params={"method": part["method"]},
+                             filename=f"invite{n + 1 if n else ''}.ics")
     email.as_bytes(policy=SMTP)
     return email
 

@@ -1,4 +1,5 @@
-"""Server-rendered pages. The "web" blueprint is split by audience: views (start, week view, log-in),
+"""Server-rendered pages. The "web" blueprint is split by audience: views (home, week view, log-in), start (the
+start page per role after login, the mail settings),
 booking (book, my bookings, cancel), department, public (residents' schedule and poster), volunteers (a
 volunteer's profile; its coordinator's overview is on the "manage" blueprint), changes (a volunteer's say in a
 room change; the manager's pages of a change are on the "manage" blueprint). `errors` answers failed
@@ -19,6 +20,7 @@ from roombook.web import (  # noqa: F401  (routes register on import)
     freeslots,
     manage,
     public,
+    start,
     views,
     volunteers,
 )

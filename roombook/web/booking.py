@@ -21,6 +21,7 @@ from roombook.conflicts import decisions as conflicts
 from roombook.coordination.volunteers import LANGUAGES as SPOKEN
 from roombook.db import db, transaction
 from roombook.models import Booking, Conflict
+from roombook.notifications import confirming
 from roombook.web.common import bp, feed_page_url, load_bookable_room, load_own_booking
 from roombook.web.forms import BookingOfferForm, CancelForm, ChooseForm
 
@@ -53,6 +54,7 @@ def book():
         with transaction():
             result = book_weekly(db.session, current_user, room, start, end, form.title.data, form.weeks.data,
                                  book_rest=form.book_rest.data, details=details)
+            confirming.confirm_booked(db.session, current_user, result.booked)
     except BookingError as error:
         field = getattr(form, error.field, None)
         if field is not None and field.name in form._fields and field.name != "submit":
@@ -97,6 +99,7 @@ def cancel(booking_id: int):
         try:
             with transaction():
                 cancel_booking(db.session, current_user, booking, form.reason.data)
+                confirming.confirm_cancelled(db.session, booking)
         except BookingError as error:
             flash(str(error.message), "error")
             return redirect(url_for("web.my_bookings"))

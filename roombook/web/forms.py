@@ -371,3 +371,15 @@ class OfferDetailsForm(Form):
 
 class BookingOfferForm(BookingForm, OfferDetailsForm):
     """The booking form with the offer details (the submit button stays last)."""
+
+
+class MailSettingsForm(Form):
+    """Which mails a person gets besides the notices of changes (those cannot be switched off)."""
+
+    confirmations = BooleanField(_l("Bestätigungen mit Kalender-Einladung, wenn ich buche oder absage"))
+    reminders = BooleanField(_l("Erinnerung an die Termine eines Tages"))
+    reminder_time = SelectField(_l("Erinnerung kommt"),
+                                choices=[SelectChoice("evening", _l("am Vorabend um 18:00")),
+                                         SelectChoice("morning", _l("am Morgen des Tages um 7:00"))],
+                                validators=[InputRequired()], validate_choice=True)
+    submit = SubmitField(_l("Speichern"))

@@ -56,7 +56,7 @@ def login():
             return render_template("login.html", form=form), 401
         login_user(user, remember=form.remember.data, duration=signin.REMEMBER_LIFETIME)
         flash(_("Sie sind angemeldet."), "info")
-        return redirect(safe_next(request.args.get("next")))
+        return redirect(safe_next(request.args.get("next"), default="web.start"))
     status = 422 if form.errors else 200
     return render_template("login.html", form=form), status
 

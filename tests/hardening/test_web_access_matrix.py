@@ -27,6 +27,7 @@ from roombook.models import (
     Conflict,
     FeedToken,
     Login,
+    MailSettings,
     Offer,
     PlanRun,
     Room,
@@ -190,6 +191,12 @@ CASES: dict[tuple[str, str, str], Case] = {
     ("/my/profile", "GET", "own"): Case(lambda w: ("/my/profile", None), only(VOLUNTEERS, 200)),
     ("/my/profile", "POST", "own"): Case(lambda w: ("/my/profile", profile_form(w)), only(VOLUNTEERS, 302),
                                          lambda w: count(VolunteerProfile)),
+
+    # the start page and the mail settings: each person's own
+    ("/start", "GET", "own"): Case(lambda w: ("/start", None), only(set(ROLES), 200)),
+    ("/my/mail", "GET", "own"): Case(lambda w: ("/my/mail", None), only(set(ROLES), 200)),
+    ("/my/mail", "POST", "own"): Case(lambda w: ("/my/mail", {"reminder_time": "morning"}), only(set(ROLES), 302),
+                                      lambda w: count(MailSettings, MailSettings.reminder_time == "morning")),
 
     # --- feed links and personal data
     ("/feeds/tokens", "GET", "own"): Case(lambda w: ("/feeds/tokens", None), only(set(ROLES), 200)),
