@@ -8,9 +8,7 @@ be reached.
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import math
 from collections.abc import Collection
 from dataclasses import dataclass, field
@@ -20,10 +18,11 @@ from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session, joinedload
 
+from roombook import clock
 from roombook.access import audit
 from roombook.booking.recurrence import to_utc
 from roombook.clock import week_of
-from roombook.coordination.categories import LABELS_DE, MANDATORY, Category
+from roombook.coordination.categories import MANDATORY, Category
 from roombook.models import (
     Accommodation,
     Occurrence,
@@ -57,6 +56,7 @@ class Cell:
     planned: int = 0
     cancelled: int = 0
     required: int = 0
+    delivered: int = 0  # of the planned minutes, those of dates already over (roombook.reports)
 
     @property
     def status(self) -> str:
@@ -111,9 +111,10 @@ def _minutes(occ: Occurrence) -> int:
 
 
 def coverage(session: Session, first_week: dt.date, weeks: int = 4, *,
-             only: Collection[str] | None = None) -> Coverage:
+             only: Collection[str] | None = None, now: dt.datetime | None = None) -> Coverage:
     """Planned against required minutes for every accommodation (or only those with the keys `only`) ×
-    mandatory category × week."""
+    mandatory category × week; `delivered` counts the planned dates over by `now`."""
+    now = now or clock.now()
     first_week = week_of(first_week)
     week_list = [first_week + dt.timedelta(weeks=n) for n in range(weeks)]
     query = sa.select(Accommodation).order_by(Accommodation.name)
@@ -151,6 +152,8 @@ def coverage(session: Session, first_week: dt.date, weeks: int = 4, *,
             cell.cancelled += _minutes(occ)
         else:
             cell.planned += _minutes(occ)
+            if occ.ends_at <= now:
+                cell.delivered += _minutes(occ)
     return result
 
 
@@ -177,19 +180,6 @@ def cell_offers(session: Session, place: Accommodation, category: str, week: dt.
             .order_by(Occurrence.starts_at)).all()
         lines.append(OfferLine(offer, list(occurrences)))
     return lines
-
-
-def coverage_csv(result: Coverage) -> str:
-    """The coverage as CSV: one row per accommodation, category and week."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["accommodation", "accommodation_name", "category", "category_label", "week",
-                     "planned_minutes", "required_minutes", "cancelled_minutes", "status"])
-    for cell in result.rows():
-        writer.writerow([cell.accommodation.key, cell.accommodation.name, cell.category,
-                         LABELS_DE.get(cell.category, cell.category), cell.week.isoformat(), cell.planned,
-                         cell.required, cell.cancelled, cell.status])
-    return out.getvalue()
 
 
 def suggested_requirements(residents: int | None) -> dict[str, int]:

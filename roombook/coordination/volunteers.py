@@ -176,6 +176,7 @@ class Activity:
     start: dt.datetime
     end: dt.datetime
     kind: str  # "booking" or "offer"
+    category: str | None = None  # the offer's kind (None for a booking)
 
     @property
     def minutes(self) -> int:
@@ -268,6 +269,13 @@ def deployments(session: Session, first_week: dt.date, weeks: int = 4) -> list[D
     return result
 
 
+def activities_between(session: Session, start: dt.datetime, end: dt.datetime) -> dict[User, list[Activity]]:
+    """Every active volunteer's times in a room overlapping [start, end) (for the council's report)."""
+    volunteers = sorted(session.scalars(sa.select(User).where(User.role == Role.VOLUNTEER, User.active)), key=by_name)
+    found = _activities(session, volunteers, start, end)
+    return {v: found.get(v.id, []) for v in volunteers}
+
+
 def _activities(session: Session, volunteers: list[User], start: dt.datetime,
                 end: dt.datetime) -> dict[int, list[Activity]]:
     found: dict[int, list[Activity]] = {}
@@ -284,15 +292,15 @@ def _activities(session: Session, volunteers: list[User], start: dt.datetime,
             by_provider.setdefault(volunteer.provider_id, []).append(volunteer.id)
     if by_provider:
         rows = session.execute(
-            sa.select(Occurrence, Offer.title, Provider.id)
+            sa.select(Occurrence, Offer.title, Provider.id, Offer.category)
             .join(Occurrence.offer_session).join(OfferSession.offer).join(Offer.providers)
             .options(joinedload(Occurrence.room).joinedload(Room.accommodation))
             .where(Provider.id.in_(by_provider), Occurrence.status != OccurrenceStatus.CANCELLED,
                    Occurrence.starts_at < end, Occurrence.ends_at > start))
-        for occurrence, title, provider_id in rows:
+        for occurrence, title, provider_id, category in rows:
             for user_id in by_provider[provider_id]:
                 found.setdefault(user_id, []).append(
-                    Activity(title, occurrence.room, occurrence.starts_at, occurrence.ends_at, "offer"))
+                    Activity(title, occurrence.room, occurrence.starts_at, occurrence.ends_at, "offer", category))
     for items in found.values():
         items.sort(key=lambda a: (a.start, a.title))
     return found

@@ -10,6 +10,7 @@ from roombook.web.manage import (  # noqa: F401  (routes register on import)
     outbox,
     overview,
     plans,
+    reports,
     rooms,
     volunteers,
 )
