@@ -11,7 +11,7 @@ from roombook.i18n import CATALOGS
 
 ROOT = Path(__file__).resolve().parents[2]
 # The same sources as babel.cfg: the pages, and the rules whose refusals and labels the management pages show.
-METHODS = [("roombook/web/**.py", "python"), ("roombook/i18n.py", "python"), ("templates/*.html", "jinja2"),
+METHODS = [("roombook/web/**.py", "python"), ("roombook/i18n.py", "python"), ("roombook/reports/**.py", "python"), ("templates/*.html", "jinja2"),
            ("templates/public/*.html", "jinja2"), ("templates/manage/*.html", "jinja2"),
            ("templates/errors/*.html", "jinja2")] + [
     (f"roombook/{module}.py", "python") for module in ("conflicts", "coverage", "offers", "plan_runs", "rooms",
