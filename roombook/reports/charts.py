@@ -46,9 +46,12 @@ def usage_heatmap(report: Report, title: str) -> Markup:
     if len(rows) > MAX_ROWS:  # the least used first: those the council asks about
         rows = sorted(rows, key=lambda r: sum(v for v in _nums(r[1:]) if v == v) / max(len(r) - 1, 1))[:MAX_ROWS]
     data = [_nums(r[1:]) for r in rows] or [[float("nan")]]
+    # the colours span what there is (at least 0–20 %), so that a city at 10 % is not one dark block
+    top = max([v for r in data for v in r if v == v] + [20])
+    top = 10 * -(-top // 10)
     fig = Figure(figsize=(7, 0.8 + 0.28 * max(len(rows), 2)))
     ax = fig.subplots()
-    image = ax.imshow(data, aspect="auto", cmap="viridis", vmin=0, vmax=100, interpolation="nearest")
+    image = ax.imshow(data, aspect="auto", cmap="viridis", vmin=0, vmax=top, interpolation="nearest")
     ax.set_yticks(range(len(rows)), [str(r[0]) for r in rows])
     weeks = [str(c.label) for c in table.columns[1:]]
     ax.set_xticks(range(len(weeks)), weeks, rotation=90)

@@ -96,7 +96,7 @@ def build(session: Session, places: list[Accommodation], first: dt.date, end: dt
     cover = shortfalls.coverage_report(session, places, first, end, total, now=now)
     work = volunteer_work.volunteer_work(session, places, first, end)
     report = Report(first, end, places, weekly, overall, city, cover, work, {})
-    for table in (_usage(report), _usage_weeks(report), _closed(report), _coverage_by_category(report),
+    for table in (_usage(report), _usage_by_category(report), _usage_weeks(report), _closed(report), _coverage_by_category(report),
                   _coverage(report), _procedural(report), _shortfalls(report), _volunteers(report),
                   _volunteer_offers(report), _volunteer_places(report)):
         report.tables[table.key] = table
@@ -104,23 +104,34 @@ def build(session: Session, places: list[Accommodation], first: dt.date, end: dt
 
 
 def _usage(report: Report) -> Table:
-    offer_kinds = [c for c in utilisation.CATEGORIES]
     table = Table("nutzung", _l("Nutzung der Räume"), [
         Column(_l("Unterkunft")), Column(_l("Stunden geöffnet"), "hours"), Column(_l("davon Feiertag"), "hours"),
         *[Column(_l("geschlossen: %(kind)s", kind=KIND_LABELS[k]), "hours") for k in CLOSURE_KINDS[1:]],
-        *[Column(_l("genutzt: %(category)s", category=LazyString(category_name, c)), "hours") for c in offer_kinds],
-        Column(_l("genutzt: Einzelbuchungen (ehrenamtliche Aktivitäten)"), "hours"),
-        Column(_l("Einzelbuchungen nach Kategorie")),
         Column(_l("genutzt für den Zweck"), "hours"), Column(_l("Anteil für den Zweck (%)"), "percent")],
         note=_l("Anteil: Stunden für den Zweck je geöffnete Stunde außer Feiertagen. Schließungen für eine andere "
                 "Nutzung durch die Verwaltung zählen nicht als Nutzung für den Zweck."))
 
     def row(name, f: Figures):
-        by_category = NOT_AVAILABLE if f.bookings_by_category is None else ", ".join(
-            f"{category_name(c)}: {hours(s)}" for c, s in sorted(f.bookings_by_category.items()))
         return [name, hours(f.open), hours(f.holiday), *[hours(f.closed[k]) for k in CLOSURE_KINDS[1:]],
-                *[hours(f.offers[c]) for c in offer_kinds], hours(f.bookings), by_category, hours(f.purpose),
-                _share(f)]
+                hours(f.purpose), _share(f)]
+
+    table.rows = [row(line.name, line.figures) for line in report.total.lines]
+    table.rows.append(row(_l("Gesamt"), report.city))
+    return table
+
+
+def _usage_by_category(report: Report) -> Table:
+    kinds = list(utilisation.CATEGORIES)
+    table = Table("nutzung_kategorien", _l("Genutzte Stunden nach Art des Angebots"), [
+        Column(_l("Unterkunft")), *[Column(LazyString(category_name, c), "hours") for c in kinds],
+        Column(_l("Einzelbuchungen (ehrenamtliche Aktivitäten)"), "hours"),
+        Column(_l("Einzelbuchungen nach Kategorie"))],
+        note=_l("Einzelbuchungen haben noch keine Kategorie: sie zählen als ehrenamtliche Aktivitäten."))
+
+    def row(name, f: Figures):
+        by_category = NOT_AVAILABLE if f.bookings_by_category is None else ", ".join(
+            f"{category_name(c)}: {_number(hours(s))}" for c, s in sorted(f.bookings_by_category.items()))
+        return [name, *[hours(f.offers[c]) for c in kinds], hours(f.bookings), by_category]
 
     table.rows = [row(line.name, line.figures) for line in report.total.lines]
     table.rows.append(row(_l("Gesamt"), report.city))

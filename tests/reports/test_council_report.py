@@ -206,8 +206,15 @@ def test_the_xlsx_and_the_csv_hold_the_same_figures(client, city):
     csv_text = client.get(f"/manage/reports?from={FIRST}&to={END}&format=csv&table=nutzung").data.decode("utf-8")
     assert csv_text.startswith("\ufeff")
     rows = list(csv.reader(io.StringIO(csv_text[1:]), delimiter=";"))
+    csv_kinds = client.get(f"/manage/reports?from={FIRST}&to={END}&format=csv&table=nutzung_kategorien").data
+    kind_rows = list(csv.reader(io.StringIO(csv_kinds.decode("utf-8")[1:]), delimiter=";"))
     sheet = [list(r) for r in book["nutzung"].iter_rows(values_only=True)]
+    kind_sheet = [list(r) for r in book["nutzung_kategorien"].iter_rows(values_only=True)]
     assert sheet[0] == rows[0] and sheet[0][:2] == ["Unterkunft", "Stunden geöffnet"]
+    assert kind_sheet[0] == kind_rows[0]
+    # one row per accommodation and the total, the same names in either table
+    sheet = [a + b[1:] for a, b in zip(sheet, kind_sheet)]
+    rows = [a + b[1:] for a, b in zip(rows, kind_rows)]
     header = sheet[0]
     for name, rooms in (("Haus Am Hang", ["A1", "A2"]), ("Haus Berg", ["B1"]), ("Gesamt", list(ROOMS))):
         want = figures(rooms, [W12, W13])
@@ -215,11 +222,10 @@ def test_the_xlsx_and_the_csv_hold_the_same_figures(client, city):
                     "geschlossen: Wartung": want["closed_hours"]["maintenance"],
                     "geschlossen: andere Nutzung durch die Verwaltung": want["closed_hours"]["other_use"],
                     "geschlossen: sonstige Schließung": want["closed_hours"]["other"],
-                    "genutzt: Sprachkurs": want["used"]["language_course"],
-                    "genutzt: Beratung": want["used"]["counselling"],
-                    "genutzt: Asylverfahrensberatung": want["used"]["procedural_counselling"],
-                    "genutzt: Sprechstunde": want["used"]["office_hours"],
-                    "genutzt: Einzelbuchungen (ehrenamtliche Aktivitäten)": want["booking_hours"],
+                    "Sprachkurs": want["used"]["language_course"], "Beratung": want["used"]["counselling"],
+                    "Asylverfahrensberatung": want["used"]["procedural_counselling"],
+                    "Sprechstunde": want["used"]["office_hours"], "Alltagskurs": 0,
+                    "Einzelbuchungen (ehrenamtliche Aktivitäten)": want["booking_hours"],
                     "genutzt für den Zweck": want["purpose_hours"],
                     "Anteil für den Zweck (%)": round(100 * want["purpose_share"], 1),
                     "Einzelbuchungen nach Kategorie": "nicht verfügbar"}
