@@ -273,3 +273,21 @@ def test_a_text_cell_never_becomes_a_formula(client, city, session):
 def test_a_bad_range_is_refused_naming_the_field(client, city, query, field):
     answer = client.get(f"/api/v1/reports/utilisation?{query}", headers=city)
     assert answer.status_code == 422 and answer.json["field"] == field
+
+
+def test_changing_opening_hours_keeps_the_old_ones_for_the_past(session, make_room, make_user):
+    from roombook.models import RoomOpeningHours
+
+    room = make_room(open=[{"day": "mon", "from": "09:00", "to": "12:00"}])
+    manager = make_user("coordinator")
+    changes = [(local(2027, 3, 1, 8), "mon 09:00-15:00"), (local(2027, 3, 8, 8), "tue 10:00-11:00")]
+    for instant, hours in changes:
+        with clock.frozen(instant):
+            update_room(session, manager, room, name=room.name, capacity=room.capacity, features="",
+                        open_hours=hours, max_booking_minutes=240, max_days_ahead=120, max_open_bookings=20)
+    history = session.scalars(sa.select(RoomOpeningHours).where(RoomOpeningHours.room_id == room.id)
+                              .order_by(RoomOpeningHours.valid_from)).all()
+    assert [(row.valid_from.year if row.valid_from.year == 1900 else row.valid_from, row.open) for row in history] == [
+        (1900, [{"day": "mon", "from": "09:00", "to": "12:00"}]),  # what held before, since ever
+        (local(2027, 3, 1, 8), [{"day": "mon", "from": "09:00", "to": "15:00"}]),
+        (local(2027, 3, 8, 8), [{"day": "tue", "from": "10:00", "to": "11:00"}])]
