@@ -20,7 +20,6 @@ from sqlalchemy.orm import Session
 from roombook.booking.intervals import Interval, merge, subtract
 from roombook.booking.recurrence import to_utc, windows_between
 from roombook.coordination.categories import VALUES as CATEGORIES
-from roombook.coordination.categories import Category
 from roombook.models import (
     Accommodation,
     Booking,
@@ -275,6 +274,3 @@ def _chunks(ids: list[int], size: int = 900) -> Iterable[list[int]]:
     for i in range(0, len(ids), size):
         yield ids[i:i + size]
 
-
-__all__ = ["CLOSURE_KINDS", "Category", "Figures", "Line", "Utilisation", "booking_category", "closure_kind",
-           "utilisation"]

@@ -291,3 +291,19 @@ def test_changing_opening_hours_keeps_the_old_ones_for_the_past(session, make_ro
         (1900, [{"day": "mon", "from": "09:00", "to": "12:00"}]),  # what held before, since ever
         (local(2027, 3, 1, 8), [{"day": "mon", "from": "09:00", "to": "15:00"}]),
         (local(2027, 3, 8, 8), [{"day": "tue", "from": "10:00", "to": "11:00"}])]
+
+
+def test_a_facility_manager_gets_the_figures_of_their_own_houses_only(client, city, session, make_user):
+    from roombook.models import Accommodation
+
+    house = session.scalar(sa.select(Accommodation).where(Accommodation.key == "a"))
+    manager = make_user("facility_manager", accommodations=[house])
+    _token, secret = create_api_token(session, manager, "test")
+    headers = {"Authorization": f"Bearer {secret}"}
+    rooms = client.get(f"/api/v1/reports/utilisation?from={FIRST}&to={END}&group=room", headers=headers).json
+    assert {item["key"] for item in rooms["items"]} == {"A1", "A2"}
+    city_line = client.get(f"/api/v1/reports/utilisation?from={FIRST}&to={END}&group=city", headers=headers).json
+    _check_utilisation(city_line["items"][0], figures(["A1", "A2"], [W12, W13]))  # "the city" is their houses
+    cover = client.get(f"/api/v1/reports/coverage?from={FIRST}&to={END}", headers=headers).json
+    assert {item["accommodation"] for item in cover["items"]} == {"a"}
+    assert {s["accommodation"] for s in cover["shortfalls"]} == {"a"}
