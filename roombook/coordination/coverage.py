@@ -106,7 +106,14 @@ def _week_span(place: Accommodation, monday: dt.date) -> tuple[dt.datetime, dt.d
             to_utc(dt.datetime.combine(monday + dt.timedelta(days=7), dt.time(0)), tz))
 
 
-def _minutes(occ: Occurrence) -> int:
+@dataclass(frozen=True)
+class _Dated:
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    status: str
+
+
+def _minutes(occ: Occurrence | _Dated) -> int:
     return int((occ.ends_at - occ.starts_at).total_seconds() // 60)
 
 
@@ -134,13 +141,17 @@ def coverage(session: Session, first_week: dt.date, weeks: int = 4, *,
     tz = places[0].tz
     span_start = to_utc(dt.datetime.combine(week_list[0] - dt.timedelta(days=1), dt.time(0)), tz)
     span_end = to_utc(dt.datetime.combine(week_list[-1] + dt.timedelta(days=8), dt.time(0)), tz)
+    by_id = {p.id: p for p in places}
+    # columns, not Occurrence objects: a city's quarter (the council's report) is tens of thousands of dates
     rows = session.execute(
-        sa.select(Occurrence, Offer.accommodation_id, Offer.category)
+        sa.select(Occurrence.starts_at, Occurrence.ends_at, Occurrence.status, Offer.accommodation_id,
+                  Offer.category)
         .join(Occurrence.offer_session).join(OfferSession.offer)
         .where(Offer.category.in_(result.categories), Occurrence.starts_at >= span_start,
-               Occurrence.starts_at < span_end)).all()
-    by_id = {p.id: p for p in places}
-    for occ, place_id, category in rows:
+               Occurrence.starts_at < span_end, *([Offer.accommodation_id.in_(list(by_id))] if only is not None
+                                                  else []))).all()
+    for *occ, place_id, category in rows:
+        occ = _Dated(*occ)
         place = by_id.get(place_id)
         if place is None:
             continue

@@ -7,9 +7,10 @@ last shown as "nicht verfügbar", never as 0.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from flask_babel import LazyString, format_decimal
+from flask_babel import LazyString, format_decimal, gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
@@ -89,7 +90,7 @@ def build(session: Session, places: list[Accommodation], first: dt.date, end: dt
     weeks = periods.parts(first, end, "week")
     total = periods.parts(first, end, "total")
     weekly = utilisation.utilisation(session, places, weeks, "accommodation")
-    overall = utilisation.utilisation(session, places, total, "accommodation")
+    overall = utilisation.summed(weekly, total[0])
     city = Figures()
     for line in overall.lines:
         city.add(line.figures)
@@ -130,7 +131,7 @@ def _usage_by_category(report: Report) -> Table:
 
     def row(name, f: Figures):
         by_category = NOT_AVAILABLE if f.bookings_by_category is None else ", ".join(
-            f"{category_name(c)}: {_number(hours(s))}" for c, s in sorted(f.bookings_by_category.items()))
+            f"{category_name(c)}: {format_decimal(hours(s))}" for c, s in sorted(f.bookings_by_category.items()))
         return [name, *[hours(f.offers[c]) for c in kinds], hours(f.bookings), by_category]
 
     table.rows = [row(line.name, line.figures) for line in report.total.lines]
@@ -168,7 +169,7 @@ def _coverage_by_category(report: Report) -> Table:
         Column(_l("stattgefunden (Stunden)"), "hours"), Column(_l("fehlend (Stunden)"), "hours")])
     for category in report.coverage.categories:
         items = [t for t in report.coverage.totals if t.category == category]
-        table.rows.append([LazyString(category_name, category), hours(60 * sum(t.required for t in items)),
+        table.rows.append([_category(category), hours(60 * sum(t.required for t in items)),
                            hours(60 * sum(t.planned for t in items)), hours(60 * sum(t.delivered for t in items)),
                            hours(60 * sum(t.missing for t in items))])
     return table
@@ -182,7 +183,8 @@ def _coverage(report: Report) -> Table:
         Column(_l("fehlend (Stunden)"), "hours")],
         note=_l("Gezählt werden die Wochen, deren Montag im Zeitraum liegt. Stattgefunden: vergangene, nicht "
                 "abgesagte Termine."))
-    table.rows = [[t.accommodation.name, LazyString(category_name, t.category), t.weeks, hours(60 * t.required),
+    names = {c: _category(c) for c in report.coverage.categories}
+    table.rows = [[t.accommodation.name, names[t.category], t.weeks, hours(60 * t.required),
                    hours(60 * t.planned), hours(60 * t.delivered), hours(60 * t.cancelled), hours(60 * t.missing)]
                   for t in report.coverage.totals]
     return table
@@ -196,19 +198,28 @@ def _procedural(report: Report) -> Table:
     return table
 
 
-def cause_text(cause: shortfalls.Cause) -> str:
-    text = str(CAUSE_LABELS[cause.code])
-    if cause.code == shortfalls.CLOSURE:
-        text += f" ({KIND_LABELS[cause.detail]})"
-    elif cause.detail:
-        text += f" ({cause.detail})"
-    if cause.minutes:
-        text += " " + str(_l("%(hours)s Std.", hours=_number(hours(60 * cause.minutes))))
+def cause_texts() -> Callable[[shortfalls.Cause], str]:
+    """A cause in words, as a function with the page language's words looked up once (a city's report has
+    thousands of causes)."""
+    causes = {code: str(label) for code, label in CAUSE_LABELS.items()}
+    kinds = {kind: str(label) for kind, label in KIND_LABELS.items()}
+    hours_text = gettext("%(hours)s Std.")
+    comma = format_decimal(1.5)[1]
+
+    def text(cause: shortfalls.Cause) -> str:
+        words = causes[cause.code]
+        if cause.code == shortfalls.CLOSURE:
+            words += f" ({kinds[cause.detail]})"
+        elif cause.detail:
+            words += f" ({cause.detail})"
+        if cause.minutes:
+            words += " " + hours_text % {"hours": f"{hours(60 * cause.minutes):g}".replace(".", comma)}
+        return words
     return text
 
 
-def _number(value: float) -> str:
-    return format_decimal(value)
+def _category(category: str) -> str:
+    return category_name(category)
 
 
 def _shortfalls(report: Report) -> Table:
@@ -217,7 +228,9 @@ def _shortfalls(report: Report) -> Table:
         Column(_l("geplant (Stunden)"), "hours"), Column(_l("gefordert (Stunden)"), "hours"),
         Column(_l("fehlend (Stunden)"), "hours"), Column(_l("Ursachen"))],
         note=_l("Asylverfahrensberatung zuerst."))
-    table.rows = [[s.accommodation.name, LazyString(category_name, s.category), s.week, hours(60 * s.planned),
+    names = {c: _category(c) for c in report.coverage.categories}
+    cause_text = cause_texts()
+    table.rows = [[s.accommodation.name, names[s.category], s.week, hours(60 * s.planned),
                    hours(60 * s.required), hours(60 * s.missing), "; ".join(cause_text(c) for c in s.causes)]
                   for s in report.coverage.shortfalls]
     return table

@@ -14,12 +14,19 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from roombook.coordination import coverage as weekly
 from roombook.coordination.categories import Category
-from roombook.models import Accommodation, Closure, Occurrence, Offer, OfferSession
-from roombook.models.offers import OccurrenceStatus
+from roombook.models import (
+    Accommodation,
+    Closure,
+    Occurrence,
+    Offer,
+    OfferSession,
+    Room,
+)
+from roombook.models.offers import OccurrenceStatus, offer_provider
 from roombook.reports.periods import Part, weeks_in
 from roombook.reports.utilisation import closure_kind
 
@@ -102,8 +109,9 @@ def coverage_report(session: Session, places: list[Accommodation], first: dt.dat
                 totals.append(total)
     short = [Shortfall(c.accommodation, c.category, c.week, c.planned, c.required, c.status) for c in cov.gaps()]
     _explain(session, cov.accommodations, weeks, short)
-    short.sort(key=lambda s: (s.category != Category.PROCEDURAL_COUNSELLING, s.accommodation.name, s.category,
-                              s.week))
+    names = {p.id: p.name for p in cov.accommodations}
+    procedural = Category.PROCEDURAL_COUNSELLING.value
+    short.sort(key=lambda s: (s.category != procedural, names[s.accommodation.id], s.category, s.week))
     return CoverageReport(weeks, parts, cov.accommodations, categories, totals, short, cov.procedural_gaps)
 
 
@@ -115,12 +123,23 @@ def _explain(session: Session, places: list[Accommodation], weeks: list[dt.date]
     tz = places[0].tz
     span_start = dt.datetime.combine(weeks[0] - dt.timedelta(days=1), dt.time(0), tzinfo=dt.timezone.utc)
     span_end = dt.datetime.combine(weeks[-1] + dt.timedelta(days=8), dt.time(0), tzinfo=dt.timezone.utc)
-    offers: dict[tuple[int, str], list[Offer]] = defaultdict(list)
-    for offer in session.scalars(sa.select(Offer).options(selectinload(Offer.sessions).joinedload(OfferSession.room),
-                                                          selectinload(Offer.providers))
+    # columns, not objects: a city has thousands of offers and slots
+    offers: dict[tuple[int, str], list] = defaultdict(list)
+    for offer in session.execute(sa.select(Offer.id, Offer.accommodation_id, Offer.category, Offer.title,
+                                           Offer.valid_from, Offer.valid_until, Offer.participants)
                                  .where(Offer.accommodation_id.in_(ids),
                                         Offer.category.in_([c.value for c in weekly.MANDATORY]))):
         offers[(offer.accommodation_id, offer.category)].append(offer)
+    offer_ids = [o.id for items in offers.values() for o in items]
+    with_provider = set(session.scalars(sa.select(offer_provider.c.offer_id).where(
+        offer_provider.c.offer_id.in_(offer_ids)))) if offer_ids else set()
+    slots: dict[int, list] = defaultdict(list)
+    if offer_ids:
+        for slot in session.execute(sa.select(OfferSession.offer_id, OfferSession.valid_from, OfferSession.valid_until,
+                                              OfferSession.provider_id, Room.capacity)
+                                    .join(Room, OfferSession.room_id == Room.id)
+                                    .where(OfferSession.offer_id.in_(offer_ids))):
+            slots[slot.offer_id].append(slot)
     cancelled: dict[tuple[int, str, dt.date], list[Occurrence]] = defaultdict(list)
     for occ, place_id, category in session.execute(
             sa.select(Occurrence, Offer.accommodation_id, Offer.category)
@@ -151,11 +170,11 @@ def _explain(session: Session, places: list[Accommodation], weeks: list[dt.date]
             gap.causes.append(Cause(CLOSURE, minutes, closure_kind(hit)) if hit is not None
                               else Cause(CANCELLATION, minutes))
         for offer in valid:
-            slots = [s for s in offer.sessions if s.valid_from < week_end
-                     and (s.valid_until is None or s.valid_until >= gap.week)]
-            if not offer.providers or any(s.provider_id is None for s in slots):
+            current = [s for s in slots[offer.id] if s.valid_from < week_end
+                       and (s.valid_until is None or s.valid_until >= gap.week)]
+            if offer.id not in with_provider or any(s.provider_id is None for s in current):
                 gap.causes.append(Cause(NO_PROVIDER, detail=offer.title))
-            if any(s.room.capacity < offer.participants for s in slots):
+            if any(s.capacity < offer.participants for s in current):
                 gap.causes.append(Cause(ROOM_TOO_SMALL, detail=offer.title))
         explained = sum(c.minutes or 0 for c in gap.causes)
         if not gap.causes or (explained and gap.planned + explained < gap.required
