@@ -74,6 +74,26 @@ class Report:
         return self.end - dt.timedelta(days=1)
 
 
+def number_format(language: str) -> Callable[[object], str]:
+    """Cells as the page shows them, in `language`'s way of writing numbers (1.234,5 or 1,234.5) and dates
+    (TT.MM.JJJJ): one function made once per page, as a city's report has tens of thousands of cells."""
+    german = language == "de"
+
+    def show(value) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, bool) or not isinstance(value, (int, float, dt.date)):
+            return str(value)
+        if isinstance(value, dt.date):
+            return f"{value:%d.%m.%Y}"
+        text = f"{value:,}" if isinstance(value, int) else f"{value:,.2f}".rstrip("0").rstrip(".")
+        return text.translate(_GERMAN) if german else text
+    return show
+
+
+_GERMAN = str.maketrans({",": ".", ".": ","})
+
+
 def hours(seconds: int | float) -> float:
     """Seconds (or minutes × 60) as hours, to the hundredth."""
     return round(seconds / 3600, 2)

@@ -13,11 +13,13 @@ import io
 
 from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from roombook.reports.council import Report, Table, _Marker
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+BOLD = Font(bold=True)
 
 
 def _csv_cell(value) -> str:
@@ -58,40 +60,39 @@ def report_csv(report: Report, only: str | None = None) -> bytes:
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
-def _xlsx_value(cell, value) -> None:
-    if isinstance(value, (_Marker, str)) or not isinstance(value, (int, float, dt.date)) and value is not None:
-        cell.value = str(value)
+def _xlsx_cell(sheet, value, *, bold: bool = False) -> WriteOnlyCell | None:
+    if value is None:
+        return None
+    if isinstance(value, (_Marker, str)) or not isinstance(value, (int, float, dt.date)):
+        cell = WriteOnlyCell(sheet, value=str(value))
         cell.data_type = "s"  # never a formula, whatever the text starts with
     elif isinstance(value, dt.date):
-        cell.value = value
+        cell = WriteOnlyCell(sheet, value=value)
         cell.number_format = "DD.MM.YYYY"
     else:
-        cell.value = value
+        cell = WriteOnlyCell(sheet, value=value)
         if isinstance(value, float):
             cell.number_format = "0.00"
+    if bold:
+        cell.font = BOLD
+    return cell
 
 
 def _sheet(book: Workbook, table: Table) -> None:
     sheet = book.create_sheet(table.key[:31])
-    for col, column in enumerate(table.columns, 1):
-        cell = sheet.cell(row=1, column=col)
-        _xlsx_value(cell, str(column.label))
-        cell.font = Font(bold=True)
-    for r, row in enumerate(table.rows, 2):
-        for col, value in enumerate(row, 1):
-            _xlsx_value(sheet.cell(row=r, column=col), value)
     sheet.freeze_panes = "B2"
+    sheet.append([_xlsx_cell(sheet, str(column.label), bold=True) for column in table.columns])
+    for row in table.rows:
+        sheet.append([_xlsx_cell(sheet, value) for value in row])
 
 
 def report_xlsx(report: Report) -> bytes:
-    """The report as a workbook: a first sheet naming it, then one sheet per table."""
-    book = Workbook()
-    cover = book.active
-    cover.title = "bericht"
-    for r, row in enumerate([*_head(report),
-                             *[[str(table.title), table.key] for table in report.tables.values()]], 1):
-        for col, value in enumerate(row, 1):
-            _xlsx_value(cover.cell(row=r, column=col), value)
+    """The report as a workbook (written as it goes: a city's report has tens of thousands of cells): a first
+    sheet naming it, then one sheet per table."""
+    book = Workbook(write_only=True)
+    cover = book.create_sheet("bericht")
+    for row in [*_head(report), *[[str(table.title), table.key] for table in report.tables.values()]]:
+        cover.append([_xlsx_cell(cover, value) for value in row])
     for table in report.tables.values():
         _sheet(book, table)
     out = io.BytesIO()

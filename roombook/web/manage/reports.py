@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 
 from roombook import clock
 from roombook.db import db
-from roombook.i18n import category_name
+from roombook.i18n import category_name, current_language
 from roombook.reports import charts, council, exports, periods
 from roombook.web.manage.gates import (
     bp,
@@ -80,7 +80,7 @@ def reports():
         "schliessungen": charts.closed_bars(report, _("Geschlossene Stunden nach Art"), _("Stunden")),
     }
     return render_template("manage/reports.html", report=report, errors={}, first=first, end=end, charts=figures,
-                           today=clock.today())
+                           today=clock.today(), show=council.number_format(current_language()))
 
 
 @bp.get("/manage/coverage.csv")
@@ -100,8 +100,3 @@ def coverage_csv():
 def decimal_filter(value) -> str:
     """A number as the page's language writes it (a decimal comma in German)."""
     return format_decimal(value)
-
-
-@bp.app_template_test("date_value")
-def is_date(value) -> bool:
-    return isinstance(value, dt.date)
