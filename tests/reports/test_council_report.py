@@ -255,11 +255,16 @@ def test_the_xlsx_and_the_csv_hold_the_same_figures(client, city):
     assert "29.03.2027" in full and ";Sprechstunde;" in full
 
 
-def test_a_text_cell_never_becomes_a_formula(client, city, session):
-    from roombook.models import Accommodation
+@pytest.fixture
+def coordinator(session, make_user):
+    """A coordinator logged in nowhere yet, and the headers of their API token."""
+    user = make_user("coordinator", email="coord@example.org", password=PASSWORD)
+    _token, secret = create_api_token(session, user, "test")
+    return {"Authorization": f"Bearer {secret}"}
 
-    session.scalar(sa.select(Accommodation).where(Accommodation.key == "b")).name = "=HYPERLINK(\"x\")"
-    session.flush()
+
+def test_a_text_cell_never_becomes_a_formula(client, coordinator, make_room, make_accommodation):
+    make_room(make_accommodation(name='=HYPERLINK("x")'), open=[{"day": "mon", "from": "09:00", "to": "10:00"}])
     login(client, "coord@example.org", PASSWORD)
     csv_text = client.get(f"/manage/reports?from={FIRST}&to={END}&format=csv&table=nutzung").data.decode("utf-8")
     assert "\n'=HYPERLINK" in csv_text.replace('"', "")
@@ -270,9 +275,15 @@ def test_a_text_cell_never_becomes_a_formula(client, city, session):
 
 @pytest.mark.parametrize(("query", "field"), [("from=2027-01-01&to=2028-01-03", "to"), ("from=2027-04-01&to=2027-03-01", "to"),
                                               ("from=31.03.2027", "from"), ("group=house", "group")])
-def test_a_bad_range_is_refused_naming_the_field(client, city, query, field):
-    answer = client.get(f"/api/v1/reports/utilisation?{query}", headers=city)
+def test_a_bad_range_is_refused_naming_the_field(client, coordinator, query, field):
+    answer = client.get(f"/api/v1/reports/utilisation?{query}", headers=coordinator)
     assert answer.status_code == 422 and answer.json["field"] == field
+
+
+def test_a_bad_date_on_the_page_is_an_error_at_its_field(client, coordinator):
+    login(client, "coord@example.org", PASSWORD)
+    answer = client.get("/manage/reports?from=2027-01-01&to=2028-06-01")
+    assert answer.status_code == 422 and 'id="to-error"' in answer.get_data(as_text=True)
 
 
 def test_changing_opening_hours_keeps_the_old_ones_for_the_past(session, make_room, make_user):
