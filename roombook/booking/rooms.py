@@ -28,6 +28,7 @@ from roombook.models import (
     Occupancy,
     Occurrence,
     Room,
+    RoomOpeningHours,
     User,
 )
 from roombook.models.offers import OccurrenceStatus
@@ -36,6 +37,8 @@ from roombook.notifications import outbox
 DAY_LABELS = {"mon": "Mo", "tue": "Di", "wed": "Mi", "thu": "Do", "fri": "Fr", "sat": "Sa", "sun": "So"}
 _WINDOW = re.compile(r"^\s*([^\W\d_]+\.?)\s+(\d{1,2}:\d{2})\s*[-–]\s*(\d{1,2}:\d{2})\s*$")
 MAX_CLOSURE = dt.timedelta(days=366)
+# The start of a room's opening-hours history when the hours before it are not known (as in migration 0014).
+SINCE_EVER = dt.datetime(1900, 1, 1, tzinfo=dt.timezone.utc)
 
 
 class RoomInputError(ValueError):
@@ -127,6 +130,8 @@ def update_room(session: Session, actor: User, room: Room, *, name: str, capacit
              "max_booking_minutes": max_booking_minutes, "max_days_ahead": max_days_ahead,
              "max_open_bookings": max_open_bookings}
     changed = {k: {"before": before[k], "after": v} for k, v in after.items() if before[k] != v}
+    if "open" in changed:
+        record_opening_hours(session, room, before["open"], windows, now=clock.now())
     for key, value in after.items():
         setattr(room, key, value)
     session.flush()
@@ -134,6 +139,23 @@ def update_room(session: Session, actor: User, room: Room, *, name: str, capacit
         audit.record(session, actor, "room.updated", room, room=room.key, accommodation=room.accommodation.key,
                      changes=changed)
     return outside_opening_hours(session, room) if "open" in changed else []
+
+
+def record_opening_hours(session: Session, room: Room, before: list[dict], after: list[dict],
+                         *, now: dt.datetime) -> None:
+    """Keep the history a report on past periods reads (RoomOpeningHours): the new hours from now on, and
+    for a room without history yet the hours they replace, as having held since ever."""
+    has_history = session.scalar(sa.select(RoomOpeningHours.id).where(RoomOpeningHours.room_id == room.id)
+                                 .limit(1)) is not None
+    if not has_history:
+        session.add(RoomOpeningHours(room_id=room.id, valid_from=SINCE_EVER, open=list(before)))
+    same_instant = session.scalar(sa.select(RoomOpeningHours).where(RoomOpeningHours.room_id == room.id,
+                                                                     RoomOpeningHours.valid_from == now))
+    if same_instant is not None:  # two saves within one instant (a frozen clock): the last one holds
+        same_instant.open = list(after)
+    else:
+        session.add(RoomOpeningHours(room_id=room.id, valid_from=now, open=list(after)))
+    session.flush()
 
 
 @dataclass

@@ -8,9 +8,7 @@ be reached.
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import math
 from collections.abc import Collection
 from dataclasses import dataclass, field
@@ -20,10 +18,11 @@ from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session, joinedload
 
+from roombook import clock
 from roombook.access import audit
 from roombook.booking.recurrence import to_utc
 from roombook.clock import week_of
-from roombook.coordination.categories import LABELS_DE, MANDATORY, Category
+from roombook.coordination.categories import MANDATORY, Category
 from roombook.models import (
     Accommodation,
     Occurrence,
@@ -57,6 +56,7 @@ class Cell:
     planned: int = 0
     cancelled: int = 0
     required: int = 0
+    delivered: int = 0  # of the planned minutes, those of dates already over (roombook.reports)
 
     @property
     def status(self) -> str:
@@ -106,14 +106,22 @@ def _week_span(place: Accommodation, monday: dt.date) -> tuple[dt.datetime, dt.d
             to_utc(dt.datetime.combine(monday + dt.timedelta(days=7), dt.time(0)), tz))
 
 
-def _minutes(occ: Occurrence) -> int:
+@dataclass(frozen=True)
+class _Dated:
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    status: str
+
+
+def _minutes(occ: Occurrence | _Dated) -> int:
     return int((occ.ends_at - occ.starts_at).total_seconds() // 60)
 
 
 def coverage(session: Session, first_week: dt.date, weeks: int = 4, *,
-             only: Collection[str] | None = None) -> Coverage:
+             only: Collection[str] | None = None, now: dt.datetime | None = None) -> Coverage:
     """Planned against required minutes for every accommodation (or only those with the keys `only`) ×
-    mandatory category × week."""
+    mandatory category × week; `delivered` counts the planned dates over by `now`."""
+    now = now or clock.now()
     first_week = week_of(first_week)
     week_list = [first_week + dt.timedelta(weeks=n) for n in range(weeks)]
     query = sa.select(Accommodation).order_by(Accommodation.name)
@@ -133,13 +141,17 @@ def coverage(session: Session, first_week: dt.date, weeks: int = 4, *,
     tz = places[0].tz
     span_start = to_utc(dt.datetime.combine(week_list[0] - dt.timedelta(days=1), dt.time(0)), tz)
     span_end = to_utc(dt.datetime.combine(week_list[-1] + dt.timedelta(days=8), dt.time(0)), tz)
+    by_id = {p.id: p for p in places}
+    # columns, not Occurrence objects: a city's quarter (the council's report) is tens of thousands of dates
     rows = session.execute(
-        sa.select(Occurrence, Offer.accommodation_id, Offer.category)
+        sa.select(Occurrence.starts_at, Occurrence.ends_at, Occurrence.status, Offer.accommodation_id,
+                  Offer.category)
         .join(Occurrence.offer_session).join(OfferSession.offer)
         .where(Offer.category.in_(result.categories), Occurrence.starts_at >= span_start,
-               Occurrence.starts_at < span_end)).all()
-    by_id = {p.id: p for p in places}
-    for occ, place_id, category in rows:
+               Occurrence.starts_at < span_end, *([Offer.accommodation_id.in_(list(by_id))] if only is not None
+                                                  else []))).all()
+    for *occ, place_id, category in rows:
+        occ = _Dated(*occ)
         place = by_id.get(place_id)
         if place is None:
             continue
@@ -151,6 +163,8 @@ def coverage(session: Session, first_week: dt.date, weeks: int = 4, *,
             cell.cancelled += _minutes(occ)
         else:
             cell.planned += _minutes(occ)
+            if occ.ends_at <= now:
+                cell.delivered += _minutes(occ)
     return result
 
 
@@ -177,19 +191,6 @@ def cell_offers(session: Session, place: Accommodation, category: str, week: dt.
             .order_by(Occurrence.starts_at)).all()
         lines.append(OfferLine(offer, list(occurrences)))
     return lines
-
-
-def coverage_csv(result: Coverage) -> str:
-    """The coverage as CSV: one row per accommodation, category and week."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["accommodation", "accommodation_name", "category", "category_label", "week",
-                     "planned_minutes", "required_minutes", "cancelled_minutes", "status"])
-    for cell in result.rows():
-        writer.writerow([cell.accommodation.key, cell.accommodation.name, cell.category,
-                         LABELS_DE.get(cell.category, cell.category), cell.week.isoformat(), cell.planned,
-                         cell.required, cell.cancelled, cell.status])
-    return out.getvalue()
 
 
 def suggested_requirements(residents: int | None) -> dict[str, int]:

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from babel.dates import get_day_names
 from flask_babel import LazyString, get_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session, selectinload
 
 from roombook.access import audit
 from roombook.booking.intervals import contains
@@ -176,6 +176,7 @@ class Activity:
     start: dt.datetime
     end: dt.datetime
     kind: str  # "booking" or "offer"
+    category: str | None = None  # the offer's kind (None for a booking)
 
     @property
     def minutes(self) -> int:
@@ -268,31 +269,45 @@ def deployments(session: Session, first_week: dt.date, weeks: int = 4) -> list[D
     return result
 
 
+def activities_between(session: Session, start: dt.datetime, end: dt.datetime) -> dict[User, list[Activity]]:
+    """Every active volunteer's times in a room overlapping [start, end) (for the council's report)."""
+    volunteers = sorted(session.scalars(sa.select(User).where(User.role == Role.VOLUNTEER, User.active)), key=by_name)
+    found = _activities(session, volunteers, start, end)
+    return {v: found.get(v.id, []) for v in volunteers}
+
+
 def _activities(session: Session, volunteers: list[User], start: dt.datetime,
                 end: dt.datetime) -> dict[int, list[Activity]]:
     found: dict[int, list[Activity]] = {}
     ids = [v.id for v in volunteers]
-    for booking in session.scalars(
-            sa.select(Booking).options(joinedload(Booking.room).joinedload(Room.accommodation))
+    # columns, and each room loaded once: a quarter of the council's report holds thousands of activities
+    rooms: dict[int, Room] = {}
+
+    def room_of(room_id: int) -> Room:
+        if room_id not in rooms:
+            rooms[room_id] = session.get(Room, room_id)
+        return rooms[room_id]
+
+    for user_id, title, room_id, starts_at, ends_at in session.execute(
+            sa.select(Booking.user_id, Booking.title, Booking.room_id, Booking.starts_at, Booking.ends_at)
             .where(Booking.user_id.in_(ids), Booking.status == BookingStatus.ACTIVE,
                    Booking.starts_at < end, Booking.ends_at > start)):
-        found.setdefault(booking.user_id, []).append(
-            Activity(booking.title, booking.room, booking.starts_at, booking.ends_at, "booking"))
+        found.setdefault(user_id, []).append(Activity(title, room_of(room_id), starts_at, ends_at, "booking"))
     by_provider: dict[int, list[int]] = {}
     for volunteer in volunteers:
         if volunteer.provider_id is not None:
             by_provider.setdefault(volunteer.provider_id, []).append(volunteer.id)
     if by_provider:
         rows = session.execute(
-            sa.select(Occurrence, Offer.title, Provider.id)
+            sa.select(Occurrence.room_id, Occurrence.starts_at, Occurrence.ends_at, Offer.title, Provider.id,
+                      Offer.category)
             .join(Occurrence.offer_session).join(OfferSession.offer).join(Offer.providers)
-            .options(joinedload(Occurrence.room).joinedload(Room.accommodation))
             .where(Provider.id.in_(by_provider), Occurrence.status != OccurrenceStatus.CANCELLED,
                    Occurrence.starts_at < end, Occurrence.ends_at > start))
-        for occurrence, title, provider_id in rows:
+        for room_id, starts_at, ends_at, title, provider_id, category in rows:
             for user_id in by_provider[provider_id]:
                 found.setdefault(user_id, []).append(
-                    Activity(title, occurrence.room, occurrence.starts_at, occurrence.ends_at, "offer"))
+                    Activity(title, room_of(room_id), starts_at, ends_at, "offer", category))
     for items in found.values():
         items.sort(key=lambda a: (a.start, a.title))
     return found

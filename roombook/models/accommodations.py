@@ -79,3 +79,19 @@ class Room(db.Model):
 
     def __repr__(self) -> str:
         return f"<Room {self.key}>"
+
+
+class RoomOpeningHours(db.Model):
+    """A room's weekly opening windows from `valid_from` on, until the next row of the room.
+
+    Written whenever a manager changes the hours (roombook.booking.rooms.update_room), so that a report on
+    a past quarter counts the hours that were in force then. A room without rows has always had `Room.open`;
+    the first change writes the hours it replaces from the start of the calendar, then the new ones.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    room_id: Mapped[int] = mapped_column(sa.ForeignKey("room.id", ondelete="CASCADE"), index=True)
+    valid_from: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    open: Mapped[list[dict]] = mapped_column(sa.JSON, default=list)
+
+    __table_args__ = (sa.UniqueConstraint("room_id", "valid_from", name="uq_room_opening_hours_start"),)

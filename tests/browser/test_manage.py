@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
+from roombook import clock
 from roombook.db import db
 from roombook.models import Booking, PlanRun, RoomChange, User
 from roombook.notifications import outbox
@@ -186,5 +187,48 @@ def test_the_inbox_fits_a_phone(live_server, browser):
         phone.goto(f"{live_server}/manage/conflicts")
         assert not has_horizontal_scroll(phone)
         assert_accessible(phone)
+    finally:
+        context.close()
+
+
+# The printable width of an A4 page with the report's 15 mm margins, in CSS pixels (96 per inch).
+A4_PRINTABLE_PX = (210 - 2 * 15) / 25.4 * 96
+
+
+def test_the_council_report_has_its_charts_fits_a_phone_and_prints_on_a4(live_server, page, browser):
+    monday = clock.week_of(clock.today())
+    url = f"{live_server}/manage/reports?from={monday}&to={monday + dt.timedelta(weeks=8)}"
+    login(page, live_server, "coordinator@example.org")
+    page.goto(url)
+    expect(page.get_by_role("heading", name="Bericht an den Rat")).to_be_visible()
+    charts = page.locator("figure.chart svg[role=img]")
+    expect(charts).to_have_count(3)
+    assert "<style" not in page.content()  # the charts keep to the content security policy
+    expect(page.locator("#table-abdeckung_kategorien tbody tr")).to_have_count(5)  # each chart's figures follow
+    assert_accessible(page)
+    screenshot(page, "manage-report")
+
+    # printed: laid out for A4's printable width, nothing reaches past it
+    page.emulate_media(media="print")
+    page.set_viewport_size({"width": int(A4_PRINTABLE_PX), "height": 1100})
+    widest = page.evaluate("""() => Math.max(...[...document.querySelectorAll('body *')]
+        .filter(e => e.getClientRects().length).map(e => e.getBoundingClientRect().right))""")
+    assert widest <= A4_PRINTABLE_PX + 0.5, widest
+    pdf = page.pdf(format="A4", prefer_css_page_size=True)
+    assert pdf.startswith(b"%PDF") and len(pdf) > 10_000
+
+    # on a phone, and without the tests' CSP bypass: nothing refused, nothing scrolling sideways
+    context = browser.new_context(locale="de-DE", viewport={"width": 360, "height": 740}, is_mobile=True,
+                                  has_touch=True)
+    phone = context.new_page()
+    refused = []
+    phone.on("console", lambda message: refused.append(message.text) if "Content Security Policy" in message.text
+             else None)
+    try:
+        login(phone, live_server, "coordinator@example.org")
+        phone.goto(url)
+        expect(phone.locator("figure.chart svg")).to_have_count(3)
+        assert not has_horizontal_scroll(phone)
+        assert refused == []
     finally:
         context.close()

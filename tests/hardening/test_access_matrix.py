@@ -99,6 +99,11 @@ CASES = {
         lambda w: (f"/api/v1/plan-runs/{w.run_a.id}/publish", None), {**only(STAFF_A, 409, 403), "manager_b": 404}),
     ("/api/v1/plan-runs/<int:run_id>/discard", "POST", "failed run of A"): (
         lambda w: (f"/api/v1/plan-runs/{w.run_a.id}/discard", None), {**only(STAFF_A, 200, 403), "manager_b": 404}),
+    ("/api/v1/reports/utilisation", "GET", "own houses"): (
+        lambda w: ("/api/v1/reports/utilisation?group=room&period=month", None),
+        only(STAFF_A | {"manager_b"}, 200, 403)),
+    ("/api/v1/reports/coverage", "GET", "own houses"): (
+        lambda w: ("/api/v1/reports/coverage?period=week", None), only(STAFF_A | {"manager_b"}, 200, 403)),
     ("/api/v1/feed-tokens", "GET", "own"): (lambda w: ("/api/v1/feed-tokens", None), EVERYONE),
     ("/api/v1/feed-tokens", "POST", "volunteer feed"): (
         lambda w: ("/api/v1/feed-tokens", {"scope": "volunteer"}), {r: 201 for r in ROLES}),

@@ -293,11 +293,15 @@ CASES: dict[tuple[str, str, str], Case] = {
         lambda w: (f"/manage/plans/{w.run_b.id}/publish", {}), b_managers(302),
         lambda w: column(PlanRun.status, w.run_b.id), succeeds_unchanged=True),
 
+    # the council's report: every manager for their own houses, the city for coordinators and admins
+    ("/manage/reports", "GET", "report"): Case(lambda w: ("/manage/reports", None), only(STAFF, 200)),
+
     # --- city-wide work: the coordinator and admins
     ("/manage/coverage", "GET", "dashboard"): Case(lambda w: ("/manage/coverage", None), only(COORDINATION, 200)),
     ("/manage/coverage/print", "GET", "print"): Case(lambda w: ("/manage/coverage/print", None),
                                                      only(COORDINATION, 200)),
-    ("/manage/coverage.csv", "GET", "csv"): Case(lambda w: ("/manage/coverage.csv", None), only(COORDINATION, 200)),
+    # now the coverage table of the report's CSV, where it leads
+    ("/manage/coverage.csv", "GET", "csv"): Case(lambda w: ("/manage/coverage.csv", None), only(COORDINATION, 302)),
     ("/manage/coverage/<key>/<category>", "GET", "B, office hours"): Case(
         lambda w: (f"/manage/coverage/{w.room_b.accommodation.key}/office_hours", None), only(COORDINATION, 200)),
     ("/manage/offers", "GET", "list"): Case(lambda w: ("/manage/offers", None), only(COORDINATION, 200)),

@@ -63,12 +63,15 @@ def test_dashboard_csv_print_and_drill_down(client, demo):
     page = client.get(f"/manage/coverage?week={NEXT_WEEK}&weeks=2").get_data(as_text=True)
     assert "Asylverfahrensberatung fehlt" in page and page.index("Asylverfahrensberatung fehlt") < page.index("<table")
     assert 'class="cell red"' in page and 'class="cell green"' in page
-    response = client.get(f"/manage/coverage.csv?week={NEXT_WEEK}&weeks=2")
-    assert response.mimetype == "text/csv"
-    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
-    assert len(rows) == 4 * 5 * 2
-    nord = next(r for r in rows if r["accommodation"] == "nord" and r["category"] == "language_course")
-    assert (nord["planned_minutes"], nord["required_minutes"], nord["status"]) == ("180", "180", "green")
+    summary = page[page.index('class="alert"'):page.index("<table")]
+    assert summary.count("<li>") == page.count('class="cell red"') + 1  # every red cell, after West's gap
+    assert "0 von 2 Stunden" in summary  # West's procedural counselling, in hours
+    response = client.get(f"/manage/coverage.csv?week={NEXT_WEEK}&weeks=2", follow_redirects=True)
+    assert response.mimetype == "text/csv"  # the report's coverage table, German and in hours
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff")), delimiter=";"))
+    assert len(rows) == 4 * 5
+    nord = next(r for r in rows if r["Unterkunft"] == "Unterkunft Nord" and r["Kategorie"] == "Sprachkurs")
+    assert (nord["Wochen"], nord["geplant (Stunden)"], nord["gefordert (Stunden)"]) == ("2", "6", "6")
     assert "Drucken" in client.get(f"/manage/coverage/print?week={NEXT_WEEK}").get_data(as_text=True)
     cell = client.get(f"/manage/coverage/nord/language_course?week={NEXT_WEEK}").get_data(as_text=True)
     assert "Deutschkurs A1" in cell and "Volkshochschule" in cell

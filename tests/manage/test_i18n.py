@@ -16,7 +16,7 @@ from tests.manage.conftest import login, token_from
 
 PAGES = ["/manage/", "/manage/changes", "/manage/conflicts", "/manage/audit", "/manage/plans", "/manage/coverage",
          "/manage/coverage/nord/language_course", "/manage/offers", "/manage/offers/new", "/manage/rooms/nord-gr",
-         "/manage/accommodations/west/requirements", "/manage/outbox", "/manage/volunteers"]
+         "/manage/accommodations/west/requirements", "/manage/outbox", "/manage/volunteers", "/manage/reports"]
 # Where a page names things: headings, table heads, labels, buttons, links of the navigation.
 NAMING = {"title", "h1", "h2", "h3", "th", "caption", "label", "button", "summary", "option", "nav"}
 

@@ -1,7 +1,7 @@
 """Coverage of the council's minimums per accommodation, category and week (the coordinator's)."""
 from __future__ import annotations
 
-from flask import Response, abort, render_template, request
+from flask import abort, render_template, request
 from flask_babel import lazy_gettext as _l
 
 from roombook import clock
@@ -37,14 +37,6 @@ def coverage_dashboard():
 def coverage_print():
     return render_template("manage/coverage_print.html", cov=_coverage_query(), labels=CATEGORY_LABELS,
                            status_labels=coverage.STATUS_LABELS, today=clock.today())
-
-
-@bp.get("/manage/coverage.csv")
-@coordinator_required
-def coverage_csv():
-    body = coverage.coverage_csv(_coverage_query())
-    return Response(body, mimetype="text/csv",
-                    headers={"Content-Disposition": "attachment; filename=coverage.csv"})
 
 
 @bp.get("/manage/coverage/<key>/<category>")
