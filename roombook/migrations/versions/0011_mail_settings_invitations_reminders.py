@@ -1,7 +1,7 @@
 """mails people expect: each person's mail settings, calendar parts of outbox messages, invitations sent, reminders sent
 
 Revision ID: 0011
-Revises: 0008
+Revises: 0010
 Create Date: 2026-12-06 19:00:00.000000
 
 """
@@ -12,7 +12,7 @@ import roombook.db
 
 # revision identifiers, used by Alembic.
 revision = '0011'
-down_revision = '0008'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 

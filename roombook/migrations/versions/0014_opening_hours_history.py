@@ -1,7 +1,7 @@
 """opening-hours history: the weekly windows each room had from when, for reports on past periods
 
 Revision ID: 0014
-Revises: 0008
+Revises: 0012
 Create Date: 2026-12-06 19:00:00.000000
 
 """
@@ -15,7 +15,7 @@ import roombook.db
 
 # revision identifiers, used by Alembic.
 revision = '0014'
-down_revision = '0008'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 

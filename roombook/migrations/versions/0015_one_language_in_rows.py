@@ -4,7 +4,7 @@ Pages translate a stored app text when they show it (roombook.i18n.stored_text),
 language; what a person typed is left alone (only the exact pairs the app once wrote are rewritten).
 
 Revision ID: 0015
-Revises: 0008
+Revises: 0014
 Create Date: 2026-12-06 19:00:00.000000
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0015'
-down_revision = '0008'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 
