@@ -16,12 +16,6 @@ from roombook.models import Accommodation, FeedToken, Provider, Room, User
 from roombook.models.people import ProviderKind, Role
 
 SCOPES = ("department", "provider", "volunteer", "manager")
-SCOPE_LABELS = {
-    "department": "Sprechstunden meines Fachbereichs / my department's office hours",
-    "provider": "Termine meines Trägers / my provider's sessions",
-    "volunteer": "Meine Buchungen / my bookings",
-    "manager": "Meine Räume mit Buchungen / my rooms with bookings",
-}
 
 
 @dataclass(frozen=True)

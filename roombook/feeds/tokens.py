@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from roombook import clock
@@ -28,7 +29,8 @@ USE_RESOLUTION = dt.timedelta(days=1)
 
 
 class FeedTokenRefused(ValueError):
-    """The user may not have this feed token (scope not theirs, too many tokens, not their token)."""
+    """The user may not have this feed token (scope not theirs, too many tokens, not their token). Its text is
+    lazy: `str(exc)` reads it in the language of the page or API answer that shows it."""
 
 
 _NEWEST_ACTIVE_FIRST = (FeedToken.revoked_at.is_not(None), FeedToken.created_at.desc(), FeedToken.id.desc())
@@ -50,13 +52,13 @@ def _refuse_beyond_limit(session: Session, owner) -> None:
     active = session.scalar(sa.select(sa.func.count()).select_from(FeedToken).where(
         owner, FeedToken.revoked_at.is_(None)))
     if active >= MAX_ACTIVE:
-        raise FeedTokenRefused(f"Höchstens {MAX_ACTIVE} aktive Kalender-Links. / At most {MAX_ACTIVE} active links.")
+        raise FeedTokenRefused(_l("Höchstens %(max)s aktive Kalender-Links.", max=MAX_ACTIVE))
 
 
 def create_feed_token(session: Session, user: User, scope: str, label: str = "") -> tuple[FeedToken, str]:
     """Issue a token for one of the user's scopes; returns the row and the secret (shown once, never stored)."""
     if scope not in allowed_scopes(user):
-        raise FeedTokenRefused(f"Dieser Kalender steht Ihnen nicht zu. / You may not have the feed '{scope}'.")
+        raise FeedTokenRefused(_l("Dieser Kalender steht Ihnen nicht zu."))
     _refuse_beyond_limit(session, FeedToken.user_id == user.id)
     secret = new_secret()
     token = FeedToken(user_id=user.id, scope=scope, label=label.strip()[:120], token_hash=hash_secret(secret),
@@ -71,11 +73,9 @@ def create_team_feed_token(session: Session, actor: User, provider: Provider, sc
                            label: str = "") -> tuple[FeedToken, str]:
     """Issue a team link of the provider (a member or an admin asks); returns the row and the secret."""
     if not can_keep_team_feed_links(actor, provider):
-        raise FeedTokenRefused("Nur Mitglieder dieses Trägers legen seine Team-Links an. / Only its members make "
-                               "a provider's team links.")
+        raise FeedTokenRefused(_l("Nur Mitglieder dieses Trägers legen seine Team-Links an."))
     if scope not in team_scopes(provider):
-        raise FeedTokenRefused(f"Diesen Kalender gibt es für {provider.name} nicht. / No feed '{scope}' for "
-                               f"{provider.name}.")
+        raise FeedTokenRefused(_l("Diesen Kalender gibt es für %(provider)s nicht.", provider=provider.name))
     _refuse_beyond_limit(session, FeedToken.provider_id == provider.id)
     secret = new_secret()
     token = FeedToken(provider_id=provider.id, scope=scope, label=label.strip()[:120],
@@ -98,7 +98,7 @@ def can_change_feed_token(user: User | None, token: FeedToken) -> bool:
 
 def _own(user: User, token: FeedToken) -> None:
     if not can_change_feed_token(user, token) or token.revoked_at is not None:
-        raise FeedTokenRefused("Diesen Kalender-Link gibt es nicht (mehr). / No such active link.")
+        raise FeedTokenRefused(_l("Diesen Kalender-Link gibt es nicht (mehr)."))
 
 
 def revoke_feed_token(session: Session, user: User, token: FeedToken) -> None:

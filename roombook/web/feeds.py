@@ -52,7 +52,6 @@ from roombook.feeds.tokens import (
     team_feed_tokens,
     use_due,
 )
-from roombook.i18n import bilingual
 from roombook.models import FeedToken, Provider
 from roombook.models.people import Role
 from roombook.web.forms import Form
@@ -242,7 +241,7 @@ def tokens():
         with transaction():
             _token, secret = create_feed_token(db.session, current_user, form.scope.data, form.label.data or "")
     except FeedTokenRefused as exc:
-        flash(bilingual(str(exc)), "error")
+        flash(str(exc), "error")
         return redirect(url_for("feeds.tokens"))
     return _tokens_page(private_url(secret))
 
@@ -263,7 +262,7 @@ def team_tokens():
             _token, secret = create_team_feed_token(db.session, current_user, provider, form.scope.data,
                                                     form.label.data or "")
     except FeedTokenRefused as exc:
-        flash(bilingual(str(exc)), "error")
+        flash(str(exc), "error")
         return redirect(url_for("feeds.tokens"))
     return _tokens_page(private_url(secret))
 
@@ -278,7 +277,7 @@ def rotate_token(token_id: int):
         with transaction():
             _fresh, secret = rotate_feed_token(db.session, current_user, token)
     except FeedTokenRefused as exc:
-        flash(bilingual(str(exc)), "error")
+        flash(str(exc), "error")
         return redirect(url_for("feeds.tokens"))
     flash(_("Neuer Link erstellt, der alte gilt nicht mehr."), "info")
     return _tokens_page(private_url(secret))
@@ -294,7 +293,7 @@ def revoke_token(token_id: int):
         with transaction():
             revoke_feed_token(db.session, current_user, token)
     except FeedTokenRefused as exc:
-        flash(bilingual(str(exc)), "error")
+        flash(str(exc), "error")
     else:
         flash(_("Link widerrufen."), "info")
     return redirect(url_for("feeds.tokens"))
