@@ -334,7 +334,7 @@ def _load_bookings(session: Session, selection: Selection, since_utc: dt.datetim
          offer) in session.execute(query):
         who = (f"{name} <{email}>" if name else email or "") if detailed else ""
         offer = bool(offer)
-        text = "\n".join(part for part in (description or "", f"Kontakt / contact: {contact}" if contact else "")
+        text = "\n".join(part for part in (description or "", f"Kontakt: {contact}" if contact else "")
                          if part)
         result.append(BookingRow(bid, room_id, start, end, title if detailed or offer else "", sequence, stamp, who,
                                  category if offer or detailed else None, text if offer or detailed else "", offer))
