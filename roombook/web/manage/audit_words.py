@@ -35,7 +35,8 @@ ACTIONS = {
     "plan_run.started": _l("Planung gestartet"), "plan_run.published": _l("Planung veröffentlicht"),
     "plan_run.discarded": _l("Planung verworfen"), "requirements.updated": _l("Vorgaben geändert"),
     "room.updated": _l("Raum geändert"), "user.deleted": _l("Konto gelöscht"),
-    "volunteer_profile.saved": _l("Profil gespeichert"),
+    "volunteer_profile.saved": _l("Profil gespeichert"), "booking.hidden": _l("Öffentliches Angebot ausgeblendet"),
+    "user.mail_settings": _l("Mail-Einstellungen geändert"),
 }
 OBJECTS = {"apitoken": _l("API-Schlüssel"), "booking": _l("Buchung"), "changeitem": _l("Reihe einer Raumänderung"),
            "closure": _l("Schließung"), "conflict": _l("Konflikt"), "feedtoken": _l("Kalender-Link"),
@@ -52,7 +53,8 @@ KEYS = {
     "purpose": _l("Zweck"), "reason": _l("Grund"), "replaces": _l("ersetzt"), "residents": _l("Bewohnende"),
     "resolution": _l("Entscheidung"), "room": _l("Raum"), "scope": _l("Unterkünfte"), "start": _l("Beginn"),
     "status": _l("Stand"), "told": _l("benachrichtigt"), "unmet": _l("unerfüllte Vorgaben"),
-    "unplaced": _l("nicht platziert"), "why": _l("warum"),
+    "unplaced": _l("nicht platziert"), "why": _l("warum"), "confirmations": _l("Bestätigungen"),
+    "reminders": _l("Erinnerungen"), "reminder_time": _l("Erinnerung kommt"), "provider": _l("Träger"),
 }
 # Codes that appear as values, beside the word lists of the pages that name the same things (_values()).
 VALUES: dict[str, Any] = {
@@ -65,6 +67,7 @@ VALUES: dict[str, Any] = {
     "max_days_ahead": _l("Tage im Voraus"), "venue_note": _l("Hinweis zum Ort"), "title": _l("Titel"),
     "languages": _l("Sprachen"), "skills": _l("Fähigkeiten"), "accommodations": _l("Unterkünfte"),
     "available": _l("Zeiten"), "max_minutes_per_week": _l("Stunden pro Woche"), "note": _l("Notiz"),
+    "evening": _l("am Vorabend"), "morning": _l("am Morgen"),
 }
 YES_NO = {True: _l("ja"), False: _l("nein")}
 
