@@ -55,7 +55,13 @@ def export_user_data(session: Session, user: User) -> dict:
         "volunteer_profile": _profile(session.get(VolunteerProfile, user.id)),
         "bookings": [{"id": b.id, "room": b.room.key, "start": _utc(b.starts_at), "end": _utc(b.ends_at),
                       "title": b.title, "status": b.status, "status_reason": b.status_reason,
-                      "series": b.series, "created_at": _utc(b.created_at)} for b in bookings],
+                      "series": b.series, "created_at": _utc(b.created_at),
+                      # what they wrote for residents, the public contact included
+                      "offer": {"category": b.category, "languages": list(b.languages or []),
+                                "audience": b.audience, "description": b.description, "participants": b.participants,
+                                "public": b.public, "public_contact": b.public_contact,
+                                "hidden_reason": b.hidden_reason, "translations": b.translations}}
+                     for b in bookings],
         "api_tokens": [{"id": t.id, "label": t.label, "prefix": t.prefix, "created_at": _utc(t.created_at),
                         "expires_at": _utc(t.expires_at), "revoked_at": _utc(t.revoked_at),
                         "last_used_at": _utc(t.last_used_at)} for t in api_tokens],

@@ -13,7 +13,14 @@ from roombook import clock
 from roombook.booking.calendar import public_schedule
 from roombook.clock import week_of
 from roombook.db import db
-from roombook.i18n.public_texts import LANGUAGES, day_name, language, language_name, localized, short_date
+from roombook.i18n.public_texts import (
+    LANGUAGES,
+    day_name,
+    language,
+    language_name,
+    localized,
+    short_date,
+)
 from roombook.web.common import bp, load_accommodation
 from roombook.web.forms import WeekForm
 
