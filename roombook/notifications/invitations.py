@@ -10,6 +10,7 @@ RECURRENCE-ID (its original start).
 from __future__ import annotations
 
 import datetime as dt
+import os
 from dataclasses import dataclass
 
 import icalendar
@@ -45,8 +46,9 @@ class Event:
 
 
 def organizer() -> str:
-    """The address invitations come from (the outbox's sender)."""
-    return current_app.config.get("ROOMBOOK_SMTP_FROM") or "roombook@localhost"
+    """The address invitations come from: the outbox's sender (ROOMBOOK_SMTP_FROM, config or environment)."""
+    return current_app.config.get("ROOMBOOK_SMTP_FROM", os.environ.get("ROOMBOOK_SMTP_FROM", "")) \
+        or "roombook@localhost"
 
 
 def calendar_text(method: str, events: list[Event], *, attendee: str) -> str:
