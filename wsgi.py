@@ -6,7 +6,7 @@ from roombook import create_app
 from roombook.db import db
 from roombook.jobs import start as start_scheduler
 
-app = create_app()
+app = create_app({"ROOMBOOK_MIGRATIONS": False})  # serving never migrates (see roombook.db.init_app)
 PRELOADED_BY_GUNICORN = os.environ.get("ROOMBOOK_PRELOADED_BY") == "gunicorn"
 # Pages that need no database: serving them once in gunicorn's master builds what every request path
 # shares (the request pipeline, the page layout, forms, the API document) before the workers are forked.
