@@ -235,6 +235,7 @@ def main() -> None:
 
     info = prepare_database(args.database_url, args.accommodations)
     info["place_id"] = place_id(args.database_url, info["place_key"])
+    login = coordinator(args.database_url)
     with tempfile.TemporaryDirectory(prefix="roombook-bench-calendars-") as calendars:
         server, scheduler, base = start(args.database_url, args.workers, calendars, args.scheduler_process)
         try:
@@ -247,7 +248,7 @@ def main() -> None:
                   f"accommodations; {'one `flask scheduler` process' if scheduler else 'no scheduler process'}")
             time.sleep(2)
             table("Just started:", server.pid, scheduler and scheduler.pid)
-            cookie = session_cookie(base, "coordinator@example.org", "demo")
+            cookie = session_cookie(base, *login)
             answered = {name: warm(base, calls, args.requests, args.workers)
                         for name, calls in families(info, cookie).items()}
             print("\nWarmed (" + "; ".join(f"{name}: {len(calls)} endpoints × {args.requests}, statuses "
@@ -271,6 +272,21 @@ def place_id(url: str, key: str) -> int:
         found = conn.execute(sa.text("SELECT id FROM accommodation WHERE key = :key"), {"key": key}).scalar_one()
     engine.dispose()
     return found
+
+
+def coordinator(url: str) -> tuple[str, str]:
+    """A coordinator login of this run's own (logins are rate-limited per account): email and password."""
+    from roombook import create_app
+    from roombook.access.accounts import create_user
+    from roombook.db import db, transaction
+
+    email, password = f"bench-coordinator-{time.time_ns()}@example.org", os.urandom(8).hex()
+    app = create_app({"ROOMBOOK_DATABASE_URL": url, "ROOMBOOK_SCHEDULER": False})
+    with app.app_context():
+        with transaction():
+            create_user(db.session, email, "coordinator", password)
+        db.engine.dispose()
+    return email, password
 
 
 if __name__ == "__main__":
