@@ -11,11 +11,13 @@ own gives all of that back when it ends; starting it costs about a second of CPU
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import tempfile
 import threading
 from collections.abc import Callable
+from pathlib import Path
 
 from .validate import InvalidScenario
 
@@ -28,7 +30,8 @@ def solve_apart(scenario: dict, time_limit: float = 30.0, progress: Callable[[di
     """`solve(scenario, time_limit, progress)` in a child process; `progress` is called in this thread."""
     with tempfile.TemporaryFile() as errors:
         child = subprocess.Popen([sys.executable, "-m", "roombook.solver", "apart", "--time-limit", repr(time_limit)],
-                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors, encoding="utf-8")
+                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors, encoding="utf-8",
+                                 env=_same_code())
         try:
             try:
                 child.stdin.write(json.dumps(scenario))  # read whole before the child writes a line: no deadlock
@@ -56,6 +59,13 @@ def solve_apart(scenario: dict, time_limit: float = 30.0, progress: Callable[[di
     if "invalid" in answer:
         raise InvalidScenario([tuple(problem) for problem in answer["invalid"]])
     raise SolverFailed(f"the solver process ended with status {child.returncode}: {stderr[-1500:]}")
+
+
+def _same_code() -> dict[str, str]:
+    """The environment with this process's roombook first on the child's path: the child solves with the code
+    that asked, wherever its working directory is and whatever else is installed."""
+    here = str(Path(__file__).resolve().parents[2])
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [here, os.environ.get("PYTHONPATH")]))}
 
 
 def serve(time_limit: float) -> int:

@@ -1,11 +1,14 @@
 """The solver in a process of its own answers as in this one: plan, progress, refusals; a solver process that
 ends without a plan, or a progress callback that fails, ends the solve with an error."""
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from solver_factories import offer, scenario
 
-from roombook.solver import InvalidScenario, check_plan
-from roombook.solver import apart
+from roombook.solver import InvalidScenario, apart, check_plan
 from roombook.solver.apart import SolverFailed, solve_apart
 
 
@@ -36,3 +39,12 @@ def test_a_failing_progress_callback_ends_the_solve():
 
     with pytest.raises(ConnectionError):
         solve_apart(scenario(), 30, broken)
+
+
+def test_the_solver_process_runs_the_code_of_the_process_that_started_it(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # another working directory: `-m roombook.solver` must not find another tree
+    monkeypatch.delenv("PYTHONPATH", raising=False)
+    env = apart._same_code()
+    found = subprocess.run([sys.executable, "-c", "import roombook; print(roombook.__file__)"], env=env,
+                           capture_output=True, text=True, check=True).stdout.strip()
+    assert Path(found).resolve() == Path(apart.__file__).resolve().parents[1] / "__init__.py"
