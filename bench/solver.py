@@ -9,7 +9,8 @@ busy process per core, started and stopped by this script for each city's loaded
 deadline of its own in any case. Each row gives the fastest, median and slowest of the repeated runs and
 how many of them ended with a guaranteed session unplaced. `--against REV` runs the search strategy of
 commit REV (its roombook/solver/search.py, the rest of the solver as in this tree) in turns with this
-tree's, so both meet the same load.
+tree's, so both meet the same load. `--crowded` takes its cities from bench/crowded_gen.py (another
+generator: providers linked across the city, rooms packed; seed 2027 unless --seeds says otherwise).
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT))
 
+from crowded_gen import SEED as CROWDED_SEED
+from crowded_gen import generate_crowded
 from scenario_gen import generate, overload_provider, perturb, shrink_rooms
 
 from roombook.solver import check_plan, solve
@@ -135,7 +138,7 @@ def spread(firsts: list[float | None]) -> str:
 
 
 def loaded_runs(sizes: list[int], seeds: list[int], tight_seeds: list[int], time_limit: float, repeat: int,
-                against: str | None) -> None:
+                against: str | None, crowded: bool = False) -> None:
     strategies = {"this tree": None}
     if against:
         strategies = {f"search.py of {against}": search_of(against), **strategies}
@@ -147,7 +150,7 @@ def loaded_runs(sizes: list[int], seeds: list[int], tight_seeds: list[int], time
     cities = [(False, seed) for seed in seeds] + [(True, seed) for seed in tight_seeds]
     for size in sizes:
         for tight, seed in cities:
-            scenario = generate(size, seed, tight=tight)
+            scenario = generate_crowded(size, seed) if crowded else generate(size, seed, tight=tight)
             run_solver(scenario, min(time_limit, 1.0))  # OR-Tools imported before anything is measured
             _, greedy_guaranteed, _ = greedy_baseline(scenario)
             sessions = sum(o["sessions_per_week"] for o in scenario["offers"])
@@ -158,7 +161,8 @@ def loaded_runs(sizes: list[int], seeds: list[int], tight_seeds: list[int], time
                     with cpu_hog(len(strategies) * repeat * (time_limit + 10) + 10):
                         results = first_valid_plans(scenario, time_limit, repeat, strategies)
                 for name, (firsts, short, loads) in results.items():
-                    print(f"| {size} | {'tight' if tight else 'planted'} | {seed} | {sessions} | {greedy_guaranteed} "
+                    city = "crowded" if crowded else "tight" if tight else "planted"
+                    print(f"| {size} | {city} | {seed} | {sessions} | {greedy_guaranteed} "
                           f"| {machine} | {name} | {min(loads, key=float)}–{max(loads, key=float)} "
                           f"| {spread(firsts)} | {short} of {repeat} |", flush=True)
 
@@ -169,13 +173,19 @@ def main() -> None:
     parser.add_argument("--time-limit", type=float, default=None)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--loaded", action="store_true", help="first valid plans, idle and beside a CPU hog")
-    parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3, 4, 7], help="with --loaded")
+    parser.add_argument("--seeds", type=int, nargs="+", default=None, help="with --loaded (default 1 2 3 4 7)")
     parser.add_argument("--tight-seeds", type=int, nargs="*", default=[1, 2], help="with --loaded: tight cities")
     parser.add_argument("--repeat", type=int, default=3, help="with --loaded")
     parser.add_argument("--against", help="with --loaded: also the search strategy of this commit, turn about")
+    parser.add_argument("--crowded", action="store_true",
+                        help="with --loaded: cities of bench/crowded_gen.py (default seed %d) instead" % CROWDED_SEED)
     args = parser.parse_args()
     if args.loaded:
-        loaded_runs(args.sizes or [20], args.seeds, args.tight_seeds, args.time_limit or 5.0, args.repeat, args.against)
+        if args.crowded:
+            args.seeds = args.seeds or [CROWDED_SEED]
+            args.tight_seeds = []
+        loaded_runs(args.sizes or [20], args.seeds or [1, 2, 3, 4, 7], args.tight_seeds, args.time_limit or 5.0,
+                    args.repeat, args.against, args.crowded)
         return
     args.sizes = args.sizes or [5, 20, 100, 300]
     args.time_limit = args.time_limit or 60.0

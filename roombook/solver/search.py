@@ -19,6 +19,10 @@ STEP_SECONDS = 3.0
 MIN_STEP_SECONDS = 0.1  # building a model takes longer than this: with less time left, none is built
 
 Progress = Callable[[dict], None]
+# A repair step's objective: the soft tiers' weights make CP-SAT prove a neighbourhood's soft optimum before it
+# gives up on a shortfall the neighbourhood cannot fix (1.6 s of a 5 s limit on a 20-house city); counting
+# hard shortfalls alone, the proof is quick. The step's plan is kept only if it is better by the full weights.
+HARD_ONLY = Weights(hard=1, unplaced=0, displaced=0, moved=0, not_preferred=0)
 
 
 @dataclass
@@ -105,7 +109,7 @@ def search(problem: Problem, time_limit: float, progress: Progress | None = None
     for number, (part, sessions) in enumerate(zip(parts, part_sessions)):
         share = (deadline - time.monotonic()) * len(sessions) / max(1, remaining)
         remaining -= len(sessions)
-        if tracker.objective[number] == 0:
+        if tracker.objective[number] == 0 or share < MIN_STEP_SECONDS:
             continue
         if len(sessions) <= MONOLITHIC_SESSIONS:
             optimal &= _solve_whole(problem, sessions, assignment, share, weights, workers, tracker, number)
@@ -139,20 +143,24 @@ def _repair_hard_shortfalls(problem: Problem, parts: list[list[str]], part_sessi
                              tracker, number, levels=1, largest=len(sessions) - 1, repair=True, whole_follows=True)
             if tracker.objective[number] >= weights.hard and until - time.monotonic() > MIN_STEP_SECONDS:
                 _solve_whole(problem, sessions, assignment, until - time.monotonic(), weights, workers, tracker,
-                             number, good_enough=weights.hard)
+                             number, hard_only=True)
         else:
             _improve_locally(problem, parts[number], by_accommodation, assignment, share, weights, workers,
                              tracker, number, levels=1, repair=True)
 
 
 def _solve_whole(problem: Problem, sessions: list[Session], assignment: dict[int, Placement], budget: float,
-                 weights: Weights, workers: int, tracker: _Tracker, number: int,
-                 good_enough: int | None = None) -> bool:
+                 weights: Weights, workers: int, tracker: _Tracker, number: int, hard_only: bool = False) -> bool:
+    """CP-SAT on a whole component. `hard_only`: the repair's last step, counting hard shortfalls alone and
+    stopping at the first plan without one (its plan is kept if better by the full weights)."""
     before = weights.of(evaluate(problem, assignment, sessions))
     ids = {s.index for s in sessions}
     fixed = {i: p for i, p in assignment.items() if i not in ids}
-    result = solve_part(problem, sessions, fixed, budget, assignment, weights, workers,
-                        lambda objective, bound: tracker.update(number, objective, bound, "cp-sat"), good_enough)
+    if hard_only:
+        result = solve_part(problem, sessions, fixed, budget, assignment, HARD_ONLY, workers, good_enough=1)
+    else:
+        result = solve_part(problem, sessions, fixed, budget, assignment, weights, workers,
+                            lambda objective, bound: tracker.update(number, objective, bound, "cp-sat"))
     if not result.found:
         return False
     after = weights.of(evaluate(problem, result.assignment, sessions))
@@ -160,8 +168,11 @@ def _solve_whole(problem: Problem, sessions: list[Session], assignment: dict[int
         for session in sessions:
             assignment.pop(session.index, None)
         assignment.update(result.assignment)
-        tracker.update(number, after, result.bound if result.optimal else min(result.bound, after), "cp-sat")
-    return result.optimal and after <= before
+        if hard_only:
+            tracker.update(number, after, None, "repair")
+        else:
+            tracker.update(number, after, result.bound if result.optimal else min(result.bound, after), "cp-sat")
+    return result.optimal and after <= before and not hard_only
 
 
 def _improve_locally(problem: Problem, part: list[str], by_accommodation: dict[str, list[Session]],
@@ -207,8 +218,10 @@ def _improve_locally(problem: Problem, part: list[str], by_accommodation: dict[s
         free_ids = {s.index for s in free}
         fixed = {i: p for i, p in assignment.items() if i not in free_ids}
         step = min(STEP_SECONDS * size / NEIGHBOURHOOD_SESSIONS, deadline - time.monotonic())
-        result = solve_part(problem, free, fixed, step, assignment, weights, workers,
-                            good_enough=weights.hard if repair else None)
+        if repair:  # the model counts hard shortfalls only: its first plan without one ends the step
+            result = solve_part(problem, free, fixed, step, assignment, HARD_ONLY, workers, good_enough=1)
+        else:
+            result = solve_part(problem, free, fixed, step, assignment, weights, workers)
         if not result.found:
             continue
         before = sum(penalty[a] for a in area)
@@ -222,7 +235,7 @@ def _improve_locally(problem: Problem, part: list[str], by_accommodation: dict[s
             penalty.update(after_penalty)
             settled -= set().union(*(linked[a] for a in area)) | set(area)
             tracker.update(number, sum(penalty.values()), None, "repair" if repair else "lns")
-        elif whole_follows:
+        elif whole_follows and not result.optimal:  # out of time, not out of ideas: the whole model next
             break
         if result.optimal:
             settled.add(seed)
