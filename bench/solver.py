@@ -109,13 +109,13 @@ def search_of(revision: str):
 
 
 def first_valid_plans(scenario: dict, time_limit: float, repeat: int,
-                      strategies: dict[str, object]) -> dict[str, tuple[list[float | None], int, list[str]]]:
+                      strategies: dict[str, object]) -> dict[str, tuple[list[float | None], list[int], list[str]]]:
     """`repeat` solves with each strategy, taking turns so a change in the machine's load meets all alike: per
-    strategy the first valid plan's time of each run, how many left a guaranteed session unplaced, and the
-    load average before each."""
+    strategy the first valid plan's time of each run, the guaranteed sessions each left unplaced at the limit,
+    and the load average before each."""
     solving = sys.modules["roombook.solver.solve"]
     own = solving.search
-    results = {name: ([], 0, []) for name in strategies}
+    results = {name: ([], [], []) for name in strategies}
     try:
         for _ in range(repeat):
             for name, strategy in strategies.items():
@@ -124,7 +124,7 @@ def first_valid_plans(scenario: dict, time_limit: float, repeat: int,
                 loads.append(load_average())
                 plan, first, _wall = run_solver(scenario, time_limit)
                 firsts.append(first)
-                results[name] = (firsts, short + (unplaced_guaranteed(scenario, plan) > 0), loads)
+                short.append(unplaced_guaranteed(scenario, plan))
     finally:
         solving.search = own
     return results
@@ -145,7 +145,8 @@ def loaded_runs(sizes: list[int], seeds: list[int], tight_seeds: list[int], time
     print(f"{time.strftime('%Y-%m-%d %H:%M')}; {os.cpu_count()} cores; {time_limit:.0f} s limit, {repeat} runs "
           "per row; the first valid plan as fastest / median / slowest\n")
     print("| houses | city | seed | sessions | greedy unplaced guaranteed | machine | solver "
-          "| load average before the runs | first valid plan | runs ending with a guaranteed session unplaced |")
+          "| load average before the runs | first valid plan | runs ending with a guaranteed session unplaced "
+          "(sessions unplaced in each) |")
     print("|---:|---|---:|---:|---:|---|---|---|---|---:|")
     cities = [(False, seed) for seed in seeds] + [(True, seed) for seed in tight_seeds]
     for size in sizes:
@@ -164,7 +165,8 @@ def loaded_runs(sizes: list[int], seeds: list[int], tight_seeds: list[int], time
                     city = "crowded" if crowded else "tight" if tight else "planted"
                     print(f"| {size} | {city} | {seed} | {sessions} | {greedy_guaranteed} "
                           f"| {machine} | {name} | {min(loads, key=float)}–{max(loads, key=float)} "
-                          f"| {spread(firsts)} | {short} of {repeat} |", flush=True)
+                          f"| {spread(firsts)} | {sum(n > 0 for n in short)} of {repeat} ({' '.join(map(str, short))}) |",
+                          flush=True)
 
 
 def main() -> None:
