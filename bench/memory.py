@@ -1,6 +1,7 @@
 """Memory of the production server: gunicorn's master and workers (deploy/gunicorn.conf.py) on PostgreSQL.
 
     scripts/with-postgres.sh .venv/bin/python bench/memory.py [--workers 5] [--requests 20]
+    scripts/with-postgres.sh .venv/bin/python bench/memory.py --against b65e0a1 --repeat 3
     ROOMBOOK_DATABASE_URL=postgresql+psycopg://… .venv/bin/python bench/memory.py
 
 Starts gunicorn as production does (the configuration file, `wsgi:app`, ROOMBOOK_WORKERS workers) and,
@@ -13,6 +14,9 @@ then), and once after one plan run (`--no-plan-run` leaves it out), which loads 
 that takes it. Only loopback is contacted; the city is bench/load.py's (the demo city plus generated
 accommodations).
 
+`--against REV` serves the code of commit REV too (its files unpacked to a temporary directory, the same
+virtualenv, database and load), in turns with this tree's, `--repeat` times each, and ends with the medians.
+
 PSS (proportional set size) divides each shared page among the processes that map it, so the PSS of all
 processes adds up to what they cost the machine together; RSS counts every shared page in every process.
 """
@@ -22,7 +26,9 @@ import argparse
 import json
 import os
 import re
+import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -95,17 +101,18 @@ def table(title: str, master: int, scheduler: int | None) -> dict[str, float]:
 
 # --- the server and the requests --------------------------------------------------------------------
 
-def start(url: str, workers: int, calendars: str, scheduler_process: bool) -> tuple[subprocess.Popen,
-                                                                                     subprocess.Popen | None, str]:
+def start(url: str, workers: int, calendars: str, scheduler_process: bool,
+          tree: Path = ROOT) -> tuple[subprocess.Popen, subprocess.Popen | None, str]:
+    """gunicorn (and the scheduler) serving the code of `tree`, this checkout or another one."""
     port = free_port()
     env = {**os.environ, "ROOMBOOK_DATABASE_URL": url, "ROOMBOOK_BIND": f"127.0.0.1:{port}",
-           "ROOMBOOK_WORKERS": str(workers), "ROOMBOOK_CALENDARS_DIR": calendars}
+           "ROOMBOOK_WORKERS": str(workers), "ROOMBOOK_CALENDARS_DIR": calendars, "PYTHONPATH": str(tree)}
     server = subprocess.Popen([str(VENV_BIN / "gunicorn"), "-c", "deploy/gunicorn.conf.py", "--access-logfile",
                                "/dev/null", "--log-level", "warning", "wsgi:app"],
-                              cwd=ROOT, env=env, start_new_session=True)
+                              cwd=tree, env=env, start_new_session=True)
     scheduler = None
     if scheduler_process:
-        scheduler = subprocess.Popen([str(VENV_BIN / "flask"), "--app", "roombook", "scheduler"], cwd=ROOT,
+        scheduler = subprocess.Popen([str(VENV_BIN / "flask"), "--app", "roombook", "scheduler"], cwd=tree,
                                      env=env, start_new_session=True, stdout=subprocess.DEVNULL)
     base = f"127.0.0.1:{port}"
     deadline = time.monotonic() + 60
@@ -227,6 +234,8 @@ def main() -> None:
                         help="seconds to wait after warming, so the schedulers' minute jobs have run")
     parser.add_argument("--no-scheduler-process", dest="scheduler_process", action="store_false")
     parser.add_argument("--no-plan-run", dest="plan_run", action="store_false")
+    parser.add_argument("--against", metavar="REV", help="also serve the code of commit REV, in turns with this tree's")
+    parser.add_argument("--repeat", type=int, default=1, help="runs of each tree (with --against: in turns)")
     args = parser.parse_args()
     if not args.database_url or not args.database_url.startswith("postgresql"):
         raise SystemExit("needs PostgreSQL: run under scripts/with-postgres.sh or set ROOMBOOK_DATABASE_URL")
@@ -235,32 +244,84 @@ def main() -> None:
 
     info = prepare_database(args.database_url, args.accommodations)
     info["place_id"] = place_id(args.database_url, info["place_key"])
+    trees = {"this tree": ROOT}
+    if args.against:
+        trees = {f"before ({args.against})": checkout(args.against), **trees}
+    results: dict[str, list[dict[str, dict[str, float]]]] = {name: [] for name in trees}
+    try:
+        for turn in range(args.repeat):
+            for name, tree in trees.items():  # in turns, so a change in the machine's load meets both alike
+                print(f"\n## {name}, run {turn + 1} of {args.repeat}")
+                results[name].append(measure(args, info, tree))
+    finally:
+        for tree in trees.values():
+            if tree != ROOT:
+                shutil.rmtree(tree, ignore_errors=True)
+    if len(trees) > 1 or args.repeat > 1:
+        summary(results)
+
+
+def measure(args: argparse.Namespace, info: dict, tree: Path) -> dict[str, dict[str, float]]:
+    """One server's tables after start, warming and a plan run; the totals of each."""
+    totals = {}
+    login = coordinator(args.database_url)
     with tempfile.TemporaryDirectory(prefix="roombook-bench-calendars-") as calendars:
-        server, scheduler, base = start(args.database_url, args.workers, calendars, args.scheduler_process)
+        server, scheduler, base = start(args.database_url, args.workers, calendars, args.scheduler_process, tree)
         try:
             with open("/proc/loadavg") as fh:
                 load = fh.read().split()[0]
             git = subprocess.run(["git", "log", "-1", "--format=%h %s"], cwd=ROOT, capture_output=True,
-                                 text=True).stdout.strip()[:70]
+                                 text=True).stdout.strip()[:70] if tree == ROOT else f"the tree in {tree}"
             print(f"{time.strftime('%Y-%m-%d %H:%M')}, at {git}; load average {load}; gunicorn with "
                   f"{args.workers} workers (deploy/gunicorn.conf.py), PostgreSQL, {info['accommodations']} "
                   f"accommodations; {'one `flask scheduler` process' if scheduler else 'no scheduler process'}")
             time.sleep(2)
-            table("Just started:", server.pid, scheduler and scheduler.pid)
-            cookie = session_cookie(base, "coordinator@example.org", "demo")
+            totals["started"] = table("Just started:", server.pid, scheduler and scheduler.pid)
+            cookie = session_cookie(base, *login)
             answered = {name: warm(base, calls, args.requests, args.workers)
                         for name, calls in families(info, cookie).items()}
             print("\nWarmed (" + "; ".join(f"{name}: {len(calls)} endpoints × {args.requests}, statuses "
                                            f"{answered[name]}" for name, calls in families(info, cookie).items())
                   + f"), then {args.settle:.0f} s idle.")
             time.sleep(args.settle)
-            table("After warming:", server.pid, scheduler and scheduler.pid)
+            totals["warmed"] = table("After warming:", server.pid, scheduler and scheduler.pid)
             if args.plan_run:
                 status = plan_run(base, info)
                 time.sleep(2)
-                table(f"After one plan run of one accommodation ({status}):", server.pid, scheduler and scheduler.pid)
+                totals["planned"] = table(f"After one plan run of one accommodation ({status}):", server.pid,
+                                          scheduler and scheduler.pid)
         finally:
             stop(server, scheduler)
+    return totals
+
+
+PHASES = {"started": "just started", "warmed": "after warming", "planned": "after one plan run"}
+
+
+def summary(results: dict[str, list[dict[str, dict[str, float]]]]) -> None:
+    """Medians over the runs of each tree: master and workers PSS and RSS, the workers' PSS alone."""
+    print("\n## Medians (MiB; in brackets the runs' lowest and highest)\n")
+    print("| phase | tree | runs | master + workers PSS | workers PSS | master + workers RSS |")
+    print("| --- | --- | ---: | ---: | ---: | ---: |")
+    for phase, title in PHASES.items():
+        for name, runs in results.items():
+            values = [run[phase] for run in runs if phase in run]
+            if not values:
+                continue
+
+            def cell(key: str) -> str:
+                numbers = [v[key] for v in values]
+                return f"{statistics.median(numbers):.0f} ({min(numbers):.0f}–{max(numbers):.0f})"
+
+            print(f"| {title} | {name} | {len(values)} | {cell('pss')} | {cell('workers_pss')} | {cell('rss')} |")
+
+
+def checkout(revision: str) -> Path:
+    """The files of `revision` in a temporary directory (git archive: no worktree is registered)."""
+    target = Path(tempfile.mkdtemp(prefix="roombook-bench-before-"))
+    archive = subprocess.run(["git", "archive", revision], cwd=ROOT, check=True, capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(target)], input=archive, check=True)
+    return target
 
 
 def place_id(url: str, key: str) -> int:
@@ -271,6 +332,21 @@ def place_id(url: str, key: str) -> int:
         found = conn.execute(sa.text("SELECT id FROM accommodation WHERE key = :key"), {"key": key}).scalar_one()
     engine.dispose()
     return found
+
+
+def coordinator(url: str) -> tuple[str, str]:
+    """A coordinator login of this run's own (logins are rate-limited per account): email and password."""
+    from roombook import create_app
+    from roombook.access.accounts import create_user
+    from roombook.db import db, transaction
+
+    email, password = f"bench-coordinator-{time.time_ns()}@example.org", os.urandom(8).hex()
+    app = create_app({"ROOMBOOK_DATABASE_URL": url, "ROOMBOOK_SCHEDULER": False})
+    with app.app_context():
+        with transaction():
+            create_user(db.session, email, "coordinator", password)
+        db.engine.dispose()
+    return email, password
 
 
 if __name__ == "__main__":

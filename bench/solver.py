@@ -7,7 +7,10 @@ Prints one table row per size (and one per infeasible variant) in Markdown.
 [--repeat 3]` measures when the first valid plan comes, on the machine as it is and beside a CPU hog: one
 busy process per core, started and stopped by this script for each city's loaded runs and ended by a
 deadline of its own in any case. Each row gives the fastest, median and slowest of the repeated runs and
-how many of them ended with a guaranteed session unplaced.
+how many of them ended with a guaranteed session unplaced. `--against REV` runs the search strategy of
+commit REV (its roombook/solver/search.py, the rest of the solver as in this tree) in turns with this
+tree's, so both meet the same load. `--crowded` takes its cities from bench/crowded_gen.py (another
+generator: providers linked across the city, rooms packed; seed 2027 unless --seeds says otherwise).
 """
 
 from __future__ import annotations
@@ -18,12 +21,16 @@ import statistics
 import subprocess
 import sys
 import time
+import types
 from contextlib import contextmanager
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+sys.path.insert(0, str(ROOT))
 
+from crowded_gen import SEED as CROWDED_SEED
+from crowded_gen import generate_crowded
 from scenario_gen import generate, overload_provider, perturb, shrink_rooms
 
 from roombook.solver import check_plan, solve
@@ -90,16 +97,37 @@ def load_average() -> str:
         return fh.read().split()[0]
 
 
-def first_valid_plans(scenario: dict, time_limit: float, repeat: int) -> tuple[list[float | None], int, list[str]]:
-    """`repeat` solves: the first valid plan's time of each, how many left a guaranteed session unplaced,
+def search_of(revision: str):
+    """The search strategy of another commit (its roombook/solver/search.py), to run beside this tree's."""
+    source = subprocess.run(["git", "show", f"{revision}:roombook/solver/search.py"], cwd=ROOT, check=True,
+                            capture_output=True, text=True).stdout
+    module = types.ModuleType(f"roombook.solver._search_{len(sys.modules)}")
+    module.__package__ = "roombook.solver"
+    sys.modules[module.__name__] = module  # dataclasses look their module up there
+    exec(compile(source, f"{revision}:roombook/solver/search.py", "exec"), module.__dict__)
+    return module.search
+
+
+def first_valid_plans(scenario: dict, time_limit: float, repeat: int,
+                      strategies: dict[str, object]) -> dict[str, tuple[list[float | None], list[int], list[str]]]:
+    """`repeat` solves with each strategy, taking turns so a change in the machine's load meets all alike: per
+    strategy the first valid plan's time of each run, the guaranteed sessions each left unplaced at the limit,
     and the load average before each."""
-    firsts, short, loads = [], 0, []
-    for _ in range(repeat):
-        loads.append(load_average())
-        plan, first, _wall = run_solver(scenario, time_limit)
-        firsts.append(first)
-        short += unplaced_guaranteed(scenario, plan) > 0
-    return firsts, short, loads
+    solving = sys.modules["roombook.solver.solve"]
+    own = solving.search
+    results = {name: ([], [], []) for name in strategies}
+    try:
+        for _ in range(repeat):
+            for name, strategy in strategies.items():
+                solving.search = strategy or own
+                firsts, short, loads = results[name]
+                loads.append(load_average())
+                plan, first, _wall = run_solver(scenario, time_limit)
+                firsts.append(first)
+                short.append(unplaced_guaranteed(scenario, plan))
+    finally:
+        solving.search = own
+    return results
 
 
 def spread(firsts: list[float | None]) -> str:
@@ -109,28 +137,36 @@ def spread(firsts: list[float | None]) -> str:
                       for v in (values[0], statistics.median(values), values[-1]))
 
 
-def loaded_runs(sizes: list[int], seeds: list[int], tight_seeds: list[int], time_limit: float, repeat: int) -> None:
+def loaded_runs(sizes: list[int], seeds: list[int], tight_seeds: list[int], time_limit: float, repeat: int,
+                against: str | None, crowded: bool = False) -> None:
+    strategies = {"this tree": None}
+    if against:
+        strategies = {f"search.py of {against}": search_of(against), **strategies}
     print(f"{time.strftime('%Y-%m-%d %H:%M')}; {os.cpu_count()} cores; {time_limit:.0f} s limit, {repeat} runs "
           "per row; the first valid plan as fastest / median / slowest\n")
-    print("| houses | city | seed | sessions | greedy unplaced guaranteed | machine | load average before the runs "
-          "| first valid plan | runs ending with a guaranteed session unplaced |")
-    print("|---:|---|---:|---:|---:|---|---|---|---:|")
+    print("| houses | city | seed | sessions | greedy unplaced guaranteed | machine | solver "
+          "| load average before the runs | first valid plan | runs ending with a guaranteed session unplaced "
+          "(sessions unplaced in each) |")
+    print("|---:|---|---:|---:|---:|---|---|---|---|---:|")
     cities = [(False, seed) for seed in seeds] + [(True, seed) for seed in tight_seeds]
     for size in sizes:
         for tight, seed in cities:
-            scenario = generate(size, seed, tight=tight)
+            scenario = generate_crowded(size, seed) if crowded else generate(size, seed, tight=tight)
             run_solver(scenario, min(time_limit, 1.0))  # OR-Tools imported before anything is measured
             _, greedy_guaranteed, _ = greedy_baseline(scenario)
             sessions = sum(o["sessions_per_week"] for o in scenario["offers"])
             for machine in ("as it is", "beside a CPU hog"):
                 if machine == "as it is":
-                    firsts, short, loads = first_valid_plans(scenario, time_limit, repeat)
+                    results = first_valid_plans(scenario, time_limit, repeat, strategies)
                 else:
-                    with cpu_hog(repeat * (time_limit + 10) + 10):
-                        firsts, short, loads = first_valid_plans(scenario, time_limit, repeat)
-                print(f"| {size} | {'tight' if tight else 'planted'} | {seed} | {sessions} | {greedy_guaranteed} "
-                      f"| {machine} | {min(loads, key=float)}–{max(loads, key=float)} | {spread(firsts)} "
-                      f"| {short} of {repeat} |", flush=True)
+                    with cpu_hog(len(strategies) * repeat * (time_limit + 10) + 10):
+                        results = first_valid_plans(scenario, time_limit, repeat, strategies)
+                for name, (firsts, short, loads) in results.items():
+                    city = "crowded" if crowded else "tight" if tight else "planted"
+                    print(f"| {size} | {city} | {seed} | {sessions} | {greedy_guaranteed} "
+                          f"| {machine} | {name} | {min(loads, key=float)}–{max(loads, key=float)} "
+                          f"| {spread(firsts)} | {sum(n > 0 for n in short)} of {repeat} ({' '.join(map(str, short))}) |",
+                          flush=True)
 
 
 def main() -> None:
@@ -139,12 +175,19 @@ def main() -> None:
     parser.add_argument("--time-limit", type=float, default=None)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--loaded", action="store_true", help="first valid plans, idle and beside a CPU hog")
-    parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3, 4, 7], help="with --loaded")
+    parser.add_argument("--seeds", type=int, nargs="+", default=None, help="with --loaded (default 1 2 3 4 7)")
     parser.add_argument("--tight-seeds", type=int, nargs="*", default=[1, 2], help="with --loaded: tight cities")
     parser.add_argument("--repeat", type=int, default=3, help="with --loaded")
+    parser.add_argument("--against", help="with --loaded: also the search strategy of this commit, turn about")
+    parser.add_argument("--crowded", action="store_true",
+                        help="with --loaded: cities of bench/crowded_gen.py (default seed %d) instead" % CROWDED_SEED)
     args = parser.parse_args()
     if args.loaded:
-        loaded_runs(args.sizes or [20], args.seeds, args.tight_seeds, args.time_limit or 5.0, args.repeat)
+        if args.crowded:
+            args.seeds = args.seeds or [CROWDED_SEED]
+            args.tight_seeds = []
+        loaded_runs(args.sizes or [20], args.seeds or [1, 2, 3, 4, 7], args.tight_seeds, args.time_limit or 5.0,
+                    args.repeat, args.against, args.crowded)
         return
     args.sizes = args.sizes or [5, 20, 100, 300]
     args.time_limit = args.time_limit or 60.0

@@ -18,6 +18,8 @@ DEFAULTS: dict[str, Any] = {
     # Run the jobs inside the serving process: None (unset) means only in a server of one process
     # (`make run`), not in gunicorn's workers, where `flask scheduler` runs them once (wsgi.runs_scheduler).
     "ROOMBOOK_SCHEDULER": None,
+    # Wire Flask-Migrate: the `flask db` commands and flask_migrate.upgrade() (off in the serving processes).
+    "ROOMBOOK_MIGRATIONS": True,
     # A plan run whose process gave no sign of life (or that nobody claimed) for this long is given up.
     "ROOMBOOK_PLAN_RUN_STALE_SECONDS": 90,
     # A pooled connection that sat idle this long is pinged before use (see roombook.db._ping_after_idle).

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from flask import Flask
-from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy.orm import DeclarativeBase
 
@@ -31,7 +30,7 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
-migrate = Migrate(directory=str(Path(__file__).parent / "migrations"))
+MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 class UTCDateTime(sa.types.TypeDecorator):
@@ -65,7 +64,12 @@ def utcnow() -> dt.datetime:
 
 def init_app(app: Flask) -> None:
     db.init_app(app)
-    migrate.init_app(app, db)
+    if app.config["ROOMBOOK_MIGRATIONS"]:
+        # Flask-Migrate brings Alembic, Mako and Pygments: 12 MiB in a process that never migrates, as the
+        # serving ones (wsgi.py turns it off; the web unit migrates with `flask db upgrade` before starting).
+        from flask_migrate import Migrate
+
+        Migrate(app, db, directory=str(MIGRATIONS))
     # Registered after Flask-SQLAlchemy's own teardown, so it runs before the session is removed.
     app.teardown_appcontext(_end_read_transaction)
     with app.app_context():

@@ -4,16 +4,28 @@ from __future__ import annotations
 
 import os
 import re
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from flask_migrate import upgrade
 from flask_sqlalchemy.session import _app_ctx_id
 
+import roombook
 from roombook import create_app
 from roombook.db import db
 
 pytest_plugins = ["tests.factories"]
+
+# The suite tests the tree it sits in. The virtualenv may hold roombook as an editable install of another
+# checkout (a worktree shares its main checkout's .venv): what the suite imports must come from this tree, and so
+# must every process it starts (gunicorn, `flask scheduler`, the solver's child process), whatever their
+# working directory.
+ROOT = Path(__file__).resolve().parents[1]
+if Path(roombook.__file__).resolve().parents[1] != ROOT:
+    raise pytest.UsageError(f"the suite in {ROOT} imported roombook from {roombook.__file__}: run pytest from "
+                            f"{ROOT} (or with PYTHONPATH={ROOT})")
+os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
 
 
 @pytest.fixture(scope="session")

@@ -68,12 +68,13 @@ def scenario_for_run(session: Session, timezone: str, scope: list[str] | None = 
 
 def solve_city(session: Session, timezone: str, time_limit: float, *, scope: list[str] | None = None,
                progress: Callable[[dict], None] | None = None) -> tuple[dict, dict]:
-    """Export and solve; returns (scenario, plan), the plan restricted to `scope`. The solver is imported
-    here, not at app start."""
-    from roombook.solver import solve
+    """Export and solve; returns (scenario, plan), the plan restricted to `scope`. The solver runs in a
+    process of its own, so no app process keeps what it loads and allocates (roombook.solver.apart)."""
+    from roombook.solver.apart import solve_apart
 
     scenario = scenario_for_run(session, timezone, scope)
-    return scenario, restrict_to_scope(scenario, solve(scenario, time_limit=time_limit, progress=progress), scope)
+    plan = solve_apart(scenario, time_limit=time_limit, progress=progress)
+    return scenario, restrict_to_scope(scenario, plan, scope)
 
 
 def restrict_to_scope(scenario: dict, plan: dict, scope: list[str] | None) -> dict:

@@ -1,4 +1,5 @@
-"""Command line: `python -m roombook.solver SCENARIO --out PLAN` and `... check SCENARIO PLAN`."""
+"""Command line: `python -m roombook.solver SCENARIO --out PLAN` and `... check SCENARIO PLAN` (and `... apart`,
+the other end of `roombook.solver.apart.solve_apart`)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,18 @@ def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if args and args[0] == "check":
         return _check(args[1:])
+    if args and args[0] == "apart":
+        return _apart(args[1:])
     return _solve(args)
+
+
+def _apart(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m roombook.solver apart",
+                                     description="Solve the scenario on stdin; progress and plan as JSON lines.")
+    parser.add_argument("--time-limit", type=float, default=30.0)
+    from .apart import serve
+
+    return serve(parser.parse_args(argv).time_limit)
 
 
 def _read(path: str, what: str) -> dict:

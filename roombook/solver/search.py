@@ -16,8 +16,13 @@ MONOLITHIC_SESSIONS = 400
 NEIGHBOURHOOD_SESSIONS = 60
 LARGEST_NEIGHBOURHOOD = 480
 STEP_SECONDS = 3.0
+MIN_STEP_SECONDS = 0.1  # building a model takes longer than this: with less time left, none is built
 
 Progress = Callable[[dict], None]
+# A repair step's objective: the soft tiers' weights make CP-SAT prove a neighbourhood's soft optimum before it
+# gives up on a shortfall the neighbourhood cannot fix (1.6 s of a 5 s limit on a 20-house city); counting
+# hard shortfalls alone, the proof is quick. The step's plan is kept only if it is better by the full weights.
+HARD_ONLY = Weights(hard=1, unplaced=0, displaced=0, moved=0, not_preferred=0)
 
 
 @dataclass
@@ -104,7 +109,7 @@ def search(problem: Problem, time_limit: float, progress: Progress | None = None
     for number, (part, sessions) in enumerate(zip(parts, part_sessions)):
         share = (deadline - time.monotonic()) * len(sessions) / max(1, remaining)
         remaining -= len(sessions)
-        if tracker.objective[number] == 0:
+        if tracker.objective[number] == 0 or share < MIN_STEP_SECONDS:
             continue
         if len(sessions) <= MONOLITHIC_SESSIONS:
             optimal &= _solve_whole(problem, sessions, assignment, share, weights, workers, tracker, number)
@@ -117,28 +122,45 @@ def search(problem: Problem, time_limit: float, progress: Progress | None = None
 def _repair_hard_shortfalls(problem: Problem, parts: list[list[str]], part_sessions: list[list[Session]],
                             by_accommodation: dict[str, list[Session]], assignment: dict[int, Placement],
                             deadline: float, weights: Weights, workers: int, tracker: _Tracker) -> None:
-    """Hard shortfalls of every component first, so no component's soft wishes delay another's rules."""
+    """Hard shortfalls of every component first, so no component's soft wishes delay another's rules.
+
+    The repair starts at once with neighbourhoods of the houses that fall short, each step stopping at the
+    first plan of its neighbourhood without a hard shortfall: a model of 60 sessions builds, presolves and
+    solves in a fraction of the time a whole component's model needs before its first solution, and that
+    time grows with the machine's load (a 20-house city on a busy machine found its first valid plan only
+    after the 5 s it was given). A component small enough for one model gets that model, with the repaired
+    plan as its hint and the time left, as soon as a neighbourhood step improves nothing.
+    """
     short = [n for n in range(len(parts)) if tracker.objective[n] >= weights.hard]
     remaining = sum(len(part_sessions[n]) for n in short)
     for number in short:
-        share = (deadline - time.monotonic()) * len(part_sessions[number]) / max(1, remaining)
-        remaining -= len(part_sessions[number])
-        if len(part_sessions[number]) <= MONOLITHIC_SESSIONS:
-            _solve_whole(problem, part_sessions[number], assignment, share, weights, workers, tracker, number,
-                         good_enough=weights.hard)
+        sessions = part_sessions[number]
+        share = (deadline - time.monotonic()) * len(sessions) / max(1, remaining)
+        remaining -= len(sessions)
+        if len(sessions) <= MONOLITHIC_SESSIONS:
+            until = time.monotonic() + share
+            _improve_locally(problem, parts[number], by_accommodation, assignment, share, weights, workers,
+                             tracker, number, levels=1, largest=len(sessions) - 1, repair=True, whole_follows=True)
+            if tracker.objective[number] >= weights.hard and until - time.monotonic() > MIN_STEP_SECONDS:
+                _solve_whole(problem, sessions, assignment, until - time.monotonic(), weights, workers, tracker,
+                             number, hard_only=True)
         else:
             _improve_locally(problem, parts[number], by_accommodation, assignment, share, weights, workers,
-                             tracker, number, levels=1)
+                             tracker, number, levels=1, repair=True)
 
 
 def _solve_whole(problem: Problem, sessions: list[Session], assignment: dict[int, Placement], budget: float,
-                 weights: Weights, workers: int, tracker: _Tracker, number: int,
-                 good_enough: int | None = None) -> bool:
+                 weights: Weights, workers: int, tracker: _Tracker, number: int, hard_only: bool = False) -> bool:
+    """CP-SAT on a whole component. `hard_only`: the repair's last step, counting hard shortfalls alone and
+    stopping at the first plan without one (its plan is kept if better by the full weights)."""
     before = weights.of(evaluate(problem, assignment, sessions))
     ids = {s.index for s in sessions}
     fixed = {i: p for i, p in assignment.items() if i not in ids}
-    result = solve_part(problem, sessions, fixed, budget, assignment, weights, workers,
-                        lambda objective, bound: tracker.update(number, objective, bound, "cp-sat"), good_enough)
+    if hard_only:
+        result = solve_part(problem, sessions, fixed, budget, assignment, HARD_ONLY, workers, good_enough=1)
+    else:
+        result = solve_part(problem, sessions, fixed, budget, assignment, weights, workers,
+                            lambda objective, bound: tracker.update(number, objective, bound, "cp-sat"))
     if not result.found:
         return False
     after = weights.of(evaluate(problem, result.assignment, sessions))
@@ -146,19 +168,26 @@ def _solve_whole(problem: Problem, sessions: list[Session], assignment: dict[int
         for session in sessions:
             assignment.pop(session.index, None)
         assignment.update(result.assignment)
-        tracker.update(number, after, result.bound if result.optimal else min(result.bound, after), "cp-sat")
-    return result.optimal and after <= before
+        if hard_only:
+            tracker.update(number, after, None, "repair")
+        else:
+            tracker.update(number, after, result.bound if result.optimal else min(result.bound, after), "cp-sat")
+    return result.optimal and after <= before and not hard_only
 
 
 def _improve_locally(problem: Problem, part: list[str], by_accommodation: dict[str, list[Session]],
                      assignment: dict[int, Placement], budget: float, weights: Weights, workers: int,
-                     tracker: _Tracker, number: int, levels: int = 5) -> bool:
+                     tracker: _Tracker, number: int, levels: int = 5, largest: int = LARGEST_NEIGHBOURHOOD,
+                     repair: bool = False, whole_follows: bool = False) -> bool:
     """Large-neighbourhood search: re-optimise a few linked accommodations at a time.
 
     Works down the objective's tiers: houses with a hard shortfall are seeds first; when every
-    seed's neighbourhood is locally optimal the neighbourhoods grow, and after the largest
-    size the next tier's houses become seeds, down to the `levels`-th tier. The search first
-    runs every large component with `levels=1`, so that hard shortfalls go first everywhere.
+    seed's neighbourhood is locally optimal the neighbourhoods grow (up to `largest` sessions), and
+    after the largest size the next tier's houses become seeds, down to the `levels`-th tier. The
+    search first runs every component with a hard shortfall with `levels=1` and `repair`: each step
+    then stops at its neighbourhood's first plan without a hard shortfall instead of optimising it.
+    With `whole_follows` (a model of the whole component takes over) the first step that improves
+    nothing ends the search, leaving the rest of the budget to that model.
     """
     deadline = time.monotonic() + budget
     linked = neighbours(problem)
@@ -169,12 +198,12 @@ def _improve_locally(problem: Problem, part: list[str], by_accommodation: dict[s
     size = NEIGHBOURHOOD_SESSIONS
     tiers = [weights.hard, weights.unplaced, weights.displaced, weights.moved, weights.not_preferred]
     level = 0
-    while time.monotonic() < deadline - 0.1:
+    while time.monotonic() < deadline - MIN_STEP_SECONDS:
         open_seeds = [a for a in part if penalty[a] >= tiers[level] and a not in settled]
         if not open_seeds:
             if not any(penalty.values()):
                 break
-            if size < LARGEST_NEIGHBOURHOOD and any(p >= tiers[level] for p in penalty.values()):
+            if size * 2 <= max(largest, NEIGHBOURHOOD_SESSIONS) and any(p >= tiers[level] for p in penalty.values()):
                 size *= 2
             elif level + 1 < levels:
                 size, level = NEIGHBOURHOOD_SESSIONS, level + 1
@@ -189,7 +218,10 @@ def _improve_locally(problem: Problem, part: list[str], by_accommodation: dict[s
         free_ids = {s.index for s in free}
         fixed = {i: p for i, p in assignment.items() if i not in free_ids}
         step = min(STEP_SECONDS * size / NEIGHBOURHOOD_SESSIONS, deadline - time.monotonic())
-        result = solve_part(problem, free, fixed, step, assignment, weights, workers)
+        if repair:  # the model counts hard shortfalls only: its first plan without one ends the step
+            result = solve_part(problem, free, fixed, step, assignment, HARD_ONLY, workers, good_enough=1)
+        else:
+            result = solve_part(problem, free, fixed, step, assignment, weights, workers)
         if not result.found:
             continue
         before = sum(penalty[a] for a in area)
@@ -202,7 +234,9 @@ def _improve_locally(problem: Problem, part: list[str], by_accommodation: dict[s
             assignment.update(result.assignment)
             penalty.update(after_penalty)
             settled -= set().union(*(linked[a] for a in area)) | set(area)
-            tracker.update(number, sum(penalty.values()), None, "lns")
+            tracker.update(number, sum(penalty.values()), None, "repair" if repair else "lns")
+        elif whole_follows and not result.optimal:  # out of time, not out of ideas: the whole model next
+            break
         if result.optimal:
             settled.add(seed)
     return sum(penalty.values()) == 0

@@ -21,7 +21,11 @@ function expand(text, start, end) {
   const exceptions = [];
   for (const vevent of calendar.getAllSubcomponents('vevent')) {
     if (vevent.hasProperty('recurrence-id')) exceptions.push(vevent);
-    else masters.set(vevent.getFirstPropertyValue('uid'), new ICAL.Event(vevent));
+    // exceptions: [] because ICAL.Event on its own relates every RECURRENCE-ID override of the calendar to
+    // every series, whatever its UID (a moved date would move every series with the same local start);
+    // strictExceptions refuses an override of another UID. Each override is related to its own series below.
+    else masters.set(vevent.getFirstPropertyValue('uid'),
+                     new ICAL.Event(vevent, {exceptions: [], strictExceptions: true}));
   }
   for (const vevent of exceptions) {
     const master = masters.get(vevent.getFirstPropertyValue('uid'));
