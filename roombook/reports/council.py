@@ -23,7 +23,9 @@ from roombook.reports.utilisation import CLOSURE_KINDS, Figures, Utilisation
 from roombook.reports.volunteer_work import VolunteerWork, small
 
 
-class _Marker:
+class Marker:
+    """A cell that is no figure: shown as its text, in the page's language."""
+
     def __init__(self, text: LazyString):
         self.text = text
 
@@ -31,8 +33,8 @@ class _Marker:
         return str(self.text)
 
 
-NOT_AVAILABLE = _Marker(_l("nicht verfügbar"))
-EMPTY = _Marker(_l("–"))
+NOT_AVAILABLE = Marker(_l("nicht verfügbar"))
+EMPTY = Marker(_l("–"))
 
 KIND_LABELS = {ClosurePurpose.HOLIDAY: _l("Feiertag"), ClosurePurpose.MAINTENANCE: _l("Wartung"),
                ClosurePurpose.OTHER_USE: _l("andere Nutzung durch die Verwaltung"),

@@ -16,7 +16,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
-from roombook.reports.council import Report, Table, _Marker
+from roombook.reports.council import Marker, Report, Table
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 BOLD = Font(bold=True)
@@ -63,7 +63,7 @@ def report_csv(report: Report, only: str | None = None) -> bytes:
 def _xlsx_cell(sheet, value, *, bold: bool = False) -> WriteOnlyCell | None:
     if value is None:
         return None
-    if isinstance(value, (_Marker, str)) or not isinstance(value, (int, float, dt.date)):
+    if isinstance(value, (Marker, str)) or not isinstance(value, (int, float, dt.date)):
         cell = WriteOnlyCell(sheet, value=str(value))
         cell.data_type = "s"  # never a formula, whatever the text starts with
     elif isinstance(value, dt.date):

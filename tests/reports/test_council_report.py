@@ -318,3 +318,10 @@ def test_a_facility_manager_gets_the_figures_of_their_own_houses_only(client, ci
     cover = client.get(f"/api/v1/reports/coverage?from={FIRST}&to={END}", headers=headers).json
     assert {item["accommodation"] for item in cover["items"]} == {"a"}
     assert {s["accommodation"] for s in cover["shortfalls"]} == {"a"}
+
+
+def test_a_manager_without_houses_gets_an_empty_report_not_an_error(client, make_user):
+    make_user("facility_manager", email="fm@example.org", password=PASSWORD)
+    login(client, "fm@example.org", PASSWORD)
+    for fmt in ("html", "csv", "xlsx"):
+        assert client.get(f"/manage/reports?from={FIRST}&to={END}&format={fmt}").status_code == 200, fmt
