@@ -46,7 +46,7 @@ def report_csv(report: Report, only: str | None = None) -> bytes:
     """The tables (or the one named `only`) as one CSV: with several, each under its title, a blank line between."""
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    tables = [report.tables[only]] if only else list(report.tables.values())
+    tables = [report.tables[only]] if only else [t for t in report.tables.values() if not t.page_only]
     if not only:
         writer.writerows(_head(report))
         writer.writerow([])
@@ -91,9 +91,10 @@ def report_xlsx(report: Report) -> bytes:
     sheet naming it, then one sheet per table."""
     book = Workbook(write_only=True)
     cover = book.create_sheet("bericht")
-    for row in [*_head(report), *[[str(table.title), table.key] for table in report.tables.values()]]:
+    tables = [t for t in report.tables.values() if not t.page_only]
+    for row in [*_head(report), *[[str(table.title), table.key] for table in tables]]:
         cover.append([_xlsx_cell(cover, value) for value in row])
-    for table in report.tables.values():
+    for table in tables:
         _sheet(book, table)
     out = io.BytesIO()
     book.save(out)

@@ -251,6 +251,9 @@ def test_the_xlsx_and_the_csv_hold_the_same_figures(client, city):
     assert work["Schulungen gehalten"] == "nicht verfügbar"
     places = {r[0]: r[1:] for r in book["ehrenamt_unterkuenfte"].iter_rows(min_row=2, values_only=True)}
     assert places == {"Haus Am Hang": ("< 3", "< 3"), "Haus Berg": ("< 3", "< 3")}  # nobody recognisable
+    page = client.get(f"/manage/reports?from={FIRST}&to={END}").get_data(as_text=True)
+    # on the page, Haus Berg's two weeks without procedural counselling (the same causes) are one row
+    assert "22.03.2027 – 29.03.2027" in page and page.count("kein Angebot") == 1
     full = client.get(f"/manage/reports?from={FIRST}&to={END}&format=csv").data.decode("utf-8")
     assert "29.03.2027" in full and ";Sprechstunde;" in full
 
