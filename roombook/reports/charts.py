@@ -11,7 +11,7 @@ import matplotlib
 from markupsafe import Markup, escape
 from matplotlib.figure import Figure
 
-from roombook.reports.council import Report, _Marker
+from roombook.reports.council import Marker, Report
 
 COLOURS = ("#1b6ca8", "#f28e2b", "#59a14f", "#b07aa1", "#9c755f")
 MAX_ROWS = 40  # of the heat map; the table under it has them all
@@ -36,7 +36,7 @@ def _svg(fig: Figure, title: str, key: str) -> Markup:
 
 
 def _nums(values) -> list[float]:
-    return [v if isinstance(v, (int, float)) and not isinstance(v, _Marker) else float("nan") for v in values]
+    return [v if isinstance(v, (int, float)) and not isinstance(v, Marker) else float("nan") for v in values]
 
 
 def usage_heatmap(report: Report, title: str) -> Markup:

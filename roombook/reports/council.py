@@ -23,7 +23,9 @@ from roombook.reports.utilisation import CLOSURE_KINDS, Figures, Utilisation
 from roombook.reports.volunteer_work import VolunteerWork, small
 
 
-class _Marker:
+class Marker:
+    """A cell that is no figure: shown as its text, in the page's language."""
+
     def __init__(self, text: LazyString):
         self.text = text
 
@@ -31,8 +33,8 @@ class _Marker:
         return str(self.text)
 
 
-NOT_AVAILABLE = _Marker(_l("nicht verfügbar"))
-EMPTY = _Marker(_l("–"))
+NOT_AVAILABLE = Marker(_l("nicht verfügbar"))
+EMPTY = Marker(_l("–"))
 
 KIND_LABELS = {ClosurePurpose.HOLIDAY: _l("Feiertag"), ClosurePurpose.MAINTENANCE: _l("Wartung"),
                ClosurePurpose.OTHER_USE: _l("andere Nutzung durch die Verwaltung"),
@@ -55,6 +57,7 @@ class Table:
     columns: list[Column]
     rows: list[list] = field(default_factory=list)
     note: LazyString | str = ""
+    page_only: bool = False  # a summary for reading; the exports carry the rows it sums
 
 
 @dataclass
@@ -117,9 +120,9 @@ def build(session: Session, places: list[Accommodation], first: dt.date, end: dt
     cover = shortfalls.coverage_report(session, places, first, end, total, now=now)
     work = volunteer_work.volunteer_work(session, places, first, end)
     report = Report(first, end, places, weekly, overall, city, cover, work, {})
-    for table in (_usage(report), _usage_by_category(report), _usage_weeks(report), _closed(report), _coverage_by_category(report),
-                  _coverage(report), _procedural(report), _shortfalls(report), _volunteers(report),
-                  _volunteer_offers(report), _volunteer_places(report)):
+    for make in (_usage, _usage_by_category, _usage_weeks, _closed, _coverage_by_category, _coverage, _procedural,
+                 _shortfalls, _shortfall_runs, _volunteers, _volunteer_offers, _volunteer_places):
+        table = make(report)  # in order: a summary may read the table before it
         report.tables[table.key] = table
     return report
 
@@ -253,6 +256,30 @@ def _shortfalls(report: Report) -> Table:
     table.rows = [[s.accommodation.name, names[s.category], s.week, hours(60 * s.planned),
                    hours(60 * s.required), hours(60 * s.missing), "; ".join(cause_text(c) for c in s.causes)]
                   for s in report.coverage.shortfalls]
+    return table
+
+
+def _shortfall_runs(report: Report) -> Table:
+    """The shortfalls as the page shows them: a house's consecutive weeks with the same figures and causes in
+    one row (a big city's quarter has thousands of week rows; the CSV and XLSX keep them all)."""
+    table = Table("fehlstellen_zeitraeume", _l("Fehlstellen und ihre Ursachen"), [
+        Column(_l("Unterkunft")), Column(_l("Kategorie")), Column(_l("Wochen")), Column(_l("Anzahl Wochen"), "count"),
+        Column(_l("fehlend je Woche (Stunden)"), "hours"), Column(_l("Ursachen je Woche"))],
+        note=_l("Asylverfahrensberatung zuerst; aufeinanderfolgende Wochen mit gleichen Zahlen und Ursachen in "
+                "einer Zeile."), page_only=True)
+    runs: list[list] = []
+    for name, category, week, _planned, _required, missing, causes in report.tables["fehlstellen"].rows:
+        last = runs[-1] if runs else None
+        if (last is not None and last[0] == name and last[1] == category and last[5] == causes
+                and last[4] == missing and last[6] + dt.timedelta(days=7) == week):
+            last[6] = week
+            last[3] += 1
+            continue
+        runs.append([name, category, week, 1, missing, causes, week])
+    for run in runs:
+        first, last = run[2], run.pop(6)
+        run[2] = f"{first:%d.%m.%Y}" if first == last else f"{first:%d.%m.%Y} – {last:%d.%m.%Y}"
+    table.rows = runs
     return table
 
 

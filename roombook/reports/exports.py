@@ -16,7 +16,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
-from roombook.reports.council import Report, Table, _Marker
+from roombook.reports.council import Marker, Report, Table
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 BOLD = Font(bold=True)
@@ -46,7 +46,7 @@ def report_csv(report: Report, only: str | None = None) -> bytes:
     """The tables (or the one named `only`) as one CSV: with several, each under its title, a blank line between."""
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    tables = [report.tables[only]] if only else list(report.tables.values())
+    tables = [report.tables[only]] if only else [t for t in report.tables.values() if not t.page_only]
     if not only:
         writer.writerows(_head(report))
         writer.writerow([])
@@ -63,7 +63,7 @@ def report_csv(report: Report, only: str | None = None) -> bytes:
 def _xlsx_cell(sheet, value, *, bold: bool = False) -> WriteOnlyCell | None:
     if value is None:
         return None
-    if isinstance(value, (_Marker, str)) or not isinstance(value, (int, float, dt.date)):
+    if isinstance(value, (Marker, str)) or not isinstance(value, (int, float, dt.date)):
         cell = WriteOnlyCell(sheet, value=str(value))
         cell.data_type = "s"  # never a formula, whatever the text starts with
     elif isinstance(value, dt.date):
@@ -91,9 +91,10 @@ def report_xlsx(report: Report) -> bytes:
     sheet naming it, then one sheet per table."""
     book = Workbook(write_only=True)
     cover = book.create_sheet("bericht")
-    for row in [*_head(report), *[[str(table.title), table.key] for table in report.tables.values()]]:
+    tables = [t for t in report.tables.values() if not t.page_only]
+    for row in [*_head(report), *[[str(table.title), table.key] for table in tables]]:
         cover.append([_xlsx_cell(cover, value) for value in row])
-    for table in report.tables.values():
+    for table in tables:
         _sheet(book, table)
     out = io.BytesIO()
     book.save(out)

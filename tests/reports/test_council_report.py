@@ -251,6 +251,9 @@ def test_the_xlsx_and_the_csv_hold_the_same_figures(client, city):
     assert work["Schulungen gehalten"] == "nicht verfügbar"
     places = {r[0]: r[1:] for r in book["ehrenamt_unterkuenfte"].iter_rows(min_row=2, values_only=True)}
     assert places == {"Haus Am Hang": ("< 3", "< 3"), "Haus Berg": ("< 3", "< 3")}  # nobody recognisable
+    page = client.get(f"/manage/reports?from={FIRST}&to={END}").get_data(as_text=True)
+    # on the page, Haus Berg's two weeks without procedural counselling (the same causes) are one row
+    assert "22.03.2027 – 29.03.2027" in page and page.count("kein Angebot") == 1
     full = client.get(f"/manage/reports?from={FIRST}&to={END}&format=csv").data.decode("utf-8")
     assert "29.03.2027" in full and ";Sprechstunde;" in full
 
@@ -318,3 +321,10 @@ def test_a_facility_manager_gets_the_figures_of_their_own_houses_only(client, ci
     cover = client.get(f"/api/v1/reports/coverage?from={FIRST}&to={END}", headers=headers).json
     assert {item["accommodation"] for item in cover["items"]} == {"a"}
     assert {s["accommodation"] for s in cover["shortfalls"]} == {"a"}
+
+
+def test_a_manager_without_houses_gets_an_empty_report_not_an_error(client, make_user):
+    make_user("facility_manager", email="fm@example.org", password=PASSWORD)
+    login(client, "fm@example.org", PASSWORD)
+    for fmt in ("html", "csv", "xlsx"):
+        assert client.get(f"/manage/reports?from={FIRST}&to={END}&format={fmt}").status_code == 200, fmt

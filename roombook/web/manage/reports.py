@@ -15,6 +15,7 @@ from roombook import clock
 from roombook.db import db
 from roombook.i18n import category_name, current_language
 from roombook.reports import charts, council, exports, periods
+from roombook.web.manage.forms import CoverageForm
 from roombook.web.manage.gates import (
     bp,
     coordinator_required,
@@ -87,8 +88,6 @@ def reports():
 @coordinator_required
 def coverage_csv():
     """The coverage CSV of before, now a table of the report: the same weeks, German and in hours."""
-    from roombook.web.manage.forms import CoverageForm
-
     form = CoverageForm(request.args)
     first = clock.week_of(form.week.data if form.validate() and form.week.data else clock.today())
     weeks = form.weeks.data if form.validate() and form.weeks.data else 4
