@@ -150,11 +150,12 @@ def _usage_by_category(report: Report) -> Table:
         Column(_l("Unterkunft")), *[Column(LazyString(category_name, c), "hours") for c in kinds],
         Column(_l("Einzelbuchungen (ehrenamtliche Aktivitäten)"), "hours"),
         Column(_l("Einzelbuchungen nach Kategorie"))],
-        note=_l("Einzelbuchungen haben noch keine Kategorie: sie zählen als ehrenamtliche Aktivitäten."))
+        note=_l("Eine Einzelbuchung ohne Art des Angebots ist eine Reservierung: sie zählt als ehrenamtliche "
+                "Aktivität."))
 
     def row(name, f: Figures):
-        by_category = NOT_AVAILABLE if f.bookings_by_category is None else ", ".join(
-            f"{category_name(c)}: {format_decimal(hours(s))}" for c, s in sorted(f.bookings_by_category.items()))
+        by_category = ", ".join(f"{category_name(c) if c else gettext('ohne Angabe')}: {format_decimal(hours(s))}"
+                                for c, s in sorted((f.bookings_by_category or {}).items())) or "–"
         return [name, *[hours(f.offers[c]) for c in kinds], hours(f.bookings), by_category]
 
     table.rows = [row(line.name, line.figures) for line in report.total.lines]

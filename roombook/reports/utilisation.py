@@ -44,15 +44,14 @@ PURPOSE_CATEGORIES = frozenset(CATEGORIES)
 
 
 # What the report reads of each booking (see booking_category).
-BOOKING_COLUMNS = (Booking.id, Booking.room_id, Booking.user_id, Booking.starts_at, Booking.ends_at, Booking.title)
+BOOKING_COLUMNS = (Booking.id, Booking.room_id, Booking.user_id, Booking.starts_at, Booking.ends_at, Booking.title,
+                   Booking.category)
 
 
 def booking_category(booking) -> str | None:
-    """The kind of offer a one-off booking (a row of BOOKING_COLUMNS) is for: not recorded yet, so None (the
-    report then says "nicht verfügbar" for bookings by category and counts every booking as a volunteers'
-    activity). Once bookings carry a category: add `Booking.category` to BOOKING_COLUMNS and return
-    `booking.category` here — nothing else in the report changes."""
-    return None
+    """The kind of offer a booking (a row of BOOKING_COLUMNS) is for, as its owner gave it; None for a plain
+    reservation (counted as a volunteers' activity)."""
+    return booking.category
 
 
 def closure_kind(closure: Closure) -> str:
@@ -90,9 +89,8 @@ class Figures:
 
     @property
     def purpose(self) -> int:
-        booked = self.bookings if self.bookings_by_category is None else sum(
-            s for c, s in self.bookings_by_category.items() if c in PURPOSE_CATEGORIES)
-        return sum(s for c, s in self.offers.items() if c in PURPOSE_CATEGORIES) + booked
+        # a booking is a volunteers' activity or an offer for residents: either serves the council's purpose
+        return sum(s for c, s in self.offers.items() if c in PURPOSE_CATEGORIES) + self.bookings
 
     @property
     def purpose_share(self) -> float | None:
@@ -254,12 +252,9 @@ def utilisation(session: Session, places: list[Accommodation], parts: list[Part]
             figures = per_room[booking.room_id][part.key]
             seconds = int((booking.ends_at - booking.starts_at).total_seconds())
             figures.bookings += seconds
-            category = booking_category(booking)
-            if category is None:
-                known = False
-            else:
-                figures.bookings_by_category = figures.bookings_by_category or {}
-                figures.bookings_by_category[category] = figures.bookings_by_category.get(category, 0) + seconds
+            category = booking_category(booking) or ""  # "": a plain reservation, no kind of offer given
+            figures.bookings_by_category = figures.bookings_by_category or {}
+            figures.bookings_by_category[category] = figures.bookings_by_category.get(category, 0) + seconds
     if not known:  # some bookings without a category: no breakdown, rather than a wrong one
         for by_part in per_room.values():
             for figures in by_part.values():

@@ -228,7 +228,8 @@ def test_the_xlsx_and_the_csv_hold_the_same_figures(client, city):
                     "Einzelbuchungen (ehrenamtliche Aktivitäten)": want["booking_hours"],
                     "genutzt für den Zweck": want["purpose_hours"],
                     "Anteil für den Zweck (%)": round(100 * want["purpose_share"], 1),
-                    "Einzelbuchungen nach Kategorie": "nicht verfügbar"}
+                    "Einzelbuchungen nach Kategorie": (f"ohne Angabe: {want['booking_hours']:g}".replace(".", ",")
+                                                       if want["booking_hours"] else "–")}
         xlsx_row = dict(zip(header, next(r for r in sheet if r[0] == name)))
         csv_row = dict(zip(header, next(r for r in rows if r[0] == name)))
         for column, value in expected.items():
