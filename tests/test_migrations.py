@@ -35,7 +35,7 @@ def _referring_to_user(connection) -> set[str]:
             if any(fk["referred_table"] == "user" for fk in sa.inspect(connection).get_foreign_keys(name))}
 
 
-def test_0008_keeps_every_row_of_the_demo_city_and_never_hands_out_a_user_id_again(scratch_url):
+def test_0008_keeps_every_row_of_the_demo_city_and_never_hands_out_a_user_id_again(scratch_url, monkeypatch):
     """0008 rebuilds SQLite's user table (AUTOINCREMENT), with a dozen tables referring to it; some cascade
     on delete, so a rebuild with the foreign keys on would empty them. On a copy of the demo city at 0007,
     with a token, a feed link, a stored API answer and the newest account deleted beforehand, every row of
@@ -46,6 +46,8 @@ def test_0008_keeps_every_row_of_the_demo_city_and_never_hands_out_a_user_id_aga
         try:
             assert sa.inspect(db.engine).get_table_names() == []  # not the suite's database
             upgrade(revision="0007")
+            # today's demo at 0007: the weeks a series leaves out have a table only from 0009 on
+            monkeypatch.setattr("roombook.booking.service.record_gaps", lambda *args: None)
             result = scratch.test_cli_runner().invoke(args=["demo"])
             assert result.exit_code == 0, result.output
             with transaction() as session:

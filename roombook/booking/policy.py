@@ -15,14 +15,17 @@ from roombook.models.reservations import BookingStatus
 EXEMPT_ROLES = {Role.ADMIN, Role.COORDINATOR, Role.FACILITY_MANAGER}
 
 
-# Built once: every booking by a volunteer or a department counts.
-_OPEN_BOOKINGS = sa.select(sa.func.count()).select_from(Booking).where(
+# Built once: every booking by a volunteer or a department counts, and a weekly series counts once however
+# many dates it has (so a term-long group fits a limit meant against hoarding single slots). A one-off
+# counts under its negated id, a series under its id: the two never meet.
+_OPEN_BOOKINGS = sa.select(sa.func.count(sa.distinct(sa.case(
+    (Booking.series_id.is_(None), -Booking.id), else_=Booking.series_id)))).select_from(Booking).where(
     Booking.user_id == sa.bindparam("user"), Booking.room_id == sa.bindparam("room"),
     Booking.status == BookingStatus.ACTIVE, Booking.ends_at > sa.bindparam("now"))
 
 
 def _open_bookings(session: Session, user: User, room: Room, now: dt.datetime) -> int:
-    """How many active bookings of the user in the room have not ended yet."""
+    """How many one-off bookings and series of the user in the room have an active date not ended yet."""
     return session.scalar(_OPEN_BOOKINGS, {"user": user.id, "room": room.id, "now": now})
 
 
@@ -34,7 +37,7 @@ def open_bookings_left(session: Session, user: User | None, room: Room, now: dt.
 
 
 def open_bookings_limit_reached(room: Room) -> PolicyViolation:
-    """Why a week of a series is refused: the open bookings held and the earlier weeks use up the limit."""
+    """Why a series is refused: the open bookings already held use up the limit (a series needs one)."""
     return PolicyViolation(
         f"Die Höchstzahl ist erreicht: In {room.name} sind höchstens {room.max_open_bookings} offene Buchungen "
         f"je Person erlaubt. / The limit is reached: {room.name} allows at most {room.max_open_bookings} open "
@@ -46,7 +49,7 @@ def check_room_rules(session: Session, user: User | None, room: Room, start: dt.
     """Raise PolicyViolation when the booking breaks one of the room's rules for this user.
 
     `new_bookings` is how many bookings the request adds toward the open-booking limit; 0 leaves the
-    limit to the caller (a weekly series counts once for all its weeks).
+    limit to the caller (a weekly series counts once for all its weeks, a changed date not at all).
     """
     if user is None or user.role in EXEMPT_ROLES:
         return

@@ -1,6 +1,6 @@
 """The domain model. Import models from here; each lives in the module of its area."""
 from roombook.models.accommodations import Accommodation, Room
-from roombook.models.changes import BookingSeries, ChangeItem, RoomChange
+from roombook.models.changes import BookingSeries, ChangeItem, RoomChange, SeriesGap
 from roombook.models.conflicts import Conflict
 from roombook.models.logins import Login
 from roombook.models.messaging import OutboxMessage
@@ -15,5 +15,5 @@ from roombook.models.tokens import ApiToken, FeedToken, IdempotencyKey
 __all__ = [
     "Accommodation", "ApiToken", "AuditEvent", "Booking", "BookingSeries", "ChangeItem", "Closure", "Conflict", "FeedToken", "IdempotencyKey",
     "JobRun", "Login", "Occupancy", "Occurrence", "Offer", "OfferSession", "OutboxMessage", "PlanRun", "Provider",
-    "RateLimitHit", "Requirement", "Room", "RoomChange", "Setting", "User", "VolunteerProfile",
+    "RateLimitHit", "Requirement", "Room", "SeriesGap", "RoomChange", "Setting", "User", "VolunteerProfile",
 ]
