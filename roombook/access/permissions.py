@@ -5,7 +5,16 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from roombook.models import Accommodation, Booking, ChangeItem, PlanRun, Provider, Room, User
+from roombook.models import (
+    Accommodation,
+    Booking,
+    BookingSeries,
+    ChangeItem,
+    PlanRun,
+    Provider,
+    Room,
+    User,
+)
 from roombook.models.people import Role
 
 
@@ -41,6 +50,18 @@ def can_see_booking_details(user: User | None, booking: Booking) -> bool:
 
 def can_cancel_booking(user: User | None, booking: Booking) -> bool:
     return can_see_booking_details(user, booking)
+
+
+def can_change_booking(user: User | None, booking: Booking) -> bool:
+    """Volunteers change their own dates and series; staff those in the accommodations they manage."""
+    return can_see_booking_details(user, booking)
+
+
+def can_see_series(user: User | None, series: BookingSeries) -> bool:
+    """A series is its owner's and its room's managers' to see, like each of its dates."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    return series.user_id == user.id or manages(user, series.room.accommodation)
 
 
 def can_manage_rooms(user: User | None, accommodation: Accommodation) -> bool:
