@@ -319,3 +319,38 @@ def cancel_dates(session: Session, actor: User | None, booking: Booking, scope: 
         cancel_booking(session, actor, date, reason)
     return dates
 
+
+
+# --- what pages need --------------------------------------------------------------------------------------
+
+def series_of_user(session: Session, user: User, *, now: dt.datetime | None = None) -> list[SeriesView]:
+    """The user's series with a booked date still to come, the soonest first, each with all its weeks."""
+    now = now or clock.now()
+    ids = session.scalars(sa.select(Booking.series_id).where(
+        Booking.user_id == user.id, Booking.series_id.is_not(None), Booking.status == BookingStatus.ACTIVE,
+        Booking.ends_at > now).group_by(Booking.series_id).order_by(sa.func.min(Booking.starts_at))).all()
+    rows = {s.id: s for s in session.scalars(sa.select(BookingSeries).where(BookingSeries.id.in_(ids)))}
+    return [view_series(session, rows[i]) for i in ids]
+
+
+def _values(booking: Booking) -> dict[str, Any]:
+    """A date's own values of the fields the change form shows."""
+    tz = booking.room.tz
+    start = booking.starts_at.astimezone(tz)
+    length = booking.ends_at.astimezone(tz).replace(tzinfo=None) - start.replace(tzinfo=None)
+    return {"start_time": start.time().replace(second=0, microsecond=0, tzinfo=None),
+            "minutes": int(length.total_seconds() // 60), "room": booking.room_id, "title": booking.title}
+
+
+def current_values(booking: Booking) -> dict[str, Any]:
+    """What the change form starts with: the date's start time, length, room and title."""
+    return _values(booking)
+
+
+def differing(session: Session, booking: Booking, scope: str, wanted: dict[str, Any],
+              *, now: dt.datetime | None = None) -> dict[str, Any]:
+    """The wanted values that some date in scope does not have yet: a form shows every field, and only
+    those are a change (a field left as it is keeps each date's own value, single-date edits included)."""
+    dates = dates_in_scope(session, booking, scope, now or clock.now()) or [booking]
+    have = [_values(d) for d in dates]
+    return {name: value for name, value in wanted.items() if any(h[name] != value for h in have)}
