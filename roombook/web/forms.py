@@ -148,7 +148,7 @@ class BookingForm(Form):
         Length(max=MAX_TITLE, message=_l("Höchstens %(max)d Zeichen."))])
     weeks = IntegerField(_l("Wie viele Wochen? (1 = nur einmal)"), default=1, validators=[
         Optional(), NumberRange(1, 52, _l("Bitte eine Zahl zwischen 1 und 52 angeben."))])
-    until = DateField(_l("… oder wöchentlich bis zum (Datum des letzten Termins)"), validators=[Optional()])
+    until = DateField(_l("… oder wöchentlich bis (letzter Termin)"), validators=[Optional()])
     book_rest = BooleanField(_l("Wochen, die nicht gebucht werden können, auslassen und die übrigen buchen"))
     submit = SubmitField(_l("Buchen"))
 
