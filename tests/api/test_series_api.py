@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 import sqlalchemy as sa
 
 from roombook import clock
@@ -11,6 +12,7 @@ from roombook.models import Booking, OutboxMessage
 from tests.factories import local
 
 FUTURE = clock.today().year + 1
+pytestmark = pytest.mark.dates  # a March of next year, from the clock
 
 
 def _series(client, headers, room, *, weeks=5, hour=18, **extra):

@@ -8,14 +8,16 @@ import re
 import pytest
 import sqlalchemy as sa
 
+from roombook import clock
 from roombook.models import Booking, BookingSeries
+from tests.dates import quiet_monday
 from tests.web.conftest import login, next_monday, post
 
 pytestmark = pytest.mark.dates  # the demo city's coming weeks (scripts/faketime-suite.sh)
 
 
 def _series(web, session, **fields):
-    first = next_monday() + dt.timedelta(weeks=1)
+    first = quiet_monday(clock.today(), weeks_ahead=2, span=5)  # five weeks without a holiday
     data = {"room": "nord-gr", "date": first.isoformat(), "start": "18:00", "end": "19:00",
             "title": "Elterncafé", "weeks": "", "until": (first + dt.timedelta(weeks=4)).isoformat(),
             "book_rest": "y", **fields}
