@@ -177,11 +177,6 @@ class SeriesView:
     dates: list[SeriesDate] = field(default_factory=list)
 
     @property
-    def upcoming(self) -> list[SeriesDate]:
-        now = clock.now()
-        return [d for d in self.dates if d.end > now]
-
-    @property
     def next_active(self) -> SeriesDate | None:
         now = clock.now()
         return next((d for d in self.dates if d.state == BookingStatus.ACTIVE and d.end > now), None)
