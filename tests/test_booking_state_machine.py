@@ -157,7 +157,9 @@ class BookingModel:
         return [i for i in self.items if i.room_id == room_id and i.active and i.kind in kinds]
 
     def open_bookings(self, user, room_id) -> int:
-        return sum(1 for i in self.active(room_id, ("booking",)) if i.user_id == user.id and i.end > self.now)
+        """A weekly series counts once, however many of its dates are open."""
+        return len({i.series or id(i) for i in self.active(room_id, ("booking",))
+                    if i.user_id == user.id and i.end > self.now})
 
     def expected_refusal(self, user, room: Room, start, end, *, new_bookings=1) -> tuple[type, str] | None:
         """The refusal (class, field) the engine owes for [start, end), or None when it must book it."""
@@ -336,14 +338,14 @@ def make_machine(session, make_accommodation, make_room, make_offer, users):
             user, room = users[who], self.room_list[room_index]
             start, end = self.interval(room, w)
             slots = weekly_slots(start, end, weeks)
-            # each week on its own, the open-booking limit aside; then the free weeks, earliest first, take what
-            # the limit leaves and the rest are refused for it
+            # each week on its own, the open-booking limit aside; then the series needs one open booking of the
+            # limit for all its free weeks, or every free week is refused for it
             expected = [self.model.expected_refusal(user, room, s, e, new_bookings=0) for s, e in slots]
             left = self.model.open_bookings_left(user, room)
             free = []
             for index, slot in enumerate(slots):
                 if expected[index] is None:
-                    if left is not None and len(free) >= left:
+                    if left is not None and left < 1:
                         expected[index] = (PolicyViolation, "room")
                     else:
                         free.append(slot)

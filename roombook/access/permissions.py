@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from roombook.models import (
     Accommodation,
     Booking,
+    BookingSeries,
     ChangeItem,
     PlanRun,
     Provider,
@@ -54,6 +55,18 @@ def can_cancel_booking(user: User | None, booking: Booking) -> bool:
 def can_hide_public_offer(user: User | None, booking: Booking) -> bool:
     """The accommodation's managers decide what residents are shown in their house."""
     return manages(user, booking.room.accommodation)
+
+
+def can_change_booking(user: User | None, booking: Booking) -> bool:
+    """Volunteers change their own dates and series; staff those in the accommodations they manage."""
+    return can_see_booking_details(user, booking)
+
+
+def can_see_series(user: User | None, series: BookingSeries) -> bool:
+    """A series is its owner's and its room's managers' to see, like each of its dates."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    return series.user_id == user.id or manages(user, series.room.accommodation)
 
 
 def can_manage_rooms(user: User | None, accommodation: Accommodation) -> bool:

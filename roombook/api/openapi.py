@@ -63,8 +63,11 @@ SCHEMAS = {
         "errors": {"type": "array", "items": _obj({"field": {"type": "string"}, "detail": {"type": "string"}})},
         "clashes": {"type": "array", "items": _ref("Clash")},
         "alternatives": {"type": "array", "items": _ref("Alternative")},
-        "refused": {"type": "array", "items": _obj({"start": DATETIME, "field": {"type": "string"},
-                                                     "detail": {"type": "string"}})},
+        "refused": {"type": "array", "description": "each week or date refused, with why (and for a refused "
+                                                     "change, which booking and its free alternatives)",
+                    "items": _obj({"start": DATETIME, "field": {"type": "string"}, "detail": {"type": "string"},
+                                   "booking": ID, "alternatives": {"type": "array", "items": _ref("Alternative")}},
+                                  ["start", "field", "detail"])},
     }, ["type", "title", "status"]),
     "Clash": _obj({"kind": {"enum": ["booking", "occurrence", "closure"]},
                    "title": {"type": "string", "description": "offer title, closure reason, or 'belegt' (someone's booking)"},
@@ -111,9 +114,34 @@ SCHEMAS = {
                          ["room", "start", "end", "title"], additionalProperties=False),
     "SeriesInput": _obj({"room": INT32, "start": TIME_INPUT, "end": TIME_INPUT,
                          "title": {"type": "string", "minLength": 1, "maxLength": 200},
-                         "weeks": {"type": "integer", "minimum": 1, "maximum": 52}, **OFFER_INPUT},
-                        ["room", "start", "end", "title", "weeks"], additionalProperties=False),
-    "Series": _obj({"series": {"type": ["string", "null"]}, "bookings": {"type": "array", "items": _ref("Booking")}}),
+                         "weeks": {"type": "integer", "minimum": 2, "maximum": 52,
+                                   "description": "how many weeks; or give `until`"},
+                         "until": {**TIME_INPUT, "description": "the date of the last week (instead of `weeks`)"},
+                         "book_rest": {"type": "boolean", "description": "book the other weeks when some are "
+                                                                         "refused (default: all or nothing)"},
+                         **OFFER_INPUT},
+                        ["room", "start", "end", "title"], additionalProperties=False),
+    "Series": _obj({
+        "id": ID, "uid": {"type": "string", "description": "the iCal UID all its dates share"},
+        "room": ID, "accommodation": ID, "title": {"type": "string"},
+        "mine": {"type": "boolean", "description": "booked by the caller"}, "created_at": DATETIME,
+        "dates": {"type": "array", "description": "every week in time order, each with its own state",
+                  "items": _obj({"booking": {"type": ["integer", "null"], "description": "null for a week "
+                                                                                          "skipped or refused"},
+                                 "start": DATETIME, "end": DATETIME, "room": ID, "title": {"type": "string"},
+                                 "state": {"enum": ["active", "cancelled", "displaced", "skipped", "refused"]},
+                                 "reason": {"type": "string"}})}},
+        description="A weekly booking series. Changed in 1.1: before, POST /booking-series answered "
+                    "{series: uid, bookings: [...]}; now it and GET /booking-series/{id} answer this object."),
+    "BookingChange": _obj({
+        "start_time": {"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$",
+                       "description": "local wall-clock start HH:MM, kept across DST"},
+        "minutes": {"type": "integer", "minimum": 1, "maximum": 20160},
+        "room": INT32, "title": {"type": "string", "minLength": 1, "maxLength": 200}},
+        [], additionalProperties=False, minProperties=1),
+    "BookingChangeResult": _obj({"scope": {"enum": ["this", "following", "series"]},
+                                 "changed": {"type": "array", "items": _ref("Booking")},
+                                 "series": {"oneOf": [_ref("Series"), {"type": "null"}]}}),
     "Token": _obj({"id": ID, "label": {"type": "string"}, "prefix": {"type": "string"}, "created_at": DATETIME,
                    "expires_at": NULLABLE_DATETIME, "revoked_at": NULLABLE_DATETIME,
                    "last_used_at": NULLABLE_DATETIME}),
@@ -172,6 +200,8 @@ IDEMPOTENCY = {"name": "Idempotency-Key", "in": "header", "required": False,
                "description": "A retried POST with the same key and body answers like the first and books nothing "
                               "again."}
 AUTHED = (401, 429)
+SCOPE = _query("scope", {"enum": ["this", "following", "series"]},
+               "which dates: this one (default), this and the following, or the whole series")
 
 
 def _op(op_id: str, summary: str, ok: dict, problems: tuple[int, ...], *, parameters: list | None = None,
@@ -256,14 +286,26 @@ PATHS = {
             (400, 403, 409, 422), body="BookingInput", parameters=[IDEMPOTENCY], tags=("bookings",)),
     },
     "/api/v1/booking-series": {
-        "post": _op("createBookingSeries", "Book the same slot for several weeks: all weeks or none", {
-            "201": _json("Series", "Booked every week")}, (400, 403, 409, 422), body="SeriesInput",
-            parameters=[IDEMPOTENCY], tags=("bookings",))},
+        "post": _op("createBookingSeries", "Book the same slot every week: all weeks or none (or, with "
+                    "`book_rest`, the bookable ones)", {
+                        "201": {**_json("Series", "Booked; the series with every week and its state"),
+                                "headers": {"Location": {"schema": {"type": "string"}}}}},
+                    (400, 403, 409, 422), body="SeriesInput", parameters=[IDEMPOTENCY], tags=("bookings",))},
+    "/api/v1/booking-series/{series_id}": {
+        "parameters": [_path("series_id")],
+        "get": _op("getBookingSeries", "A booking series with every week and its state", {"200": _json("Series")},
+                   (404,), tags=("bookings",))},
     "/api/v1/bookings/{booking_id}": {
         "parameters": [_path("booking_id")],
         "get": _op("getBooking", "One booking", {"200": _json("Booking")}, (404,), tags=("bookings",)),
-        "delete": _op("cancelBooking", "Cancel a booking", {"200": _json("Booking", "Cancelled")},
-                      (403, 404, 422), parameters=[_query("reason", {"type": "string", "maxLength": 300})],
+        "patch": _op("changeBooking", "Change this date, this and the following, or every date of its series: "
+                     "the given fields get the same value on every date in scope not yet begun; all or nothing "
+                     "(409 lists each refused date with its reason and alternatives)",
+                     {"200": _json("BookingChangeResult", "Changed")}, (400, 403, 404, 409, 422),
+                     body="BookingChange", parameters=[SCOPE], tags=("bookings",)),
+        "delete": _op("cancelBooking", "Cancel this date, this and the following, or the whole series (one "
+                      "reason for all); answers the booking named", {"200": _json("Booking", "Cancelled")},
+                      (403, 404, 422), parameters=[_query("reason", {"type": "string", "maxLength": 300}), SCOPE],
                       tags=("bookings",)),
     },
 }
@@ -281,7 +323,7 @@ def register_paths(paths: dict, schemas: dict | None = None) -> None:
 def document() -> dict:
     return {
         "openapi": "3.1.0",
-        "info": {"title": "roombook API", "version": "1.0.0",
+        "info": {"title": "roombook API", "version": "1.1.0",
                  "description": "Booking the shared social rooms of municipal refugee accommodations. "
                                 "Authenticate with `Authorization: Bearer <token>`. Times are ISO 8601; "
                                 "answers give local time with offset. Errors are RFC 9457 problem documents."},

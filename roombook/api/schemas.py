@@ -246,6 +246,18 @@ def booking_json_for(booking: Booking, user: User) -> dict:
     return {**booking_json(booking), "mine": booking.user_id == user.id}
 
 
+def series_json(view, user: User) -> dict:
+    """A booking series with every week and its state (a SeriesView of roombook.booking.series)."""
+    series = view.series
+    tz = series.room.tz
+    return {"id": series.id, "uid": series.uid, "room": series.room_id,
+            "accommodation": series.room.accommodation_id, "title": series.title,
+            "mine": series.user_id == user.id, "created_at": utc(series.created_at),
+            "dates": [{"booking": d.booking.id if d.booking is not None else None, "start": iso(d.start, tz),
+                       "end": iso(d.end, tz), "room": d.room.id, "title": d.title, "state": d.state,
+                       "reason": d.reason} for d in view.dates]}
+
+
 def occurrence_json(occurrence: Occurrence) -> dict:
     tz = occurrence.room.tz
     offer = occurrence.offer_session.offer

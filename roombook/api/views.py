@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from flask import current_app, g, render_template, request, url_for
 
 from roombook.access import api_tokens, privacy, ratelimit, signin
-from roombook.access.permissions import can_book, can_cancel_booking
+from roombook.access.permissions import can_book
 from roombook.api import queries
 from roombook.api.access import (
     authenticate,
@@ -49,12 +49,9 @@ from roombook.booking import (
     BookingError,
     availability,
     book_room,
-    book_weekly,
-    cancel_booking,
 )
 from roombook.booking.offer_details import FIELDS as OFFER_FIELDS
 from roombook.db import db, transaction
-from roombook.i18n import N_
 from roombook.models import Accommodation, ApiToken, Occurrence, Offer, Room, User
 from roombook.notifications import confirming
 
@@ -78,7 +75,7 @@ def _default_tz():
 
 
 @contextmanager
-def _explained(room: Room) -> Iterator[None]:
+def explained(room: Room) -> Iterator[None]:
     """A refused booking as a problem: 409 with the clashes for a taken room, else 422 naming the field."""
     try:
         yield
@@ -270,7 +267,7 @@ def list_bookings():
 _OFFER_INPUT = {*OFFER_FIELDS, "translations"}
 
 
-def _booking_input(extra: set[str] = frozenset()) -> tuple[dict, Room]:
+def booking_input(extra: set[str] = frozenset()) -> tuple[dict, Room]:
     body = json_object(request_json(), {"room", "start", "end", "title"} | _OFFER_INPUT | extra,
                        {"room", "start", "end", "title"})
     room = find(Room, parse_int(body["room"], "room"))
@@ -283,13 +280,13 @@ def _booking_input(extra: set[str] = frozenset()) -> tuple[dict, Room]:
 @idempotent
 def create_booking():
     user = current_user()
-    body, room = _booking_input()
+    body, room = booking_input()
     start = parse_instant(body["start"], "start", room.tz)
     end = parse_instant(body["end"], "end", room.tz)
     title = text(body, "title", maximum=200)
     require(can_book(user, room), "Your role may not book this room.")
     details = offer_details(body, room)
-    with _explained(room), transaction() as session:
+    with explained(room), transaction() as session:
         booking = book_room(session, user, room, start, end, title, details=details)
         confirming.confirm_booked(session, user, [booking])
         answer = booking_json_for(booking, user)
@@ -297,49 +294,7 @@ def create_booking():
     return answer, 201, {"Location": url_for("api.get_booking", booking_id=answer["id"])}
 
 
-@bp.post("/booking-series")
-@idempotent
-def create_booking_series():
-    """A weekly series, all or nothing: if any week is refused, nothing is booked and each refusal is listed."""
-    user = current_user()
-    body, room = _booking_input({"weeks"})
-    start = parse_instant(body["start"], "start", room.tz)
-    end = parse_instant(body["end"], "end", room.tz)
-    title = text(body, "title", maximum=200)
-    weeks = parse_int(body.get("weeks"), "weeks", minimum=1, maximum=52)
-    require(can_book(user, room), "Your role may not book this room.")
-    details = offer_details(body, room)
-    with _explained(room), transaction() as session:
-        result = book_weekly(session, user, room, start, end, title, weeks, book_rest=False, details=details)
-        confirming.confirm_booked(session, user, result.booked)
-        answer = {"series": result.booked[0].series if result.booked else None,
-                  "bookings": [booking_json_for(b, user) for b in result.booked]}
-        if not result.refused:
-            remember(session, user, 201, answer)
-    if result.refused:
-        conflicts = any(isinstance(exc, BookingConflict) for _, exc in result.refused)
-        refused = [{"start": s.astimezone(room.tz).isoformat(), "field": exc.field, "detail": exc.message}
-                   for s, exc in result.refused]
-        raise ApiProblem(409 if conflicts else 422, "Weeks refused",
-                         f"{len(refused)} of {weeks} weeks cannot be booked; nothing was booked.",
-                         kind="series-refused", field="start", refused=refused)
-    return answer, 201
-
-
 @bp.get("/bookings/<int:booking_id>")
 def get_booking(booking_id: int):
     user = current_user()
     return booking_json_for(load_booking(booking_id, user), user)
-
-
-@bp.delete("/bookings/<int:booking_id>")
-def delete_booking(booking_id: int):
-    user = current_user()
-    booking = load_booking(booking_id, user)
-    require(can_cancel_booking(user, booking), "You may not cancel this booking.")
-    reason = text(request.args, "reason", maximum=300, default="", multiline=True)
-    with _explained(booking.room), transaction() as session:
-        cancel_booking(session, user, booking, reason or N_("storniert"))
-        confirming.confirm_cancelled(session, booking)
-        answer = booking_json_for(booking, user)
-    return answer

@@ -51,8 +51,9 @@ _CLASHES = _clashes_statement()
 
 
 def clashes(session: Session, room: Room, start: dt.datetime, end: dt.datetime,
-            *, ignore_booking: int | None = None) -> list[Clash]:
-    """Everything that occupies or closes the room during [start, end), in time order."""
+            *, ignore_booking: int | None = None, ignore_bookings: frozenset[int] = frozenset()) -> list[Clash]:
+    """Everything that occupies or closes the room during [start, end), in time order; the bookings
+    ignored are the ones a change is about to move (their own time is not in their way)."""
     found: list[Clash] = []
     for starts_at, ends_at, booking_id, title, closure_kind in session.execute(
             _CLASHES, {"room": room.id, "start": start, "end": end}):
@@ -60,7 +61,7 @@ def clashes(session: Session, room: Room, start: dt.datetime, end: dt.datetime,
             found.append(Clash("closure", title, starts_at, ends_at, closure_kind))
         elif booking_id is None:
             found.append(Clash("occurrence", title, starts_at, ends_at))
-        elif booking_id != ignore_booking:
+        elif booking_id != ignore_booking and booking_id not in ignore_bookings:
             found.append(Clash("booking", title, starts_at, ends_at))
     return sorted(found, key=lambda c: (c.start, c.end))
 

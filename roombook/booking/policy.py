@@ -16,14 +16,17 @@ from roombook.models.reservations import BookingStatus
 EXEMPT_ROLES = {Role.ADMIN, Role.COORDINATOR, Role.FACILITY_MANAGER}
 
 
-# Built once: every booking by a volunteer or a department counts.
-_OPEN_BOOKINGS = sa.select(sa.func.count()).select_from(Booking).where(
+# Built once: every booking by a volunteer or a department counts, and a weekly series counts once however
+# many dates it has (so a term-long group fits a limit meant against hoarding single slots). A one-off
+# counts under its negated id, a series under its id: the two never meet.
+_OPEN_BOOKINGS = sa.select(sa.func.count(sa.distinct(sa.case(
+    (Booking.series_id.is_(None), -Booking.id), else_=Booking.series_id)))).select_from(Booking).where(
     Booking.user_id == sa.bindparam("user"), Booking.room_id == sa.bindparam("room"),
     Booking.status == BookingStatus.ACTIVE, Booking.ends_at > sa.bindparam("now"))
 
 
 def _open_bookings(session: Session, user: User, room: Room, now: dt.datetime) -> int:
-    """How many active bookings of the user in the room have not ended yet."""
+    """How many one-off bookings and series of the user in the room have an active date not ended yet."""
     return session.scalar(_OPEN_BOOKINGS, {"user": user.id, "room": room.id, "now": now})
 
 
@@ -45,7 +48,7 @@ def open_bookings_by_room(session: Session, user: User, room_ids: list[int], now
 
 
 def open_bookings_limit_reached(room: Room) -> PolicyViolation:
-    """Why a week of a series is refused: the open bookings held and the earlier weeks use up the limit."""
+    """Why a series is refused: the open bookings already held use up the limit (a series needs one)."""
     return PolicyViolation(
         _l("Die Höchstzahl ist erreicht: In %(room)s sind höchstens %(limit)s offene Buchungen je Person erlaubt.",
            room=room.name, limit=room.max_open_bookings), field="room")
@@ -56,7 +59,7 @@ def check_room_rules(session: Session, user: User | None, room: Room, start: dt.
     """Raise PolicyViolation when the booking breaks one of the room's rules for this user.
 
     `new_bookings` is how many bookings the request adds toward the open-booking limit; 0 leaves the
-    limit to the caller (a weekly series counts once for all its weeks).
+    limit to the caller (a weekly series counts once for all its weeks, a changed date not at all).
     """
     if user is None or user.role in EXEMPT_ROLES:
         return

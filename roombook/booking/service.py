@@ -33,30 +33,41 @@ from roombook.booking.policy import (
     open_bookings_limit_reached,
 )
 from roombook.booking.recurrence import UTC, to_utc
-from roombook.models import Booking, BookingSeries, Room, User
+from roombook.models import Booking, BookingSeries, Room, SeriesGap, User
+from roombook.models.changes import GapState
 from roombook.models.reservations import BookingStatus
 
 MAX_TITLE = 200
 # No booking, not even staff's, is longer than this: a room is booked for events, and a longer span is a closure.
 # Checked before anything expands opening hours over the span (a 300-year booking took 3 s to refuse).
 MAX_LENGTH = dt.timedelta(days=14)
+# A year of weeks: a series counts once toward the open-booking limit, so this bounds a series' size.
+MAX_WEEKS = 52
 
 
 def _local(instant: dt.datetime, room: Room) -> str:
     return instant.astimezone(room.tz).strftime("%d.%m.%Y %H:%M")
 
 
-def check_bookable(session: Session, user: User | None, room: Room, start: dt.datetime, end: dt.datetime,
-                   title: str, *, now: dt.datetime, new_bookings: int = 1) -> None:
-    """Raise the BookingError that explains why [start, end) cannot be booked, or return quietly."""
-    if start.tzinfo is None or end.tzinfo is None:
-        raise InvalidInterval(_l("Start und Ende brauchen eine Zeitzone."), field="start")
-    # compared as instants: two datetimes of one zone compare and subtract by their wall-clock times
-    start, end = start.astimezone(UTC), end.astimezone(UTC)
+def check_title(title: str) -> None:
+    """Raise the BookingError for a title no booking may have."""
     if not title.strip():
         raise BookingError(_l("Bitte einen Titel angeben."), field="title")
     if len(title) > MAX_TITLE:
         raise BookingError(_l("Der Titel ist länger als %(max)s Zeichen.", max=MAX_TITLE), field="title")
+
+
+def check_bookable(session: Session, user: User | None, room: Room, start: dt.datetime, end: dt.datetime,
+                   title: str, *, now: dt.datetime, new_bookings: int = 1,
+                   moving: frozenset[int] = frozenset()) -> None:
+    """Raise the BookingError that explains why [start, end) cannot be booked, or return quietly.
+
+    `moving` are bookings a change is about to move: the time they hold now is not in the way."""
+    if start.tzinfo is None or end.tzinfo is None:
+        raise InvalidInterval(_l("Start und Ende brauchen eine Zeitzone."), field="start")
+    # compared as instants: two datetimes of one zone compare and subtract by their wall-clock times
+    start, end = start.astimezone(UTC), end.astimezone(UTC)
+    check_title(title)
     if end <= start:
         raise InvalidInterval(_l("Das Ende muss nach dem Beginn liegen."), field="end")
     if start < now:
@@ -70,7 +81,7 @@ def check_bookable(session: Session, user: User | None, room: Room, start: dt.da
             _l("%(room)s ist von %(start)s bis %(end)s nicht durchgehend geöffnet.", room=room.name,
                start=_local(start, room), end=_local(end, room)), field="start",
             alternatives=suggest_alternatives(session, room, start, end, now=now, for_user=user))
-    found = clashes(session, room, start, end)
+    found = clashes(session, room, start, end, ignore_bookings=moving)
     closures = [c for c in found if c.kind == "closure"]
     if closures:
         raise RoomClosed(_l("%(room)s ist geschlossen: %(reason)s.", room=room.name, reason=closures[0].title),
@@ -153,13 +164,14 @@ def book_weekly(session: Session, user: User | None, room: Room, start: dt.datet
                 details: dict | None = None) -> WeeklyResult:
     """Book the slot every week for `weeks` weeks; each week is checked on its own.
 
-    Weeks that cannot be booked are reported, in week order. The free weeks count toward the room's
-    open-booking limit from the earliest on; those beyond it are refused for the limit (weeks refused for
-    another reason use none of it). With book_rest=False nothing is booked if any week is refused (the
-    volunteer decides); with book_rest=True the bookable weeks are booked.
+    Weeks that cannot be booked are reported, in week order. The series counts once toward the room's
+    open-booking limit, however many weeks it has: a person at the limit is refused every free week for
+    it. With book_rest=False nothing is booked if any week is refused (the volunteer decides); with
+    book_rest=True the bookable weeks are booked, and the series keeps the others as gaps (skipped for a
+    closure, refused otherwise) so it still shows them.
     """
-    if not 1 <= weeks <= 52:
-        raise BookingError(_l("Zwischen 1 und 52 Wochen."), field="weeks")
+    if not 1 <= weeks <= MAX_WEEKS:
+        raise BookingError(_l("Zwischen 1 und %(max)s Wochen.", max=MAX_WEEKS), field="weeks")
     now = now or clock.now()
     result = WeeklyResult()
     lock_rooms(session, [room.id])
@@ -174,17 +186,19 @@ def book_weekly(session: Session, user: User | None, room: Room, start: dt.datet
         except BookingError as exc:
             result.refused.append((slot_start, exc))
             continue
-        if left is not None and len(free) >= left:
+        if left is not None and left < 1:
             result.refused.append((slot_start, open_bookings_limit_reached(room)))
         else:
             free.append((slot_start, slot_end))
+    result.refused.sort(key=lambda week: week[0])
     if result.refused and not book_rest:
         return result
     series = None
-    if len(free) > 1:
+    if weeks > 1 and free:
         series = BookingSeries(uid=str(uuid.uuid4()), user_id=user.id if user is not None else None,
                                room_id=room.id, title=title.strip())
         session.add(series)
+        record_gaps(series, result.refused, dict(slots))
         session.flush()
     for slot_start, slot_end in free:
         # each week was checked above; a slot so long that it reaches into its next week is refused by the
@@ -199,6 +213,15 @@ def book_weekly(session: Session, user: User | None, room: Room, start: dt.datet
                 exc.alternatives = suggest_alternatives(session, room, slot_start, ends[slot_start], now=now,
                                                         for_user=user)
     return result
+
+
+def record_gaps(series: BookingSeries, refused: list[tuple[dt.datetime, BookingError]],
+                ends: dict[dt.datetime, dt.datetime]) -> None:
+    """Keep the weeks left out of a new series: skipped for a closure or holiday, refused for anything else."""
+    for slot_start, exc in refused:
+        state = GapState.SKIPPED if isinstance(exc, RoomClosed) else GapState.REFUSED
+        series.gaps.append(SeriesGap(starts_at=slot_start, ends_at=ends[slot_start], state=state,
+                                     reason=exc.message[:300]))
 
 
 def cancel_booking(session: Session, actor: User | None, booking: Booking, reason: str,

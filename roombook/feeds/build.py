@@ -17,18 +17,31 @@ How the database maps to RFC 5545, and why:
   when the slot ends early, a week is cancelled, moved or reinstated. DTSTAMP and LAST-MODIFIED come
   from updated_at, never from the clock, and components are sorted, so a feed is byte-identical
   until its data changes.
+- A volunteer's weekly booking series is one VEVENT too, under its series UID: the rule runs from its first
+  week to its last at the time most of its dates have; weeks cancelled, skipped or refused are EXDATEs, a
+  date changed on its own (another time, length or title) overrides its instance, and a date in another
+  room than the series' is an EXDATE plus a single event of its own (UID of the booking), as for offers.
 - Expanding the rule is the client's job: we only find the first week shown (skipping excluded ones)
   and the last week (for UNTIL).
 """
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 
 from roombook.booking.recurrence import DAYS, to_utc
 from roombook.coordination.categories import LABELS_DE
-from roombook.feeds.data import BookingRow, FeedData, RoomRow, SlotRow, zone
+from roombook.feeds.data import (
+    BookingRow,
+    FeedData,
+    RoomRow,
+    SeriesDateRow,
+    SeriesRow,
+    SlotRow,
+    zone,
+)
 from roombook.feeds.ical import fold, local_stamp, prop, render, text, utc_stamp
 from roombook.feeds.uids import booking_uid
 from roombook.feeds.vtimezone import vtimezone
@@ -85,6 +98,8 @@ def build_calendar(data: FeedData, meta: FeedMeta, since: dt.date, cache: dict |
         if cache is not None:
             cache[key] = made
         components.append(made)
+    for series in data.series:
+        components += series_components(series, data, meta.uid_domain, since)
     components.sort(key=lambda c: c.sort_key)
     lines = ["BEGIN:VCALENDAR", "VERSION:2.0", prop("PRODID", PRODID), "CALSCALE:GREGORIAN",
              text("X-WR-CALNAME", meta.name), text("NAME", meta.name)]
@@ -253,3 +268,73 @@ def booking_component(booking: BookingRow, room: RoomRow, domain: str) -> _Compo
     text_ = _event(uid, booking.sequence, booking.updated_at, summary, description, room, category,
                    booking.starts_at, booking.ends_at, [])
     return _Component((uid, ""), text_, frozenset({room.timezone}))
+
+
+def _booked_by(series: SeriesRow) -> str:
+    return f"Gebucht von / booked by: {series.booked_by}" if series.booked_by else ""
+
+
+def series_components(series: SeriesRow, data: FeedData, domain: str, since: dt.date) -> list[_Component]:
+    """A booking series as one master VEVENT with EXDATEs and overrides, and single events for its dates in
+    other rooms (see the module docstring). Weeks that end before `since` are left out like the past of a slot."""
+    home = data.rooms[series.room_id]
+    tz = zone(home.timezone)
+    since_utc = to_utc(dt.datetime.combine(since, dt.time(0)), tz)
+    first_day = min(d.starts_at.astimezone(tz).date() for d in series.dates)
+
+    def wall(row: SeriesDateRow) -> tuple[dt.time, dt.timedelta]:
+        start = row.starts_at.astimezone(tz).replace(tzinfo=None)
+        return start.time(), row.ends_at.astimezone(tz).replace(tzinfo=None) - start
+
+    # the rule's time and length: what most of the active dates in its room have (the earliest on a tie)
+    home_rows = [d for d in series.dates if d.active and d.room_id == series.room_id] or series.dates
+    counts = Counter(wall(d) for d in home_rows)
+    at, length = max(counts, key=counts.__getitem__)  # max keeps the first of equals: the earliest
+    weeks: dict[int, SeriesDateRow] = {}
+    singles = []
+    for row in series.dates:
+        if not row.active or row.ends_at <= since_utc:
+            continue
+        week = round((row.starts_at.astimezone(tz).date() - first_day).days / 7)
+        if row.room_id == series.room_id and week not in weeks:
+            weeks[week] = row
+        else:
+            singles.append(row)
+
+    def rule_start(week: int) -> dt.datetime:
+        return to_utc(dt.datetime.combine(first_day + dt.timedelta(weeks=week), at), tz)
+
+    sequence = sum(d.sequence for d in series.dates)
+    stamp = max([d.updated_at for d in series.dates if d.updated_at is not None] + [series.created_at])
+    uid = f"series-{series.uid}@{domain}"
+    tzids = frozenset({home.timezone})
+    result = []
+    if weeks and _shown(data, series.room_id):
+        first, last = min(weeks), max(weeks)
+        start = rule_start(first)
+        local_first = dt.datetime.combine(first_day + dt.timedelta(weeks=first), at)
+        extra = [prop("RRULE", f"FREQ=WEEKLY;UNTIL={utc_stamp(rule_start(last))}")]
+        extra += [f"EXDATE;TZID={home.timezone}:{local_stamp(rule_start(k).astimezone(tz))}"
+                  for k in range(first + 1, last) if k not in weeks]
+        summary = series.title or PUBLIC_BOOKING
+        description = _booked_by(series) if series.title else "Der Raum ist gebucht. / The room is booked."
+        result.append(_Component((uid, ""), _event(uid, sequence, stamp, summary, description, home, "Buchung",
+                                                   start, to_utc(local_first + length, tz), extra), tzids))
+        for week, row in sorted(weeks.items()):
+            own_start = rule_start(week)
+            own_end = to_utc(dt.datetime.combine(first_day + dt.timedelta(weeks=week), at) + length, tz)
+            if (row.starts_at, row.ends_at, row.title) == (own_start, own_end, series.title):
+                continue
+            recurrence = local_stamp(own_start.astimezone(tz))
+            result.append(_Component((uid, recurrence), _event(
+                uid, sequence, stamp, row.title or PUBLIC_BOOKING, description, home, "Buchung", row.starts_at,
+                row.ends_at, [f"RECURRENCE-ID;TZID={home.timezone}:{recurrence}"]), tzids))
+    for row in singles:
+        room = data.rooms.get(row.room_id)
+        if room is None or not _shown(data, row.room_id):
+            continue
+        single_uid = f"booking-{row.booking_id}@{domain}"
+        result.append(_Component((single_uid, ""), _event(
+            single_uid, row.sequence, row.updated_at or stamp, row.title or PUBLIC_BOOKING, _booked_by(series),
+            room, "Buchung", row.starts_at, row.ends_at, []), frozenset({room.timezone})))
+    return result

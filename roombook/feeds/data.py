@@ -18,12 +18,14 @@ from roombook.booking.recurrence import DAYS, to_utc, weekly_local
 from roombook.models import (
     Accommodation,
     Booking,
+    BookingSeries,
     Closure,
     Occurrence,
     Offer,
     OfferSession,
     Provider,
     Room,
+    SeriesGap,
     User,
 )
 from roombook.models.offers import OccurrenceStatus, offer_provider
@@ -128,12 +130,41 @@ class BookingRow:
     offer: bool = False  # shown as a public offer for residents (in any feed)
 
 
+@dataclass(frozen=True, slots=True)
+class SeriesDateRow:
+    """One week of a booking series: a booking (`active` or not) or a gap (no booking id)."""
+
+    booking_id: int | None
+    room_id: int
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    active: bool
+    title: str
+    sequence: int
+    updated_at: dt.datetime | None
+
+
+@dataclass(slots=True)
+class SeriesRow:
+    """A weekly booking series with every week; `room_id` is the series' own room (dates elsewhere stand
+    alone in a feed), `title` empty in public feeds."""
+
+    id: int
+    uid: str
+    room_id: int
+    title: str
+    booked_by: str
+    created_at: dt.datetime
+    dates: list[SeriesDateRow] = field(default_factory=list)
+
+
 @dataclass
 class FeedData:
     rooms: dict[int, RoomRow]
     slots: list[SlotRow]
     bookings: list[BookingRow]
     shown_rooms: frozenset[int] | None = None  # the selection's rooms; None: all
+    series: list[SeriesRow] = field(default_factory=list)
 
 
 def _slot_ids(selection: Selection, since: dt.date, since_utc: dt.datetime) -> sa.Select:
@@ -170,10 +201,12 @@ def load_feed_data(session: Session, selection: Selection, since: dt.date, timez
     if selection.offers:
         slots, rooms = _load_slots(session, selection, since, since_utc)
     bookings = _load_bookings(session, selection, since_utc) if selection.bookings != "none" else []
-    wanted = {b.room_id for b in bookings} - set(rooms)
+    series = _load_series(session, selection, since_utc) if selection.bookings != "none" else []
+    wanted = ({b.room_id for b in bookings} | {s.room_id for s in series}
+              | {d.room_id for s in series for d in s.dates}) - set(rooms)
     if wanted:
         rooms.update(load_rooms(session, wanted))
-    return FeedData(rooms, slots, bookings, selection.room_ids)
+    return FeedData(rooms, slots, bookings, selection.room_ids, series)
 
 
 def _seconds(session: Session, start, end):
@@ -319,7 +352,8 @@ def _load_bookings(session: Session, selection: Selection, since_utc: dt.datetim
                        Booking.sequence, Booking.updated_at, User.display_name, User.email, Booking.category,
                        Booking.description, Booking.public_contact, shown_as_offer)
              .outerjoin(User, User.id == Booking.user_id)
-             .where(Booking.status == BookingStatus.ACTIVE, Booking.ends_at > since_utc).order_by(Booking.id))
+             .where(Booking.status == BookingStatus.ACTIVE, Booking.ends_at > since_utc, Booking.series_id.is_(None))
+             .order_by(Booking.id))
     if selection.room_ids is not None:
         query = query.where(Booking.room_id.in_(selection.room_ids))
     if selection.booking_user_id is not None:
@@ -339,3 +373,37 @@ def _load_bookings(session: Session, selection: Selection, since_utc: dt.datetim
         result.append(BookingRow(bid, room_id, start, end, title if detailed or offer else "", sequence, stamp, who,
                                  category if offer or detailed else None, text if offer or detailed else "", offer))
     return result
+
+
+def _load_series(session: Session, selection: Selection, since_utc: dt.datetime) -> list[SeriesRow]:
+    """The booking series with an active date in the selection from `since_utc` on, each with every week
+    (of any state, in any room: the feed's rule needs them all), in time order."""
+    ids = sa.select(Booking.series_id).where(Booking.series_id.is_not(None), Booking.status == BookingStatus.ACTIVE,
+                                             Booking.ends_at > since_utc)
+    if selection.room_ids is not None:
+        ids = ids.where(Booking.room_id.in_(selection.room_ids))
+    if selection.booking_user_id is not None:
+        ids = ids.where(Booking.user_id == selection.booking_user_id)
+    detailed = selection.bookings == "detailed"
+    found: dict[int, SeriesRow] = {}
+    for sid, uid, room_id, title, created, name, email in session.execute(
+            sa.select(BookingSeries.id, BookingSeries.uid, BookingSeries.room_id, BookingSeries.title,
+                      BookingSeries.created_at, User.display_name, User.email)
+            .outerjoin(User, User.id == BookingSeries.user_id).where(BookingSeries.id.in_(ids))
+            .order_by(BookingSeries.id)):
+        who = (f"{name} <{email}>" if name else email or "") if detailed else ""
+        found[sid] = SeriesRow(sid, uid, room_id, title if detailed else "", who, created)
+    if not found:
+        return []
+    for bid, sid, room_id, start, end, status, title, sequence, stamp in session.execute(
+            sa.select(Booking.id, Booking.series_id, Booking.room_id, Booking.starts_at, Booking.ends_at,
+                      Booking.status, Booking.title, Booking.sequence, Booking.updated_at)
+            .where(Booking.series_id.in_(found))):
+        found[sid].dates.append(SeriesDateRow(bid, room_id, start, end, status == BookingStatus.ACTIVE,
+                                              title if detailed else "", sequence, stamp))
+    for sid, start, end in session.execute(sa.select(SeriesGap.series_id, SeriesGap.starts_at, SeriesGap.ends_at)
+                                           .where(SeriesGap.series_id.in_(found))):
+        found[sid].dates.append(SeriesDateRow(None, found[sid].room_id, start, end, False, "", 0, None))
+    for row in found.values():
+        row.dates.sort(key=lambda d: (d.starts_at, d.booking_id or 0))
+    return list(found.values())

@@ -28,6 +28,37 @@ class BookingSeries(db.Model):
 
     user: Mapped[User | None] = relationship()
     room: Mapped[Room] = relationship()
+    gaps: Mapped[list[SeriesGap]] = relationship(back_populates="series", cascade="all, delete-orphan",
+                                                 order_by="SeriesGap.starts_at")
+
+
+class GapState:
+    SKIPPED = "skipped"  # the room is closed that week (a holiday, a closure): the series leaves it out
+    REFUSED = "refused"  # the week was refused (taken, a room rule) and the person booked the other weeks
+
+
+class SeriesGap(db.Model):
+    """A week of a booking series that holds no booking: kept so the series still shows it, with why.
+
+    A row of its own rather than a booking row with a state: the occupancy table (and so the database's
+    overlap guard) only ever sees what really uses the room, and a booking row is a claim on it."""
+
+    __tablename__ = "booking_series_gap"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    series_id: Mapped[int] = mapped_column(sa.ForeignKey("booking_series.id", ondelete="CASCADE"), index=True)
+    starts_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    state: Mapped[str] = mapped_column(sa.String(12))
+    reason: Mapped[str] = mapped_column(sa.String(300), default="")
+
+    series: Mapped[BookingSeries] = relationship(back_populates="gaps")
+
+    __table_args__ = (
+        sa.CheckConstraint("ends_at > starts_at", name="ordered"),
+        sa.CheckConstraint("state IN ('skipped','refused')", name="state_known"),
+        sa.UniqueConstraint("series_id", "starts_at", name="uq_booking_series_gap_week"),
+    )
 
 
 class ChangeStatus:

@@ -71,22 +71,30 @@ def confirm_booked(session: Session, user: User | None, booked: list[Booking]) -
                    calendars=[{"method": invitations.REQUEST, "ics": ics}])
 
 
-def confirm_cancelled(session: Session, booking: Booking) -> OutboxMessage | None:
-    """Tell a booking's owner it is cancelled, with METHOD:CANCEL under the UID their invitation had (the
-    series' with the date's RECURRENCE-ID for one date of a series)."""
+def confirm_cancelled(session: Session, cancelled: Booking | list[Booking]) -> OutboxMessage | None:
+    """Tell a booking's owner their date (or the dates of one series cancelled at once) are cancelled: one mail,
+    METHOD:CANCEL under the UID their invitation had (a series' dates by RECURRENCE-ID)."""
+    dates = sorted(cancelled if isinstance(cancelled, list) else [cancelled], key=lambda b: b.starts_at)
+    if not dates:
+        return None
+    booking = dates[0]
     owner = booking.user
     if not _wants_confirmations(session, owner):
         return None
-    event = invitations.date_event(session, booking, cancelled=True)
-    sequence = invitations.record(session, owner.email, event.uid, invitations.CANCEL,
-                                  booking_id=None if event.recurrence_id else booking.id,
-                                  series_id=booking.series_id if event.recurrence_id else None)
-    event.sequence = sequence
-    ics = invitations.calendar_text(invitations.CANCEL, [event], attendee=owner.email)
+    events = []
+    for date in dates:
+        event = invitations.date_event(session, date, cancelled=True)
+        event.sequence = invitations.record(session, owner.email, event.uid, invitations.CANCEL,
+                                            booking_id=None if event.recurrence_id else date.id,
+                                            series_id=date.series_id if event.recurrence_id else None)
+        events.append(event)
+    ics = invitations.calendar_text(invitations.CANCEL, events, attendee=owner.email)
     tz = booking.room.tz
     with force_locale(language(owner)):
-        subject = _("Abgesagt: %(title)s am %(when)s", title=booking.title, when=when(booking.starts_at, tz))
-        body = render_template("mail/booking_cancelled.txt", user=owner, booking=booking, tz=tz, when=when)
+        subject = ngettext("Abgesagt: %(title)s am %(when)s", "Abgesagt: %(title)s, %(num)d Termine ab %(when)s",
+                           len(dates), title=booking.title, when=when(booking.starts_at, tz))
+        body = render_template("mail/booking_cancelled.txt", user=owner, booking=booking, dates=dates, tz=tz,
+                               when=when)
     return enqueue(session, owner.email, subject, body, kind="confirmation",
                    calendars=[{"method": invitations.CANCEL, "ics": ics}])
 

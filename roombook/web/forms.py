@@ -19,6 +19,7 @@ from wtforms import (
     HiddenField,
     IntegerField,
     PasswordField,
+    RadioField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -150,8 +151,8 @@ class BookingForm(Form):
         DataRequired(_l("Bitte einen Titel angeben.")),
         Length(max=MAX_TITLE, message=_l("Höchstens %(max)d Zeichen."))])
     weeks = IntegerField(_l("Wie viele Wochen? (1 = nur einmal)"), default=1, validators=[
-        InputRequired(_l("Bitte eine Zahl zwischen 1 und 52 angeben.")),
-        NumberRange(1, 52, _l("Bitte eine Zahl zwischen 1 und 52 angeben."))])
+        Optional(), NumberRange(1, 52, _l("Bitte eine Zahl zwischen 1 und 52 angeben."))])
+    until = DateField(_l("… oder wöchentlich bis (letzter Termin)"), validators=[Optional()])
     book_rest = BooleanField(_l("Wochen, die nicht gebucht werden können, auslassen und die übrigen buchen"))
     submit = SubmitField(_l("Buchen"))
 
@@ -161,10 +162,32 @@ class BookingForm(Form):
                 to_utc(dt.datetime.combine(self.date.data, self.end.data), tz))
 
 
+SCOPE_CHOICES = [SelectChoice("this", _l("Nur diesen Termin")),
+                 SelectChoice("following", _l("Diesen und alle folgenden Termine")),
+                 SelectChoice("series", _l("Die ganze Serie"))]
+
+
 class CancelForm(Form):
+    scope = RadioField(_l("Was absagen?"), choices=SCOPE_CHOICES, default="this")
     reason = TextAreaField(_l("Grund der Absage"), validators=[
         DataRequired(_l("Bitte einen Grund angeben.")), Length(max=300, message=_l("Höchstens %(max)d Zeichen."))])
     submit = SubmitField(_l("Buchung absagen"))
+
+
+class ChangeForm(Form):
+    """Changing a date or its series: only the fields that differ from the date's own values are changed
+    (so a single-date edit of another field stays). Room choices are set by the view."""
+
+    scope = RadioField(_l("Was ändern?"), choices=SCOPE_CHOICES, default="this")
+    start_time = TimeField(_l("Beginn"), validators=[InputRequired(_l("Bitte die Anfangszeit angeben (HH:MM)."))])
+    minutes = IntegerField(_l("Dauer in Minuten"), validators=[
+        InputRequired(_l("Bitte die Dauer in Minuten angeben.")),
+        NumberRange(1, 20160, _l("Bitte eine Dauer zwischen 1 und 20160 Minuten angeben."))])
+    room = SelectField(_l("Raum"), validators=[InputRequired(_l("Bitte einen Raum wählen."))], validate_choice=True)
+    title = StringField(_l("Titel (wofür?)"), validators=[
+        DataRequired(_l("Bitte einen Titel angeben.")),
+        Length(max=MAX_TITLE, message=_l("Höchstens %(max)d Zeichen."))])
+    submit = SubmitField(_l("Änderung speichern"))
 
 
 class WeekForm(Form):

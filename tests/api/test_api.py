@@ -222,7 +222,8 @@ def test_weekly_series_is_all_or_nothing(client, session, make_user, make_room, 
     start, end = _slot()
     body = {"room": room.id, "start": start.isoformat(), "end": end.isoformat(), "title": "Kurs", "weeks": 4}
     made = client.post("/api/v1/booking-series", headers=headers, json=body)
-    assert made.status_code == 201 and len(made.json["bookings"]) == 4 and made.json["series"]
+    assert made.status_code == 201 and len(made.json["dates"]) == 4 and made.json["uid"]
+    assert {d["state"] for d in made.json["dates"]} == {"active"}
     third_week = start + dt.timedelta(weeks=6)
     _book(client, headers, room, third_week.isoformat(), (third_week + dt.timedelta(hours=1)).isoformat())
     count = session.scalar(sa.select(sa.func.count()).select_from(Booking))
@@ -263,16 +264,17 @@ def test_every_api_route_is_in_the_document(app, client):
     assert routed == documented
 
 
-def test_a_series_over_the_open_booking_limit_lists_the_weeks_over_it_and_books_nothing(
-        client, session, make_user, make_room, bearer):
-    room = make_room(max_days_ahead=800, max_open_bookings=3)
+def test_a_series_counts_once_toward_the_open_booking_limit(client, session, make_user, make_room, bearer):
+    room = make_room(max_days_ahead=800, max_open_bookings=1)
     headers = bearer(make_user())
     start, end = _slot()
-    body = {"room": room.id, "start": start.isoformat(), "end": end.isoformat(), "title": "Kurs", "weeks": 5}
-    refused = client.post("/api/v1/booking-series", headers=headers, json=body)
+    body = {"room": room.id, "start": start.isoformat(), "end": end.isoformat(), "title": "Kurs", "weeks": 25}
+    made = client.post("/api/v1/booking-series", headers=headers, json=body)
+    assert made.status_code == 201 and len(made.json["dates"]) == 25, made.json
+    day = dt.timedelta(days=1)
+    later = {**body, "start": (start + day).isoformat(), "end": (end + day).isoformat()}
+    refused = client.post("/api/v1/booking-series", headers=headers, json=later)
     assert refused.status_code == 422 and refused.json["type"].endswith("series-refused"), refused.json
-    assert [w["start"] for w in refused.json["refused"]] == [
-        (start + dt.timedelta(weeks=k)).astimezone(room.tz).isoformat() for k in (3, 4)]
     assert {w["field"] for w in refused.json["refused"]} == {"room"}
     assert "Höchstzahl ist erreicht" in refused.json["refused"][0]["detail"]
-    assert session.scalar(sa.select(sa.func.count()).select_from(Booking)) == 0
+    assert session.scalar(sa.select(sa.func.count()).select_from(Booking)) == 25

@@ -116,8 +116,26 @@ def demo_city(app, session):
     sprechstunde = slot_of(session, "nord-sprechstunde", 0)  # Mondays 10:00 → Tuesdays 14:00 from 12 April
     change_slot_time(session, sprechstunde, dt.date(2027, 4, 12), "tue", dt.time(14, 0), dt.date(2027, 7, 4))
     assert mz is not None
+    _changed_series(session, volunteer, gr, mz, now)
     session.flush()
     return session
+
+
+def _changed_series(session, volunteer: User, gr: Room, mz: Room, now: dt.datetime) -> None:
+    """A volunteer's weekly series across the DST change with one of each change a series can have: a week
+    cancelled, the time changed from a week on, a week's title changed, a week in another room."""
+    from roombook.booking.series import cancel_dates, change_dates
+    from roombook.booking.service import book_weekly
+
+    start = dt.datetime(2027, 3, 3, 17, 0, tzinfo=BERLIN)  # Wednesdays, 3 March to 21 April
+    dates = book_weekly(session, volunteer, gr, start, start + dt.timedelta(minutes=90), "Elterncafé", 8,
+                        book_rest=True, now=now).booked
+    assert len(dates) == 8
+    cancel_dates(session, volunteer, dates[2], "this", "Ferien", now=now)
+    coordinator = session.scalar(sa.select(User).where(User.role == "coordinator"))
+    change_dates(session, coordinator, dates[3], "this", {"room": mz.id}, now=now)  # the week before DST
+    change_dates(session, volunteer, dates[4], "following", {"start_time": dt.time(18, 0)}, now=now)
+    change_dates(session, volunteer, dates[5], "this", {"title": "Elterncafé: Sondertermin"}, now=now)
 
 
 def expand_python(body: bytes, start: dt.datetime, end: dt.datetime) -> list[tuple]:

@@ -18,7 +18,7 @@ from roombook.feeds.catalogue import (
 from roombook.feeds.ical import render
 from roombook.feeds.tokens import create_feed_token
 from roombook.feeds.vtimezone import vtimezone
-from roombook.models import Booking, Occurrence, OfferSession, User
+from roombook.models import Booking, BookingSeries, Occurrence, OfferSession, User
 from roombook.models.offers import OccurrenceStatus
 from roombook.models.reservations import BookingStatus
 from tests.factories import BERLIN
@@ -63,7 +63,10 @@ def _expected(session, feed: Feed) -> list[tuple]:
             if sel.category is not None and booking.category != sel.category or sel.bookings == "offers" and not offer:
                 continue
             title = booking.title if sel.bookings == "detailed" or offer else "belegt"
-            rows.append((f"booking-{booking.id}@roombook", booking.starts_at, booking.ends_at, "CONFIRMED", title))
+            series = session.get(BookingSeries, booking.series_id) if booking.series_id else None
+            # a series' date in its own room is an instance of the series' event; elsewhere an event of its own
+            uid = f"series-{series.uid}" if series and series.room_id == booking.room_id else f"booking-{booking.id}"
+            rows.append((f"{uid}@roombook", booking.starts_at, booking.ends_at, "CONFIRMED", title))
     return sorted(rows)
 
 
@@ -100,8 +103,9 @@ def test_every_demo_feed_shows_exactly_the_database_in_both_parsers(demo_city):
 def test_a_weekly_slot_is_one_event_with_a_rule_in_every_feed(demo_city):
     body = build_feed(demo_city, public_feeds(demo_city)[0], DEMO_TODAY, "Europe/Berlin", "roombook").decode()
     slots = demo_city.scalar(sa.select(sa.func.count()).select_from(OfferSession))
+    series = demo_city.scalar(sa.select(sa.func.count()).select_from(BookingSeries))
     masters = body.count("\r\nRRULE:FREQ=WEEKLY;")
-    assert masters == slots  # one master per weekly slot, not one event per week
+    assert series >= 1 and masters == slots + series  # one master per weekly slot and booking series
     assert body.count("BEGIN:VEVENT") < 60
 
 

@@ -67,6 +67,11 @@ CASES = {
         only(set(ROLES) - {"manager_b"}, 201, 403)),
     ("/api/v1/bookings/<int:booking_id>", "GET", "volunteer's in A"): (
         lambda w: (f"/api/v1/bookings/{w.booking_a.id}", None), only(STAFF_A | {"volunteer"}, 200, 404)),
+    ("/api/v1/bookings/<int:booking_id>", "PATCH", "volunteer's in A"): (
+        lambda w: (f"/api/v1/bookings/{w.booking_a.id}?scope=series", {"title": "Neu"}),
+        only(STAFF_A | {"volunteer"}, 200, 404)),
+    ("/api/v1/booking-series/<int:series_id>", "GET", "volunteer's in A"): (
+        lambda w: (f"/api/v1/booking-series/{_series_a(w)}", None), only(STAFF_A | {"volunteer"}, 200, 404)),
     ("/api/v1/bookings/<int:booking_id>", "DELETE", "volunteer's in A"): (
         lambda w: (f"/api/v1/bookings/{w.booking_a.id}", None), only(STAFF_A | {"volunteer"}, 200, 404)),
     ("/api/v1/conflicts", "GET", "inbox"): (lambda w: ("/api/v1/conflicts", None),
@@ -112,6 +117,17 @@ CASES = {
     ("/api/v1/feed-tokens/<int:token_id>", "DELETE", "volunteer's"): (
         lambda w: (f"/api/v1/feed-tokens/{w.feed_token.id}", None), only({"volunteer"}, 200, 404)),
 }
+
+
+def _series_a(w) -> int:
+    """A weekly series of the volunteer's in A (made for the case that reads it)."""
+    from roombook.booking import book_weekly
+    from roombook.db import db
+
+    start, end = slot(3)
+    result = book_weekly(db.session, w.users["volunteer"], w.room_a, start, end, "Kurs", 2, book_rest=False)
+    db.session.flush()
+    return result.booked[0].series_id
 
 
 def _token_id(w, role):

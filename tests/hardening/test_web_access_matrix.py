@@ -91,6 +91,14 @@ def booking_form(room: Room, week: int) -> dict:
             "title": "Treffen", "weeks": "1"}
 
 
+def _change_form(booking) -> dict:
+    """The change form for the booking as it is, with a new title."""
+    start = booking.starts_at.astimezone(booking.room.tz)
+    minutes = int((booking.ends_at - booking.starts_at).total_seconds() // 60)
+    return {"scope": "this", "start_time": f"{start:%H:%M}", "minutes": str(minutes), "room": booking.room.key,
+            "title": "Neuer Titel"}
+
+
 def room_form() -> dict:
     return {"name": "Raum mit neuem Namen", "capacity": "12", "features": "whiteboard",
             "open_hours": rooms.format_windows(ALL_WEEK), "max_booking_minutes": "240", "max_days_ahead": "700",
@@ -175,6 +183,11 @@ CASES: dict[tuple[str, str, str], Case] = {
     ("/bookings/<int:booking_id>/cancel", "POST", "other_volunteer's in B"): Case(
         lambda w: (f"/bookings/{w.booking_b2.id}/cancel", {"reason": "krank"}),
         only(STAFF_B | {"other_volunteer"}, 302, 404), lambda w: column(Booking.status, w.booking_b2.id)),
+    ("/bookings/<int:booking_id>/change", "GET", "other_volunteer's in B"): Case(
+        lambda w: (f"/bookings/{w.booking_b2.id}/change", None), only(STAFF_B | {"other_volunteer"}, 200, 404)),
+    ("/bookings/<int:booking_id>/change", "POST", "other_volunteer's in B"): Case(
+        lambda w: (f"/bookings/{w.booking_b2.id}/change", _change_form(w.booking_b2)),
+        only(STAFF_B | {"other_volunteer"}, 302, 404), lambda w: column(Booking.title, w.booking_b2.id)),
     ("/booking-changes/<int:conflict_id>", "GET", "other_volunteer's displaced booking in B"): Case(
         lambda w: (f"/booking-changes/{w.conflict_b.id}", None), owner("other_volunteer", 200)),
     ("/booking-changes/<int:conflict_id>", "POST", "other_volunteer's displaced booking in B"): Case(

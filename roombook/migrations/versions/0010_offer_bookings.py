@@ -2,7 +2,7 @@
 participants, public, public contact, hidden by its managers); titles and descriptions in further languages
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-12-06 19:00:00.000000
 
 """
@@ -14,7 +14,7 @@ import roombook.db
 
 # revision identifiers, used by Alembic.
 revision = '0010'
-down_revision = '0008'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 

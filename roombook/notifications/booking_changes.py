@@ -1,0 +1,37 @@
+"""Telling a booking's owner that someone else changed or cancelled their dates (a manager, a coordinator):
+one message per change, however many dates it covers, in the owner's language, through the outbox."""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import render_template
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy.orm import Session
+
+from roombook.models import Booking, OutboxMessage, User
+from roombook.notifications.outbox import enqueue
+
+LANGUAGES = ("de", "en")
+
+
+def _when(instant: dt.datetime, booking: Booking) -> str:
+    return instant.astimezone(booking.room.tz).strftime("%d.%m.%Y %H:%M")
+
+
+def tell_owner(session: Session, actor: User | None, dates: list[Booking], *, cancelled: bool,
+               reason: str = "") -> OutboxMessage | None:
+    """The owner learns what changed when it was not their own doing; nobody is told of their own change."""
+    if not dates:
+        return None
+    owner = dates[0].user
+    if owner is None or not owner.active or not owner.email or (actor is not None and actor.id == owner.id):
+        return None
+    lines = [f"{_when(d.starts_at, d)}–{d.ends_at.astimezone(d.room.tz):%H:%M}, {d.room.name}: {d.title}"
+             for d in dates]
+    with force_locale(owner.language if owner.language in LANGUAGES else "de"):
+        subject = (_("Abgesagt: %(title)s", title=dates[0].title) if cancelled
+                   else _("Geändert: %(title)s", title=dates[0].title))
+        body = render_template("mail/booking_changed.txt", cancelled=cancelled, lines=lines, reason=reason,
+                               actor=actor.display_name or actor.email if actor is not None else "")
+    return enqueue(session, owner.email, subject, body, kind="booking_changed")
