@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from roombook import clock
-from roombook.booking import book_room
+from roombook.booking import book_room, book_weekly
 from roombook.booking.availability import availability
 from roombook.booking.errors import BookingError
 from roombook.booking.freeslots import SlotSearch, find_free_slots, haversine_km
@@ -128,6 +128,16 @@ def test_a_volunteer_is_offered_only_what_the_room_rules_let_them_book(session, 
     assert starts(mine, soon) == [dt.datetime(2027, 3, 2, 18)]  # 9 March is beyond three days ahead
     staff = find_free_slots(session, make_user("admin"), long_evening)
     assert len(starts(staff, short)) == len(starts(staff, soon)) == len(starts(staff, full)) == 2
+
+
+def test_a_weekly_slot_needs_one_open_booking_left_as_a_series_counts_once(session, make_room, make_user):
+    room = make_room(max_open_bookings=2)
+    volunteer = make_user()
+    book_weekly(session, volunteer, room, local(2027, 3, 3, 10), local(2027, 3, 3, 11), "Sprachcafé", 3,
+                book_rest=False)
+    assert starts(find_free_slots(session, volunteer, tuesday_evening(weeks=3)), room)  # one left: enough
+    book_room(session, volunteer, room, local(2027, 3, 4, 10), local(2027, 3, 4, 11), "Chor")
+    assert starts(find_free_slots(session, volunteer, tuesday_evening(weeks=3)), room) == []
 
 
 def test_a_manager_is_offered_only_the_rooms_they_may_book(session, make_room, make_user):

@@ -100,8 +100,8 @@ def _candidate_rooms(session: Session, user: User | None, search: SlotSearch, no
     minutes = search.duration.total_seconds() / 60
     rooms = [room for room in rooms if minutes <= room.max_booking_minutes]
     held = open_bookings_by_room(session, user, [room.id for room in rooms], now)
-    # every week of a series is an open booking of its own (roombook.booking.service.book_weekly)
-    return [room for room in rooms if room.max_open_bookings - held.get(room.id, 0) >= search.weeks]
+    # a series, however many weeks, is one open booking (roombook.booking.service.book_weekly)
+    return [room for room in rooms if room.max_open_bookings - held.get(room.id, 0) >= 1]
 
 
 def _inside(free: list[Interval], starts: list[dt.datetime], start: dt.datetime, end: dt.datetime) -> bool:

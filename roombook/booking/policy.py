@@ -19,8 +19,9 @@ EXEMPT_ROLES = {Role.ADMIN, Role.COORDINATOR, Role.FACILITY_MANAGER}
 # Built once: every booking by a volunteer or a department counts, and a weekly series counts once however
 # many dates it has (so a term-long group fits a limit meant against hoarding single slots). A one-off
 # counts under its negated id, a series under its id: the two never meet.
-_OPEN_BOOKINGS = sa.select(sa.func.count(sa.distinct(sa.case(
-    (Booking.series_id.is_(None), -Booking.id), else_=Booking.series_id)))).select_from(Booking).where(
+# a one-off booking counts as itself, the dates of a series as one (negative ids keep the two apart)
+_ONE_PER_SERIES = sa.case((Booking.series_id.is_(None), -Booking.id), else_=Booking.series_id)
+_OPEN_BOOKINGS = sa.select(sa.func.count(sa.distinct(_ONE_PER_SERIES))).select_from(Booking).where(
     Booking.user_id == sa.bindparam("user"), Booking.room_id == sa.bindparam("room"),
     Booking.status == BookingStatus.ACTIVE, Booking.ends_at > sa.bindparam("now"))
 
@@ -42,7 +43,7 @@ def open_bookings_by_room(session: Session, user: User, room_ids: list[int], now
     if not room_ids:
         return {}
     return dict(session.execute(
-        sa.select(Booking.room_id, sa.func.count()).where(
+        sa.select(Booking.room_id, sa.func.count(sa.distinct(_ONE_PER_SERIES))).where(
             Booking.user_id == user.id, Booking.room_id.in_(room_ids), Booking.status == BookingStatus.ACTIVE,
             Booking.ends_at > now).group_by(Booking.room_id)).all())
 

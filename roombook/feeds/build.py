@@ -33,16 +33,16 @@ from functools import lru_cache
 
 from roombook.booking.recurrence import DAYS, to_utc
 from roombook.coordination.categories import LABELS_DE
-from roombook.feeds.data import (
+from roombook.feeds.data import zone
+from roombook.feeds.ical import fold, local_stamp, prop, render, text, utc_stamp
+from roombook.feeds.rows import (
     BookingRow,
     FeedData,
     RoomRow,
     SeriesDateRow,
     SeriesRow,
     SlotRow,
-    zone,
 )
-from roombook.feeds.ical import fold, local_stamp, prop, render, text, utc_stamp
 from roombook.feeds.uids import booking_uid
 from roombook.feeds.vtimezone import vtimezone
 from roombook.models.offers import OccurrenceStatus
@@ -270,8 +270,12 @@ def booking_component(booking: BookingRow, room: RoomRow, domain: str) -> _Compo
     return _Component((uid, ""), text_, frozenset({room.timezone}))
 
 
-def _booked_by(series: SeriesRow) -> str:
-    return f"Gebucht von / booked by: {series.booked_by}" if series.booked_by else ""
+def _series_text(series: SeriesRow) -> str:
+    """A public offer's kind and description (never its owner); otherwise who booked it, in detailed feeds."""
+    if series.category:
+        return "\n".join([LABELS_DE.get(series.category, series.category)]
+                         + ([series.description] if series.description else []))
+    return f"Gebucht von: {series.booked_by}" if series.booked_by else ""
 
 
 def series_components(series: SeriesRow, data: FeedData, domain: str, since: dt.date) -> list[_Component]:
@@ -308,6 +312,7 @@ def series_components(series: SeriesRow, data: FeedData, domain: str, since: dt.
     stamp = max([d.updated_at for d in series.dates if d.updated_at is not None] + [series.created_at])
     uid = f"series-{series.uid}@{domain}"
     tzids = frozenset({home.timezone})
+    kind = LABELS_DE.get(series.category, series.category) if series.category else "Buchung"
     result = []
     if weeks and _shown(data, series.room_id):
         first, last = min(weeks), max(weeks)
@@ -317,8 +322,8 @@ def series_components(series: SeriesRow, data: FeedData, domain: str, since: dt.
         extra += [f"EXDATE;TZID={home.timezone}:{local_stamp(rule_start(k).astimezone(tz))}"
                   for k in range(first + 1, last) if k not in weeks]
         summary = series.title or PUBLIC_BOOKING
-        description = _booked_by(series) if series.title else "Der Raum ist gebucht. / The room is booked."
-        result.append(_Component((uid, ""), _event(uid, sequence, stamp, summary, description, home, "Buchung",
+        description = _series_text(series) if series.title else "Der Raum ist gebucht."
+        result.append(_Component((uid, ""), _event(uid, sequence, stamp, summary, description, home, kind,
                                                    start, to_utc(local_first + length, tz), extra), tzids))
         for week, row in sorted(weeks.items()):
             own_start = rule_start(week)
@@ -327,7 +332,7 @@ def series_components(series: SeriesRow, data: FeedData, domain: str, since: dt.
                 continue
             recurrence = local_stamp(own_start.astimezone(tz))
             result.append(_Component((uid, recurrence), _event(
-                uid, sequence, stamp, row.title or PUBLIC_BOOKING, description, home, "Buchung", row.starts_at,
+                uid, sequence, stamp, row.title or PUBLIC_BOOKING, description, home, kind, row.starts_at,
                 row.ends_at, [f"RECURRENCE-ID;TZID={home.timezone}:{recurrence}"]), tzids))
     for row in singles:
         room = data.rooms.get(row.room_id)
@@ -335,6 +340,6 @@ def series_components(series: SeriesRow, data: FeedData, domain: str, since: dt.
             continue
         single_uid = f"booking-{row.booking_id}@{domain}"
         result.append(_Component((single_uid, ""), _event(
-            single_uid, row.sequence, row.updated_at or stamp, row.title or PUBLIC_BOOKING, _booked_by(series),
-            room, "Buchung", row.starts_at, row.ends_at, []), frozenset({room.timezone})))
+            single_uid, row.sequence, row.updated_at or stamp, row.title or PUBLIC_BOOKING, _series_text(series),
+            room, kind, row.starts_at, row.ends_at, []), frozenset({room.timezone})))
     return result

@@ -7,7 +7,7 @@ so `roombook.feeds.build` is a pure function of them.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -15,6 +15,15 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from roombook.booking.recurrence import DAYS, to_utc, weekly_local
+from roombook.feeds.rows import (
+    BookingRow,
+    FeedData,
+    OccurrenceRow,
+    RoomRow,
+    SeriesDateRow,
+    SeriesRow,
+    SlotRow,
+)
 from roombook.models import (
     Accommodation,
     Booking,
@@ -59,112 +68,6 @@ class Selection:
     offers: bool = True
     bookings: str = "none"
     booking_user_id: int | None = None
-
-@dataclass(frozen=True, slots=True)
-class RoomRow:
-    id: int
-    key: str
-    name: str
-    accommodation: str
-    address: str
-    timezone: str
-
-
-@dataclass(frozen=True, slots=True)
-class OccurrenceRow:
-    id: int
-    slot_id: int
-    room_id: int
-    original_start: dt.datetime
-    starts_at: dt.datetime
-    ends_at: dt.datetime
-    status: str
-    reason: str
-    sequence: int
-
-
-@dataclass(slots=True)
-class SlotRow:
-    """One weekly slot (an OfferSession) with what its VEVENT needs from its offer and occurrences.
-
-    Only the occurrences that deviate from the rule are carried (`exceptions`: cancelled, moved, in
-    another room, another length); the weeks that follow the rule need no row in the feed. `missing`
-    holds the rule's starts with no occurrence row up to `materialised` (the last row's start), and
-    `orphans` rows the rule does not produce; both are empty unless the row count says otherwise.
-    """
-
-    id: int
-    title: str
-    description: str
-    category: str
-    providers: str
-    day: str
-    start: dt.time
-    minutes: int
-    first: dt.date
-    last: dt.date | None
-    room_id: int
-    sequence: int
-    updated_at: dt.datetime
-    materialised: dt.datetime | None = None
-    exceptions: list[OccurrenceRow] = field(default_factory=list)
-    missing: list[dt.datetime] = field(default_factory=list)
-    orphans: list[OccurrenceRow] = field(default_factory=list)
-
-    def occurrence_rooms(self) -> set[int]:
-        return {o.room_id for o in self.exceptions} | {o.room_id for o in self.orphans}
-
-
-@dataclass(frozen=True, slots=True)
-class BookingRow:
-    id: int
-    room_id: int
-    starts_at: dt.datetime
-    ends_at: dt.datetime
-    title: str
-    sequence: int
-    updated_at: dt.datetime
-    booked_by: str
-    category: str | None = None
-    description: str = ""
-    offer: bool = False  # shown as a public offer for residents (in any feed)
-
-
-@dataclass(frozen=True, slots=True)
-class SeriesDateRow:
-    """One week of a booking series: a booking (`active` or not) or a gap (no booking id)."""
-
-    booking_id: int | None
-    room_id: int
-    starts_at: dt.datetime
-    ends_at: dt.datetime
-    active: bool
-    title: str
-    sequence: int
-    updated_at: dt.datetime | None
-
-
-@dataclass(slots=True)
-class SeriesRow:
-    """A weekly booking series with every week; `room_id` is the series' own room (dates elsewhere stand
-    alone in a feed), `title` empty in public feeds."""
-
-    id: int
-    uid: str
-    room_id: int
-    title: str
-    booked_by: str
-    created_at: dt.datetime
-    dates: list[SeriesDateRow] = field(default_factory=list)
-
-
-@dataclass
-class FeedData:
-    rooms: dict[int, RoomRow]
-    slots: list[SlotRow]
-    bookings: list[BookingRow]
-    shown_rooms: frozenset[int] | None = None  # the selection's rooms; None: all
-    series: list[SeriesRow] = field(default_factory=list)
 
 
 def _slot_ids(selection: Selection, since: dt.date, since_utc: dt.datetime) -> sa.Select:
@@ -377,15 +280,23 @@ def _load_bookings(session: Session, selection: Selection, since_utc: dt.datetim
 
 def _load_series(session: Session, selection: Selection, since_utc: dt.datetime) -> list[SeriesRow]:
     """The booking series with an active date in the selection from `since_utc` on, each with every week
-    (of any state, in any room: the feed's rule needs them all), in time order."""
+    (of any state, in any room: the feed's rule needs them all), in time order. As for one-off bookings, a
+    series of public offers carries its title, kind and description into every feed; a date its managers hid,
+    or one outside an offers-only or category feed, is left out of the rule like a cancelled one."""
+    shown_as_offer = sa.and_(Booking.public.is_(True), Booking.hidden_at.is_(None), Booking.category.is_not(None))
     ids = sa.select(Booking.series_id).where(Booking.series_id.is_not(None), Booking.status == BookingStatus.ACTIVE,
                                              Booking.ends_at > since_utc)
     if selection.room_ids is not None:
         ids = ids.where(Booking.room_id.in_(selection.room_ids))
     if selection.booking_user_id is not None:
         ids = ids.where(Booking.user_id == selection.booking_user_id)
+    if selection.bookings == "offers":
+        ids = ids.where(shown_as_offer)
+    if selection.category is not None:
+        ids = ids.where(Booking.category == selection.category)
     detailed = selection.bookings == "detailed"
     found: dict[int, SeriesRow] = {}
+    titles: dict[int, str] = {}
     for sid, uid, room_id, title, created, name, email in session.execute(
             sa.select(BookingSeries.id, BookingSeries.uid, BookingSeries.room_id, BookingSeries.title,
                       BookingSeries.created_at, User.display_name, User.email)
@@ -393,14 +304,23 @@ def _load_series(session: Session, selection: Selection, since_utc: dt.datetime)
             .order_by(BookingSeries.id)):
         who = (f"{name} <{email}>" if name else email or "") if detailed else ""
         found[sid] = SeriesRow(sid, uid, room_id, title if detailed else "", who, created)
+        titles[sid] = title
     if not found:
         return []
-    for bid, sid, room_id, start, end, status, title, sequence, stamp in session.execute(
+    for (bid, sid, room_id, start, end, status, title, sequence, stamp, category, description, contact,
+         offer) in session.execute(
             sa.select(Booking.id, Booking.series_id, Booking.room_id, Booking.starts_at, Booking.ends_at,
-                      Booking.status, Booking.title, Booking.sequence, Booking.updated_at)
-            .where(Booking.series_id.in_(found))):
-        found[sid].dates.append(SeriesDateRow(bid, room_id, start, end, status == BookingStatus.ACTIVE,
-                                              title if detailed else "", sequence, stamp))
+                      Booking.status, Booking.title, Booking.sequence, Booking.updated_at, Booking.category,
+                      Booking.description, Booking.public_contact, shown_as_offer)
+            .where(Booking.series_id.in_(found)).order_by(Booking.starts_at)):
+        series, offer = found[sid], bool(offer)
+        shown = (selection.bookings != "offers" or offer) and (selection.category in (None, category))
+        if offer and status == BookingStatus.ACTIVE and series.category is None:
+            series.category, series.title = category, titles[sid]
+            series.description = "\n".join(part for part in (description or "", f"Kontakt: {contact}" if contact
+                                                                else "") if part)
+        series.dates.append(SeriesDateRow(bid, room_id, start, end, status == BookingStatus.ACTIVE and shown,
+                                          title if detailed or offer else "", sequence, stamp))
     for sid, start, end in session.execute(sa.select(SeriesGap.series_id, SeriesGap.starts_at, SeriesGap.ends_at)
                                            .where(SeriesGap.series_id.in_(found))):
         found[sid].dates.append(SeriesDateRow(None, found[sid].room_id, start, end, False, "", 0, None))

@@ -31,7 +31,8 @@ from roombook.db import db, transaction
 from roombook.feeds import calendars_root, uid_domain
 from roombook.feeds.build import FeedMeta, build_calendar
 from roombook.feeds.catalogue import Feed, public_feeds
-from roombook.feeds.data import FeedData, Selection, load_feed_data, window_start
+from roombook.feeds.data import Selection, load_feed_data, window_start
+from roombook.feeds.rows import FeedData
 from roombook.feeds.stamps import changed_at
 from roombook.models import (
     Accommodation,

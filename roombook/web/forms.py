@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -15,13 +14,11 @@ from wtforms import (
     DateField,
     EmailField,
     Field,
-    FloatField,
     HiddenField,
     IntegerField,
     PasswordField,
     RadioField,
     SelectField,
-    SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
@@ -29,7 +26,6 @@ from wtforms import (
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.i18n import messages_path
-from wtforms.utils import unset_value
 from wtforms.validators import (
     AnyOf,
     DataRequired,
@@ -39,20 +35,24 @@ from wtforms.validators import (
     NumberRange,
     Optional,
 )
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from roombook import clock
 from roombook.booking.offer_details import AUDIENCE_LABELS
-from roombook.booking.recurrence import DAYS, to_utc
+from roombook.booking.recurrence import to_utc
 from roombook.booking.service import MAX_TITLE
 from roombook.coordination.categories import VALUES as CATEGORIES
 from roombook.coordination.volunteers import LANGUAGES as SPOKEN
-from roombook.coordination.volunteers import SKILLS, day_name
+from roombook.coordination.volunteers import SKILLS
 from roombook.db import TextFault, storable, text_fault
 from roombook.i18n import LANGUAGES, category_name
-from roombook.i18n.public_texts import LANGUAGES as RESIDENT_LANGUAGES
 from roombook.models import VolunteerProfile
 from roombook.models.reservations import AUDIENCES
+from roombook.web.fields import (
+    CheckboxesField,
+    HoursField,
+    TranslationsField,
+    WeekTimesField,
+)
 
 
 def _texts(data) -> list[str]:
@@ -201,76 +201,6 @@ class WeekForm(Form):
     lang = StringField(validators=[Optional(), Length(max=8)])
 
 
-class CheckboxesField(SelectMultipleField):
-    """A multiple choice shown as checkboxes. The domain checks the values (validate_choice off), so an
-    unknown one is refused with its own message at the field."""
-
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, validate_choice=False, **kwargs)
-
-
-class HoursField(FloatField):
-    """Hours as people write them here: "2,5" as well as "2.5" (a browser without number inputs sends either)."""
-
-    def process_formdata(self, valuelist):
-        super().process_formdata([value.replace(",", ".", 1) for value in valuelist])
-
-
-@dataclass(frozen=True)
-class DayTimes:
-    """One weekday's row of a WeekTimesField, as the page shows it."""
-
-    id: str  # the inputs are `<id>-from` and `<id>-to`
-    name: LazyString
-    start: str
-    end: str
-    error: LazyString | None
-
-
-class WeekTimesField(Field):
-    """A time from and to for each weekday, two <input type="time"> named `<name>-<day>-from` and `-to`; both
-    empty is not that day, one of them empty is refused at its day. The data are the days typed, as weekly
-    windows ({"day", "from", "to"}) for the domain to check.
-
-    A browser's time input cannot hold "24:00": an end at "00:00" is midnight at the end of the day, and a
-    stored "24:00" is shown so."""
-
-    def process(self, formdata, data=unset_value, extra_filters=None):
-        self.process_errors = []
-        self.day_errors: dict[str, LazyString] = {}
-        windows = self.default if data is unset_value else data
-        if formdata is not None:
-            windows = []
-            for day in DAYS:
-                start, end = (formdata.get(f"{self.name}-{day}-{part}", "").strip() for part in ("from", "to"))
-                if start or end:
-                    windows.append({"day": day, "from": start, "to": "24:00" if end == "00:00" else end})
-        self.data = list(windows or [])
-
-    def pre_validate(self, form) -> None:
-        for window in self.data:
-            if not (window["from"] and window["to"]):
-                self.day_errors[window["day"]] = _l("Bitte „von“ und „bis“ angeben – oder beide leer lassen.")
-
-    def validate(self, form, extra_validators=()) -> bool:
-        # a day's refusal is shown at its row, not among the field's own errors
-        return super().validate(form, extra_validators) and not self.day_errors
-
-    def days(self) -> list[DayTimes]:
-        """Monday to Sunday, each with what was typed or stored and its refusal."""
-        typed = {window["day"]: window for window in self.data}
-        rows = []
-        for day in DAYS:
-            window = typed.get(day, {})
-            end = window.get("to", "")
-            rows.append(DayTimes(f"{self.id}-{day}", day_name(day), window.get("from", ""),
-                                 "00:00" if end == "24:00" else end, self.day_errors.get(day)))
-        return rows
-
-
 class ProfileForm(Form):
     """A volunteer's skills and wishes. Accommodation choices are set by the view; roombook.coordination.volunteers checks
     every value."""
@@ -319,52 +249,6 @@ class AnswerForm(Form):
                                                             message=_l("Bitte eine der Antworten wählen."))])
     option = IntegerField(validators=[Optional(), NumberRange(0, 100)])
     next = HiddenField()
-
-
-@dataclass(frozen=True)
-class TranslationRow:
-    """One language's inputs of a TranslationsField, as the page shows them."""
-
-    code: str
-    name: str  # the language's own name
-    direction: str
-    inputs: list[tuple[str, str, LazyString, str]]  # (input name, part, label, value)
-
-
-class TranslationsField(Field):
-    """Texts in the residents' further languages: one input per language and part, named `<name>-<code>-<part>`
-    (e.g. `translations-ar-title`); empty ones are not kept. The data are {"ar": {"title": "…"}, …} for
-    roombook.booking.offer_details.check_translations."""
-
-    PART_LABELS = {"title": _l("Titel"), "description": _l("Beschreibung"), "name": _l("Name"),
-                   "venue_note": _l("Wie man hinkommt")}
-
-    def __init__(self, label=None, validators=None, parts: tuple[str, ...] = ("title", "description"), **kwargs):
-        super().__init__(label, validators, **kwargs)
-        self.parts = parts
-
-    def process(self, formdata, data=unset_value, extra_filters=None):
-        self.process_errors = []
-        self.data = {} if data is unset_value or data is None else dict(data)
-        if formdata is not None:
-            typed: dict[str, dict[str, str]] = {}
-            for code in RESIDENT_LANGUAGES:
-                if code == "de":
-                    continue
-                for part in self.parts:
-                    value = formdata.get(f"{self.name}-{code}-{part}", "").strip()
-                    if value:
-                        typed.setdefault(code, {})[part] = value
-            self.data = typed
-
-    def _value(self):  # the text checks of Form.validate read every typed value
-        return ""
-
-    def rows(self) -> list[TranslationRow]:
-        return [TranslationRow(code, lang.name, lang.direction,
-                               [(f"{self.name}-{code}-{part}", part, self.PART_LABELS[part],
-                                 (self.data.get(code) or {}).get(part, "")) for part in self.parts])
-                for code, lang in RESIDENT_LANGUAGES.items() if code != "de"]
 
 
 class OfferDetailsForm(Form):

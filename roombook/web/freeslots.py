@@ -33,7 +33,8 @@ from roombook.booking.service import MAX_TITLE
 from roombook.db import db
 from roombook.models import Accommodation, Room
 from roombook.web.common import bp
-from roombook.web.forms import CheckboxesField, Form
+from roombook.web.fields import CheckboxesField
+from roombook.web.forms import Form
 
 # What the rooms' features are called on the pages; a feature not named here shows as it is stored.
 FEATURE_LABELS = {

@@ -30,7 +30,8 @@ from roombook.coordination.categories import MANDATORY, VALUES
 from roombook.i18n import category_name
 from roombook.models import ChangeItem
 from roombook.models.reservations import ClosurePurpose
-from roombook.web.forms import CheckboxesField, Form, TranslationsField
+from roombook.web.fields import CheckboxesField, TranslationsField
+from roombook.web.forms import Form
 
 # Category names in the page's language, read when shown (the residents' texts have each language's names).
 CATEGORY_LABELS = {c: LazyString(category_name, c) for c in VALUES}
