@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from roombook import clock
@@ -56,12 +57,10 @@ def _start_time(value: Any) -> dt.time:
         return value.replace(second=0, microsecond=0, tzinfo=None)
     if not isinstance(value, str) or len(value) != 5 or value[2] != ":" \
             or not (value[:2] + value[3:]).isascii() or not (value[:2] + value[3:]).isdigit():
-        raise BookingError("Bitte eine Uhrzeit wie 18:00 angeben. / Please give a time such as 18:00.",
-                           field="start_time")
+        raise BookingError(_l("Bitte eine Uhrzeit wie 18:00 angeben."), field="start_time")
     hours, minutes = int(value[:2]), int(value[3:])
     if hours > 23 or minutes > 59:
-        raise BookingError("Bitte eine Uhrzeit wie 18:00 angeben. / Please give a time such as 18:00.",
-                           field="start_time")
+        raise BookingError(_l("Bitte eine Uhrzeit wie 18:00 angeben."), field="start_time")
     return dt.time(hours, minutes)
 
 
@@ -69,22 +68,21 @@ def _minutes(value: Any) -> int:
     longest = int(MAX_LENGTH.total_seconds() // 60)
     if isinstance(value, bool) or not isinstance(value, int | str) or \
             (isinstance(value, str) and not (value.isascii() and value.isdigit() and len(value) <= 6)):
-        raise BookingError("Die Dauer in Minuten als ganze Zahl. / The duration in whole minutes.", field="minutes")
+        raise BookingError(_l("Die Dauer in Minuten als ganze Zahl."), field="minutes")
     if not 1 <= int(value) <= longest:
-        raise BookingError(f"Die Dauer liegt zwischen 1 und {longest} Minuten. / The duration lies between 1 and "
-                           f"{longest} minutes.", field="minutes")
+        raise BookingError(_l("Die Dauer liegt zwischen 1 und %(max)s Minuten.", max=longest), field="minutes")
     return int(value)
 
 
 def _room(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 2**31 - 1:
-        raise BookingError("Bitte einen Raum wählen. / Please choose a room.", field="room")
+        raise BookingError(_l("Bitte einen Raum wählen."), field="room")
     return value
 
 
 def _title(value: Any) -> str:
     if not isinstance(value, str):
-        raise BookingError("Bitte einen Titel angeben. / Please give a title.", field="title")
+        raise BookingError(_l("Bitte einen Titel angeben."), field="title")
     check_title(value)
     return value.strip()
 
@@ -113,14 +111,12 @@ EDITABLE_FIELDS: dict[str, EditableField] = {
 def parse_changes(raw: dict[str, Any]) -> dict[str, Any]:
     """The fields to change, each parsed; an unknown field or a bad value is a BookingError naming it."""
     if not raw:
-        raise BookingError("Nichts zu ändern: bitte mindestens ein Feld angeben. / Nothing to change: please give "
-                           "at least one field.", field="body")
+        raise BookingError(_l("Nichts zu ändern: bitte mindestens ein Feld angeben."), field="body")
     changes = {}
     for name in sorted(raw):
         spec = EDITABLE_FIELDS.get(name)
         if spec is None:
-            raise BookingError(f"Das Feld „{name}“ kann nicht geändert werden. / The field '{name}' cannot be "
-                               f"changed.", field=name)
+            raise BookingError(_l("Das Feld „%(name)s“ kann nicht geändert werden.", name=name), field=name)
         changes[name] = spec.parse(raw[name])
     return changes
 
@@ -129,7 +125,8 @@ def parse_scope(value: str | None) -> str:
     if value in (None, ""):
         return THIS
     if value not in SCOPES:
-        raise BookingError("Umfang: this, following oder series. / Scope: this, following or series.", field="scope")
+        raise BookingError(_l("Umfang: dieser Termin, dieser und die folgenden oder die ganze Serie "
+                           "(this, following, series)."), field="scope")
     return value
 
 
@@ -201,11 +198,10 @@ def view_series(session: Session, series: BookingSeries) -> SeriesView:
 def weeks_until(first_day: dt.date, last_day: dt.date) -> int:
     """How many weekly dates from `first_day` up to and including `last_day` (the form's end date)."""
     if last_day < first_day:
-        raise BookingError("Das Enddatum liegt vor dem ersten Termin. / The end date is before the first date.",
-                           field="until")
+        raise BookingError(_l("Das Enddatum liegt vor dem ersten Termin."), field="until")
     weeks = (last_day - first_day).days // 7 + 1
     if weeks > MAX_WEEKS:
-        raise BookingError(f"Höchstens {MAX_WEEKS} Wochen. / At most {MAX_WEEKS} weeks.", field="until")
+        raise BookingError(_l("Höchstens %(max)s Wochen.", max=MAX_WEEKS), field="until")
     return weeks
 
 
@@ -237,13 +233,12 @@ def change_dates(session: Session, actor: User | None, booking: Booking, scope: 
     now = now or clock.now()
     dates = dates_in_scope(session, booking, scope, now)
     if not dates:
-        raise BookingError("In diesem Umfang gibt es keinen Termin, der noch nicht begonnen hat. / No date in this "
-                           "scope has yet to begin.", field="scope")
+        raise BookingError(_l("In diesem Umfang gibt es keinen Termin, der noch nicht begonnen hat."), field="scope")
     target = None
     if "room" in changes:
         target = session.get(Room, changes["room"])
         if target is None or not can_book(actor, target):
-            raise BookingError("Diesen Raum können Sie nicht buchen. / You cannot book this room.", field="room")
+            raise BookingError(_l("Diesen Raum können Sie nicht buchen."), field="room")
     lock_rooms(session, {b.room_id for b in dates} | ({target.id} if target else set()))
     moving = frozenset(b.id for b in dates)
     moves = any(EDITABLE_FIELDS[name].moves for name in changes)
@@ -308,8 +303,8 @@ def cancel_dates(session: Session, actor: User | None, booking: Booking, scope: 
     else:
         dates = dates_in_scope(session, booking, scope, now)
         if not dates:
-            raise BookingError("In diesem Umfang gibt es keinen Termin, der noch nicht begonnen hat. / No date in "
-                               "this scope has yet to begin.", field="scope")
+            raise BookingError(_l("In diesem Umfang gibt es keinen Termin, der noch nicht begonnen hat."),
+                               field="scope")
     for date in dates:
         cancel_booking(session, actor, date, reason)
     return dates
