@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from roombook import clock
 from roombook.access import audit
+from roombook.i18n import language_of
 from roombook.models import Accommodation, Booking, OutboxMessage, Room, User
 from roombook.models.reservations import BookingStatus
 from roombook.notifications.outbox import enqueue
@@ -82,7 +83,7 @@ def tell_owner(session: Session, hidden: list[Booking], reason: str, *, base_url
         return None
     room = hidden[0].room
     tz = room.tz
-    with force_locale(owner.language if owner.language in MAIL_LANGUAGES else "de"):
+    with force_locale(language_of(owner)):
         subject = _("Ihr Angebot „%(title)s“ ist für Bewohner ausgeblendet", title=hidden[0].title)
         body = render_template("mail/offer_hidden.txt", owner=owner, title=hidden[0].title, room=room,
                                dates=[b.starts_at.astimezone(tz) for b in hidden], reason=reason,

@@ -219,7 +219,7 @@ def apply_closure(session: Session, actor: User, room: Room, start: dt.datetime,
     session.flush()
     audit.record(session, actor, "closure.applied", closure, room=room.key, accommodation=room.accommodation.key,
                  reason=closure.reason, start=start.isoformat(), end=end.isoformat(), conflicts=len(opened))
-    outbox.notify_new_conflicts(session, list(opened), base_url, why=f"Schließung von {room.name}")
+    outbox.notify_new_conflicts(session, list(opened), base_url, why=_l("Schließung von %(room)s", room=room.name))
     return closure, list(opened)
 
 

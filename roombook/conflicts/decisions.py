@@ -206,7 +206,7 @@ def resolve_conflict(session: Session, actor: User, conflict: Conflict, action: 
     if the_facts.booking is not None and conflict.kind == "displaced_booking":
         outbox.notify_decision(session, conflict, the_facts.booking, decision.new_booking)
     if decision.opened:
-        outbox.notify_new_conflicts(session, decision.opened, base_url, why="Eine Entscheidung")
+        outbox.notify_new_conflicts(session, decision.opened, base_url, why=_l("Eine Entscheidung"))
     return decision
 
 

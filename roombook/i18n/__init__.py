@@ -76,6 +76,11 @@ class RoombookBabel(Babel):
         return self._domain
 
 
+def language_of(person) -> str:
+    """The language a person's mails and notices are written in: theirs if German or English, else German."""
+    return person.language if getattr(person, "language", None) in LANGUAGES else DEFAULT
+
+
 def N_(text: str) -> str:
     """Mark a German text that is stored in a row (a cancellation's reason, a plan run's error) for the catalog.
 

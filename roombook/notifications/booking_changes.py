@@ -9,6 +9,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
+from roombook.i18n import language_of
 from roombook.models import Booking, OutboxMessage, User
 from roombook.notifications.outbox import enqueue
 
@@ -29,7 +30,7 @@ def tell_owner(session: Session, actor: User | None, dates: list[Booking], *, ca
         return None
     lines = [f"{_when(d.starts_at, d)}–{d.ends_at.astimezone(d.room.tz):%H:%M}, {d.room.name}: {d.title}"
              for d in dates]
-    with force_locale(owner.language if owner.language in LANGUAGES else "de"):
+    with force_locale(language_of(owner)):
         subject = (_("Abgesagt: %(title)s", title=dates[0].title) if cancelled
                    else _("Geändert: %(title)s", title=dates[0].title))
         body = render_template("mail/booking_changed.txt", cancelled=cancelled, lines=lines, reason=reason,

@@ -16,22 +16,12 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from roombook.access import audit
+from roombook.i18n import language_of
 from roombook.models import Booking, BookingSeries, MailSettings, OutboxMessage, User
 from roombook.notifications import invitations
-from roombook.notifications.outbox import enqueue
+from roombook.notifications.outbox import enqueue, when
 
 LANGUAGES = ("de", "en")
-
-
-def language(user: User) -> str:
-    return user.language if user.language in LANGUAGES else "de"
-
-
-def when(instant: dt.datetime, tz) -> str:
-    """A local date and time with the weekday in the current locale, as the change mails write it."""
-    local = instant.astimezone(tz)
-    names = (_("Mo"), _("Di"), _("Mi"), _("Do"), _("Fr"), _("Sa"), _("So"))
-    return f"{names[local.weekday()]} {local:%d.%m.%Y %H:%M}"
 
 
 def mail_settings(session: Session, user: User) -> MailSettings:
@@ -60,7 +50,7 @@ def confirm_booked(session: Session, user: User | None, booked: list[Booking]) -
     event.sequence = sequence
     ics = invitations.calendar_text(invitations.REQUEST, [event], attendee=user.email)
     tz = first.room.tz
-    with force_locale(language(user)):
+    with force_locale(language_of(user)):
         subject = (ngettext("Gebucht: %(title)s, %(num)d Termin ab %(when)s",
                             "Gebucht: %(title)s, %(num)d Termine ab %(when)s", len(booked), title=first.title,
                             when=when(first.starts_at, tz)) if series is not None else
@@ -90,7 +80,7 @@ def confirm_cancelled(session: Session, cancelled: Booking | list[Booking]) -> O
         events.append(event)
     ics = invitations.calendar_text(invitations.CANCEL, events, attendee=owner.email)
     tz = booking.room.tz
-    with force_locale(language(owner)):
+    with force_locale(language_of(owner)):
         subject = ngettext("Abgesagt: %(title)s am %(when)s", "Abgesagt: %(title)s, %(num)d Termine ab %(when)s",
                            len(dates), title=booking.title, when=when(booking.starts_at, tz))
         body = render_template("mail/booking_cancelled.txt", user=owner, booking=booking, dates=dates, tz=tz,
@@ -108,7 +98,7 @@ def confirm_answer(session: Session, user: User, hits: list[tuple[Booking, dt.da
     updates = invitations.change_updates(session, user.email, hits)
     if not updates:
         return None
-    with force_locale(language(user)):
+    with force_locale(language_of(user)):
         subject = _("Ihre Antwort zur Raumänderung ist gespeichert")
         body = render_template("mail/answer_confirmed.txt", user=user)
     return enqueue(session, user.email, subject, body, kind="confirmation", calendars=updates)

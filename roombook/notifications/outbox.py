@@ -18,11 +18,16 @@ from email.message import EmailMessage
 from email.policy import SMTP
 
 import sqlalchemy as sa
-from flask import Flask
+from babel.dates import get_day_names
+from flask import Flask, render_template
+from flask_babel import LazyString, force_locale, get_locale, ngettext
+from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from roombook import clock
+from roombook.booking.recurrence import DAYS
 from roombook.db import db, transaction
+from roombook.i18n import language_of, stored_text
 from roombook.models import (
     Booking,
     Conflict,
@@ -80,22 +85,28 @@ def retry_delay(attempts: int) -> dt.timedelta:
 
 # --- what people are told -------------------------------------------------------------------------------
 
-WEEKDAYS_DE = ("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So")
 
 
-def _local(instant: dt.datetime, room: Room) -> str:
-    local = instant.astimezone(room.tz)
-    return f"{WEEKDAYS_DE[local.weekday()]} {local:%d.%m.%Y %H:%M}"
+def when(instant: dt.datetime, tz) -> str:
+    """A local date and time with the weekday in the current locale, as the mails write it."""
+    local = instant.astimezone(tz)
+    names = (_("Mo"), _("Di"), _("Mi"), _("Do"), _("Fr"), _("Sa"), _("So"))
+    return f"{names[local.weekday()]} {local:%d.%m.%Y %H:%M}"
+
+
+def day_name(code: str) -> str:
+    """A weekday code ("mon") abbreviated in the current locale ("Mo", "Mon")."""
+    return get_day_names("abbreviated", context="stand-alone", locale=get_locale())[DAYS.index(code)]
 
 
 def _alternatives_text(session: Session, conflict: Conflict, room: Room) -> list[str]:
     rooms = {r.key: r for r in session.scalars(sa.select(Room).where(
         Room.key.in_([a["room"] for a in conflict.alternatives])))}
     lines = []
-    for n, alt in enumerate(conflict.alternatives, 1):
+    for alt in conflict.alternatives:
         alt_room = rooms.get(alt["room"], room)
         start, end = dt.datetime.fromisoformat(alt["start"]), dt.datetime.fromisoformat(alt["end"])
-        lines.append(f"  {n}. {alt_room.name}: {_local(start, alt_room)} – {end.astimezone(alt_room.tz):%H:%M}")
+        lines.append(f"{alt_room.name}: {when(start, alt_room.tz)} – {end.astimezone(alt_room.tz):%H:%M}")
     return lines
 
 
@@ -104,21 +115,15 @@ def notify_displaced(session: Session, conflict: Conflict, base_url: str) -> Out
     booking = session.get(Booking, conflict.booking_id) if conflict.booking_id else None
     if booking is None or booking.user is None:
         return None
-    room = booking.room
-    lines = [f"Guten Tag {booking.user.display_name or booking.user.email},", "",
-             f"Ihre Buchung „{booking.title}“ in {room.name} ({room.accommodation.name}) am "
-             f"{_local(booking.starts_at, room)} kann nicht stattfinden.",
-             f"Grund: {booking.status_reason or conflict.summary}", ""]
-    alternatives = _alternatives_text(session, conflict, room)
-    if alternatives:
-        lines += ["Freie Alternativen:", *alternatives, "",
-                  f"Eine Alternative übernehmen: {base_url.rstrip('/')}/booking-changes/{conflict.id}", ""]
-    lines += ["Die Hausleitung entscheidet sonst über die Buchung; Sie erhalten dann wieder Nachricht.", "",
-              f"Your booking “{booking.title}” on {_local(booking.starts_at, room)} cannot take place. "
-              f"Reason: {booking.status_reason or conflict.summary}"
-              + (f" Take an alternative: {base_url.rstrip('/')}/booking-changes/{conflict.id}" if alternatives else "")]
-    return enqueue(session, booking.user.email, f"Buchung verlegt/abgesagt: {booking.title}", "\n".join(lines),
-                   kind="booking_displaced")
+    owner, room = booking.user, booking.room
+    with force_locale(language_of(owner)):
+        alternatives = _alternatives_text(session, conflict, room)
+        subject = _("Buchung kann nicht stattfinden: %(title)s", title=booking.title)
+        body = render_template("mail/booking_displaced.txt", owner=owner, booking=booking, room=room,
+                               when=when(booking.starts_at, room.tz),
+                               reason=stored_text(booking.status_reason) or conflict.summary,
+                               alternatives=alternatives, link=f"{base_url.rstrip('/')}/booking-changes/{conflict.id}")
+    return enqueue(session, owner.email, subject, body, kind="booking_displaced")
 
 
 def notify_decision(session: Session, conflict: Conflict, booking: Booking, new_booking: Booking | None) -> \
@@ -126,46 +131,38 @@ def notify_decision(session: Session, conflict: Conflict, booking: Booking, new_
     """Tell a booking's owner what the manager decided about it."""
     if booking.user is None:
         return None
-    room = booking.room
-    if new_booking is not None:
-        what = (f"Ihre Buchung „{booking.title}“ wurde verlegt auf {new_booking.room.name}, "
-                f"{_local(new_booking.starts_at, new_booking.room)} – "
-                f"{new_booking.ends_at.astimezone(room.tz):%H:%M}.")
-        english = f"Your booking was moved to {new_booking.room.name}, {_local(new_booking.starts_at, room)}."
-        subject = f"Buchung verlegt: {booking.title}"
-    elif booking.active:  # overridden, or given back when a new plan removed what displaced it
-        what = f"Ihre Buchung „{booking.title}“ am {_local(booking.starts_at, room)} findet doch wie geplant statt."
-        english = "Your booking takes place as planned after all."
-        subject = f"Buchung bleibt: {booking.title}"
-    else:
-        what = f"Ihre Buchung „{booking.title}“ am {_local(booking.starts_at, room)} ist abgesagt."
-        english = "Your booking is cancelled."
-        subject = f"Buchung abgesagt: {booking.title}"
-    body = "\n".join([what, f"Begründung: {conflict.resolution_note}" if conflict.resolution_note else "", "",
-                      english + (f" Reason: {conflict.resolution_note}" if conflict.resolution_note else "")])
-    return enqueue(session, booking.user.email, subject, body, kind="booking_decision")
+    owner, room = booking.user, booking.room
+    with force_locale(language_of(owner)):
+        if new_booking is not None:
+            subject = _("Buchung verlegt: %(title)s", title=booking.title)
+        elif booking.active:  # overridden, or given back when a new plan removed what displaced it
+            subject = _("Buchung bleibt: %(title)s", title=booking.title)
+        else:
+            subject = _("Buchung abgesagt: %(title)s", title=booking.title)
+        body = render_template("mail/booking_decision.txt", owner=owner, booking=booking, new_booking=new_booking,
+                               when=when, tz=room.tz, note=stored_text(conflict.resolution_note))
+    return enqueue(session, owner.email, subject, body, kind="booking_decision")
 
 
-def notify_managers(session: Session, conflicts: list[Conflict], base_url: str, *, why: str) -> int:
+def notify_managers(session: Session, conflicts: list[Conflict], base_url: str, *, why: str | LazyString) -> int:
     """One message per facility manager whose accommodations got new conflicts."""
-    by_place: dict[int, list[Conflict]] = {}
-    for conflict in conflicts:
-        by_place.setdefault(conflict.accommodation_id, []).append(conflict)
     sent = 0
     managers = session.scalars(sa.select(User).where(User.role == Role.FACILITY_MANAGER, User.active)).all()
     for manager in managers:
         mine = [c for c in conflicts if any(a.id == c.accommodation_id for a in manager.accommodations)]
         if not mine:
             continue
-        lines = [f"{why}: {len(mine)} neue Konflikte warten auf Ihre Entscheidung.", ""]
-        lines += [f"- {c.summary}" for c in mine]
-        lines += ["", f"Konflikte ansehen: {base_url.rstrip('/')}/manage/conflicts"]
-        enqueue(session, manager.email, f"{len(mine)} neue Konflikte", "\n".join(lines), kind="conflicts")
+        with force_locale(language_of(manager)):
+            subject = ngettext("%(num)d neuer Konflikt", "%(num)d neue Konflikte", len(mine))
+            body = render_template("mail/new_conflicts.txt", why=why, conflicts=mine,
+                                   link=f"{base_url.rstrip('/')}/manage/conflicts")
+        enqueue(session, manager.email, subject, body, kind="conflicts")
         sent += 1
     return sent
 
 
-def notify_new_conflicts(session: Session, conflicts: list[Conflict], base_url: str, *, why: str) -> None:
+def notify_new_conflicts(session: Session, conflicts: list[Conflict], base_url: str, *,
+                         why: str | LazyString) -> None:
     """Everyone affected by newly opened conflicts: booking owners, and the houses' managers."""
     session.flush()
     for conflict in conflicts:
@@ -194,32 +191,24 @@ def collecting_conflicts(session: Session) -> Iterator[list[Conflict]]:
 # --- the weekly department digest -------------------------------------------------------------------------
 
 def department_digest(session: Session, user: User, since: dt.datetime, until: dt.datetime) -> str | None:
-    """The changes to a department's office hours in [since, until), as text; None when nothing changed."""
+    """The changes to a department's office hours in [since, until), as the mail's text in the person's
+    language; None when nothing changed."""
     if user.provider_id is None:
         return None
     offers = session.scalars(sa.select(Offer).where(Offer.providers.any(id=user.provider_id))
                              .order_by(Offer.title)).all()
-    if not offers:
-        return None
-    lines = []
+    slots, dates = [], []
     for offer in offers:
-        slots = session.scalars(sa.select(OfferSession).where(
-            OfferSession.offer_id == offer.id, OfferSession.updated_at >= since,
-            OfferSession.updated_at < until)).all()
-        for slot in slots:
-            span = f"ab {slot.valid_from:%d.%m.%Y}" + (f" bis {slot.valid_until:%d.%m.%Y}" if slot.valid_until else "")
-            lines.append(f"- {offer.title}: wöchentlicher Termin {slot.day} {slot.start:%H:%M} in "
-                         f"{slot.room.name} ({offer.accommodation.name}), {span}")
-        changed = session.scalars(sa.select(Occurrence).join(Occurrence.offer_session).where(
+        slots += [(offer, slot) for slot in session.scalars(sa.select(OfferSession).where(
+            OfferSession.offer_id == offer.id, OfferSession.updated_at >= since, OfferSession.updated_at < until))]
+        dates += [(offer, occ) for occ in session.scalars(sa.select(Occurrence).join(Occurrence.offer_session).where(
             OfferSession.offer_id == offer.id, Occurrence.updated_at >= since, Occurrence.updated_at < until,
-            Occurrence.sequence > 0).order_by(Occurrence.starts_at)).all()
-        for occ in changed:
-            state = {"cancelled": "fällt aus", "moved": "verlegt"}.get(occ.status, "geändert")
-            lines.append(f"- {offer.title} am {_local(occ.starts_at, occ.room)} ({occ.room.name}): {state}"
-                         + (f" – {occ.reason}" if occ.reason else ""))
-    if not lines:
+            Occurrence.sequence > 0).order_by(Occurrence.starts_at))]
+    if not slots and not dates:
         return None
-    return "\n".join([f"Änderungen an Ihren Sprechstunden ({since:%d.%m.} – {until:%d.%m.%Y}):", "", *lines])
+    with force_locale(language_of(user)):
+        return render_template("mail/department_digest.txt", since=since, until=until, slots=slots, dates=dates,
+                               when=when, day_name=day_name, stored_text=stored_text)
 
 
 def enqueue_department_digests(session: Session, now: dt.datetime | None = None) -> int:
@@ -230,7 +219,9 @@ def enqueue_department_digests(session: Session, now: dt.datetime | None = None)
     for user in session.scalars(sa.select(User).where(User.role == Role.DEPARTMENT, User.active)):
         body = department_digest(session, user, since, now)
         if body:
-            enqueue(session, user.email, "Wochenübersicht: Änderungen an Ihren Sprechstunden", body, kind="digest")
+            with force_locale(language_of(user)):
+                subject = _("Wochenübersicht: Änderungen an Ihren Sprechstunden")
+            enqueue(session, user.email, subject, body, kind="digest")
             count += 1
     return count
 

@@ -17,6 +17,7 @@ from flask_babel import force_locale, format_date, ngettext
 from sqlalchemy.orm import Session
 
 from roombook.booking.recurrence import to_utc
+from roombook.i18n import language_of
 from roombook.models import (
     Booking,
     MailSettings,
@@ -29,7 +30,7 @@ from roombook.models import (
 )
 from roombook.models.offers import OccurrenceStatus
 from roombook.models.people import Role
-from roombook.notifications.confirming import language, mail_settings
+from roombook.notifications.confirming import mail_settings
 from roombook.notifications.outbox import enqueue
 
 EVENING, MORNING = "evening", "morning"
@@ -99,7 +100,7 @@ def remind(session: Session, user_id: int, day: dt.date, now: dt.datetime, tz, *
     row = ReminderSent(user_id=user.id, day=day)
     session.add(row)
     session.flush()  # the unique key meets a concurrent run here (PostgreSQL waits for its commit first)
-    with force_locale(language(user)):
+    with force_locale(language_of(user)):
         subject = ngettext("Erinnerung: %(num)d Termin am %(day)s", "Erinnerung: %(num)d Termine am %(day)s",
                            len(dates), day=format_date(day, "EEEE, d. MMMM"))
         body = render_template("mail/reminder.txt", dates=dates, tz=tz, day=format_date(day, "EEEE, d. MMMM y"),

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from roombook.clock import week_of
 from roombook.coordination.coverage import Cell, coverage
+from roombook.i18n import language_of
 from roombook.models import Accommodation, OutboxMessage, User
 from roombook.models.people import Role
 from roombook.notifications import outbox
@@ -107,7 +108,7 @@ def tell_coordinators(session: Session, unmet: list[dict], gaps: list[GapGroup],
         return []
     told = []
     for user in _recipients(session):
-        with force_locale(user.language if user.language in ("de", "en") else "de"):
+        with force_locale(language_of(user)):
             places = sorted({names.get(row["accommodation"], row["accommodation"]) for row in unmet}
                             | {group.place.name for group in gaps})
             subject = _("Mindestumfang nicht erfüllt: %(places)s", places=", ".join(places))

@@ -385,7 +385,7 @@ def publish_run(session: Session, actor: User, run: PlanRun, *, today: dt.date, 
     audit.record(session, actor, "plan_run.published", run, scope=run.scope, effective=effective.isoformat(),
                  changes=len(preview.changes), conflicts=len(opened), gaps=sum(len(g.cells) for g in preview.gaps),
                  told=preview.told)
-    outbox.notify_new_conflicts(session, list(opened), base_url, why="Ein neuer Plan")
+    outbox.notify_new_conflicts(session, list(opened), base_url, why=_l("Ein neuer Plan"))
     return preview
 
 

@@ -86,6 +86,24 @@ def test_a_displaced_volunteer_gets_reason_alternatives_and_a_link(app, demo, vo
     assert "Wasserrohrbruch" in body and "Freie Alternativen" in body and "http://rb.test/booking-changes/" in body
 
 
+def test_the_displaced_volunteer_and_the_manager_are_told_each_in_their_own_language(
+        app, demo, volunteer_booking, smtp_sink):
+    manager = demo.scalar(sa.select(User).where(User.email == "manager@example.org"))
+    volunteer_booking.user.language = "en"
+    rooms.apply_closure(demo, manager, volunteer_booking.room, volunteer_booking.starts_at,
+                        volunteer_booking.ends_at, "Wasserrohrbruch", base_url="http://rb.test/")
+    demo.flush()
+    notifications.send_pending(app)
+    to_volunteer = next(m for m in smtp_sink.messages if m["To"] == "volunteer@example.org")
+    body = to_volunteer.get_payload(decode=True).decode()
+    assert to_volunteer["Subject"].startswith("Booking cannot take place: ")
+    assert "cannot take place" in body and "Free alternatives" in body and "Wasserrohrbruch" in body
+    assert "Ihre Buchung" not in body and " / " not in body
+    to_manager = next(m for m in smtp_sink.messages if m["To"] == "manager@example.org")
+    assert "neue Konflikt" in to_manager["Subject"] or "neuer Konflikt" in to_manager["Subject"]
+    assert "Schließung von" in to_manager.get_payload(decode=True).decode()
+
+
 def test_the_weekly_digest_tells_a_department_about_changed_office_hours(demo):
     manager = demo.scalar(sa.select(User).where(User.email == "manager@example.org"))
     room = demo.scalar(sa.select(Room).where(Room.key == "nord-br"))
