@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask import request, url_for
 
+from roombook import clock
 from roombook.access.permissions import (
     can_book,
     can_cancel_booking,
@@ -137,8 +138,11 @@ def change_booking(booking_id: int):
     require(can_change_booking(user, booking), "You may not change this booking.")
     try:
         with transaction() as session:
+            before = {b.id: b.starts_at for b in rules.dates_in_scope(session, booking, scope, clock.now())}
             changed = rules.change_dates(session, user, booking, scope, changes)
             tell_owner(session, user, changed, cancelled=False)
+            if booking.user_id == user.id:  # their calendar follows their own change
+                confirming.confirm_changed(session, user, [(b, before.get(b.id, b.starts_at)) for b in changed])
             series = rules.series_of(session, booking)
             answer = {"scope": scope, "changed": [booking_json_for(b, user) for b in changed],
                       "series": series_json(rules.view_series(session, series), user) if series else None}

@@ -13,6 +13,7 @@ import datetime as dt
 from flask import render_template
 from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from roombook.access import audit
@@ -93,14 +94,26 @@ def confirm_answer(session: Session, user: User, hits: list[tuple[Booking, dt.da
     """After a volunteer's answer to a room change moved their held dates elsewhere or gave them up: the
     updates of the invitations they hold for those dates (hits: each booking with its start before the
     change). Nothing when they hold none or switched confirmations off."""
+    return _send_updates(session, user, hits, _l("Ihre Antwort zur Raumänderung ist gespeichert"),
+                         "mail/answer_confirmed.txt")
+
+
+def confirm_changed(session: Session, user: User, hits: list[tuple[Booking, dt.datetime]]) -> OutboxMessage | None:
+    """After a person changed their own dates (this one, the following or the whole series): the updates of
+    the invitations they hold for them, so their calendar follows (hits as for confirm_answer)."""
+    return _send_updates(session, user, hits, _l("Ihre Änderung ist gespeichert"), "mail/change_saved.txt")
+
+
+def _send_updates(session: Session, user: User, hits: list[tuple[Booking, dt.datetime]], subject,
+                  template: str) -> OutboxMessage | None:
     if not _wants_confirmations(session, user):
         return None
     updates = invitations.change_updates(session, user.email, hits)
     if not updates:
         return None
     with force_locale(language_of(user)):
-        subject = _("Ihre Antwort zur Raumänderung ist gespeichert")
-        body = render_template("mail/answer_confirmed.txt", user=user)
+        subject = str(subject)
+        body = render_template(template, user=user, dates=[booking for booking, _start in hits], when=when)
     return enqueue(session, user.email, subject, body, kind="confirmation", calendars=updates)
 
 

@@ -171,8 +171,13 @@ def change(booking_id: int):
             changes = rules.differing(session, booking, form.scope.data, wanted)
             if not changes:
                 raise BookingError(_("Nichts geändert: die Termine haben schon diese Werte."), field="title")
+            before = {b.id: b.starts_at for b in rules.dates_in_scope(session, booking, form.scope.data,
+                                                                      clock.now())}
             done = rules.change_dates(session, current_user, booking, form.scope.data, changes)
             tell_owner(session, current_user, done, cancelled=False)
+            if booking.user_id == current_user.id:  # their calendar follows their own change
+                confirming.confirm_changed(session, current_user,
+                                           [(b, before.get(b.id, b.starts_at)) for b in done])
     except rules.SeriesChangeRefused as refused:
         return render_template("booking_edit.html", form=form, booking=booking, refused=refused.refused), 409
     except BookingError as error:

@@ -119,6 +119,34 @@ def test_booking_and_cancelling_through_the_api_confirm_both(client, session, ho
     assert methods == [("REQUEST", f"booking-{booking_id}@roombook"), ("CANCEL", f"booking-{booking_id}@roombook")]
 
 
+def test_a_series_booked_then_changed_from_its_third_week_through_the_api_updates_the_invitation(
+        client, session, house, bearer):
+    """The series' confirmation invites to one weekly event; moving the weeks from the third on to 18:00
+    sends the owner the updated dates under the same UID with a higher SEQUENCE, and cancelling the rest
+    sends one CANCEL mail for all of them."""
+    headers = bearer(house["volunteer"])
+    answer = client.post("/api/v1/booking-series", headers=headers, json={
+        "room": house["medium"].id, "start": local(2027, 3, 3, 10).isoformat(),
+        "end": local(2027, 3, 3, 11).isoformat(), "title": "Nähcafé", "weeks": 5})
+    assert answer.status_code == 201, answer.get_json()
+    dates = [d["booking"] for d in answer.get_json()["dates"]]
+    (invitation,) = calendars(messages(session, "confirmation")[-1])
+    uid = str(events(invitation)[0]["UID"])
+    moved = client.patch(f"/api/v1/bookings/{dates[2]}?scope=following", headers=headers,
+                         json={"start_time": "18:00"})
+    assert moved.status_code == 200, moved.get_json()
+    (update,) = calendars(messages(session, "confirmation")[-1])
+    assert update["METHOD"] == "REQUEST"
+    changed = events(update)
+    assert {str(e["UID"]) for e in changed} == {uid} and all(e["SEQUENCE"] > 0 for e in changed)
+    assert sorted(e.decoded("DTSTART").astimezone(BERLIN).hour for e in changed) == [18, 18, 18]
+    assert client.delete(f"/api/v1/bookings/{dates[3]}?scope=following&reason=Umzug",
+                         headers=headers).status_code == 200
+    last = messages(session, "confirmation")[-1]
+    (cancel,) = calendars(last)
+    assert cancel["METHOD"] == "CANCEL" and len(events(cancel)) == 2 and "2 dates" in last.subject
+
+
 def test_a_confirmation_reaches_a_real_smtp_server_with_its_invitation(app, session, house, smtp_sink):
     confirming.confirm_booked(session, house["volunteer"], house["series"])
     session.flush()
