@@ -21,7 +21,7 @@ from roombook.booking.availability import clashes, opening_intervals
 from roombook.booking.intervals import contains
 from roombook.booking.occupancy import lock_rooms, release_booking
 from roombook.booking.occurrences import move_booking, move_occurrence
-from roombook.changes import telling
+from roombook.changes import reassigning, telling
 from roombook.changes.repair import rooms_by_id
 from roombook.models import Booking, ChangeItem, Occurrence, RoomChange, User
 from roombook.models.changes import ChangeStatus, ItemStatus
@@ -158,6 +158,8 @@ def apply_change(session: Session, actor: User, change: RoomChange, decisions: l
 
 def _reason(change: RoomChange) -> str:
     room = change.room
+    if change.open_ended:
+        return f"Raumänderung: {room.name} bis auf Weiteres geschlossen ({change.reason})"
     return f"Raumänderung: {room.name} geschlossen ({change.reason})"
 
 
@@ -170,18 +172,26 @@ def _apply_item(session: Session, decided: Decided, rooms, change: RoomChange, n
                 if booking is not None and booking.status == BookingStatus.DISPLACED:
                     booking.status, booking.sequence = BookingStatus.CANCELLED, booking.sequence + 1
                     booking.status_reason = _reason(change)[:300]
+        if change.open_ended and item.kind == "offer":
+            reassigning.end_offer_for_good(session, item)
         item.status = ItemStatus.CANCELLED
         session.flush()
         return
     room = rooms[decided.slot["room_id"]]
     made = []
-    for hit, (start, end) in _moved_hits(item, decided.slot):
+    moved = _moved_hits(item, decided.slot)
+    if change.open_ended and item.kind == "offer":
+        reassigning.move_offer_for_good(session, item, room, moved, _reason(change))
+        moved = []
+    for hit, (start, end) in moved:
         if "occurrence" in hit:
             move_occurrence(session, session.get(Occurrence, hit["occurrence"]), room, start, end, _reason(change))
         else:
             booking = session.get(Booking, hit["booking"])
             move_booking(session, booking, room, start, end)
             made.append(booking.id)
+    if change.open_ended and item.kind == "booking_series":
+        reassigning.move_booking_series_for_good(session, item, room)
     item.chosen, item.made = decided.slot, made
     if decided.action == ASK:
         first = min(start for _hit, (start, _end) in _moved_hits(item, decided.slot))
@@ -244,6 +254,8 @@ def answer(session: Session, user: User, item: ChangeItem, choice: str, option: 
                                 [item.id], field="option")
         for booking, (_hit, (start, end)) in zip(held, _moved_hits(item, slot)):
             move_booking(session, booking, room, start, end)
+        if item.change.open_ended and item.kind == "booking_series":
+            reassigning.move_booking_series_for_good(session, item, room)
         item.chosen = slot
         item.status = ItemStatus.MOVED
     else:

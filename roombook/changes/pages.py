@@ -18,7 +18,15 @@ from roombook.changes import telling
 from roombook.changes.deciding import asks_a_volunteer, open_questions
 from roombook.changes.repair import rooms_by_id
 from roombook.clock import week_of
-from roombook.models import Accommodation, ChangeItem, Closure, OfferSession, Room, RoomChange, User
+from roombook.models import (
+    Accommodation,
+    ChangeItem,
+    Closure,
+    OfferSession,
+    Room,
+    RoomChange,
+    User,
+)
 from roombook.models.changes import ChangeStatus, ItemStatus
 
 # A three-week closure concerns three or four posters; a closure of months asks for the next few only.
@@ -137,6 +145,8 @@ def _weeks(change: RoomChange, series: list[Series], today: dt.date) -> list[dt.
     tz = change.accommodation.tz
     first = change.starts_at.astimezone(tz).date()
     last = (change.ends_at - dt.timedelta(microseconds=1)).astimezone(tz).date()
+    # an open-ended closure has no last week: the next few posters are the ones to reprint
+    last = min(last, max(first, today) + dt.timedelta(weeks=POSTER_WEEKS))
     weeks = {week_of(first) + dt.timedelta(weeks=n) for n in range((week_of(last) - week_of(first)).days // 7 + 1)}
     weeks |= {week_of(start.date()) for s in series if s.chosen for start in s.chosen.starts}
     return sorted(week for week in weeks if week >= week_of(today))[:POSTER_WEEKS]

@@ -21,8 +21,17 @@ from roombook.booking.occupancy import lock_rooms
 from roombook.booking.occurrences import ClosureHits, close_room, take_out
 from roombook.booking.rooms import RoomInputError, check_closure, update_room
 from roombook.changes.repair import hits_of_bookings, hits_of_occurrences, propose
-from roombook.models import Booking, BookingSeries, ChangeItem, Closure, Occurrence, Room, RoomChange, User
-from roombook.models.reservations import ClosurePurpose
+from roombook.models import (
+    Booking,
+    BookingSeries,
+    ChangeItem,
+    Closure,
+    Occurrence,
+    Room,
+    RoomChange,
+    User,
+)
+from roombook.models.reservations import OPEN_END, ClosurePurpose, is_open_end
 
 
 @dataclass
@@ -31,10 +40,15 @@ class Recorded:
     change: RoomChange | None  # None when the closure hit nothing: nothing to decide
 
 
-def record_closure(session: Session, actor: User | None, room: Room, start: dt.datetime, end: dt.datetime,
+def record_closure(session: Session, actor: User | None, room: Room, start: dt.datetime, end: dt.datetime | None,
                    reason: str, purpose: str = ClosurePurpose.OTHER, *, now: dt.datetime | None = None) -> Recorded:
-    """Close the room for [start, end) and open one change for everything it hits, with proposals."""
+    """Close the room for [start, end) and open one change for everything it hits, with proposals.
+
+    With no end the room is taken "until further notice": every date materialised from `start` on is hit,
+    the closure keeps the room closed for whatever is made later, and the change proposes to move each
+    series for good (`deciding` moves the weekly slot itself)."""
     now = now or clock.now()
+    end = OPEN_END if end is None else end
     check_closure(room, start, end, reason, now=now)
     if purpose not in ClosurePurpose.ALL:
         raise RoomInputError(_l("Unbekannte Art der Schließung."), "kind")
@@ -43,7 +57,8 @@ def record_closure(session: Session, actor: User | None, room: Room, start: dt.d
     except ClosureExists:  # refused before anything was written
         raise RoomInputError(_l("Eine Schließung mit diesem Beginn gibt es schon."), "start") from None
     audit.record(session, actor, "closure.applied", hits.closure, room=room.key, accommodation=room.accommodation.key,
-                 reason=hits.closure.reason, purpose=purpose, start=start.isoformat(), end=end.isoformat())
+                 reason=hits.closure.reason, purpose=purpose, start=start.isoformat(),
+                 end=None if is_open_end(end) else end.isoformat())
     if not hits.occurrences and not hits.bookings:
         return Recorded(hits.closure, None)
     change = _open_change(session, actor, room, hits, cause="closure", reason=hits.closure.reason, start=start,

@@ -137,6 +137,8 @@ def _candidates(need: Need, rooms: list[Room], free: FreeTime, tz, now: dt.datet
         if not need.features <= set(room.features or []):
             continue
         venue = room.venue_note is not None
+        if venue and need.item.change.open_ended:
+            continue  # an alternative venue stands in for weeks, not for good
         for shift in SHIFTS:
             time = dt.datetime.combine(first_local.date(), EARLIEST)
             last = dt.datetime.combine(first_local.date(), LATEST)

@@ -61,7 +61,8 @@ PURPOSE_LABELS = {ClosurePurpose.MAINTENANCE: _l("Wartung"),
 
 class ClosureForm(Form):
     start = DateTimeLocalField(_l("Beginn"), format="%Y-%m-%dT%H:%M", validators=[InputRequired()])
-    end = DateTimeLocalField(_l("Ende"), format="%Y-%m-%dT%H:%M", validators=[InputRequired()])
+    # empty: the room is taken until further notice (the series move for good)
+    end = DateTimeLocalField(_l("Ende"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
     kind = SelectField(_l("Art"), choices=choices(PURPOSE_LABELS.items()), default=ClosurePurpose.OTHER)
     reason = StringField(_l("Grund"), validators=[DataRequired(), Length(max=300)])
     preview = SubmitField(_l("Vorschau"))

@@ -13,7 +13,15 @@ from roombook.access import permissions
 from roombook.booking.recurrence import to_utc
 from roombook.conflicts import decisions as conflicts
 from roombook.db import db
-from roombook.models import Accommodation, Closure, Conflict, Offer, PlanRun, Room, RoomChange
+from roombook.models import (
+    Accommodation,
+    Closure,
+    Conflict,
+    Offer,
+    PlanRun,
+    Room,
+    RoomChange,
+)
 from roombook.planning import runs as plan_runs
 
 bp = Blueprint("manage", __name__)
