@@ -139,3 +139,23 @@ def test_the_pages_say_bis_auf_weiteres(client, lasting, session):
     # residents: a week far beyond the horizon shows the room closed, never the reason
     public = client.get("/accommodations/nord/offers?week=2028-06-05&lang=de").get_data(as_text=True)
     assert "Gemeinschaftsraum" in public and "Büro" not in public
+
+
+def test_the_feeds_keep_the_room_closed_beyond_the_horizon_and_follow_the_moved_slot(session, lasting):
+    from roombook.feeds.catalogue import build_feed, room_feed
+    from tests.feeds.conftest import expand_python
+
+    june = (dt.datetime(2027, 6, 1, tzinfo=dt.timezone.utc), dt.datetime(2027, 7, 1, tzinfo=dt.timezone.utc))
+
+    def thursdays(room):
+        body = build_feed(session, room_feed(room), NOW.date(), "Europe/Berlin", "roombook")
+        return [start for _uid, start, *_rest in expand_python(body, *june)]
+
+    assert len(thursdays(lasting["big"])) == 4  # before: the office hours every Thursday of June
+    change = close_for_good(session, lasting)
+    assert thursdays(lasting["big"]) == []  # undecided: past the horizon the closed room shows nothing either
+    hours = _item(change, "Sprechstunde")
+    deciding.apply_change(session, lasting["manager"], change,
+                          [{"item": _item(change, "Deutschkurs A1").id, "action": "cancel"}], now=NOW)
+    target = session.get(OfferSession, hours.offer_session_id).room
+    assert thursdays(lasting["big"]) == [] and len(thursdays(target)) == 4
