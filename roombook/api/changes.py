@@ -56,7 +56,7 @@ def _slot_json(slot: dict | None, rooms: dict[int, Room], tz) -> dict | None:
     return {"room": room.id, "room_key": room.key, "room_name": room.name, "room_capacity": room.capacity,
             "accommodation": room.accommodation_id,
             "venue": {"name": room.name, "note": room.venue_note} if room.venue_note else None,
-            "kind": slot["tier"], "starts": [_local(dt.datetime.fromisoformat(s), tz) for s in slot["starts"]]}
+            "kind": slot["tier"], "travel_minutes": slot.get("travel_minutes"), "starts": [_local(dt.datetime.fromisoformat(s), tz) for s in slot["starts"]]}
 
 
 def change_json(change: RoomChange) -> dict:
@@ -182,7 +182,8 @@ def apply_change(change_id: int):
 
 SLOT = _obj({"room": ID, "room_key": {"type": "string"}, "room_name": {"type": "string"},
              "room_capacity": {"type": "integer"}, "accommodation": ID,
-             "venue": {"type": ["object", "null"]}, "kind": {"enum": ["room", "time", "venue"]},
+             "venue": {"type": ["object", "null"]},
+             "kind": {"enum": ["room", "time", "venue", "elsewhere"]}, "travel_minutes": {"type": ["integer", "null"]},
              "starts": {"type": "array", "items": {"type": "string"}}})
 NULLABLE_SLOT = {"oneOf": [SLOT, {"type": "null"}]}
 CLOSURE = _obj({"id": ID, "room": ID, "start": {"type": "string"}, "end": {"type": ["string", "null"]},

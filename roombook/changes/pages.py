@@ -43,8 +43,9 @@ class Slot:
     room: Room
     starts: list[dt.datetime]  # local
     minutes: int
-    tier: str | None = None    # room, time or venue: how a proposal differs from the lost slot
+    tier: str | None = None    # room, time, venue or elsewhere: how a proposal differs from the lost slot
     index: int | None = None   # the option's number (None: the proposal or the lost dates)
+    travel: int | None = None  # another accommodation's: minutes of the way there
 
     @property
     def first(self) -> dt.datetime:
@@ -110,7 +111,8 @@ def _minutes(item: ChangeItem) -> int:
 def _slot(data: dict | None, rooms: dict[int, Room], tz, minutes: int, index: int | None = None) -> Slot | None:
     if data is None or data["room_id"] not in rooms:
         return None
-    return Slot(rooms[data["room_id"]], [_local(s, tz) for s in data["starts"]], minutes, data.get("tier"), index)
+    return Slot(rooms[data["room_id"]], [_local(s, tz) for s in data["starts"]], minutes, data.get("tier"), index,
+                data.get("travel_minutes"))
 
 
 def _who(session: Session, item: ChangeItem) -> list[str]:
