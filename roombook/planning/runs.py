@@ -32,13 +32,7 @@ from roombook.access import audit, permissions
 from roombook.db import db, transaction
 from roombook.models import Accommodation, Booking, PlanRun, User
 from roombook.notifications import outbox
-from roombook.planning.publishing import (
-    Preview,
-    apply_plan,
-    preview_plan,
-    restrict_to_scope,
-    solve_city,
-)
+from roombook.planning.publishing import Preview, apply_plan, preview_plan, restrict_to_scope, solve_city
 from roombook.planning.report import coverage_gaps
 from roombook.scenario.exporter import current_term
 
