@@ -170,6 +170,14 @@ def _candidates(need: Need, rooms: list[Room], free: FreeTime, busy: list[Interv
     first_local = need.hits[0][0].astimezone(tz)
     wanted = first_local.time()
     found = []
+    allowed: dict[tuple[int, dt.time], bool] = {}  # the windows are weekly: asked once per weekday and time
+
+    def within(local: dt.datetime) -> bool:
+        key = (local.weekday(), local.time())
+        if key not in allowed:
+            allowed[key] = _within(need.windows, local, need.length)
+        return allowed[key]
+
     for room in rooms:
         if need.participants is not None and room.capacity < need.participants:
             continue
@@ -188,7 +196,7 @@ def _candidates(need: Need, rooms: list[Room], free: FreeTime, busy: list[Interv
                     day = hit_start.astimezone(tz).date() + dt.timedelta(days=shift)
                     local = dt.datetime.combine(day, time.time())
                     start = to_utc(local, tz)
-                    if start < now or not _within(need.windows, local, need.length) \
+                    if start < now or not within(local) \
                             or not free.fits(room, start, start + need.length) \
                             or not _clear(busy, start, start + need.length):
                         break
