@@ -120,6 +120,14 @@ class ResolveForm(Form):
     note = TextAreaField(_l("Begründung"), validators=[Length(max=1000)])
 
 
+class SeriesResolveForm(Form):
+    """One decision for every open conflict of a series (roombook.conflicts.grouping.resolve_series)."""
+
+    action = SelectField(_l("Entscheidung"), choices=choices([("accept", _l("Jeweils erste freie Alternative")),
+                                                              ("cancel", _l("Alle absagen"))]))
+    note = TextAreaField(_l("Begründung"), validators=[Length(max=1000)])
+
+
 class PlanRunForm(Form):
     scope = SelectMultipleField(_l("Unterkünfte"), choices=[], validate_choice=True)
     submit = SubmitField(_l("Planung starten"))
