@@ -164,11 +164,15 @@ def apply_change(change_id: int):
     for index, decision in enumerate(decisions):
         if not isinstance(decision, dict):
             raise invalid(f"decisions[{index}]", "an object is required")
-        json_object(decision, {"item", "action", "option"}, {"item"})
+        json_object(decision, {"item", "action", "option", "room", "day", "start"}, {"item"})
         entry = {"item": parse_int(decision["item"], "item", minimum=1, maximum=2147483647),
                  "action": text(decision, "action", maximum=20, default=deciding.ACCEPT)}
         if decision.get("option") is not None:
             entry["option"] = parse_int(decision["option"], "option", minimum=0, maximum=100)
+        if entry["action"] == deciding.FREE:  # a room, weekday and local start chosen freely
+            entry["room"] = parse_int(decision.get("room"), "room", minimum=1, maximum=2147483647)
+            entry["day"] = text(decision, "day", maximum=3)
+            entry["start"] = text(decision, "start", maximum=5)
         parsed.append(entry)
     try:
         with transaction() as session:
@@ -235,6 +239,9 @@ register_paths({
                          ["room", "start", "end", "reason"], additionalProperties=False),
     "ChangeDecisions": _obj({"decisions": {"type": "array", "maxItems": 1000, "items": _obj(
         {"item": ID, "action": {"enum": list(deciding.ACTIONS)}, "option": {"type": "integer", "minimum": 0,
-                                                                           "maximum": 100}},
+                                                                           "maximum": 100},
+         "room": ID, "day": {"enum": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]},
+         "start": {"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$",
+                   "description": "local start of a place chosen freely (action 'free')"}},
         ["item"], additionalProperties=False)}}, [], additionalProperties=False),
 })

@@ -21,7 +21,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from roombook.booking.availability import availability
 from roombook.booking.intervals import Interval, subtract
@@ -219,10 +219,13 @@ def _candidates(need: Need, rooms: list[Room], free: FreeTime, busy: list[Interv
     return found
 
 
-def _diverse(candidates: list[Candidate], count: int, usable=lambda candidate: True) -> list[Candidate]:
-    """The best candidate of each room and day first, so the options are real choices, not 15 minutes apart.
-    `usable` is asked only of candidates that would be taken, so a long list costs little."""
-    chosen, seen = [], set()
+def _diverse(candidates: list[Candidate], count: int, usable=lambda candidate: True,
+             besides: Candidate | None = None) -> list[Candidate]:
+    """The best candidate of each room and day first, so the options are real choices, not 15 minutes apart
+    (nor beside the proposal, `besides`). `usable` is asked only of candidates that would be taken, so a long
+    list costs little."""
+    chosen = []
+    seen = {(besides.slot.room.id, besides.slot.shift)} if besides is not None else set()
     for candidate in candidates:
         if (candidate.slot.room.id, candidate.slot.shift) in seen or not usable(candidate):
             continue
@@ -305,10 +308,45 @@ def propose(session: Session, change: RoomChange, now: dt.datetime) -> None:
             # the closed room fits by definition; whether another does tells the manager what is missing
             item.reason = NO_ROOM_FITS if all(r.id == change.room_id for r in fitting) else NO_TIME_FREE
             continue
-        others = _diverse(lists[i], OPTIONS, lambda c, i=i, need=need: c is not chosen[i] and taken.clear(i, need, c))
+        others = _diverse(lists[i], OPTIONS, lambda c, i=i, need=need: c is not chosen[i] and taken.clear(i, need, c),
+                          besides=chosen[i])
         item.proposal = chosen[i].slot.as_json(chosen[i].tier)
         item.options = [c.slot.as_json(c.tier) for c in others]
         item.reason = ""
+
+
+class SlotUnfit(ValueError):
+    """A place a person chose freely that cannot take the series: `field` names the input at fault."""
+
+    def __init__(self, reason: str, field: str):
+        super().__init__(reason)
+        self.reason, self.field = reason, field
+
+
+def free_slot(change: RoomChange, item: ChangeItem, room: Room, day: str, start: dt.time, now: dt.datetime) -> dict:
+    """The slot of a place and time a person chose for a series (the weekday nearest its lost dates' own),
+    in the shape of a proposal. Refuses a room of another house, too few seats or a missing feature; whether
+    the time is free is checked with every other choice when the change is applied."""
+    if room.accommodation_id != change.accommodation_id:
+        raise SlotUnfit("other_house", "room")
+    hits = [dt.datetime.fromisoformat(h["start"]) for h in item.hits]
+    hits = [h for h in hits if h >= now]
+    if not hits:
+        raise SlotUnfit(ALL_PAST, "item")
+    if item.participants is not None and room.capacity < item.participants:
+        raise SlotUnfit("too_small", "room")
+    offer_slot = item.offer_session_id and object_session(item).get(OfferSession, item.offer_session_id)
+    if offer_slot and not set(offer_slot.offer.needs_features or []) <= set(room.features or []):
+        raise SlotUnfit("features", "room")
+    tz = change.accommodation.tz
+    first = hits[0].astimezone(tz)
+    shift = (DAYS.index(day) - first.weekday() + 3) % 7 - 3  # the nearest such weekday: at most 3 days away
+    starts = [to_utc(dt.datetime.combine(h.astimezone(tz).date() + dt.timedelta(days=shift), start), tz)
+              for h in hits]
+    if starts[0] < now:
+        raise SlotUnfit("past", "start")
+    tier = "venue" if room.venue_note else ("room" if shift == 0 and start == first.time() else "time")
+    return Slot(room, shift, start, tuple(starts)).as_json(tier)
 
 
 def hits_of_occurrences(occurrences: list[Occurrence]) -> list[dict]:
