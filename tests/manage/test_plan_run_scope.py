@@ -227,3 +227,21 @@ def test_a_run_points_each_gap_a_room_change_leaves_to_that_change(app, client, 
     notice = demo.scalar(sa.select(OutboxMessage).where(OutboxMessage.recipient == "coordinator@example.org",
                                                          OutboxMessage.kind == report.NOTICE_KIND))
     assert f"http://rb.test/manage/changes/{change.id}" in notice.body
+
+
+def test_a_run_after_a_room_is_taken_for_good_plans_nothing_into_it(demo):
+    """Nord's big room taken until further notice: the manager's run moves its weekly slots out (the re-plan of
+    those series) and places nothing there."""
+    from roombook.changes.recording import record_closure
+
+    manager = _user(demo, "manager@example.org")
+    room = demo.scalar(sa.select(Room).where(Room.key == "nord-gr"))
+    monday = quiet_monday(TODAY)
+    record_closure(demo, manager, room, to_utc(dt.datetime.combine(monday, dt.time(7)), room.tz), None,
+                   "Verwaltung nutzt den Raum als Büro", "other_use")
+    demo.flush()
+    run = _manager_run(demo)
+    assert run.status == "done", run.error
+    assert all(row["room"] != "nord-gr" for row in run.plan["sessions"])
+    preview = plan_runs.run_preview(demo, run, TODAY, horizon_weeks=HORIZON_WEEKS)
+    assert any(c.before and c.before["room"] == "nord-gr" for c in preview.changes)
