@@ -92,9 +92,11 @@ def export_command(file: Path) -> None:
 def horizon_command(weeks: int | None) -> None:
     """Materialise occurrences of the weekly slots up to the horizon (the daily job, on demand)."""
     from roombook.booking.occurrences import extend_horizon
+    from roombook.changes.recording import absorb_new_dates
 
     with transaction():
         added = extend_horizon(db.session, clock.today(), weeks or current_app.config["ROOMBOOK_HORIZON_WEEKS"])
+        absorb_new_dates(db.session)
     click.echo(f"{added} occurrences added.")
 
 

@@ -48,7 +48,10 @@ ACCEPT, CANCEL, OVERRIDE = "accept", "cancel", "override"
 RESOLUTIONS = {ACCEPT: "alternative", CANCEL: "cancelled", OVERRIDE: "override"}
 # How a decided conflict was closed, as the pages name it ("superseded": a published plan removed its week).
 RESOLUTION_LABELS = {"alternative": _l("Alternative gewählt"), "cancelled": _l("Abgesagt"),
-                     "override": _l("Vorrang gegeben"), "superseded": _l("Durch einen neuen Plan erledigt")}
+                     "override": _l("Vorrang gegeben"), "superseded": _l("Durch einen neuen Plan erledigt"),
+                     "in_change": _l("Teil der Raumänderung")}
+# How a conflict is closed when its date joins the undecided room change that caused it (changes.recording).
+IN_CHANGE = "in_change"
 KIND_LABELS = {"displaced_booking": _l("Verdrängte Buchung"), "closure_hit": _l("Ausfall durch Schließung"),
                "slot_lost": _l("Fester Termin ohne Platz"), "requirement_unmet": _l("Anforderung nicht erfüllt")}
 

@@ -159,3 +159,21 @@ def test_the_feeds_keep_the_room_closed_beyond_the_horizon_and_follow_the_moved_
                           [{"item": _item(change, "Deutschkurs A1").id, "action": "cancel"}], now=NOW)
     target = session.get(OfferSession, hours.offer_session_id).room
     assert thursdays(lasting["big"]) == [] and len(thursdays(target)) == 4
+
+
+def test_weeks_the_horizon_adds_while_the_change_is_undecided_join_it_not_the_inbox(session, lasting):
+    from roombook.changes.recording import absorb_new_dates
+
+    change = close_for_good(session, lasting)
+    hours = _item(change, "Sprechstunde")
+    extend_horizon(session, NOW.date(), 20, now=NOW)  # the horizon moves on before anyone decided
+    opened = session.scalar(sa.select(sa.func.count()).select_from(Conflict).where(Conflict.status == "open"))
+    assert opened > 0  # one per new Thursday, as the engine files them
+    assert absorb_new_dates(session, now=NOW) == opened
+    assert session.scalar(sa.select(sa.func.count()).select_from(Conflict).where(Conflict.status == "open")) == 0
+    assert len(hours.hits) == 8 + opened and len(hours.proposal["starts"]) == len(hours.hits)
+    deciding.apply_change(session, lasting["manager"], change,
+                          [{"item": _item(change, "Deutschkurs A1").id, "action": "cancel"}], now=NOW)
+    slot = session.get(OfferSession, hours.offer_session_id)
+    assert session.scalar(sa.select(sa.func.count()).select_from(Occurrence).where(
+        Occurrence.offer_session_id == slot.id)) == len(hours.hits)
