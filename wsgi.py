@@ -49,6 +49,10 @@ def prepare_to_fork(app) -> None:
         i18n.catalog(language)
     for code in public_texts.LANGUAGES:
         localedata.load(code)  # the language's CLDR data (dates on the public pages)
+    # a room change whose series compete loads OR-Tools' compiled CP-SAT helper: once here, not per worker
+    import ortools.sat.python.cp_model_helper  # noqa: F401
+
+    import roombook.solver.choose  # noqa: F401
     client = app.test_client()
     paths = WARM_UP_PATHS + _pages_with_data(app)
     for _ in range(WARM_UP_ROUNDS):

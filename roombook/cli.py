@@ -92,9 +92,11 @@ def export_command(file: Path) -> None:
 def horizon_command(weeks: int | None) -> None:
     """Materialise occurrences of the weekly slots up to the horizon (the daily job, on demand)."""
     from roombook.booking.occurrences import extend_horizon
+    from roombook.changes.recording import absorb_new_dates
 
     with transaction():
         added = extend_horizon(db.session, clock.today(), weeks or current_app.config["ROOMBOOK_HORIZON_WEEKS"])
+        absorb_new_dates(db.session)
     click.echo(f"{added} occurrences added.")
 
 
@@ -310,12 +312,12 @@ def closures() -> None:
 @closures.command("create")
 @click.option("--room", "room_key", required=True, help="the room's key, e.g. nord-gr")
 @click.option("--from", "start", required=True, help="local start, e.g. 2027-03-08T08:00")
-@click.option("--to", "end", required=True, help="local end")
+@click.option("--to", "end", default=None, help="local end; without it the room is closed until further notice")
 @click.option("--kind", default="other", show_default=True,
               type=click.Choice(["maintenance", "other_use", "holiday", "other"]))
 @click.option("--reason", required=True)
 @click.option("--as", "actor_email", required=True, help="who records it, for the audit trail")
-def closures_create(room_key: str, start: str, end: str, kind: str, reason: str, actor_email: str) -> None:
+def closures_create(room_key: str, start: str, end: str | None, kind: str, reason: str, actor_email: str) -> None:
     """Record a closure and print its change as the API's JSON."""
     from roombook.access.permissions import can_manage_rooms
     from roombook.api.changes import recorded_json
@@ -331,7 +333,8 @@ def closures_create(room_key: str, start: str, end: str, kind: str, reason: str,
     if actor is None or not can_manage_rooms(actor, room.accommodation):
         _fail(f"{actor_email} may not close rooms of {room.accommodation.name}.")
     try:
-        begins, ends = (to_utc(dt.datetime.fromisoformat(value), room.tz) for value in (start, end))
+        begins = to_utc(dt.datetime.fromisoformat(start), room.tz)
+        ends = None if end is None else to_utc(dt.datetime.fromisoformat(end), room.tz)
     except ValueError:
         _fail("--from and --to take local times like 2027-03-08T08:00.")
     try:

@@ -17,6 +17,7 @@ from flask import Flask
 from roombook import clock
 from roombook.booking.occurrences import extend_horizon
 from roombook.changes.deciding import settle_expired
+from roombook.changes.recording import absorb_new_dates
 from roombook.db import claim_run, db, finish_run, transaction
 from roombook.feeds import calendars_root
 from roombook.feeds.publish import PublishResult, data_stamp, publish_now, read_manifest
@@ -39,6 +40,7 @@ def extend_occurrence_horizon(app: Flask, today: dt.date | None = None) -> int |
             return None
         with transaction():
             added = extend_horizon(db.session, today, app.config["ROOMBOOK_HORIZON_WEEKS"])
+            absorb_new_dates(db.session)
         finish_run("extend_horizon", today.isoformat())
         log.info("extend_horizon: %d occurrences added", added)
         return added

@@ -56,7 +56,7 @@ def _slot_json(slot: dict | None, rooms: dict[int, Room], tz) -> dict | None:
     return {"room": room.id, "room_key": room.key, "room_name": room.name, "room_capacity": room.capacity,
             "accommodation": room.accommodation_id,
             "venue": {"name": room.name, "note": room.venue_note} if room.venue_note else None,
-            "kind": slot["tier"], "starts": [_local(dt.datetime.fromisoformat(s), tz) for s in slot["starts"]]}
+            "kind": slot["tier"], "travel_minutes": slot.get("travel_minutes"), "starts": [_local(dt.datetime.fromisoformat(s), tz) for s in slot["starts"]]}
 
 
 def change_json(change: RoomChange) -> dict:
@@ -66,7 +66,9 @@ def change_json(change: RoomChange) -> dict:
     closure = db.session.get(Closure, change.closure_id) if change.closure_id else None
     return {
         "id": change.id, "status": change.status, "accommodation": change.accommodation_id, "room": change.room_id,
-        "reason": change.reason, "created_at": utc(change.created_at), "decided_at": utc(change.decided_at),
+        "reason": change.reason, "start": _local(change.starts_at, tz),
+        "end": None if change.open_ended else _local(change.ends_at, tz), "open_ended": change.open_ended,
+        "created_at": utc(change.created_at), "decided_at": utc(change.decided_at),
         "closure": closure_json(closure) if closure is not None else None,
         "items": [{
             "id": item.id, "kind": item.kind, "title": item.title, "participants": item.participants,
@@ -84,7 +86,8 @@ def change_json(change: RoomChange) -> dict:
 def closure_json(closure: Closure) -> dict:
     tz = closure.room.tz
     return {"id": closure.id, "room": closure.room_id, "start": _local(closure.starts_at, tz),
-            "end": _local(closure.ends_at, tz), "kind": closure.purpose, "reason": closure.reason}
+            "end": None if closure.open_ended else _local(closure.ends_at, tz), "open_ended": closure.open_ended,
+            "kind": closure.purpose, "reason": closure.reason}
 
 
 def recorded_json(recorded: Recorded) -> dict:
@@ -109,10 +112,9 @@ def create_closure():
     if room is None or not permissions.can_manage_rooms(user, room.accommodation):
         require(permissions.can_use_manage_pages(user), "Only facility managers, coordinators and admins.")
         raise ApiProblem(404, "Not found", f"No room {room_id}.", kind="not-found")
-    if body["end"] is None:
-        raise invalid("end", "an end is required: open-ended reassignments are not supported yet")
     start = parse_instant(body["start"], "start", room.tz)
-    end = parse_instant(body["end"], "end", room.tz)
+    # no end: the room is taken until further notice (a reassignment from `start` on)
+    end = None if body["end"] is None else parse_instant(body["end"], "end", room.tz)
     kind = text(body, "kind", maximum=20, default=ClosurePurpose.OTHER)
     if kind not in KINDS:
         raise invalid("kind", "one of " + ", ".join(KINDS))
@@ -162,11 +164,15 @@ def apply_change(change_id: int):
     for index, decision in enumerate(decisions):
         if not isinstance(decision, dict):
             raise invalid(f"decisions[{index}]", "an object is required")
-        json_object(decision, {"item", "action", "option"}, {"item"})
+        json_object(decision, {"item", "action", "option", "room", "day", "start"}, {"item"})
         entry = {"item": parse_int(decision["item"], "item", minimum=1, maximum=2147483647),
                  "action": text(decision, "action", maximum=20, default=deciding.ACCEPT)}
         if decision.get("option") is not None:
             entry["option"] = parse_int(decision["option"], "option", minimum=0, maximum=100)
+        if entry["action"] == deciding.FREE:  # a room, weekday and local start chosen freely
+            entry["room"] = parse_int(decision.get("room"), "room", minimum=1, maximum=2147483647)
+            entry["day"] = text(decision, "day", maximum=3)
+            entry["start"] = text(decision, "start", maximum=5)
         parsed.append(entry)
     try:
         with transaction() as session:
@@ -180,14 +186,17 @@ def apply_change(change_id: int):
 
 SLOT = _obj({"room": ID, "room_key": {"type": "string"}, "room_name": {"type": "string"},
              "room_capacity": {"type": "integer"}, "accommodation": ID,
-             "venue": {"type": ["object", "null"]}, "kind": {"enum": ["room", "time", "venue"]},
+             "venue": {"type": ["object", "null"]},
+             "kind": {"enum": ["room", "time", "venue", "elsewhere"]}, "travel_minutes": {"type": ["integer", "null"]},
              "starts": {"type": "array", "items": {"type": "string"}}})
 NULLABLE_SLOT = {"oneOf": [SLOT, {"type": "null"}]}
-CLOSURE = _obj({"id": ID, "room": ID, "start": {"type": "string"}, "end": {"type": "string"},
-                "kind": {"enum": KINDS}, "reason": {"type": "string"}})
+CLOSURE = _obj({"id": ID, "room": ID, "start": {"type": "string"}, "end": {"type": ["string", "null"]},
+                "open_ended": {"type": "boolean"}, "kind": {"enum": KINDS}, "reason": {"type": "string"}})
 CHANGE = _obj({
     "id": ID, "status": {"enum": ["proposed", "applied", "discarded"]}, "accommodation": ID, "room": ID,
-    "reason": {"type": "string"}, "created_at": {"type": "string"}, "decided_at": {"type": ["string", "null"]},
+    "reason": {"type": "string"}, "start": {"type": "string"}, "end": {"type": ["string", "null"]},
+    "open_ended": {"type": "boolean"},
+    "created_at": {"type": "string"}, "decided_at": {"type": ["string", "null"]},
     "closure": {"oneOf": [_ref("Closure"), {"type": "null"}]},
     "items": {"type": "array", "items": _obj({
         "id": ID, "kind": {"enum": ["offer", "booking_series", "booking"]}, "title": {"type": "string"},
@@ -225,11 +234,14 @@ register_paths({
                         "limit": {"type": "integer"}, "offset": {"type": "integer"},
                         "next": {"type": ["string", "null"]}}),
     "ClosureRecorded": _obj({"closure": _ref("Closure"), "change": {"oneOf": [_ref("Change"), {"type": "null"}]}}),
-    "ClosureInput": _obj({"room": ID, "start": TIME_INPUT, "end": TIME_INPUT,
+    "ClosureInput": _obj({"room": ID, "start": TIME_INPUT, "end": {"oneOf": [TIME_INPUT, {"type": "null"}]},
                           "kind": {"enum": KINDS}, "reason": {"type": "string", "minLength": 1, "maxLength": 300}},
                          ["room", "start", "end", "reason"], additionalProperties=False),
     "ChangeDecisions": _obj({"decisions": {"type": "array", "maxItems": 1000, "items": _obj(
         {"item": ID, "action": {"enum": list(deciding.ACTIONS)}, "option": {"type": "integer", "minimum": 0,
-                                                                           "maximum": 100}},
+                                                                           "maximum": 100},
+         "room": ID, "day": {"enum": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]},
+         "start": {"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$",
+                   "description": "local start of a place chosen freely (action 'free')"}},
         ["item"], additionalProperties=False)}}, [], additionalProperties=False),
 })

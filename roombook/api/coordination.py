@@ -194,7 +194,8 @@ def preview_plan_run(run_id: int):
             "displaced": preview.displaced, "unplaced": preview.unplaced, "unmet": preview.unmet,
             "coverage_gaps": [{"accommodation": cell.accommodation.key, "category": cell.category,
                                "week": cell.week.isoformat(), "planned_minutes": cell.planned,
-                               "required_minutes": cell.required, "cancelled_minutes": cell.cancelled}
+                               "required_minutes": cell.required, "cancelled_minutes": cell.cancelled,
+                               "changes": [change.id for change in group.changes]}
                               for group in preview.gaps for cell in group.cells]}
 
 
@@ -327,7 +328,10 @@ SCHEMAS = {
                                                "week": {"type": "string", "format": "date"},
                                                "planned_minutes": {"type": "integer"},
                                                "required_minutes": {"type": "integer"},
-                                               "cancelled_minutes": {"type": "integer"}})}}),
+                                               "cancelled_minutes": {"type": "integer"},
+                                               "changes": {"type": "array", "items": {"type": "integer"},
+                                                           "description": "room changes whose offers of the "
+                                                           "category lost dates in that week"}})}}),
     "FeedToken": _obj({"id": ID, "scope": {"enum": ["department", "provider", "volunteer", "manager"]},
                        "label": {"type": "string"}, "prefix": {"type": "string"}, "created_at": {"type": "string"},
                        "revoked_at": NULL_TIME, "last_used_at": NULL_TIME,

@@ -32,6 +32,7 @@ from roombook.models import (
     User,
 )
 from roombook.models.offers import OccurrenceStatus
+from roombook.models.reservations import OPEN_END, is_open_end
 from roombook.notifications import outbox
 
 DAY_LABELS = {"mon": "Mo", "tue": "Di", "wed": "Mi", "thu": "Do", "fri": "Fr", "sat": "Sa", "sun": "So"}
@@ -174,6 +175,10 @@ class ClosurePreview:
     def harmless(self) -> bool:
         return not self.occurrences and not self.bookings
 
+    @property
+    def open_ended(self) -> bool:
+        return is_open_end(self.end)
+
 
 def check_closure(room: Room, start: dt.datetime, end: dt.datetime, reason: str, *, now: dt.datetime) -> None:
     """Raise RoomInputError when the closure's span or reason cannot be used."""
@@ -183,14 +188,16 @@ def check_closure(room: Room, start: dt.datetime, end: dt.datetime, reason: str,
         raise RoomInputError(_l("Das Ende muss nach dem Beginn liegen."), "end")
     if end <= now:
         raise RoomInputError(_l("Die Schließung liegt ganz in der Vergangenheit."), "end")
-    if end - start > MAX_CLOSURE:
+    if end - start > MAX_CLOSURE and not is_open_end(end):  # "bis auf Weiteres" is said with no end at all
         raise RoomInputError(_l("Höchstens ein Jahr am Stück."), "end")
 
 
-def preview_closure(session: Session, room: Room, start: dt.datetime, end: dt.datetime, reason: str,
+def preview_closure(session: Session, room: Room, start: dt.datetime, end: dt.datetime | None, reason: str,
                     *, now: dt.datetime | None = None) -> ClosurePreview:
-    """What a closure of [start, end) would cancel and displace; writes nothing."""
+    """What a closure of [start, end) would cancel and displace (end None: until further notice, so every date
+    materialised from start on); writes nothing."""
     now = now or clock.now()
+    end = OPEN_END if end is None else end
     check_closure(room, start, end, reason, now=now)
     preview = ClosurePreview(room, start, end, reason.strip())
     preview.occurrences = list(session.scalars(

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from dateutil.rrule import WEEKLY, rrule
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
@@ -33,6 +34,7 @@ from roombook.booking.policy import (
     open_bookings_limit_reached,
 )
 from roombook.booking.recurrence import UTC, to_utc
+from roombook.i18n import DEFAULT
 from roombook.models import Booking, BookingSeries, Room, SeriesGap, User
 from roombook.models.changes import GapState
 from roombook.models.reservations import BookingStatus
@@ -220,8 +222,9 @@ def record_gaps(series: BookingSeries, refused: list[tuple[dt.datetime, BookingE
     """Keep the weeks left out of a new series: skipped for a closure or holiday, refused for anything else."""
     for slot_start, exc in refused:
         state = GapState.SKIPPED if isinstance(exc, RoomClosed) else GapState.REFUSED
-        series.gaps.append(SeriesGap(starts_at=slot_start, ends_at=ends[slot_start], state=state,
-                                     reason=exc.message[:300]))
+        with force_locale(DEFAULT):  # rows keep German (roombook.i18n); what the week's refusal said then
+            reason = exc.message[:300]
+        series.gaps.append(SeriesGap(starts_at=slot_start, ends_at=ends[slot_start], state=state, reason=reason))
 
 
 def cancel_booking(session: Session, actor: User | None, booking: Booking, reason: str,

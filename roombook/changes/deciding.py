@@ -21,16 +21,23 @@ from roombook.booking.availability import clashes, opening_intervals
 from roombook.booking.intervals import contains
 from roombook.booking.occupancy import lock_rooms, release_booking
 from roombook.booking.occurrences import move_booking, move_occurrence
-from roombook.changes import telling
-from roombook.changes.repair import rooms_by_id
-from roombook.models import Booking, ChangeItem, Occurrence, RoomChange, User
+from roombook.booking.recurrence import DAYS
+from roombook.changes import reassigning, telling
+from roombook.changes.repair import SlotUnfit, free_slot, rooms_by_id
+from roombook.models import Booking, ChangeItem, Occurrence, Room, RoomChange, User
 from roombook.models.changes import ChangeStatus, ItemStatus
 from roombook.models.people import Role
 from roombook.models.reservations import BookingStatus
 from roombook.notifications import confirming
 
-ACCEPT, OPTION, CANCEL, ASK = "accept", "option", "cancel", "ask_volunteer"
-ACTIONS = (ACCEPT, OPTION, CANCEL, ASK)
+ACCEPT, OPTION, CANCEL, ASK, FREE = "accept", "option", "cancel", "ask_volunteer", "free"
+ACTIONS = (ACCEPT, OPTION, CANCEL, ASK, FREE)
+# Why a freely chosen place cannot take a series, in the words the pages and the API show.
+UNFIT = {"other_house": _l("Bitte einen Raum dieser Unterkunft wählen."),
+         "too_small": _l("Der Raum hat zu wenige Plätze für die erwarteten Personen."),
+         "features": _l("Dem Raum fehlt nötige Ausstattung."),
+         "past": _l("Diese Zeit liegt schon in der Vergangenheit."),
+         "all_past": _l("Alle Termine haben schon begonnen.")}
 ANSWER_TIME = dt.timedelta(days=3)
 
 
@@ -55,6 +62,27 @@ class Applied:
     decided: list[Decided] = field(default_factory=list)
 
 
+def _free(session: Session, change: RoomChange, item: ChangeItem, decision: dict, now: dt.datetime) -> dict:
+    """The slot of a place and time chosen freely: {"room": id, "day": "mon"…, "start": "HH:MM"}."""
+    room = session.get(Room, decision.get("room")) if isinstance(decision.get("room"), int) else None
+    if room is None or room.accommodation_id != change.accommodation_id:  # another house's: as if missing
+        raise ChangeRefused(422, UNFIT["other_house"], [item.id], field="room")
+    day, start = decision.get("day"), decision.get("start")
+    if day not in DAYS:
+        raise ChangeRefused(422, _l("Bitte einen Wochentag wählen."), [item.id], field="day")
+    try:
+        at = dt.time.fromisoformat(start) if isinstance(start, str) and len(start) == 5 else None
+    except ValueError:
+        at = None
+    if at is None or at.minute % 15:
+        raise ChangeRefused(422, _l("Bitte eine Uhrzeit im Viertelstundentakt angeben (HH:MM)."), [item.id],
+                            field="start")
+    try:
+        return free_slot(change, item, room, day, at, now)
+    except SlotUnfit as exc:
+        raise ChangeRefused(422, UNFIT[exc.reason], [item.id], field=exc.field) from None
+
+
 def _slot(item: ChangeItem, action: str, option: int | None) -> dict | None:
     if action in (ACCEPT, ASK):
         return item.proposal
@@ -70,8 +98,10 @@ def asks_a_volunteer(item: ChangeItem) -> bool:
         and item.owner.role == Role.VOLUNTEER
 
 
-def plan_decisions(change: RoomChange, decisions: list[dict]) -> list[Decided]:
-    """Each item with its action and slot; items not named take the proposal. Raises ChangeRefused (422)."""
+def plan_decisions(change: RoomChange, decisions: list[dict], free: dict[int, dict] | None = None) -> list[Decided]:
+    """Each item with its action and slot; items not named take the proposal. `free` holds the slots chosen
+    freely, by item. Raises ChangeRefused (422)."""
+    free = free or {}
     items = {item.id: item for item in change.items}
     chosen: dict[int, tuple[str, int | None]] = {}
     for decision in decisions:
@@ -88,7 +118,7 @@ def plan_decisions(change: RoomChange, decisions: list[dict]) -> list[Decided]:
         if action == ASK and not asks_a_volunteer(item):
             raise ChangeRefused(422, _l("Nur die Reihe einer oder eines Ehrenamtlichen lässt sich ihr oder ihm "
                                         "überlassen."), [item.id], field="action")
-        slot = _slot(item, action, option)
+        slot = free[item.id] if action == FREE else _slot(item, action, option)
         if action in (ACCEPT, ASK) and slot is None:
             missing.append(item.id)
             continue
@@ -136,7 +166,10 @@ def apply_change(session: Session, actor: User, change: RoomChange, decisions: l
     now = now or clock.now()
     if change.status != ChangeStatus.PROPOSED:
         raise ChangeRefused(409, _l("Diese Raumänderung ist schon entschieden."))
-    planned = plan_decisions(change, decisions)
+    items = {item.id: item for item in change.items}
+    free = {d["item"]: _free(session, change, items[d["item"]], d, now)
+            for d in decisions if d.get("action") == FREE and d.get("item") in items}
+    planned = plan_decisions(change, decisions, free)
     target_ids = {d.slot["room_id"] for d in planned if d.slot is not None}
     lock_rooms(session, target_ids | {change.room_id})
     rooms = rooms_by_id(session, target_ids)
@@ -159,6 +192,8 @@ def apply_change(session: Session, actor: User, change: RoomChange, decisions: l
 
 def _reason(change: RoomChange) -> str:
     room = change.room
+    if change.open_ended:
+        return f"Raumänderung: {room.name} bis auf Weiteres geschlossen ({change.reason})"
     return f"Raumänderung: {room.name} geschlossen ({change.reason})"
 
 
@@ -171,18 +206,26 @@ def _apply_item(session: Session, decided: Decided, rooms, change: RoomChange, n
                 if booking is not None and booking.status == BookingStatus.DISPLACED:
                     booking.status, booking.sequence = BookingStatus.CANCELLED, booking.sequence + 1
                     booking.status_reason = _reason(change)[:300]
+        if change.open_ended and item.kind == "offer":
+            reassigning.end_offer_for_good(session, item)
         item.status = ItemStatus.CANCELLED
         session.flush()
         return
     room = rooms[decided.slot["room_id"]]
     made = []
-    for hit, (start, end) in _moved_hits(item, decided.slot):
+    moved = _moved_hits(item, decided.slot)
+    if change.open_ended and item.kind == "offer":
+        reassigning.move_offer_for_good(session, item, room, moved, _reason(change))
+        moved = []
+    for hit, (start, end) in moved:
         if "occurrence" in hit:
             move_occurrence(session, session.get(Occurrence, hit["occurrence"]), room, start, end, _reason(change))
         else:
             booking = session.get(Booking, hit["booking"])
             move_booking(session, booking, room, start, end)
             made.append(booking.id)
+    if change.open_ended and item.kind == "booking_series":
+        reassigning.move_booking_series_for_good(session, item, room)
     item.chosen, item.made = decided.slot, made
     if decided.action == ASK:
         first = min(start for _hit, (start, _end) in _moved_hits(item, decided.slot))
@@ -245,6 +288,8 @@ def answer(session: Session, user: User, item: ChangeItem, choice: str, option: 
                                 [item.id], field="option")
         for booking, (_hit, (start, end)) in zip(held, _moved_hits(item, slot)):
             move_booking(session, booking, room, start, end)
+        if item.change.open_ended and item.kind == "booking_series":
+            reassigning.move_booking_series_for_good(session, item, room)
         item.chosen = slot
         item.status = ItemStatus.MOVED
     else:

@@ -18,7 +18,15 @@ from roombook.changes import telling
 from roombook.changes.deciding import asks_a_volunteer, open_questions
 from roombook.changes.repair import rooms_by_id
 from roombook.clock import week_of
-from roombook.models import Accommodation, ChangeItem, Closure, OfferSession, Room, RoomChange, User
+from roombook.models import (
+    Accommodation,
+    ChangeItem,
+    Closure,
+    OfferSession,
+    Room,
+    RoomChange,
+    User,
+)
 from roombook.models.changes import ChangeStatus, ItemStatus
 
 # A three-week closure concerns three or four posters; a closure of months asks for the next few only.
@@ -35,8 +43,9 @@ class Slot:
     room: Room
     starts: list[dt.datetime]  # local
     minutes: int
-    tier: str | None = None    # room, time or venue: how a proposal differs from the lost slot
+    tier: str | None = None    # room, time, venue or elsewhere: how a proposal differs from the lost slot
     index: int | None = None   # the option's number (None: the proposal or the lost dates)
+    travel: int | None = None  # another accommodation's: minutes of the way there
 
     @property
     def first(self) -> dt.datetime:
@@ -102,7 +111,8 @@ def _minutes(item: ChangeItem) -> int:
 def _slot(data: dict | None, rooms: dict[int, Room], tz, minutes: int, index: int | None = None) -> Slot | None:
     if data is None or data["room_id"] not in rooms:
         return None
-    return Slot(rooms[data["room_id"]], [_local(s, tz) for s in data["starts"]], minutes, data.get("tier"), index)
+    return Slot(rooms[data["room_id"]], [_local(s, tz) for s in data["starts"]], minutes, data.get("tier"), index,
+                data.get("travel_minutes"))
 
 
 def _who(session: Session, item: ChangeItem) -> list[str]:
@@ -137,6 +147,8 @@ def _weeks(change: RoomChange, series: list[Series], today: dt.date) -> list[dt.
     tz = change.accommodation.tz
     first = change.starts_at.astimezone(tz).date()
     last = (change.ends_at - dt.timedelta(microseconds=1)).astimezone(tz).date()
+    # an open-ended closure has no last week: the next few posters are the ones to reprint
+    last = min(last, max(first, today) + dt.timedelta(weeks=POSTER_WEEKS))
     weeks = {week_of(first) + dt.timedelta(weeks=n) for n in range((week_of(last) - week_of(first)).days // 7 + 1)}
     weeks |= {week_of(start.date()) for s in series if s.chosen for start in s.chosen.starts}
     return sorted(week for week in weeks if week >= week_of(today))[:POSTER_WEEKS]

@@ -21,8 +21,20 @@ from roombook.booking.occupancy import lock_rooms
 from roombook.booking.occurrences import ClosureHits, close_room, take_out
 from roombook.booking.rooms import RoomInputError, check_closure, update_room
 from roombook.changes.repair import hits_of_bookings, hits_of_occurrences, propose
-from roombook.models import Booking, BookingSeries, ChangeItem, Closure, Occurrence, Room, RoomChange, User
-from roombook.models.reservations import ClosurePurpose
+from roombook.conflicts.decisions import IN_CHANGE
+from roombook.models import (
+    Booking,
+    BookingSeries,
+    ChangeItem,
+    Closure,
+    Conflict,
+    Occurrence,
+    Room,
+    RoomChange,
+    User,
+)
+from roombook.models.changes import ChangeStatus
+from roombook.models.reservations import OPEN_END, ClosurePurpose, is_open_end
 
 
 @dataclass
@@ -31,10 +43,15 @@ class Recorded:
     change: RoomChange | None  # None when the closure hit nothing: nothing to decide
 
 
-def record_closure(session: Session, actor: User | None, room: Room, start: dt.datetime, end: dt.datetime,
+def record_closure(session: Session, actor: User | None, room: Room, start: dt.datetime, end: dt.datetime | None,
                    reason: str, purpose: str = ClosurePurpose.OTHER, *, now: dt.datetime | None = None) -> Recorded:
-    """Close the room for [start, end) and open one change for everything it hits, with proposals."""
+    """Close the room for [start, end) and open one change for everything it hits, with proposals.
+
+    With no end the room is taken "until further notice": every date materialised from `start` on is hit,
+    the closure keeps the room closed for whatever is made later, and the change proposes to move each
+    series for good (`deciding` moves the weekly slot itself)."""
     now = now or clock.now()
+    end = OPEN_END if end is None else end
     check_closure(room, start, end, reason, now=now)
     if purpose not in ClosurePurpose.ALL:
         raise RoomInputError(_l("Unbekannte Art der Schließung."), "kind")
@@ -43,7 +60,8 @@ def record_closure(session: Session, actor: User | None, room: Room, start: dt.d
     except ClosureExists:  # refused before anything was written
         raise RoomInputError(_l("Eine Schließung mit diesem Beginn gibt es schon."), "start") from None
     audit.record(session, actor, "closure.applied", hits.closure, room=room.key, accommodation=room.accommodation.key,
-                 reason=hits.closure.reason, purpose=purpose, start=start.isoformat(), end=end.isoformat())
+                 reason=hits.closure.reason, purpose=purpose, start=start.isoformat(),
+                 end=None if is_open_end(end) else end.isoformat())
     if not hits.occurrences and not hits.bookings:
         return Recorded(hits.closure, None)
     change = _open_change(session, actor, room, hits, cause="closure", reason=hits.closure.reason, start=start,
@@ -100,3 +118,38 @@ def _open_change(session: Session, actor: User | None, room: Room, hits: Closure
                  closure=change.closure_id, cause=cause, items=len(change.items),
                  dates=sum(len(item.hits) for item in change.items))
     return change
+
+
+def absorb_new_dates(session: Session, *, now: dt.datetime | None = None) -> int:
+    """Dates the horizon added to a slot in a room an undecided change closed join that change's item, with
+    the repair proposed again for all of them, instead of each waiting in the inbox as a conflict of its own
+    (a room taken until further notice would otherwise add one every week). Returns how many joined."""
+    now = now or clock.now()
+    rows = session.execute(
+        sa.select(Conflict, RoomChange, Occurrence)
+        .join(Occurrence, Occurrence.id == Conflict.occurrence_id)
+        .join(Closure, sa.and_(Closure.room_id == Occurrence.room_id, Closure.starts_at < Occurrence.ends_at,
+                               Closure.ends_at > Occurrence.starts_at))
+        .join(RoomChange, RoomChange.closure_id == Closure.id)
+        .where(Conflict.status == "open", Conflict.kind == "closure_hit",
+               RoomChange.status == ChangeStatus.PROPOSED)
+        .order_by(Occurrence.starts_at)).all()
+    touched: dict[int, RoomChange] = {}
+    joined = 0
+    for conflict, change, occurrence in rows:
+        item = next((i for i in change.items
+                     if i.kind == "offer" and i.offer_session_id == occurrence.offer_session_id), None)
+        if item is None:
+            continue  # a slot the change did not hit: its conflict stays the manager's to decide
+        if all(hit.get("occurrence") != occurrence.id for hit in item.hits):
+            item.hits = sorted([*item.hits, *hits_of_occurrences([occurrence])], key=lambda h: h["start"])
+        conflict.status, conflict.resolution = "resolved", IN_CHANGE
+        conflict.resolution_note, conflict.resolved_at = f"Teil der Raumänderung {change.id}", now
+        touched[change.id] = change
+        joined += 1
+    for change in touched.values():
+        propose(session, change, now)
+        audit.record(session, None, "change.dates_added", change, accommodation=change.accommodation.key,
+                     dates=sum(len(item.hits) for item in change.items))
+    session.flush()
+    return joined

@@ -48,7 +48,10 @@ ACCEPT, CANCEL, OVERRIDE = "accept", "cancel", "override"
 RESOLUTIONS = {ACCEPT: "alternative", CANCEL: "cancelled", OVERRIDE: "override"}
 # How a decided conflict was closed, as the pages name it ("superseded": a published plan removed its week).
 RESOLUTION_LABELS = {"alternative": _l("Alternative gewählt"), "cancelled": _l("Abgesagt"),
-                     "override": _l("Vorrang gegeben"), "superseded": _l("Durch einen neuen Plan erledigt")}
+                     "override": _l("Vorrang gegeben"), "superseded": _l("Durch einen neuen Plan erledigt"),
+                     "in_change": _l("Teil der Raumänderung")}
+# How a conflict is closed when its date joins the undecided room change that caused it (changes.recording).
+IN_CHANGE = "in_change"
 KIND_LABELS = {"displaced_booking": _l("Verdrängte Buchung"), "closure_hit": _l("Ausfall durch Schließung"),
                "slot_lost": _l("Fester Termin ohne Platz"), "requirement_unmet": _l("Anforderung nicht erfüllt")}
 
@@ -170,8 +173,9 @@ def facts(session: Session, conflict: Conflict, *, now: dt.datetime | None = Non
 
 def resolve_conflict(session: Session, actor: User, conflict: Conflict, action: str, *, note: str = "",
                      alternative: int | None = None, base_url: str = "",
-                     now: dt.datetime | None = None) -> Decision:
-    """Decide an open conflict: take an alternative, cancel with a reason, or override with a reason."""
+                     now: dt.datetime | None = None, tell_owner: bool = True) -> Decision:
+    """Decide an open conflict: take an alternative, cancel with a reason, or override with a reason.
+    Without `tell_owner` the booking's owner is not told here: a decision for a whole series tells once."""
     now = now or clock.now()
     note = (note or "").strip()
     if conflict.status != "open":
@@ -203,7 +207,7 @@ def resolve_conflict(session: Session, actor: User, conflict: Conflict, action: 
                  new_booking=decision.new_booking.id if decision.new_booking else None,
                  moved_occurrence=decision.moved.id if decision.moved else None,
                  opened=[c.id for c in decision.opened])
-    if the_facts.booking is not None and conflict.kind == "displaced_booking":
+    if tell_owner and the_facts.booking is not None and conflict.kind == "displaced_booking":
         outbox.notify_decision(session, conflict, the_facts.booking, decision.new_booking)
     if decision.opened:
         outbox.notify_new_conflicts(session, decision.opened, base_url, why=_l("Eine Entscheidung"))

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from roombook.db import UTCDateTime, db, utcnow
 from roombook.models.accommodations import Accommodation, Room
 from roombook.models.people import User
+from roombook.models.reservations import is_open_end
 
 
 class BookingSeries(db.Model):
@@ -98,6 +99,16 @@ class RoomChange(db.Model):
         sa.CheckConstraint("status IN ('proposed','applied','discarded')", name="status_known"),
         sa.CheckConstraint("cause IN ('closure','opening_hours')", name="cause_known"),
     )
+
+    @property
+    def open_ended(self) -> bool:
+        """A reassignment "until further notice": the series move for good, not date by date."""
+        return is_open_end(self.ends_at)
+
+    @property
+    def end(self) -> dt.datetime | None:
+        """The end as people read it: None for "bis auf Weiteres"."""
+        return None if self.open_ended else self.ends_at
 
 
 class ItemStatus:

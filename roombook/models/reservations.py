@@ -91,8 +91,21 @@ class ClosurePurpose:
     ALL = (MAINTENANCE, OTHER_USE, HOLIDAY, OTHER)
 
 
+# An open-ended closure ("bis auf Weiteres", a reassignment from a date on) ends here. A far end rather than a
+# NULL one: every overlap test in Python and SQL (`starts_at < end AND ends_at > start`) and the CHECK below
+# then keep treating the room as closed, with no query needing to know that an end may be missing. Far enough
+# that nothing is ever planned past it, near enough that adding a few days stays a valid datetime.
+OPEN_END = dt.datetime(9000, 1, 1, tzinfo=dt.timezone.utc)
+
+
+def is_open_end(end: dt.datetime | None) -> bool:
+    """Whether an end is the open one (None, as the API and forms say it, or the stored far end)."""
+    return end is None or end >= OPEN_END
+
+
 class Closure(db.Model):
-    """A dated span in which a room cannot be used: maintenance, another use, or a public holiday."""
+    """A span in which a room cannot be used: maintenance, another use, or a public holiday; open-ended (a
+    reassignment "until further notice") when it ends at OPEN_END."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     room_id: Mapped[int] = mapped_column(sa.ForeignKey("room.id", ondelete="CASCADE"), index=True)
@@ -111,6 +124,15 @@ class Closure(db.Model):
         sa.CheckConstraint("purpose IN ('maintenance','other_use','holiday','other')", name="purpose_known"),
         sa.UniqueConstraint("room_id", "starts_at", "kind", name="uq_closure_room_start"),
     )
+
+    @property
+    def open_ended(self) -> bool:
+        return is_open_end(self.ends_at)
+
+    @property
+    def end(self) -> dt.datetime | None:
+        """The end as people read it: None for "bis auf Weiteres"."""
+        return None if self.open_ended else self.ends_at
 
 
 class Occupancy(db.Model):

@@ -30,6 +30,7 @@ from roombook.i18n import N_
 from roombook.models import (
     Accommodation,
     Booking,
+    Closure,
     Conflict,
     Occurrence,
     Offer,
@@ -38,7 +39,7 @@ from roombook.models import (
     Room,
     User,
 )
-from roombook.models.reservations import BookingStatus
+from roombook.models.reservations import OPEN_END, BookingStatus
 from roombook.notifications import outbox
 from roombook.planning.labels import row_reason
 from roombook.planning.report import GapGroup, coverage_gaps, tell_coordinators
@@ -53,6 +54,7 @@ def scenario_for_run(session: Session, timezone: str, scope: list[str] | None = 
     """The city as a solver scenario. Outside `scope` (accommodation keys) every session is pinned
     where it is, so a facility manager's run never moves another house's offers."""
     scenario = export_scenario(session, timezone)
+    _close_taken_rooms(session, scenario)
     if not scope:
         return scenario
     in_scope = set(scope)
@@ -64,6 +66,17 @@ def scenario_for_run(session: Session, timezone: str, scope: list[str] | None = 
                 {"session": row["session"], "day": row["day"], "start": row["start"], "room": row["room"]})
             offer["providers"] = [row["provider"]] + [p for p in offer["providers"] if p != row["provider"]]
     return scenario
+
+
+def _close_taken_rooms(session: Session, scenario: dict) -> None:
+    """A room taken "until further notice" has no weekly opening hours for the planner: the weekly template
+    must not place anything there (a dated closure is left to its change: the template holds beyond it)."""
+    taken = set(session.scalars(sa.select(Room.key).join(Closure, Closure.room_id == Room.id)
+                                .where(Closure.ends_at >= OPEN_END)))
+    for place in scenario["accommodations"]:
+        for room in place["rooms"]:
+            if room["id"] in taken:
+                room["open"] = []
 
 
 def solve_city(session: Session, timezone: str, time_limit: float, *, scope: list[str] | None = None,

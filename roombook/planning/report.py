@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from flask import render_template
@@ -25,7 +25,15 @@ from sqlalchemy.orm import Session
 from roombook.clock import week_of
 from roombook.coordination.coverage import Cell, coverage
 from roombook.i18n import language_of
-from roombook.models import Accommodation, OutboxMessage, User
+from roombook.models import (
+    Accommodation,
+    ChangeItem,
+    Offer,
+    OfferSession,
+    OutboxMessage,
+    RoomChange,
+    User,
+)
 from roombook.models.people import Role
 from roombook.notifications import outbox
 from roombook.planning.labels import row_reason
@@ -53,11 +61,13 @@ class GapSpan:
 
 @dataclass
 class GapGroup:
-    """The weeks one accommodation misses one category's minimum in."""
+    """The weeks one accommodation misses one category's minimum in, and the room changes that cancelled or
+    moved its offers in those weeks (the weekly template cannot close a dated gap; the change may)."""
 
     place: Accommodation
     category: str
     cells: list[Cell]
+    changes: list[RoomChange] = field(default_factory=list)
 
     @property
     def spans(self) -> list[GapSpan]:
@@ -87,8 +97,33 @@ def coverage_gaps(session: Session, scope: list[str] | None, effective: dt.date,
     if weeks <= 0:
         return []
     cells = coverage(session, first, weeks, only=scope or None).gaps()
-    return [GapGroup(place, category, list(group)) for (place, category), group
-            in itertools.groupby(cells, key=lambda c: (c.accommodation, c.category))]
+    groups = [GapGroup(place, category, list(group)) for (place, category), group
+              in itertools.groupby(cells, key=lambda c: (c.accommodation, c.category))]
+    _link_changes(session, groups, first, first + WEEK * weeks)
+    return groups
+
+
+def _link_changes(session: Session, groups: list[GapGroup], start: dt.date, end: dt.date) -> None:
+    """Name, per gap, the room changes whose offers of that category lost a date in one of its weeks."""
+    if not groups:
+        return
+    rows = session.execute(
+        sa.select(RoomChange, Offer.category, ChangeItem.hits)
+        .join(ChangeItem, ChangeItem.change_id == RoomChange.id)
+        .join(OfferSession, OfferSession.id == ChangeItem.offer_session_id)
+        .join(Offer, Offer.id == OfferSession.offer_id)
+        .where(RoomChange.accommodation_id.in_({g.place.id for g in groups}),
+               RoomChange.starts_at < dt.datetime.combine(end + WEEK, dt.time(0), tzinfo=dt.timezone.utc),
+               RoomChange.ends_at > dt.datetime.combine(start - WEEK, dt.time(0), tzinfo=dt.timezone.utc))
+        .order_by(RoomChange.id)).all()
+    for group in groups:
+        weeks = {cell.week for cell in group.cells}
+        tz = group.place.tz
+        for change, category, hits in rows:
+            if change.accommodation_id != group.place.id or category != group.category or change in group.changes:
+                continue
+            if any(week_of(dt.datetime.fromisoformat(hit["start"]).astimezone(tz).date()) in weeks for hit in hits):
+                group.changes.append(change)
 
 
 def _recipients(session: Session) -> list[User]:
@@ -114,7 +149,7 @@ def tell_coordinators(session: Session, unmet: list[dict], gaps: list[GapGroup],
             subject = _("Mindestumfang nicht erfüllt: %(places)s", places=", ".join(places))
             link = f"{base_url.rstrip('/')}/manage/coverage" if base_url else ""
             body = render_template("mail/coverage_gaps.txt", unmet=unmet, gaps=gaps, names=names,
-                                   row_reason=row_reason, link=link)
+                                   row_reason=row_reason, link=link, base_url=base_url.rstrip("/"))
         if session.scalar(sa.select(OutboxMessage.id).where(
                 OutboxMessage.recipient == user.email, OutboxMessage.kind == NOTICE_KIND,
                 OutboxMessage.subject == subject[:300], OutboxMessage.body == body).limit(1)) is not None:

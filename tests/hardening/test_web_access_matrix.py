@@ -278,6 +278,9 @@ CASES: dict[tuple[str, str, str], Case] = {
     ("/manage/conflicts/<int:conflict_id>/resolve", "POST", "conflict in B"): Case(
         lambda w: (f"/manage/conflicts/{w.conflict_b.id}/resolve", {"action": "cancel", "note": "fällt aus"}),
         b_managers(302), lambda w: column(Conflict.status, w.conflict_b.id)),
+    ("/manage/conflicts/<int:conflict_id>/resolve-series", "POST", "conflict in B, its series at once"): Case(
+        lambda w: (f"/manage/conflicts/{w.conflict_b.id}/resolve-series", {"action": "cancel", "note": "fällt aus"}),
+        b_managers(302), lambda w: column(Conflict.status, w.conflict_b.id)),
     ("/manage/plans", "GET", "list"): Case(lambda w: ("/manage/plans", None), only(STAFF, 200)),
     ("/manage/plans", "POST", "own houses"): Case(lambda w: ("/manage/plans", {}), only(STAFF, 302),
                                                   lambda w: count(PlanRun)),

@@ -25,6 +25,7 @@ from roombook.models import (
     RoomChange,
     User,
 )
+from roombook.models.settings import put_setting
 from roombook.scenario.demo import _contacts_and_venue
 from tests.dates import quiet_monday
 from tests.manage.conftest import TODAY, login, token_from
@@ -167,6 +168,7 @@ def test_the_manager_chooses_per_series_another_option_a_cancellation_or_the_vol
 def test_without_an_alternative_venue_the_courses_have_no_proposal_and_the_page_says_why(client, demo):
     """Nord without the library: no other room seats a course, so its series is cancelled unless the
     manager picks something; taking a proposal that does not exist is refused at the series."""
+    put_setting(demo, "travel", [])  # nor a nearby house (the demo's Mitte is 20 minutes away)
     login(client, "manager@example.org")
     change_id = close_nord(client)
     change = demo.get(RoomChange, change_id)

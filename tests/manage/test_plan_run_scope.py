@@ -198,3 +198,50 @@ def test_the_same_gaps_are_not_told_twice(demo, closed_week):
     notice = demo.scalar(sa.select(OutboxMessage).where(OutboxMessage.recipient == "admin@example.org"))
     assert notice.subject == "Minimum not met: Unterkunft Mitte, Unterkunft Nord"
     assert "- Unterkunft Nord · Language course\n" in notice.body and "minutes cancelled" in notice.body
+
+
+def test_a_run_points_each_gap_a_room_change_leaves_to_that_change(app, client, demo, monkeypatch):
+    """The same closure recorded as a room change (the manager's way): the run's gap for Nord's language course
+    names the change, on the page (a link to decide it), in the API's preview and in the coordinator's notice."""
+    from roombook.changes.recording import record_closure
+
+    monkeypatch.setitem(app.config, "ROOMBOOK_HORIZON_WEEKS", HORIZON_WEEKS)
+    manager = _user(demo, "manager@example.org")
+    room = demo.scalar(sa.select(Room).where(Room.key == "nord-gr"))
+    monday = quiet_monday(TODAY)
+    change = record_closure(demo, manager, room, to_utc(dt.datetime.combine(monday, dt.time(7)), room.tz),
+                            to_utc(dt.datetime.combine(monday + dt.timedelta(days=5), dt.time(21)), room.tz),
+                            "Verwaltung nutzt den Raum als Lager", "other_use").change
+    demo.flush()
+    run = _manager_run(demo)
+    preview = plan_runs.run_preview(demo, run, TODAY, horizon_weeks=HORIZON_WEEKS)
+    language = next(g for g in preview.gaps if g.place.key == "nord" and g.category == "language_course")
+    assert language.changes == [change]
+    assert all(not g.changes for g in preview.gaps if g.place.key != "nord")
+    login(client, "manager@example.org")
+    page = client.get(f"/manage/plans/{run.id}").get_data(as_text=True)
+    assert f'href="/manage/changes/{change.id}"' in page and "sie kommt aus einer Raumänderung" in page
+    published = plan_runs.publish_run(demo, manager, run, today=TODAY, horizon_weeks=HORIZON_WEEKS,
+                                      base_url="http://rb.test/")
+    assert published.told == ["coordinator@example.org"]
+    notice = demo.scalar(sa.select(OutboxMessage).where(OutboxMessage.recipient == "coordinator@example.org",
+                                                         OutboxMessage.kind == report.NOTICE_KIND))
+    assert f"http://rb.test/manage/changes/{change.id}" in notice.body
+
+
+def test_a_run_after_a_room_is_taken_for_good_plans_nothing_into_it(demo):
+    """Nord's big room taken until further notice: the manager's run moves its weekly slots out (the re-plan of
+    those series) and places nothing there."""
+    from roombook.changes.recording import record_closure
+
+    manager = _user(demo, "manager@example.org")
+    room = demo.scalar(sa.select(Room).where(Room.key == "nord-gr"))
+    monday = quiet_monday(TODAY)
+    record_closure(demo, manager, room, to_utc(dt.datetime.combine(monday, dt.time(7)), room.tz), None,
+                   "Verwaltung nutzt den Raum als Büro", "other_use")
+    demo.flush()
+    run = _manager_run(demo)
+    assert run.status == "done", run.error
+    assert all(row["room"] != "nord-gr" for row in run.plan["sessions"])
+    preview = plan_runs.run_preview(demo, run, TODAY, horizon_weeks=HORIZON_WEEKS)
+    assert any(c.before and c.before["room"] == "nord-gr" for c in preview.changes)

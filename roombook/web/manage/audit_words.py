@@ -36,7 +36,9 @@ ACTIONS = {
     "plan_run.discarded": _l("Planung verworfen"), "requirements.updated": _l("Vorgaben geändert"),
     "room.updated": _l("Raum geändert"), "user.deleted": _l("Konto gelöscht"),
     "volunteer_profile.saved": _l("Profil gespeichert"), "booking.hidden": _l("Öffentliches Angebot ausgeblendet"),
-    "user.mail_settings": _l("Mail-Einstellungen geändert"),
+    "user.mail_settings": _l("Mail-Einstellungen geändert"), "booking.changed": _l("Buchung geändert"),
+    "change.dates_added": _l("Neue Termine zur Raumänderung hinzugefügt"),
+    "conflict.series_resolved": _l("Konflikte einer Reihe entschieden"),
 }
 OBJECTS = {"apitoken": _l("API-Schlüssel"), "booking": _l("Buchung"), "changeitem": _l("Reihe einer Raumänderung"),
            "closure": _l("Schließung"), "conflict": _l("Konflikt"), "feedtoken": _l("Kalender-Link"),
@@ -51,10 +53,11 @@ KEYS = {
     "kind": _l("Art"), "label": _l("Bezeichnung"), "moved_occurrence": _l("verlegter Termin"),
     "new_booking": _l("neue Buchung"), "note": _l("Notiz"), "opened": _l("neue Konflikte"), "now": _l("Zeitpunkt"), "prefix": _l("Kennung"),
     "purpose": _l("Zweck"), "reason": _l("Grund"), "replaces": _l("ersetzt"), "residents": _l("Bewohnende"),
-    "resolution": _l("Entscheidung"), "room": _l("Raum"), "scope": _l("Unterkünfte"), "start": _l("Beginn"),
+    "resolution": _l("Entscheidung"), "room": _l("Raum"), "scope": _l("Umfang"), "start": _l("Beginn"),
     "status": _l("Stand"), "told": _l("benachrichtigt"), "unmet": _l("unerfüllte Vorgaben"),
     "unplaced": _l("nicht platziert"), "why": _l("warum"), "confirmations": _l("Bestätigungen"),
     "reminders": _l("Erinnerungen"), "reminder_time": _l("Erinnerung kommt"), "provider": _l("Träger"),
+    "fields": _l("Felder"),
 }
 # Codes that appear as values, beside the word lists of the pages that name the same things (_values()).
 VALUES: dict[str, Any] = {
@@ -67,7 +70,9 @@ VALUES: dict[str, Any] = {
     "max_days_ahead": _l("Tage im Voraus"), "venue_note": _l("Hinweis zum Ort"), "title": _l("Titel"),
     "languages": _l("Sprachen"), "skills": _l("Fähigkeiten"), "accommodations": _l("Unterkünfte"),
     "available": _l("Zeiten"), "max_minutes_per_week": _l("Stunden pro Woche"), "note": _l("Notiz"),
-    "evening": _l("am Vorabend"), "morning": _l("am Morgen"),
+    "evening": _l("am Vorabend"), "morning": _l("am Morgen"), "this": _l("dieser Termin"),
+    "following": _l("dieser und die folgenden"), "series": _l("die ganze Serie"), "start_time": _l("Beginn"),
+    "minutes": _l("Dauer"),
 }
 YES_NO = {True: _l("ja"), False: _l("nein")}
 

@@ -6,7 +6,7 @@ choices kept. Once applied, the page shows what was decided, who was told, and w
 """
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -33,14 +33,16 @@ def _change_page(change: RoomChange, form: DecisionForm, status: int = 200, refu
 @staff_required
 def change(change_id: int):
     change = load_change(change_id)
-    form = decision_form(list(change.items), posted=request.method == "POST")
+    form = decision_form(list(change.items), posted=request.method == "POST",
+                         rooms=sorted(change.accommodation.rooms, key=lambda r: (-r.capacity, r.name)))
     if request.method == "GET":
         return _change_page(change, form)
     if not form.validate_on_submit():
         return _change_page(change, form, 422)
     try:
         with transaction():
-            deciding.apply_change(db.session, current_user, change, form.decisions(), base_url=request.url_root)
+            deciding.apply_change(db.session, current_user, change, form.decisions(),
+                                  base_url=current_app.config["ROOMBOOK_BASE_URL"])
     except deciding.ChangeRefused as exc:
         named = form.refuse(exc.items, exc.message)
         return _change_page(load_change(change_id), form, exc.status, None if named else str(exc.message))

@@ -25,7 +25,7 @@ from wtforms.validators import (
 )
 
 from roombook.booking.rooms import FEATURES
-from roombook.changes.deciding import ACCEPT, ASK, CANCEL, OPTION
+from roombook.changes.deciding import ACCEPT, ASK, CANCEL, FREE, OPTION
 from roombook.coordination.categories import MANDATORY, VALUES
 from roombook.i18n import category_name
 from roombook.models import ChangeItem
@@ -63,7 +63,8 @@ PURPOSE_LABELS = {ClosurePurpose.MAINTENANCE: _l("Wartung"),
 
 class ClosureForm(Form):
     start = DateTimeLocalField(_l("Beginn"), format="%Y-%m-%dT%H:%M", validators=[InputRequired()])
-    end = DateTimeLocalField(_l("Ende"), format="%Y-%m-%dT%H:%M", validators=[InputRequired()])
+    # empty: the room is taken until further notice (the series move for good)
+    end = DateTimeLocalField(_l("Ende"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
     kind = SelectField(_l("Art"), choices=choices(PURPOSE_LABELS.items()), default=ClosurePurpose.OTHER)
     reason = StringField(_l("Grund"), validators=[DataRequired(), Length(max=300)])
     preview = SubmitField(_l("Vorschau"))
@@ -84,7 +85,12 @@ class DecisionForm(Form):
         decided = []
         for item_id, f in self.series_fields().items():
             action, _sep, number = f.data.partition("-")
-            decided.append({"item": item_id, "action": action, **({"option": int(number)} if number else {})})
+            decision = {"item": item_id, "action": action, **({"option": int(number)} if number else {})}
+            if action == FREE:
+                room = self[f"free_room_{item_id}"].data
+                decision.update(room=int(room) if room and room.isdigit() else None,
+                                day=self[f"free_day_{item_id}"].data, start=self[f"free_start_{item_id}"].data)
+            decided.append(decision)
         return decided
 
     def refuse(self, items: list[int], message) -> bool:
@@ -96,14 +102,24 @@ class DecisionForm(Form):
         return bool(named)
 
 
-def decision_form(items: list[ChangeItem], *, posted: bool) -> DecisionForm:
+# The weekdays a place chosen freely may take, in the form's words.
+DAY_CHOICES = [("mon", _l("Montag")), ("tue", _l("Dienstag")), ("wed", _l("Mittwoch")), ("thu", _l("Donnerstag")),
+               ("fri", _l("Freitag")), ("sat", _l("Samstag")), ("sun", _l("Sonntag"))]
+
+
+def decision_form(items: list[ChangeItem], *, posted: bool, rooms=()) -> DecisionForm:
     """The form for these series: each takes its proposal unless told otherwise (a series without one is
-    cancelled unless another option is chosen)."""
+    cancelled unless another option is chosen); each may also take a room, weekday and time chosen freely
+    among `rooms` (the accommodation's, with their seats)."""
     fields = {}
+    room_choices = [("", "–")] + [(str(r.id), f"{r.name} ({r.capacity})") for r in rooms]
     for item in items:
-        values = [ACCEPT, *(f"{OPTION}-{n}" for n in range(len(item.options))), CANCEL, ASK]
+        values = [ACCEPT, *(f"{OPTION}-{n}" for n in range(len(item.options))), CANCEL, ASK, FREE]
         fields[f"item_{item.id}"] = RadioField(choices=choices((v, v) for v in values),
                                                default=ACCEPT if item.proposal is not None else CANCEL)
+        fields[f"free_room_{item.id}"] = SelectField(_l("Raum"), choices=choices(room_choices), default="")
+        fields[f"free_day_{item.id}"] = SelectField(_l("Wochentag"), choices=choices(DAY_CHOICES), default="mon")
+        fields[f"free_start_{item.id}"] = StringField(_l("Beginn"), validators=[Optional(), Length(max=5)])
     form_class = type("ChangeDecisionForm", (DecisionForm,), fields)
     return form_class() if posted else form_class(formdata=None)
 
@@ -118,6 +134,14 @@ class ResolveForm(Form):
     action = SelectField(_l("Entscheidung"), choices=choices([("accept", _l("Alternative übernehmen")),
                                                               ("cancel", _l("Absagen")), ("override", _l("Vorrang"))]))
     alternative = IntegerField(_l("Alternative"), validators=[Optional(), NumberRange(0, 100)])
+    note = TextAreaField(_l("Begründung"), validators=[Length(max=1000)])
+
+
+class SeriesResolveForm(Form):
+    """One decision for every open conflict of a series (roombook.conflicts.grouping.resolve_series)."""
+
+    action = SelectField(_l("Entscheidung"), choices=choices([("accept", _l("Jeweils erste freie Alternative")),
+                                                              ("cancel", _l("Alle absagen"))]))
     note = TextAreaField(_l("Begründung"), validators=[Length(max=1000)])
 
 

@@ -77,7 +77,8 @@ def closure(key: str):
     form = ClosureForm()
     if not form.validate_on_submit():
         return _room_page(room, RoomForm(obj=room, formdata=None), form, 422)
-    start, end = _local_input(form.start.data, room), _local_input(form.end.data, room)
+    start = _local_input(form.start.data, room)
+    end = _local_input(form.end.data, room) if form.end.data is not None else None  # None: until further notice
     try:
         if not form.apply.data:
             preview = rooms.preview_closure(db.session, room, start, end, form.reason.data)
