@@ -68,11 +68,21 @@ def recipients(session: Session, change: RoomChange) -> list[Recipient]:
                     add(login.email, login.language, item)
         elif item.owner is not None and item.owner.active:
             add(item.owner.email, item.owner.language, item)
+    # a series moved to another accommodation: that house's managers are told of the series they now host
+    hosted: dict[int, list[ChangeItem]] = {}
+    for item in change.items:
+        room = session.get(Room, item.chosen["room_id"]) if item.chosen else None
+        if room is not None and room.accommodation_id != change.accommodation_id:
+            hosted.setdefault(room.accommodation_id, []).append(item)
     staff = session.scalars(sa.select(User).where(User.active, User.role.in_([Role.FACILITY_MANAGER,
                                                                               Role.COORDINATOR])))
     for user in staff:
         if user.role == Role.COORDINATOR or any(a.id == change.accommodation_id for a in user.accommodations):
             add(user.email, user.language, whole=True)
+            continue
+        for accommodation in user.accommodations:
+            for item in hosted.get(accommodation.id, []):
+                add(user.email, user.language, item)
     return sorted(found.values(), key=lambda r: r.address.lower())
 
 

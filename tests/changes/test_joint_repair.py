@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 
+import sqlalchemy as sa
+
 from roombook.booking.occurrences import materialise
 from roombook.booking.service import book_room
+from roombook.changes import deciding
 from roombook.changes.recording import record_closure
+from roombook.models import OutboxMessage
 from roombook.models.settings import put_setting
 from roombook.solver.choose import choose_jointly
 from tests.changes.conftest import CLOSED_FROM, CLOSED_TO, NOW
@@ -56,7 +60,7 @@ def test_two_series_competing_for_one_room_are_placed_together(session, house, m
 
 
 def test_a_series_with_no_place_in_its_house_goes_to_a_nearby_one_with_the_way_named(
-        session, house, make_accommodation, make_room, client):
+        session, house, make_accommodation, make_room, make_user, client):
     mitte = make_accommodation(key="mitte", name="Unterkunft Mitte")
     hall = make_room(mitte, key="mitte-saal", name="Saal", capacity=20, features=["whiteboard"])
     far = make_accommodation(key="west", name="Unterkunft West")
@@ -75,6 +79,13 @@ def test_a_series_with_no_place_in_its_house_goes_to_a_nearby_one_with_the_way_n
     login(client, "manager@example.org", "secret-pw")
     page = client.get(f"/manage/changes/{change.id}").get_data(as_text=True)
     assert "Saal (20 Plätze), Unterkunft Mitte, 20 Minuten Weg" in " ".join(page.split())
+    # applied, the house that takes the course in is told of it (and of nothing else of the change)
+    host = make_user("facility_manager", email="mitte-leitung@example.org")
+    host.accommodations.append(mitte)
+    session.flush()
+    deciding.apply_change(session, house["manager"], change, [], base_url="http://rb.test/")
+    told = session.scalars(sa.select(OutboxMessage).where(OutboxMessage.recipient == host.email)).all()
+    assert len(told) == 1 and "Deutschkurs A1" in told[0].body and "Sprechstunde" not in told[0].body
 
 
 def test_a_provider_is_never_proposed_at_a_time_they_are_busy_elsewhere(session, house, make_offer):
