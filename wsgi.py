@@ -49,10 +49,8 @@ def prepare_to_fork(app) -> None:
         i18n.catalog(language)
     for code in public_texts.LANGUAGES:
         localedata.load(code)  # the language's CLDR data (dates on the public pages)
-    # a room change whose series compete loads OR-Tools' compiled CP-SAT helper: once here, not per worker
-    import ortools.sat.python.cp_model_helper  # noqa: F401
-
-    import roombook.solver.choose  # noqa: F401
+    # Not OR-Tools: a room change whose series compete imports its compiled CP-SAT helper in the worker that
+    # needs it (about 50 ms, once), so the master and the workers that never plan stay without it.
     client = app.test_client()
     paths = WARM_UP_PATHS + _pages_with_data(app)
     for _ in range(WARM_UP_ROUNDS):

@@ -19,6 +19,7 @@ from roombook.booking.offer_details import (
     check_translations,
 )
 from roombook.db import db
+from roombook.models import Booking
 from tests.conftest import csrf_token
 from tests.factories import local
 
@@ -246,6 +247,7 @@ def test_the_api_books_an_offer_with_its_details_and_refuses_too_many_participan
     assert booked.status_code == 201, booked.json
     assert {key: booked.json[key] for key in PUBLIC} == PUBLIC
     assert booked.json["translations"] == {"tr": {"title": "Dikiş kafe"}} and booked.json["hidden_reason"] is None
-    assert series.status_code == 201 and all(b["public"] and b["category"] == "volunteer_activity"
-                                             for b in series.json["bookings"])
+    assert series.status_code == 201, series.json
+    dates = [session.get(Booking, d["booking"]) for d in series.json["dates"]]
+    assert len(dates) == 2 and all(b.public and b.category == "volunteer_activity" for b in dates)
     assert "Dikiş kafe" in _get(client, f"/accommodations/{world['place'].key}/offers?lang=tr&week=2027-03-08")

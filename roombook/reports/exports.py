@@ -10,16 +10,18 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 
 from roombook.reports.council import Marker, Report, Table
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-BOLD = Font(bold=True)
+
+
+if TYPE_CHECKING:
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
 
 
 def _csv_cell(value) -> str:
@@ -61,6 +63,9 @@ def report_csv(report: Report, only: str | None = None) -> bytes:
 
 
 def _xlsx_cell(sheet, value, *, bold: bool = False) -> WriteOnlyCell | None:
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
     if value is None:
         return None
     if isinstance(value, (Marker, str)) or not isinstance(value, (int, float, dt.date)):
@@ -74,7 +79,7 @@ def _xlsx_cell(sheet, value, *, bold: bool = False) -> WriteOnlyCell | None:
         if isinstance(value, float):
             cell.number_format = "0.00"
     if bold:
-        cell.font = BOLD
+        cell.font = Font(bold=True)
     return cell
 
 
@@ -89,6 +94,10 @@ def _sheet(book: Workbook, table: Table) -> None:
 def report_xlsx(report: Report) -> bytes:
     """The report as a workbook (written as it goes: a city's report has tens of thousands of cells): a first
     sheet naming it, then one sheet per table."""
+    from openpyxl import (
+        Workbook,  # (which imports NumPy) only in a worker that writes a workbook
+    )
+
     book = Workbook(write_only=True)
     cover = book.create_sheet("bericht")
     tables = [t for t in report.tables.values() if not t.page_only]

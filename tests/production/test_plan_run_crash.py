@@ -80,7 +80,7 @@ def test_a_run_whose_server_was_killed_is_given_up_and_planning_goes_on(app, ser
     again = requests.post(server.url + "/api/v1/plan-runs", headers=headers, json={}, timeout=60)
     assert again.status_code == 202, again.text
     old = requests.get(server.url + f"/api/v1/plan-runs/{run_id}", headers=headers, timeout=60).json()
-    assert old["status"] == "failed" and "the process running it ended" in old["error"], old
+    assert old["status"] == "failed" and "der Prozess, der die Planung ausführte, endete" in old["error"], old
     assert _status_after(db, again.json()["id"], "queued") == "running"
     assert _status_after(db, again.json()["id"], "running") == "done"
     print(f"\n{dialect}: killed while running after {attempt + 1} attempt(s); given up, and the next run solved")

@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from roombook import clock
 from roombook.db import db
 from roombook.i18n import category_name, current_language
-from roombook.reports import charts, council, exports, periods
+from roombook.reports import council, exports, periods
 from roombook.web.manage.forms import CoverageForm
 from roombook.web.manage.gates import (
     bp,
@@ -73,6 +73,9 @@ def reports():
             return render_template("manage/reports.html", report=None, errors=errors, first=first, end=end), 422
         return Response(exports.report_csv(report, table), mimetype="text/csv",
                         headers={"Content-Disposition": f"attachment; filename={name}{'-' + table if table else ''}.csv"})
+    # matplotlib (and NumPy under it) only in a worker that draws a report: the master and the others stay lean
+    from roombook.reports import charts
+
     categories = [category_name(c) for c in report.coverage.categories]
     figures = {
         "nutzung_wochen": charts.usage_heatmap(report, _("Anteil der Öffnungszeit für den Zweck je Unterkunft und Woche")),
