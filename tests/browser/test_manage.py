@@ -139,7 +139,7 @@ def test_the_audit_trail_shows_the_decision(live_server, page):
     page.goto(f"{live_server}/manage/audit")
     expect(page.get_by_role("heading", name=re.compile("Protokoll"))).to_be_visible()
     expect(page.locator("table").nth(1)).to_contain_text("manager@example.org")
-    expect(page.locator("table").nth(1)).to_contain_text("change.applied")
+    expect(page.locator("table").nth(1)).to_contain_text("Raumänderung entschieden")
     assert_accessible(page)
 
 

@@ -16,6 +16,7 @@ from flask import Blueprint, abort
 from roombook import create_app
 from roombook.db import db
 from roombook.i18n import CATALOGS
+from roombook.models import User
 from tests.conftest import csrf_token
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -191,6 +192,9 @@ def crashing_app(app, city):
     crashing.register_blueprint(crash)
     yield crashing
     with crashing.app_context():
+        # this app commits for real: a language chosen here stays with the account (the package's demo city)
+        with db.engine.begin() as connection:
+            connection.execute(sa.update(User).values(language="de"))
         db.engine.dispose()
 
 
