@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from roombook import clock
-from roombook.models import Booking, BookingSeries
+from roombook.models import Booking, BookingSeries, Room
 from tests.dates import quiet_monday
 from tests.web.conftest import login, next_monday, post
 
@@ -17,7 +17,11 @@ pytestmark = pytest.mark.dates  # the demo city's coming weeks (scripts/faketime
 
 
 def _series(web, session, **fields):
-    first = quiet_monday(clock.today(), weeks_ahead=2, span=5)  # five weeks without a holiday
+    # five Mondays without a holiday or the painters' week: in spring that can be four months ahead (2028:
+    # Easter Monday, 1 May and Whit Monday are Mondays), beyond the 120 days the room takes bookings for
+    first = quiet_monday(clock.today(), weeks_ahead=2, span=5, days=(0,))
+    session.scalar(sa.select(Room).where(Room.key == "nord-gr")).max_days_ahead = 400
+    session.flush()
     data = {"room": "nord-gr", "date": first.isoformat(), "start": "18:00", "end": "19:00",
             "title": "Elterncafé", "weeks": "", "until": (first + dt.timedelta(weeks=4)).isoformat(),
             "book_rest": "y", **fields}
