@@ -137,8 +137,11 @@ SCHEMAS = {
         "start_time": {"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$",
                        "description": "local wall-clock start HH:MM, kept across DST"},
         "minutes": {"type": "integer", "minimum": 1, "maximum": 20160},
-        "room": INT32, "title": {"type": "string", "minLength": 1, "maxLength": 200}},
-        [], additionalProperties=False, minProperties=1),
+        "room": INT32, "title": {"type": "string", "minLength": 1, "maxLength": 200},
+        **{name: OFFER_INPUT[name] for name in OFFER_DETAILS}},
+        [], additionalProperties=False, minProperties=1,
+        description="the fields to set on every date in scope; the offer details are checked as a whole for each "
+                    "date's room (participants at most its seats, a public offer needs a category)"),
     "BookingChangeResult": _obj({"scope": {"enum": ["this", "following", "series"]},
                                  "changed": {"type": "array", "items": _ref("Booking")},
                                  "series": {"oneOf": [_ref("Series"), {"type": "null"}]}}),

@@ -22,6 +22,8 @@ from roombook.access import audit
 from roombook.access.permissions import can_book
 from roombook.booking.errors import BookingError, InvalidInterval
 from roombook.booking.occupancy import lock_rooms, occupy_for_booking, release_booking
+from roombook.booking.offer_details import FIELDS as OFFER_FIELDS
+from roombook.booking.offer_details import OfferDetailsError, check_offer_details
 from roombook.booking.policy import open_bookings_left, open_bookings_limit_reached
 from roombook.booking.recurrence import UTC, to_utc
 from roombook.booking.service import (
@@ -105,6 +107,8 @@ EDITABLE_FIELDS: dict[str, EditableField] = {
     "minutes": EditableField(_minutes, moves=True),
     "room": EditableField(_room, attribute="room_id", moves=True),
     "title": EditableField(_title, attribute="title"),
+    # a booking's offer details (roombook.booking.offer_details): checked together, for each date's room
+    **{name: EditableField(lambda value: value, attribute=name) for name in OFFER_FIELDS},
 }
 
 
@@ -242,10 +246,18 @@ def change_dates(session: Session, actor: User | None, booking: Booking, scope: 
     lock_rooms(session, {b.room_id for b in dates} | ({target.id} if target else set()))
     moving = frozenset(b.id for b in dates)
     moves = any(EDITABLE_FIELDS[name].moves for name in changes)
+    offer_changes = {name: value for name, value in changes.items() if name in OFFER_FIELDS}
     planned, refused = [], []
     for date in dates:
         room = target or date.room
         title = changes.get("title", date.title)
+        if offer_changes:  # a bad value is the request's fault, not the date's: refused at its field
+            try:
+                checked = check_offer_details({**{name: getattr(date, name) for name in OFFER_FIELDS},
+                                               **offer_changes}, room)
+            except OfferDetailsError as exc:
+                raise BookingError(exc.message, field=exc.field) from None
+            changes = {**changes, **{name: checked[name] for name in offer_changes}}
         try:
             start, end = _new_slot(date, room, changes) if moves else (date.starts_at, date.ends_at)
             if moves:

@@ -60,6 +60,27 @@ def test_patch_following_from_the_third_week_keeps_weeks_one_and_two(client, ses
     assert [d["title"] for d in after] == ["Deutschkurs"] * 2 + ["Deutsch B1"] * 3
 
 
+def test_a_series_becomes_a_public_offer_from_its_third_week_and_bad_details_are_refused_at_their_field(
+        client, session, make_user, make_room, bearer):
+    room = make_room(max_days_ahead=800, capacity=12)
+    headers = bearer(make_user())
+    dates = _series(client, headers, room).json["dates"]
+    third = dates[2]["booking"]
+    for body, field in (({"participants": 13}, "participants"), ({"category": "zauberei"}, "category"),
+                        ({"public": True}, "category")):  # more than the seats; no such kind; public needs a kind
+        refused = client.patch(f"/api/v1/bookings/{third}?scope=following", headers=headers, json=body)
+        assert refused.status_code == 422 and refused.json["field"] == field, (body, refused.json)
+    answer = client.patch(f"/api/v1/bookings/{third}?scope=following", headers=headers,
+                          json={"category": "language_course", "public": True, "participants": 12,
+                                "languages": ["de", "ar"]})
+    assert answer.status_code == 200, answer.json
+    session.expire_all()
+    rows = [session.get(Booking, d["booking"]) for d in dates]
+    assert [(b.category, b.public, b.participants) for b in rows] == \
+        [(None, False, None)] * 2 + [("language_course", True, 12)] * 3
+    assert rows[4].languages == ["de", "ar"]
+
+
 def test_a_refused_scope_change_is_a_409_with_each_date_and_changes_nothing(
         client, session, make_user, make_room, bearer):
     room = make_room(max_days_ahead=800)
