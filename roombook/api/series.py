@@ -140,7 +140,7 @@ def change_booking(booking_id: int):
         with transaction() as session:
             before = {b.id: b.starts_at for b in rules.dates_in_scope(session, booking, scope, clock.now())}
             changed = rules.change_dates(session, user, booking, scope, changes)
-            tell_owner(session, user, changed, cancelled=False)
+            tell_owner(session, user, changed, cancelled=False, before=before)
             if booking.user_id == user.id:  # their calendar follows their own change
                 confirming.confirm_changed(session, user, [(b, before.get(b.id, b.starts_at)) for b in changed])
             series = rules.series_of(session, booking)

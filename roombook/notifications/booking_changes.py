@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from roombook.i18n import language_of
 from roombook.models import Booking, OutboxMessage, User
+from roombook.notifications import invitations
 from roombook.notifications.outbox import enqueue
 
 LANGUAGES = ("de", "en")
@@ -21,8 +22,11 @@ def _when(instant: dt.datetime, booking: Booking) -> str:
 
 
 def tell_owner(session: Session, actor: User | None, dates: list[Booking], *, cancelled: bool,
-               reason: str = "") -> OutboxMessage | None:
-    """The owner learns what changed when it was not their own doing; nobody is told of their own change."""
+               reason: str = "", before: dict[int, dt.datetime] | None = None) -> OutboxMessage | None:
+    """The owner learns what changed when it was not their own doing; nobody is told of their own change.
+
+    Invitations the owner holds for these dates are updated in the same mail (`before`: each date's start
+    before the change, for the RECURRENCE-ID of a series' date that moved)."""
     if not dates:
         return None
     owner = dates[0].user
@@ -35,4 +39,6 @@ def tell_owner(session: Session, actor: User | None, dates: list[Booking], *, ca
                    else _("Geändert: %(title)s", title=dates[0].title))
         body = render_template("mail/booking_changed.txt", cancelled=cancelled, lines=lines, reason=reason,
                                actor=actor.display_name or actor.email if actor is not None else "")
-    return enqueue(session, owner.email, subject, body, kind="booking_changed")
+    updates = invitations.change_updates(session, owner.email,
+                                         [(d, (before or {}).get(d.id, d.starts_at)) for d in dates])
+    return enqueue(session, owner.email, subject, body, kind="booking_changed", calendars=updates or None)

@@ -174,7 +174,7 @@ def change(booking_id: int):
             before = {b.id: b.starts_at for b in rules.dates_in_scope(session, booking, form.scope.data,
                                                                       clock.now())}
             done = rules.change_dates(session, current_user, booking, form.scope.data, changes)
-            tell_owner(session, current_user, done, cancelled=False)
+            tell_owner(session, current_user, done, cancelled=False, before=before)
             if booking.user_id == current_user.id:  # their calendar follows their own change
                 confirming.confirm_changed(session, current_user,
                                            [(b, before.get(b.id, b.starts_at)) for b in done])

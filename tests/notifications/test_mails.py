@@ -147,6 +147,25 @@ def test_a_series_booked_then_changed_from_its_third_week_through_the_api_update
     assert cancel["METHOD"] == "CANCEL" and len(events(cancel)) == 2 and "2 dates" in last.subject
 
 
+def test_a_manager_moving_a_volunteers_dates_updates_their_invitation_in_the_one_notice(
+        client, session, house, bearer, make_user):
+    headers = bearer(house["volunteer"])
+    answer = client.post("/api/v1/booking-series", headers=headers, json={
+        "room": house["medium"].id, "start": local(2027, 3, 3, 10).isoformat(),
+        "end": local(2027, 3, 3, 11).isoformat(), "title": "Nähcafé", "weeks": 3})
+    assert answer.status_code == 201, answer.get_json()
+    dates = [d["booking"] for d in answer.get_json()["dates"]]
+    manager = make_user("facility_manager", accommodations=[house["medium"].accommodation])
+    moved = client.patch(f"/api/v1/bookings/{dates[1]}?scope=following", headers=bearer(manager),
+                         json={"start_time": "15:00"})
+    assert moved.status_code == 200, moved.get_json()
+    (notice,) = messages(session, "booking_changed", to="vol@example.org")
+    (update,) = calendars(notice)
+    assert update["METHOD"] == "REQUEST"
+    assert sorted(e.decoded("DTSTART").astimezone(BERLIN).hour for e in events(update)) == [15, 15]
+    assert all(e["SEQUENCE"] > 0 for e in events(update))
+
+
 def test_a_confirmation_reaches_a_real_smtp_server_with_its_invitation(app, session, house, smtp_sink):
     confirming.confirm_booked(session, house["volunteer"], house["series"])
     session.flush()
