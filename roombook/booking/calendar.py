@@ -363,9 +363,7 @@ def _public_bookings(session: Session, rooms: dict[int, Room], tz, start: dt.dat
                   languages=list(b.languages or []), audience=b.audience, contact=b.public_contact or "")
             for b in session.scalars(
                 sa.select(Booking).where(Booking.room_id.in_(list(rooms)), Booking.status == BookingStatus.ACTIVE,
-                                         Booking.public.is_(True), Booking.hidden_at.is_(None),
-                                         Booking.category.is_not(None),
-                                         Booking.starts_at < end, Booking.ends_at > start)
+                                         Booking.shown_to_residents, Booking.starts_at < end, Booking.ends_at > start)
                 .order_by(Booking.starts_at, Booking.id))]
 
 

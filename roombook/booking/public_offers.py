@@ -22,7 +22,6 @@ from roombook.models.reservations import BookingStatus
 from roombook.notifications.outbox import enqueue
 
 MAX_REASON = 300
-MAIL_LANGUAGES = ("de", "en")
 
 
 class HideRefused(ValueError):

@@ -246,11 +246,16 @@ def _find_gaps(session: Session, slot: SlotRow, first: dt.date, tz: ZoneInfo, si
     slot.exceptions = [o for o in slot.exceptions if o.original_start in rule]
 
 
+def _public_text(description: str | None, contact: str | None) -> str:
+    """What a public offer tells residents beyond its title: its description and the contact its owner gave."""
+    return "\n".join(part for part in (description or "", f"Kontakt: {contact}" if contact else "") if part)
+
+
 def _load_bookings(session: Session, selection: Selection, since_utc: dt.datetime) -> list[BookingRow]:
     """The bookings a selection shows. A public offer that its managers have not hidden carries its title, kind
     and description into every feed (never its owner); any other booking is 'belegt' unless the feed is
     detailed."""
-    shown_as_offer = sa.and_(Booking.public.is_(True), Booking.hidden_at.is_(None), Booking.category.is_not(None))
+    shown_as_offer = Booking.shown_to_residents
     query = (sa.select(Booking.id, Booking.room_id, Booking.starts_at, Booking.ends_at, Booking.title,
                        Booking.sequence, Booking.updated_at, User.display_name, User.email, Booking.category,
                        Booking.description, Booking.public_contact, shown_as_offer)
@@ -271,8 +276,7 @@ def _load_bookings(session: Session, selection: Selection, since_utc: dt.datetim
          offer) in session.execute(query):
         who = (f"{name} <{email}>" if name else email or "") if detailed else ""
         offer = bool(offer)
-        text = "\n".join(part for part in (description or "", f"Kontakt: {contact}" if contact else "")
-                         if part)
+        text = _public_text(description, contact)
         result.append(BookingRow(bid, room_id, start, end, title if detailed or offer else "", sequence, stamp, who,
                                  category if offer or detailed else None, text if offer or detailed else "", offer))
     return result
@@ -283,7 +287,7 @@ def _load_series(session: Session, selection: Selection, since_utc: dt.datetime)
     (of any state, in any room: the feed's rule needs them all), in time order. As for one-off bookings, a
     series of public offers carries its title, kind and description into every feed; a date its managers hid,
     or one outside an offers-only or category feed, is left out of the rule like a cancelled one."""
-    shown_as_offer = sa.and_(Booking.public.is_(True), Booking.hidden_at.is_(None), Booking.category.is_not(None))
+    shown_as_offer = Booking.shown_to_residents
     ids = sa.select(Booking.series_id).where(Booking.series_id.is_not(None), Booking.status == BookingStatus.ACTIVE,
                                              Booking.ends_at > since_utc)
     if selection.room_ids is not None:
@@ -317,8 +321,7 @@ def _load_series(session: Session, selection: Selection, since_utc: dt.datetime)
         shown = (selection.bookings != "offers" or offer) and (selection.category in (None, category))
         if offer and status == BookingStatus.ACTIVE and series.category is None:
             series.category, series.title = category, titles[sid]
-            series.description = "\n".join(part for part in (description or "", f"Kontakt: {contact}" if contact
-                                                                else "") if part)
+            series.description = _public_text(description, contact)
         series.dates.append(SeriesDateRow(bid, room_id, start, end, status == BookingStatus.ACTIVE and shown,
                                           title if detailed or offer else "", sequence, stamp))
     for sid, start, end in session.execute(sa.select(SeriesGap.series_id, SeriesGap.starts_at, SeriesGap.ends_at)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from roombook.coordination.categories import VALUES as CATEGORY_VALUES
@@ -75,10 +76,16 @@ class Booking(db.Model):
     def active(self) -> bool:
         return self.status == BookingStatus.ACTIVE
 
-    @property
+    @hybrid_property
     def shown_to_residents(self) -> bool:
-        """A public offer that its managers have not hidden: residents see its title and details."""
-        return self.public and self.hidden_at is None
+        """A public offer (it has a kind) that its managers have not hidden: residents see its title and
+        details. The one rule for pages, poster and feeds, in Python and as SQL."""
+        return self.public and self.hidden_at is None and self.category is not None
+
+    @shown_to_residents.inplace.expression
+    @classmethod
+    def _shown_to_residents(cls):
+        return sa.and_(cls.public.is_(True), cls.hidden_at.is_(None), cls.category.is_not(None))
 
 
 class ClosurePurpose:

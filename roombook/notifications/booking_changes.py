@@ -14,8 +14,6 @@ from roombook.models import Booking, OutboxMessage, User
 from roombook.notifications import invitations
 from roombook.notifications.outbox import enqueue
 
-LANGUAGES = ("de", "en")
-
 
 def _when(instant: dt.datetime, booking: Booking) -> str:
     return instant.astimezone(booking.room.tz).strftime("%d.%m.%Y %H:%M")

@@ -22,8 +22,6 @@ from roombook.models import Booking, BookingSeries, MailSettings, OutboxMessage,
 from roombook.notifications import invitations
 from roombook.notifications.outbox import enqueue, when
 
-LANGUAGES = ("de", "en")
-
 
 def mail_settings(session: Session, user: User) -> MailSettings:
     """The person's mail settings; the defaults (everything on, reminders in the evening) when never saved."""

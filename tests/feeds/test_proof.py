@@ -59,7 +59,7 @@ def _expected(session, feed: Feed) -> list[tuple]:
             if sel.booking_user_id is not None and booking.user_id != sel.booking_user_id:
                 continue
             # a public offer shows its title everywhere, and only public offers show in a category's feed
-            offer = booking.shown_to_residents and booking.category is not None
+            offer = booking.shown_to_residents
             if sel.category is not None and booking.category != sel.category or sel.bookings == "offers" and not offer:
                 continue
             title = booking.title if sel.bookings == "detailed" or offer else "belegt"
