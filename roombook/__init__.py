@@ -16,7 +16,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         __name__,
         instance_path=str(project_root / "instance"),
         instance_relative_config=True,
-        template_folder=str(project_root / "templates"),
+        # the top-level templates/, through the package's link to it, so an installed wheel finds them too
+        template_folder="templates",
     )
     _config.load(app, config)
 
