@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from flask import g, has_app_context
 from flask_migrate import upgrade
 from flask_sqlalchemy.session import _app_ctx_id
 
@@ -141,3 +142,31 @@ def csrf_token(html: str) -> str:
     match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
     assert match, "page has no CSRF token"
     return match.group(1)
+
+
+def as_new_request() -> None:
+    """The tests' app context outlives its requests, and Flask-Login and Flask-WTF keep the user and the CSRF
+    token in its `g`: forget both, so that the next request finds them through its own cookies, as every
+    request does in production."""
+    if has_app_context():
+        g.pop("_login_user", None)
+        g.pop("csrf_token", None)
+
+
+def login(client, email: str, password: str = "demo", *, remember: bool = False, address: str | None = None,
+          base_url: str = "http://localhost", check: bool = True):
+    """Sign in through the login form, as a person does, and return the answer. With `check` (the default) a
+    refusal fails the test; tests of refusals pass check=False. `address` is the browser's IP address (the
+    rate limits count by it); over HTTPS the form must come from our own page, so the Referer is sent."""
+    environ = {"environ_base": {"REMOTE_ADDR": address}} if address else {}
+    as_new_request()
+    page = client.get("/login", base_url=base_url, **environ)
+    data = {"email": email, "password": password, "csrf_token": csrf_token(page.get_data(as_text=True))}
+    if remember:
+        data["remember"] = "y"
+    answer = client.post("/login", data=data, base_url=base_url, headers={"Referer": f"{base_url}/login"},
+                         **environ)
+    as_new_request()
+    if check:
+        assert answer.status_code == 302 and "/login" not in answer.headers["Location"], answer.status_code
+    return answer

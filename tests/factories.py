@@ -13,6 +13,8 @@ from roombook.models import Accommodation, Offer, OfferSession, Provider, Room
 BERLIN = ZoneInfo("Europe/Berlin")
 ALL_WEEK = [{"day": d, "from": "08:00", "to": "20:00"} for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")]
 _counter = itertools.count(1)
+# the password of every user make_user makes, unless a test gives another
+PASSWORD = "secret-pw"
 
 
 def local(year, month, day, hour=0, minute=0) -> dt.datetime:
@@ -53,7 +55,7 @@ def make_user(session):
     def make(role: str = "volunteer", **params):
         n = next(_counter)
         return create_user(session, params.pop("email", f"user{n}@example.org"), role,
-                           params.pop("password", "secret-pw"), **params)
+                           params.pop("password", PASSWORD), **params)
     return make
 
 

@@ -26,6 +26,7 @@ from tests.browser.conftest import (
     _wipe,
     describe,
     has_horizontal_scroll,
+    login,
     screenshot,
     serious_accessibility_violations,
 )
@@ -102,20 +103,12 @@ def csp_problems(browser, base: str, email: str | None, urls: list[str]) -> list
     page.on("console", lambda message: problems.append(f"{page.url}: {message.text}")
             if "Content Security Policy" in message.text else None)
     if email:
-        _log_in(page, Clicks(), base, email)
+        login(page, base, email)
     for url in urls:
         page.goto(base + url)
         page.wait_for_load_state("load")
     context.close()
     return problems
-
-
-def _log_in(page, clicks: Clicks, base: str, email: str) -> None:
-    page.goto(f"{base}/login")
-    page.get_by_label("E-Mail").fill(email)
-    page.get_by_label("Passwort", exact=False).fill("demo")
-    clicks.click(page.get_by_role("button", name="Anmelden", exact=False))
-    page.wait_for_load_state()
 
 
 def _change_of(session) -> dict:
@@ -136,7 +129,7 @@ def test_the_zechenring_story(app, browser, city, mailbox, device):
     # --- the manager: closure, the one page, confirm ---------------------------------------------------
     manager_context, manager = _page(browser, **DEVICES[device])
     clicks = Clicks()
-    _log_in(manager, clicks, base, "manager@example.org")
+    login(manager, base, "manager@example.org", click=clicks.click)
     clicks.click(manager.get_by_role("navigation", name="Hauptnavigation").get_by_role("link", name="Verwaltung"))
     clicks.click(manager.locator(".card", has_text="Unterkunft Nord").get_by_role("link", name="Gemeinschaftsraum"))
     expect(manager.get_by_role("heading", level=1)).to_contain_text("Gemeinschaftsraum")
@@ -201,7 +194,7 @@ def test_the_zechenring_story(app, browser, city, mailbox, device):
 
     # --- the volunteer: the notice on their pages, the answer from it ------------------------------------
     volunteer_context, volunteer = _page(browser, **DEVICES[device])
-    _log_in(volunteer, Clicks(), base, "volunteer@example.org")
+    login(volunteer, base, "volunteer@example.org")
     notice = volunteer.locator("section.notice")
     expect(notice).to_contain_text(f"„{GROUP}“: Gemeinschaftsraum ist geschlossen.")
     expect(notice).to_contain_text("Für Sie vorgemerkt")

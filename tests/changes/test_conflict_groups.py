@@ -15,7 +15,7 @@ from roombook.conflicts.decisions import DecisionRefused, facts, open_conflicts
 from roombook.models import Conflict, Occurrence, OutboxMessage
 from roombook.models.offers import OccurrenceStatus
 from tests.changes.conftest import CLOSED_FROM, CLOSED_TO, NOW
-from tests.manage.conftest import login
+from tests.conftest import login
 
 
 @pytest.fixture

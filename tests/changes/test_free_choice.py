@@ -12,7 +12,7 @@ from roombook.changes import deciding
 from roombook.changes.recording import record_closure
 from roombook.models.changes import ItemStatus
 from tests.changes.conftest import CLOSED_FROM, CLOSED_TO, NOW
-from tests.manage.conftest import login
+from tests.conftest import login
 
 
 def close(session, house):

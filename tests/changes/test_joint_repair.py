@@ -15,8 +15,8 @@ from roombook.models import OutboxMessage
 from roombook.models.settings import put_setting
 from roombook.solver.choose import choose_jointly
 from tests.changes.conftest import CLOSED_FROM, CLOSED_TO, NOW
+from tests.conftest import login
 from tests.factories import local
-from tests.manage.conftest import login
 
 
 def close(session, house):

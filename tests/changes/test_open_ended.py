@@ -17,8 +17,8 @@ from roombook.changes.recording import record_closure
 from roombook.models import BookingSeries, Conflict, Occurrence, OfferSession
 from roombook.models.offers import OccurrenceStatus
 from tests.changes.conftest import CLOSED_FROM, NOW
+from tests.conftest import login
 from tests.factories import local
-from tests.manage.conftest import login
 
 UNTIL = dt.date(2027, 12, 31)
 

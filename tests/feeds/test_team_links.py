@@ -15,8 +15,9 @@ from roombook.feeds.tokens import (
     rotate_feed_token,
 )
 from roombook.models import FeedToken
-from tests.conftest import csrf_token
-from tests.feeds.test_tokens import department, log_in  # noqa: F401  (the fixture)
+from tests.conftest import csrf_token, login
+from tests.factories import PASSWORD
+from tests.feeds.test_tokens import department  # noqa: F401  (the fixture)
 
 pytestmark = [pytest.mark.usefixtures("calendars"), pytest.mark.dates]
 
@@ -38,13 +39,13 @@ def _make_on_page(client, provider, scope="department", label="Teamkalender Outl
 
 def test_a_member_makes_a_team_link_that_shows_the_departments_office_hours(client, session, team):
     provider, maker, colleague, _volunteer = team
-    log_in(client, maker)
+    login(client, maker.email, PASSWORD)
     url = _make_on_page(client, provider)
     body = client.get(url).data
     assert b"SUMMARY:Sprechstunde Soziales" in body and b"Kurs eines anderen" not in body
     token = session.scalar(sa.select(FeedToken).where(FeedToken.provider_id == provider.id))
     assert token.user_id is None and token.scope == "department"
-    log_in(client, colleague)  # a colleague sees the team's link among the team's
+    login(client, colleague.email, PASSWORD)  # a colleague sees the team's link among the team's
     assert "Teamkalender Outlook" in client.get("/feeds/tokens").get_data(as_text=True)
 
 
@@ -76,7 +77,7 @@ def test_a_team_link_is_only_for_what_the_team_may_see(session, team):
 
 def test_the_link_survives_deleting_the_member_who_made_it(client, session, team):
     provider, maker, colleague, _volunteer = team
-    log_in(client, maker)
+    login(client, maker.email, PASSWORD)
     url = _make_on_page(client, provider)
     own = FeedToken(user_id=maker.id, scope="provider", token_hash="0" * 64, prefix="00000000")
     session.add(own)
@@ -85,7 +86,7 @@ def test_the_link_survives_deleting_the_member_who_made_it(client, session, team
     session.flush()
     assert session.scalar(sa.select(sa.func.count()).select_from(FeedToken).where(FeedToken.user_id == maker.id)) == 0
     assert client.get(url).status_code == 200
-    log_in(client, colleague)
+    login(client, colleague.email, PASSWORD)
     token = session.scalar(sa.select(FeedToken).where(FeedToken.provider_id == provider.id))
     csrf = csrf_token(client.get("/feeds/tokens").get_data(as_text=True))
     assert client.post(f"/feeds/tokens/{token.id}/revoke", data={"csrf_token": csrf}).status_code == 302

@@ -6,29 +6,16 @@ import re
 
 import pytest
 import sqlalchemy as sa
-from flask import g
 
 from roombook import clock
-from roombook.access.signin import open_login
 from roombook.booking.occurrences import materialise
 from roombook.booking.service import book_room
-from roombook.db import db
 from roombook.models import FeedToken, Provider
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, login
+from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.usefixtures("calendars")
 UTC = dt.timezone.utc
-
-
-def log_in(client, user):
-    """Log in through Flask-Login's session keys (the login page belongs to another part of the app): the id
-    Flask-Login keeps is a login's secret."""
-    secret = open_login(db.session, user, remember=False)
-    with client.session_transaction() as flask_session:
-        flask_session["_user_id"] = secret
-        flask_session["_fresh"] = True
-    # requests share the test's app context, and Flask-Login caches the user on its g
-    g.pop("_login_user", None)
 
 
 def create(client, scope, label=""):
@@ -54,7 +41,7 @@ def department(session, make_user, make_offer, make_room):
 
 @pytest.mark.dates
 def test_department_creates_a_link_and_its_feed_shows_its_office_hours(client, department):
-    log_in(client, department)
+    login(client, department.email, PASSWORD)
     page = client.get("/feeds/tokens").get_data(as_text=True)
     assert 'value="department"' in page and 'value="manager"' not in page
     url = create(client, "department", "Outlook Büro")
@@ -66,7 +53,7 @@ def test_department_creates_a_link_and_its_feed_shows_its_office_hours(client, d
 
 
 def test_only_a_hash_is_stored(client, session, department):
-    log_in(client, department)
+    login(client, department.email, PASSWORD)
     url = create(client, "provider")
     secret = url.rsplit("/", 1)[1][:-4]
     row = session.scalar(sa.select(FeedToken).where(FeedToken.user_id == department.id))
@@ -74,7 +61,7 @@ def test_only_a_hash_is_stored(client, session, department):
 
 
 def test_rotation_kills_the_old_link_and_revocation_the_new(client, session, department):
-    log_in(client, department)
+    login(client, department.email, PASSWORD)
     old_url = create(client, "department")
     assert client.get(old_url).status_code == 200
     token = session.scalar(sa.select(FeedToken).where(FeedToken.user_id == department.id))
@@ -93,10 +80,10 @@ def test_rotation_kills_the_old_link_and_revocation_the_new(client, session, dep
 
 
 def test_nobody_touches_another_users_link(client, session, department, make_user):
-    log_in(client, department)
+    login(client, department.email, PASSWORD)
     create(client, "department")
     token = session.scalar(sa.select(FeedToken).where(FeedToken.user_id == department.id))
-    log_in(client, make_user("volunteer"))
+    login(client, make_user("volunteer").email, PASSWORD)
     csrf = csrf_token(client.get("/feeds/tokens").get_data(as_text=True))
     assert client.post(f"/feeds/tokens/{token.id}/revoke", data={"csrf_token": csrf}).status_code == 404
     assert client.post(f"/feeds/tokens/{token.id}/rotate", data={"csrf_token": csrf}).status_code == 404
@@ -105,7 +92,7 @@ def test_nobody_touches_another_users_link(client, session, department, make_use
 
 def test_forms_need_csrf_and_login(client, session, department):
     assert client.get("/feeds/tokens").status_code == 302  # to the login page
-    log_in(client, department)
+    login(client, department.email, PASSWORD)
     assert client.post("/feeds/tokens", data={"scope": "department"}).status_code == 400
     create(client, "department")
     token = session.scalar(sa.select(FeedToken).where(FeedToken.user_id == department.id))
@@ -115,7 +102,7 @@ def test_forms_need_csrf_and_login(client, session, department):
 
 def test_a_scope_that_is_not_yours_is_refused(client, session, make_user):
     volunteer = make_user("volunteer")
-    log_in(client, volunteer)
+    login(client, volunteer.email, PASSWORD)
     csrf = csrf_token(client.get("/feeds/tokens").get_data(as_text=True))
     response = client.post("/feeds/tokens", data={"scope": "manager", "csrf_token": csrf})
     assert response.status_code == 400
@@ -129,18 +116,18 @@ def test_volunteer_feed_shows_own_bookings_with_titles_only(client, session, mak
     start = start.replace(hour=10)
     book_room(session, me, room, start, start + dt.timedelta(hours=1), "Mein Nähcafé")
     book_room(session, other, room, start + dt.timedelta(hours=2), start + dt.timedelta(hours=3), "Fremdes Treffen")
-    log_in(client, me)
+    login(client, me.email, PASSWORD)
     body = client.get(create(client, "volunteer")).data
     assert b"SUMMARY:Mein N\xc3\xa4hcaf\xc3\xa9" in body and b"Fremdes Treffen" not in body
 
 
 def test_a_deactivated_owner_or_lost_role_ends_the_feed(client, session, department):
-    log_in(client, department)
+    login(client, department.email, PASSWORD)
     url = create(client, "department")
     department.provider = session.scalar(sa.select(Provider).where(Provider.id == -1))
     session.flush()
     assert client.get(url).status_code == 404  # no provider, no department feed
-    log_in(client, department)
+    login(client, department.email, PASSWORD)
     url = create(client, "volunteer")
     department.active = False
     session.flush()

@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from tests.conftest import login
 from tests.hardening.conftest import PASSWORD, ROLES, slot
 
 ANON = "anonymous"
@@ -204,7 +205,7 @@ STAFF_PAGES = re.compile(r"^/manage")
 @pytest.mark.parametrize("role", ["anonymous", "volunteer", "department"])
 def test_management_pages_are_closed_to_others(app, client, world, role):
     if role != "anonymous":
-        _login(client, world.users[role].email)
+        login(client, world.users[role].email, PASSWORD)
     for rule in app.url_map.iter_rules():
         if STAFF_PAGES.match(rule.rule) and "GET" in rule.methods:
             answer = client.get(_fill(rule))
@@ -212,11 +213,3 @@ def test_management_pages_are_closed_to_others(app, client, world, role):
             if answer.status_code == 302:
                 assert "/login" in answer.headers["Location"]
 
-
-def _login(client, email):
-    from tests.conftest import csrf_token
-
-    page = client.get("/login")
-    answer = client.post("/login", data={"email": email, "password": PASSWORD,
-                                         "csrf_token": csrf_token(page.get_data(as_text=True))})
-    assert answer.status_code == 302, answer.status_code

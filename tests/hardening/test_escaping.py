@@ -21,7 +21,7 @@ from roombook.changes import deciding
 from roombook.changes.recording import record_closure
 from roombook.coordination.volunteers import save_profile
 from roombook.models import Conflict
-from tests.conftest import csrf_token
+from tests.conftest import login
 from tests.hardening.conftest import PASSWORD
 
 EVIL = '<script>alert("x")</script>'
@@ -99,17 +99,11 @@ def _urls(app, world, values):
         yield rule.rule, rule.build(args, append_unknown=False)[1]
 
 
-def _login(client, user):
-    page = client.get("/login")
-    assert client.post("/login", data={"email": user.email, "password": PASSWORD,
-                                       "csrf_token": csrf_token(page.get_data(as_text=True))}).status_code == 302
-
-
 @pytest.mark.parametrize("visitor", ["anonymous", "volunteer", "admin", "manager_a"])
 def test_markup_in_user_text_is_escaped_on_every_page_and_feed(app, client, evil_world, visitor):
     world, values = evil_world
     if visitor != "anonymous":
-        _login(client, world.users[visitor])
+        login(client, world.users[visitor].email, PASSWORD)
     headers = world.headers.get(visitor, {})
     shown = []
     for rule, url in _urls(app, world, values):
@@ -145,7 +139,7 @@ def test_markup_in_user_text_is_escaped_on_every_page_and_feed(app, client, evil
 def test_a_volunteers_profile_and_deployment_are_shown_escaped(client, evil_world, visitor, url):
     """The note, the wished places and the titles of what lies outside the wishes are all shown, as text."""
     world, _values = evil_world
-    _login(client, world.users[visitor])
+    login(client, world.users[visitor].email, PASSWORD)
     answer = client.get(url)
     assert answer.status_code == 200
     body = answer.get_data(as_text=True)
@@ -162,7 +156,7 @@ def test_a_room_changes_reason_and_series_are_shown_escaped(client, evil_world, 
     """The change's reason, its series' titles and the volunteer's name on the manager's pages; the series'
     title in the volunteer's notice and question."""
     world, values = evil_world
-    _login(client, world.users[visitor])
+    login(client, world.users[visitor].email, PASSWORD)
     answer = client.get(url.format(**values))
     assert answer.status_code == 200
     body = answer.get_data(as_text=True)

@@ -8,6 +8,7 @@ import pytest
 
 from roombook import create_app
 from roombook.security import CSP
+from tests.conftest import login
 from tests.hardening.conftest import PASSWORD
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
@@ -42,28 +43,17 @@ def test_templates_need_no_inline_script_or_style():
     assert offenders == []
 
 
-def _login(client, user, base_url="http://localhost", headers=None):
-    from tests.conftest import csrf_token
-
-    page = client.get("/login", base_url=base_url, headers=headers)
-    # Over HTTPS Flask-WTF also checks that the form was posted from our own pages (Referer).
-    headers = {**(headers or {}), "Referer": f"{base_url}/login"}
-    return client.post("/login", base_url=base_url, headers=headers,
-                       data={"email": user.email, "password": PASSWORD, "remember": "y",
-                             "csrf_token": csrf_token(page.get_data(as_text=True))})
-
-
 def _cookies(response) -> list[str]:
     return response.headers.getlist("Set-Cookie")
 
 
 def test_session_cookies_are_httponly_and_samesite(client, world):
-    cookies = _cookies(_login(client, world.users["volunteer"]))
+    cookies = _cookies(login(client, world.users["volunteer"].email, PASSWORD, remember=True))
     assert cookies and all("HttpOnly" in c and "SameSite=Lax" in c for c in cookies)
 
 
 def test_cookies_are_secure_over_https(client, world):
-    cookies = _cookies(_login(client, world.users["volunteer"], base_url="https://localhost"))
+    cookies = _cookies(login(client, world.users["volunteer"].email, PASSWORD, remember=True, base_url="https://localhost"))
     assert cookies and all("; Secure" in c for c in cookies)
 
 

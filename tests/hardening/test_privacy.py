@@ -9,14 +9,8 @@ import sqlalchemy as sa
 
 from roombook.booking import book_room
 from roombook.models import ApiToken, AuditEvent, Booking, OutboxMessage, User
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, login
 from tests.hardening.conftest import PASSWORD, slot
-
-
-def _login(client, user):
-    page = client.get("/login")
-    assert client.post("/login", data={"email": user.email, "password": PASSWORD,
-                                       "csrf_token": csrf_token(page.get_data(as_text=True))}).status_code == 302
 
 
 def test_export_through_the_api_lists_everything_about_me(client, session, world):
@@ -30,7 +24,7 @@ def test_export_through_the_api_lists_everything_about_me(client, session, world
 
 def test_privacy_page_exports_and_deletes_with_the_password(client, session, world):
     volunteer = world.users["volunteer"]
-    _login(client, volunteer)
+    login(client, volunteer.email, PASSWORD)
     page = client.get("/privacy/")
     assert page.status_code == 200
     download = client.get("/privacy/export.json")

@@ -8,33 +8,15 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
-from flask import g
 from werkzeug.http import parse_date
 
 from roombook import clock
 from roombook.access import accounts, privacy
 from roombook.models import Login, User
-from tests.conftest import csrf_token
+from tests.conftest import as_new_request, csrf_token, login
 
 PASSWORD = "richtig-langes-pw"
 COOKIES = ("session", "remember_token")
-
-
-def as_new_request() -> None:
-    """The test's app context outlives its requests, and Flask-Login and Flask-WTF keep the user and the CSRF
-    token in its `g`: forget both, so that each request (of several browsers here) finds them through its own
-    cookies, as every request does in production."""
-    g.pop("_login_user", None)
-    g.pop("csrf_token", None)
-
-
-def log_in(client, email: str, *, remember: bool = False, password: str = PASSWORD):
-    as_new_request()
-    token = csrf_token(client.get("/login").get_data(as_text=True))
-    answer = client.post("/login", data={"email": email, "password": password, "csrf_token": token,
-                                         **({"remember": "y"} if remember else {})})
-    assert answer.status_code == 302, answer.status_code
-    return answer
 
 
 def post(client, url: str, data: dict | None = None, page: str = "/privacy/"):
@@ -65,7 +47,7 @@ def who_is(app, cookies: dict[str, str]) -> str | None:
 
 def test_a_deleted_accounts_cookies_do_not_log_into_the_next_account(app, client, session, make_user):
     make_user("volunteer", email="a@example.org", password=PASSWORD)
-    log_in(client, "a@example.org", remember=True)
+    login(client, "a@example.org", PASSWORD, remember=True)
     kept = cookies_of(client)
     assert set(kept) == set(COOKIES) and who_is(app, kept) == "a@example.org"
     assert post(client, "/privacy/delete", {"password": PASSWORD}).status_code == 302
@@ -85,7 +67,7 @@ def test_user_ids_are_never_handed_out_again(session, make_user):
 
 def test_a_copy_of_the_session_cookie_is_dead_after_logout(app, client, session, make_user):
     make_user(email="vol@example.org", password=PASSWORD)
-    log_in(client, "vol@example.org")
+    login(client, "vol@example.org", PASSWORD)
     kept = cookies_of(client)
     assert who_is(app, kept) == "vol@example.org"
     assert post(client, "/logout", page="/").status_code == 302
@@ -96,8 +78,8 @@ def test_a_copy_of_the_session_cookie_is_dead_after_logout(app, client, session,
 def test_the_remember_me_cookie_is_new_on_every_login_and_dies_at_logout(app, client, session, make_user):
     make_user(email="vol@example.org", password=PASSWORD)
     other = app.test_client()
-    log_in(client, "vol@example.org", remember=True)
-    log_in(other, "vol@example.org", remember=True)
+    login(client, "vol@example.org", PASSWORD, remember=True)
+    login(other, "vol@example.org", PASSWORD, remember=True)
     mine, theirs = cookies_of(client)["remember_token"], cookies_of(other)["remember_token"]
     assert mine != theirs
     assert who_is(app, {"remember_token": mine}) == "vol@example.org"
@@ -109,7 +91,7 @@ def test_the_remember_me_cookie_is_new_on_every_login_and_dies_at_logout(app, cl
 def test_a_remembered_login_lasts_thirty_days(app, client, session, make_user):
     make_user(email="vol@example.org", password=PASSWORD)
     signed_in = clock.now()
-    answer = log_in(client, "vol@example.org", remember=True)
+    answer = login(client, "vol@example.org", PASSWORD, remember=True)
     cookie = next(c for c in answer.headers.getlist("Set-Cookie") if c.startswith("remember_token="))
     expires = parse_date(cookie.split("Expires=")[1].split(";")[0])
     assert abs(expires - (signed_in + dt.timedelta(days=30))) < dt.timedelta(minutes=1)
@@ -123,7 +105,7 @@ def test_a_remembered_login_lasts_thirty_days(app, client, session, make_user):
 def test_a_login_without_remember_me_ends_on_the_server_after_a_working_day(app, client, session, make_user):
     make_user(email="vol@example.org", password=PASSWORD)
     signed_in = clock.now()
-    log_in(client, "vol@example.org")
+    login(client, "vol@example.org", PASSWORD)
     kept = cookies_of(client)
     assert "remember_token" not in kept
     with clock.frozen(signed_in + dt.timedelta(hours=11)):
@@ -136,9 +118,9 @@ def test_log_out_everywhere_ends_every_browsers_login(app, client, session, make
     make_user(email="vol@example.org", password=PASSWORD)
     someone = make_user(email="someone@example.org", password=PASSWORD)
     phone, elsewhere = app.test_client(), app.test_client()
-    log_in(phone, "vol@example.org", remember=True)
-    log_in(elsewhere, "someone@example.org")
-    log_in(client, "vol@example.org")
+    login(phone, "vol@example.org", PASSWORD, remember=True)
+    login(elsewhere, "someone@example.org", PASSWORD)
+    login(client, "vol@example.org", PASSWORD)
     on_phone, laptop = cookies_of(phone), cookies_of(client)
     as_new_request()
     page = client.get("/privacy/").get_data(as_text=True)
@@ -157,7 +139,7 @@ def test_log_out_everywhere_needs_a_login_and_csrf(client, session, make_user):
     answer = client.post("/logout/everywhere")
     assert answer.status_code in (302, 400)
     make_user(email="vol@example.org", password=PASSWORD)
-    log_in(client, "vol@example.org")
+    login(client, "vol@example.org", PASSWORD)
     as_new_request()
     assert client.post("/logout/everywhere").status_code == 400  # no CSRF token
     assert session.scalar(sa.select(sa.func.count()).select_from(Login)) == 1
@@ -165,7 +147,7 @@ def test_log_out_everywhere_needs_a_login_and_csrf(client, session, make_user):
 
 def test_a_new_password_ends_every_login(app, client, session, make_user):
     user = make_user(email="vol@example.org", password=PASSWORD)
-    log_in(client, "vol@example.org", remember=True)
+    login(client, "vol@example.org", PASSWORD, remember=True)
     kept = cookies_of(client)
     accounts.set_password(session, user, "ein-neues-langes-pw")
     assert who_is(app, kept) is None
@@ -175,11 +157,11 @@ def test_a_new_password_ends_every_login(app, client, session, make_user):
 
 def test_only_the_hash_of_a_logins_secret_is_stored_and_it_is_in_the_export(app, client, session, make_user):
     user = make_user(email="vol@example.org", password=PASSWORD)
-    log_in(client, "vol@example.org", remember=True)
+    login(client, "vol@example.org", PASSWORD, remember=True)
     secret = user.get_id()  # the signed-in object carries its login's secret for the cookies
     assert secret != str(user.id) and len(secret) >= 40
-    [login] = session.scalars(sa.select(Login).where(Login.user_id == user.id))
-    assert secret not in login.secret_hash
+    [row] = session.scalars(sa.select(Login).where(Login.user_id == user.id))
+    assert secret not in row.secret_hash
     as_new_request()
     exported = client.get("/privacy/export.json")
     assert secret not in exported.get_data(as_text=True)
@@ -188,7 +170,7 @@ def test_only_the_hash_of_a_logins_secret_is_stored_and_it_is_in_the_export(app,
 
 def test_a_deactivated_persons_logins_open_nothing(app, client, session, make_user):
     user = make_user(email="vol@example.org", password=PASSWORD)
-    log_in(client, "vol@example.org", remember=True)
+    login(client, "vol@example.org", PASSWORD, remember=True)
     kept = cookies_of(client)
     user.active = False
     session.flush()

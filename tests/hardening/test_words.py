@@ -12,7 +12,9 @@ from html.parser import HTMLParser
 import pytest
 from flask_babel import refresh
 
-from tests.hardening.test_escaping import _login, _urls, evil_world  # noqa: F401 (a fixture)
+from tests.conftest import login
+from tests.hardening.conftest import PASSWORD
+from tests.hardening.test_escaping import _urls, evil_world  # noqa: F401 (a fixture)
 
 # Two words around a slash with spaces: how the old pages put German and English side by side.
 PAIR = re.compile(r"[^\W\d_]{2,}[.!)]? / [^\W\d_]{2,}")
@@ -68,7 +70,7 @@ def test_no_page_shows_a_two_language_pair_or_a_code(app, client, evil_world, vi
     world, values = evil_world
     if visitor != "anonymous":
         world.users[visitor].language = language  # a logged-in person reads pages in their own language
-        _login(client, world.users[visitor])
+        login(client, world.users[visitor].email, PASSWORD)
     problems, pages = [], 0
     for _rule, url in _urls(app, world, values):
         if url.startswith("/api/") or url.startswith("/feeds/") and not url.startswith("/feeds/tokens"):

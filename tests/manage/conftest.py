@@ -16,7 +16,12 @@ from roombook.booking.recurrence import to_utc
 from roombook.clock import week_of
 from roombook.db import db
 from roombook.models import Accommodation, Booking, Provider, Room, User
-from roombook.scenario.demo import DEMO_PASSWORD, DEMO_USERS, demo_scenario, workshop_fridays
+from roombook.scenario.demo import (
+    DEMO_PASSWORD,
+    DEMO_USERS,
+    demo_scenario,
+    workshop_fridays,
+)
 from roombook.scenario.importer import import_scenario
 from tests.conftest import csrf_token
 
@@ -88,13 +93,6 @@ def demo(session, demo_rows):
 def volunteer_booking(demo) -> Booking:
     user = demo.scalar(sa.select(User).where(User.email == "volunteer@example.org"))
     return demo.scalars(sa.select(Booking).where(Booking.user_id == user.id).order_by(Booking.starts_at)).first()
-
-
-def login(client, email, password="demo"):
-    token = csrf_token(client.get("/login").get_data(as_text=True))
-    response = client.post("/login", data={"email": email, "password": password, "csrf_token": token})
-    assert response.status_code == 302, response.get_data(as_text=True)[:500]
-    return response
 
 
 def token_from(client, url="/manage/") -> str:

@@ -14,8 +14,17 @@ import sqlalchemy as sa
 from roombook import clock
 from roombook.booking import rooms
 from roombook.changes.recording import record_closure
-from roombook.models import Closure, Conflict, Occurrence, PlanRun, Room, RoomChange, User
-from tests.manage.conftest import login, token_from
+from roombook.models import (
+    Closure,
+    Conflict,
+    Occurrence,
+    PlanRun,
+    Room,
+    RoomChange,
+    User,
+)
+from tests.conftest import login
+from tests.manage.conftest import token_from
 
 
 @pytest.fixture

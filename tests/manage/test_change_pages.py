@@ -14,7 +14,6 @@ import sqlalchemy as sa
 from roombook.booking import book_room
 from roombook.booking.recurrence import to_utc
 from roombook.booking.service import book_weekly
-from roombook.changes import deciding
 from roombook.models import (
     Accommodation,
     Booking,
@@ -27,8 +26,9 @@ from roombook.models import (
 )
 from roombook.models.settings import put_setting
 from roombook.scenario.demo import _contacts_and_venue
+from tests.conftest import login
 from tests.dates import quiet_monday
-from tests.manage.conftest import TODAY, login, token_from
+from tests.manage.conftest import TODAY, token_from
 from tests.manage.test_i18n import _data_names, german_left
 
 MONDAY = quiet_monday(TODAY)

@@ -19,7 +19,8 @@ from roombook.models import (
     User,
 )
 from roombook.models.offers import OccurrenceStatus
-from tests.manage.conftest import login, token_from
+from tests.conftest import login
+from tests.manage.conftest import token_from
 
 
 def _room(session, key):

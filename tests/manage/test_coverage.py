@@ -11,8 +11,9 @@ from roombook.booking import rooms
 from roombook.clock import week_of
 from roombook.coordination import coverage
 from roombook.models import Accommodation, Occurrence, OfferSession, Room, User
+from tests.conftest import login
 from tests.dates import quiet_monday
-from tests.manage.conftest import TODAY, login, token_from
+from tests.manage.conftest import TODAY, token_from
 
 pytestmark = pytest.mark.dates  # the demo city's coming weeks (scripts/faketime-suite.sh)
 

@@ -12,7 +12,8 @@ from babel.messages.pofile import read_po
 from roombook.i18n import CATALOGS
 from roombook.models import Accommodation, Offer, PlanRun, Provider, Room, User
 from roombook.planning import runs as plan_runs
-from tests.manage.conftest import login, token_from
+from tests.conftest import login
+from tests.manage.conftest import token_from
 
 PAGES = ["/manage/", "/manage/changes", "/manage/conflicts", "/manage/audit", "/manage/plans", "/manage/coverage",
          "/manage/coverage/nord/language_course", "/manage/offers", "/manage/offers/new", "/manage/rooms/nord-gr",

@@ -12,7 +12,8 @@ from roombook.db import utcnow
 from roombook.jobs import send_department_digests
 from roombook.models import Occurrence, OfferSession, OutboxMessage, Room, User
 from roombook.notifications import outbox as notifications
-from tests.manage.conftest import Sink, free_port, login
+from tests.conftest import login
+from tests.manage.conftest import Sink, free_port
 
 
 def _fresh(session, message_id):

@@ -18,7 +18,8 @@ from roombook.models import PlanRun, User
 from roombook.planning import labels
 from roombook.planning import runs as plan_runs
 from roombook.solver import wording
-from tests.manage.conftest import login, token_from
+from tests.conftest import login
+from tests.manage.conftest import token_from
 from tests.manage.test_i18n import _data_names, german_left
 
 TIME_LIMIT = 15

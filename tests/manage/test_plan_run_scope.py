@@ -24,8 +24,9 @@ from roombook.models import (
 )
 from roombook.planning import report
 from roombook.planning import runs as plan_runs
+from tests.conftest import login
 from tests.dates import quiet_monday
-from tests.manage.conftest import TODAY, login, token_from
+from tests.manage.conftest import TODAY, token_from
 
 TIME_LIMIT = 15
 HORIZON_WEEKS = 6

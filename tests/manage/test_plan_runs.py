@@ -14,7 +14,8 @@ from roombook.db import db, transaction
 from roombook.i18n import stored_text
 from roombook.models import AuditEvent, Conflict, OutboxMessage, PlanRun, Provider, User
 from roombook.planning import runs as plan_runs
-from tests.manage.conftest import TODAY, login, token_from
+from tests.conftest import login
+from tests.manage.conftest import TODAY, token_from
 
 TIME_LIMIT = 15
 

@@ -14,8 +14,9 @@ from roombook.booking.recurrence import to_utc
 from roombook.models import Booking, OutboxMessage, Room, User
 from roombook.notifications import outbox as notifications
 from roombook.scenario.demo import GROUP_DETAILS
+from tests.conftest import login
 from tests.dates import quiet_monday
-from tests.manage.conftest import login, token_from
+from tests.manage.conftest import token_from
 
 REASON = "Bitte erst mit der Hausleitung absprechen"
 

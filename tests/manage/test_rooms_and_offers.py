@@ -5,8 +5,17 @@ import pytest
 import sqlalchemy as sa
 
 from roombook.booking import rooms
-from roombook.models import AuditEvent, Booking, Closure, Conflict, Offer, Room, RoomChange
-from tests.manage.conftest import login, token_from
+from roombook.models import (
+    AuditEvent,
+    Booking,
+    Closure,
+    Conflict,
+    Offer,
+    Room,
+    RoomChange,
+)
+from tests.conftest import login
+from tests.manage.conftest import token_from
 
 ROOM_DATA = {"name": "Gemeinschaftsraum", "capacity": "30", "features": ["whiteboard", "step_free", "projector"],
              "open_hours": "Mo 08:00-20:00\nDienstag 09:00-12:00\nSat 10:00-16:00", "max_booking_minutes": "180",

@@ -27,8 +27,8 @@ from roombook.booking.occurrences import (
 )
 from roombook.booking.rooms import update_room
 from roombook.models import Occurrence, OfferSession, Requirement
+from tests.conftest import login
 from tests.factories import local
-from tests.manage.conftest import login
 
 FIRST, END = "2027-03-22", "2027-04-05"
 W12, W13 = "2027-W12", "2027-W13"

@@ -62,14 +62,6 @@ def web(city, client):
     return client
 
 
-def login(client, email: str, password: str = "demo", remember: bool = False):
-    token = csrf_token(client.get("/login").get_data(as_text=True))
-    data = {"email": email, "password": password, "csrf_token": token}
-    if remember:
-        data["remember"] = "y"
-    return client.post("/login", data=data)
-
-
 def post(client, url: str, data: dict, page: str | None = None):
     """POST a form with the CSRF token of the page it sits on (default: the URL itself)."""
     token = csrf_token(client.get(page or url).get_data(as_text=True))

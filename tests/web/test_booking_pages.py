@@ -10,7 +10,8 @@ import sqlalchemy as sa
 
 from roombook import clock
 from roombook.models import Booking, User
-from tests.web.conftest import OTHER, login, next_monday, post
+from tests.conftest import login
+from tests.web.conftest import OTHER, next_monday, post
 
 pytestmark = pytest.mark.dates  # the demo city's coming weeks (scripts/faketime-suite.sh)
 

@@ -12,7 +12,8 @@ from urllib.parse import urlsplit
 import pytest
 
 from roombook.scenario.demo import MORE_VOLUNTEERS
-from tests.web.conftest import OTHER, login
+from tests.conftest import login
+from tests.web.conftest import OTHER
 
 DEMO_VOLUNTEER = ("volunteer@example.org", "Ehrenamtliche Demo", "Fahrradwerkstatt")
 OTHER_VOLUNTEER = (OTHER["email"], OTHER["name"], OTHER["nord"], OTHER["sued"])

@@ -11,13 +11,13 @@ import pytest
 import sqlalchemy as sa
 from babel.messages.extract import extract_from_file
 from babel.messages.pofile import read_po
-from flask import Blueprint, abort
+from flask import Blueprint
 
 from roombook import create_app
 from roombook.db import db
 from roombook.i18n import CATALOGS
 from roombook.models import User
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, login
 
 ROOT = Path(__file__).resolve().parents[2]
 KEYWORDS = {"_": None, "_l": None}
@@ -57,19 +57,13 @@ def switch_to_english(client) -> None:
     assert client.post("/language", data={"csrf_token": token, "lang": "en", "next": "/"}).status_code == 302
 
 
-def log_in(client, email: str, password: str) -> None:
-    token = csrf_token(client.get("/login").get_data(as_text=True))
-    answer = client.post("/login", data={"email": email, "password": password, "csrf_token": token})
-    assert answer.status_code == 302, answer.status_code
-
-
 def bad_input(client):
     return client.get("/accommodations/nord?week=not-a-date")
 
 
 def not_allowed_in(client, make_user):
     make_user("volunteer", email="errors-volunteer@example.org", password="secret-pw")
-    log_in(client, "errors-volunteer@example.org", "secret-pw")
+    login(client, "errors-volunteer@example.org", "secret-pw")
     return client.get("/manage/")
 
 
@@ -200,7 +194,7 @@ def crashing_app(app, city):
 
 def test_a_crash_shows_the_error_page_with_the_menu_of_who_is_logged_in(crashing_app, caplog):
     client = crashing_app.test_client()
-    log_in(client, "admin@example.org", "demo")
+    login(client, "admin@example.org")
     answer = client.get("/crash")
     assert answer.status_code == 500
     text = main_text(answer)

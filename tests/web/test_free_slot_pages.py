@@ -9,7 +9,8 @@ import pytest
 import sqlalchemy as sa
 
 from roombook.models import Booking, User
-from tests.web.conftest import login, next_monday
+from tests.conftest import login
+from tests.web.conftest import next_monday
 
 pytestmark = pytest.mark.dates  # the demo city's coming weeks (scripts/faketime-suite.sh)
 

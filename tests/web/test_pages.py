@@ -13,7 +13,8 @@ from roombook.clock import week_of
 from roombook.i18n.public_texts import LANGUAGES, short_date
 from roombook.models import Booking, Room
 from roombook.scenario.demo import maintenance_day
-from tests.web.conftest import OTHER, login, next_monday, post
+from tests.conftest import login
+from tests.web.conftest import OTHER, next_monday, post
 
 pytestmark = pytest.mark.dates  # the demo city's coming weeks (scripts/faketime-suite.sh)
 

@@ -10,8 +10,9 @@ import sqlalchemy as sa
 
 from roombook import clock
 from roombook.models import Booking, BookingSeries, Room
+from tests.conftest import login
 from tests.dates import quiet_monday
-from tests.web.conftest import login, next_monday, post
+from tests.web.conftest import next_monday, post
 
 pytestmark = pytest.mark.dates  # the demo city's coming weeks (scripts/faketime-suite.sh)
 

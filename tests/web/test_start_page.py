@@ -5,7 +5,8 @@ import pytest
 import sqlalchemy as sa
 
 from roombook.models import Booking, Conflict, MailSettings, User
-from tests.web.conftest import OTHER, login, post
+from tests.conftest import login
+from tests.web.conftest import OTHER, post
 
 pytestmark = pytest.mark.dates  # the demo city's coming weeks (scripts/faketime-suite.sh)
 

@@ -15,10 +15,9 @@ from roombook.clock import week_of
 from roombook.coordination.coverage import set_requirements
 from roombook.coordination.volunteers import profile_of, save_profile
 from roombook.models import Accommodation, AuditEvent, User, VolunteerProfile
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, login
 from tests.factories import local_on
 from tests.manage.test_i18n import german_left
-from tests.web.conftest import login
 
 PASSWORD = "secret-pw"
 

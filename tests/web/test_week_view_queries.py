@@ -12,8 +12,9 @@ from roombook import clock
 from roombook.booking.occurrences import add_closure, cancel_occurrence, materialise
 from roombook.booking.service import book_room
 from roombook.db import db
+from tests.conftest import login
 from tests.factories import local_on
-from tests.web.conftest import login, next_monday
+from tests.web.conftest import next_monday
 
 ROOMS = 3
 PASSWORD = "secret-pw"
