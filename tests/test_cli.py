@@ -6,7 +6,7 @@ import json
 import sqlalchemy as sa
 
 from roombook.models import Accommodation, Occurrence, Room, User
-from tests.test_scenario import EXAMPLES
+from tests.scenario.test_scenario import EXAMPLES
 
 
 def test_demo_loads_a_city_and_prints_every_login(app, session):

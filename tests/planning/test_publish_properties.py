@@ -36,7 +36,7 @@ from roombook.planning.publishing import apply_plan
 from roombook.scenario.exporter import export_scenario
 from roombook.solver import check_plan
 from tests.factories import BERLIN
-from tests.test_planning import EFFECTIVE, HORIZON, TERM_END, TERM_START, city  # noqa: F401 (the fixture)
+from tests.planning.test_planning import EFFECTIVE, HORIZON, TERM_END, TERM_START, city  # noqa: F401 (the fixture)
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 UTC = dt.timezone.utc

@@ -22,7 +22,7 @@ from roombook.scenario.exporter import export_scenario
 from roombook.scenario.importer import import_scenario
 from roombook.solver.validate import InvalidScenario, schema_problems
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SHARED = ROOT.parent / "shared" / "scenario"
 EXAMPLES = sorted({p.name: p for p in [*SHARED.glob("examples/*.json"), *(ROOT / "tests/data").glob("*.json")]}
                   .values())
