@@ -17,6 +17,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
+from roombook.i18n import known_language, language_of, when
 from roombook.models import (
     Booking,
     ChangeItem,
@@ -41,10 +42,6 @@ class Recipient:
     whole: bool = False  # managers and the coordinator see every series of the change
 
 
-def _language(value: str | None) -> str:
-    return value if value in LANGUAGES else "de"
-
-
 def recipients(session: Session, change: RoomChange) -> list[Recipient]:
     """Everyone concerned, one entry per address (the first language named for it wins)."""
     found: dict[str, Recipient] = {}
@@ -53,7 +50,7 @@ def recipients(session: Session, change: RoomChange) -> list[Recipient]:
         if not address:
             return
         key = address.strip().lower()
-        entry = found.setdefault(key, Recipient(address.strip(), _language(language)))
+        entry = found.setdefault(key, Recipient(address.strip(), known_language(language)))
         entry.whole = entry.whole or whole
         if item is not None and item not in entry.items:
             entry.items.append(item)
@@ -102,30 +99,20 @@ class Line:
     link: str | None
 
 
-def _when(instant: dt.datetime, tz) -> str:
-    local = instant.astimezone(tz)
-    return f"{_weekday(local)} {local:%d.%m.%Y %H:%M}"
-
-
-def _weekday(local: dt.datetime) -> str:
-    names = (_("Mo"), _("Di"), _("Mi"), _("Do"), _("Fr"), _("Sa"), _("So"))
-    return names[local.weekday()]
-
-
 def lines(session: Session, change: RoomChange, items: list[ChangeItem], base_url: str) -> list[Line]:
     tz = change.accommodation.tz
     rooms = {r.id: r for r in session.scalars(sa.select(Room).where(Room.id.in_(
         {i.chosen["room_id"] for i in items if i.chosen})))}
     result = []
     for item in items:
-        before = [_when(dt.datetime.fromisoformat(h["start"]), tz) for h in item.hits]
+        before = [when(dt.datetime.fromisoformat(h["start"]), tz) for h in item.hits]
         room = rooms.get(item.chosen["room_id"]) if item.chosen else None
-        after = [_when(dt.datetime.fromisoformat(s), tz) for s in item.chosen["starts"]] if item.chosen else []
+        after = [when(dt.datetime.fromisoformat(s), tz) for s in item.chosen["starts"]] if item.chosen else []
         lost = len(before) - len(after)  # the dates begun before the proposal stay lost
         pairs = [(b, after[i - lost] if i >= lost else None) for i, b in enumerate(before)]
         result.append(Line(item.title, item.status, before, after, pairs, room.name if room else "",
                            room.capacity if room else None, room.venue_note if room else None,
-                           _when(item.deadline, tz) if item.deadline else None,
+                           when(item.deadline, tz) if item.deadline else None,
                            f"{base_url.rstrip('/')}/my/changes/{item.id}" if item.status == "asked" else None))
     return result
 
@@ -145,7 +132,7 @@ def tell_applied(session: Session, change: RoomChange, *, base_url: str = "") ->
                          place=change.accommodation.name, room=change.room.name))
             body = render_template("mail/room_change.txt", change=change, whole=recipient.whole,
                                    lines=lines(session, change, items, base_url), tz=change.accommodation.tz,
-                                   when=_when, updates=bool(updates))
+                                   when=when, updates=bool(updates))
         message = enqueue(session, recipient.address, subject, body, kind="change", calendars=updates)
         message.change_id = change.id
         messages.append(message)
@@ -170,7 +157,7 @@ def tell_settled(session: Session, item: ChangeItem) -> OutboxMessage | None:
     if owner is None or not owner.active:
         return None
     change = item.change
-    with force_locale(_language(owner.language)):
+    with force_locale(language_of(owner)):
         subject = _("Raumänderung in %(place)s: der Vorschlag gilt", place=change.accommodation.name)
         body = render_template("mail/room_change_settled.txt", change=change,
                                line=lines(session, change, [item], "")[0])

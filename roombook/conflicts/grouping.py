@@ -30,7 +30,7 @@ from roombook.conflicts.decisions import (
     facts,
     resolve_conflict,
 )
-from roombook.i18n import language_of
+from roombook.i18n import language_of, when
 from roombook.models import Booking, Closure, Conflict, Occurrence, RoomChange, User
 from roombook.notifications import outbox
 
@@ -187,5 +187,5 @@ def _tell_owners(session: Session, decisions: list[Decision], note: str) -> None
         with force_locale(language_of(owner)):
             subject = _("Ihre Termine: %(title)s", title=title)
             body = render_template("mail/series_decision.txt", title=title, pairs=pairs, note=note,
-                                   when=outbox.when)
+                                   when=when)
         outbox.enqueue(session, owner.email, subject, body, kind="booking_decision")

@@ -9,9 +9,11 @@ The source language of the msgids is German, the default; a missing English entr
 """
 from __future__ import annotations
 
+import datetime as dt
 import io
 from pathlib import Path
 
+from babel.dates import get_day_names
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
@@ -43,6 +45,22 @@ def select_locale() -> str:
 def current_language() -> str:
     locale = get_locale()
     return locale.language if locale is not None else DEFAULT
+
+
+# weekday codes as rules store them (opening hours, wished times, weekly slots), Monday first as Babel counts
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def day_name(code: str, width: str = "abbreviated") -> str:
+    """A weekday code ("mon") by its name in the current language, from Babel's calendar data: "Mo" / "Mon",
+    or "Montag" / "Monday" with width="wide"."""
+    return get_day_names(width, context="stand-alone", locale=current_language())[WEEKDAYS.index(code)]
+
+
+def when(instant: dt.datetime, tz) -> str:
+    """A local weekday, date and time as mails and notices write them: "Mo 07.12.2026 10:00"."""
+    local = instant.astimezone(tz)
+    return f"{day_name(WEEKDAYS[local.weekday()])} {local:%d.%m.%Y %H:%M}"
 
 
 def catalog(language: str) -> NullTranslations:
@@ -78,7 +96,12 @@ class RoombookBabel(Babel):
 
 def language_of(person) -> str:
     """The language a person's mails and notices are written in: theirs if German or English, else German."""
-    return person.language if getattr(person, "language", None) in LANGUAGES else DEFAULT
+    return known_language(getattr(person, "language", None))
+
+
+def known_language(code: str | None) -> str:
+    """A stored language code (a person's, a provider's contact's) if the app speaks it, else German."""
+    return code if code in LANGUAGES else DEFAULT
 
 
 def N_(text: str) -> str:

@@ -9,14 +9,10 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
-from roombook.i18n import language_of
+from roombook.i18n import language_of, when
 from roombook.models import Booking, OutboxMessage, User
 from roombook.notifications import invitations
 from roombook.notifications.outbox import enqueue
-
-
-def _when(instant: dt.datetime, booking: Booking) -> str:
-    return instant.astimezone(booking.room.tz).strftime("%d.%m.%Y %H:%M")
 
 
 def tell_owner(session: Session, actor: User | None, dates: list[Booking], *, cancelled: bool,
@@ -30,7 +26,7 @@ def tell_owner(session: Session, actor: User | None, dates: list[Booking], *, ca
     owner = dates[0].user
     if owner is None or not owner.active or not owner.email or (actor is not None and actor.id == owner.id):
         return None
-    lines = [f"{_when(d.starts_at, d)}–{d.ends_at.astimezone(d.room.tz):%H:%M}, {d.room.name}: {d.title}"
+    lines = [f"{when(d.starts_at, d.room.tz)}–{d.ends_at.astimezone(d.room.tz):%H:%M}, {d.room.name}: {d.title}"
              for d in dates]
     with force_locale(language_of(owner)):
         subject = (_("Abgesagt: %(title)s", title=dates[0].title) if cancelled

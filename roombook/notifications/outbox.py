@@ -18,16 +18,14 @@ from email.message import EmailMessage
 from email.policy import SMTP
 
 import sqlalchemy as sa
-from babel.dates import get_day_names
 from flask import Flask, render_template
-from flask_babel import LazyString, force_locale, get_locale, ngettext
+from flask_babel import LazyString, force_locale, ngettext
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from roombook import clock
-from roombook.booking.recurrence import DAYS
 from roombook.db import db, transaction
-from roombook.i18n import language_of, stored_text
+from roombook.i18n import day_name, language_of, stored_text, when
 from roombook.models import (
     Booking,
     Conflict,
@@ -85,18 +83,6 @@ def retry_delay(attempts: int) -> dt.timedelta:
 
 # --- what people are told -------------------------------------------------------------------------------
 
-
-
-def when(instant: dt.datetime, tz) -> str:
-    """A local date and time with the weekday in the current locale, as the mails write it."""
-    local = instant.astimezone(tz)
-    names = (_("Mo"), _("Di"), _("Mi"), _("Do"), _("Fr"), _("Sa"), _("So"))
-    return f"{names[local.weekday()]} {local:%d.%m.%Y %H:%M}"
-
-
-def day_name(code: str) -> str:
-    """A weekday code ("mon") abbreviated in the current locale ("Mo", "Mon")."""
-    return get_day_names("abbreviated", context="stand-alone", locale=get_locale())[DAYS.index(code)]
 
 
 def _alternatives_text(session: Session, conflict: Conflict, room: Room) -> list[str]:

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from babel.dates import get_day_names
 from babel.lists import format_list
 from babel.numbers import format_decimal
 from flask_babel import LazyString, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from roombook.i18n import category_name
+from roombook.i18n import category_name, day_name
 
 RUN_STATUS = {"queued": _l("wartet"), "running": _l("läuft"), "done": _l("fertig"),
               "failed": _l("fehlgeschlagen"), "published": _l("veröffentlicht"), "discarded": _l("verworfen")}
@@ -52,11 +51,6 @@ def _locale() -> str:
 
 def _names(items: list[str]) -> str:
     return format_list([str(i) for i in items], locale=_locale()) if items else ""
-
-
-def day_name(code: str) -> str:
-    """A weekday code ("mon") abbreviated in the reader's language ("Mo", "Mon")."""
-    return get_day_names("abbreviated", context="stand-alone", locale=_locale())[DAYS.index(code)]
 
 
 def _clock(minute: int) -> str:
