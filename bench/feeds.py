@@ -12,7 +12,6 @@ import datetime as dt
 import random
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -20,6 +19,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import sqlalchemy as sa  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
+
+from bench.common import empty_database  # noqa: E402
 
 from roombook import (
     clock,
@@ -131,18 +132,13 @@ def main() -> None:
     parser.add_argument("--weeks", type=int, default=52)
     parser.add_argument("--database-url", help="default: a temporary SQLite file")
     args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="roombook-bench-feeds-"))
-    url = args.database_url or f"sqlite:///{work / 'bench.sqlite'}"
+    url, work = empty_database(args.database_url, "feeds")
     app = create_app({"ROOMBOOK_DATABASE_URL": url, "ROOMBOOK_SECRET_KEY": "bench", "ROOMBOOK_SCHEDULER": False,
                       "ROOMBOOK_CALENDARS_DIR": str(work / "calendars")})
     today = clock.today()
     first = today - dt.timedelta(days=today.weekday(), weeks=12)  # inside the three months a feed looks back
     rows = []
     with app.app_context():
-        if db.engine.dialect.name == "postgresql":
-            with db.engine.begin() as conn:
-                conn.execute(sa.text("DROP SCHEMA public CASCADE"))
-                conn.execute(sa.text("CREATE SCHEMA public"))
         upgrade()
         t = time.perf_counter()
         counts = make_city(db.session, args.houses, first, args.weeks)

@@ -15,7 +15,6 @@ import argparse
 import datetime as dt
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -24,6 +23,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import sqlalchemy as sa  # noqa: E402
+from bench.common import empty_database  # noqa: E402
 from scenario_gen import PERIOD, generate  # noqa: E402
 
 from roombook import clock, create_app  # noqa: E402
@@ -49,19 +49,8 @@ def searches(near: int) -> dict[str, str]:
     }
 
 
-def fresh_database(url: str | None) -> str:
-    if url is None:
-        return f"sqlite:///{tempfile.mkdtemp(prefix='rb-slots-')}/bench.sqlite"
-    engine = sa.create_engine(url)
-    with engine.begin() as conn:
-        conn.execute(sa.text("DROP SCHEMA public CASCADE"))
-        conn.execute(sa.text("CREATE SCHEMA public"))
-    engine.dispose()
-    return url
-
-
 def measure(url: str | None, houses: int, rounds: int) -> tuple[float, dict[str, tuple[list[float], list[float], int]]]:
-    app = create_app({"ROOMBOOK_DATABASE_URL": fresh_database(url), "ROOMBOOK_SCHEDULER": False,
+    app = create_app({"ROOMBOOK_DATABASE_URL": empty_database(url, "slots")[0], "ROOMBOOK_SCHEDULER": False,
                       "ROOMBOOK_SECRET_KEY": "bench"})
     results = {}
     with app.app_context(), clock.frozen(NOW):

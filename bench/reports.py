@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -21,6 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import sqlalchemy as sa  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
 
+from bench.common import empty_database  # noqa: E402
 from bench.feeds import make_city, timed  # noqa: E402
 from roombook import clock, create_app  # noqa: E402
 from roombook.access.accounts import create_user  # noqa: E402
@@ -68,8 +68,7 @@ def main() -> None:
     parser.add_argument("--database-url", help="default: a temporary SQLite file")
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="roombook-bench-reports-"))
-    url = args.database_url or f"sqlite:///{work / 'bench.sqlite'}"
+    url, _work = empty_database(args.database_url, "reports")
     app = create_app({"ROOMBOOK_DATABASE_URL": url, "ROOMBOOK_SECRET_KEY": "bench", "ROOMBOOK_SCHEDULER": False,
                       "WTF_CSRF_ENABLED": False})
     today = clock.today()
@@ -78,10 +77,6 @@ def main() -> None:
     quarter = periods.last_complete_quarter(today)
     rows = []
     with app.app_context():
-        if db.engine.dialect.name == "postgresql":
-            with db.engine.begin() as conn:
-                conn.execute(sa.text("DROP SCHEMA public CASCADE"))
-                conn.execute(sa.text("CREATE SCHEMA public"))
         upgrade()
         t = time.perf_counter()
         counts = make_city(db.session, args.houses, first, args.weeks)

@@ -17,7 +17,6 @@ import datetime as dt
 import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -26,6 +25,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import sqlalchemy as sa  # noqa: E402
+from bench.common import empty_database  # noqa: E402
 from scenario_gen import PERIOD, generate  # noqa: E402
 
 from roombook import clock, create_app  # noqa: E402
@@ -38,19 +38,8 @@ from roombook.scenario.importer import import_scenario  # noqa: E402
 BEFORE_TERM = dt.datetime.combine(PERIOD[0] - dt.timedelta(days=7), dt.time(9), tzinfo=dt.timezone.utc)
 
 
-def fresh_database(url: str | None) -> str:
-    if url is None:
-        return f"sqlite:///{tempfile.mkdtemp(prefix='rb-change-')}/bench.sqlite"
-    engine = sa.create_engine(url)
-    with engine.begin() as conn:
-        conn.execute(sa.text("DROP SCHEMA public CASCADE"))
-        conn.execute(sa.text("CREATE SCHEMA public"))
-    engine.dispose()
-    return url
-
-
 def measure(url: str | None, houses: int, rounds: int) -> list[dict]:
-    app = create_app({"ROOMBOOK_DATABASE_URL": fresh_database(url), "ROOMBOOK_SCHEDULER": False,
+    app = create_app({"ROOMBOOK_DATABASE_URL": empty_database(url, "change")[0], "ROOMBOOK_SCHEDULER": False,
                       "ROOMBOOK_SECRET_KEY": "bench"})
     results = []
     with app.app_context(), clock.frozen(BEFORE_TERM):
