@@ -4,8 +4,7 @@ their subject but not their text (kind ACCOUNT)."""
 from __future__ import annotations
 
 from flask import render_template
-from flask_babel import force_locale
-from flask_babel import LazyString
+from flask_babel import LazyString, force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 

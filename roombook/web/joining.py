@@ -10,7 +10,14 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_babel import LazyString
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, EmailField, PasswordField, StringField, SubmitField, TextAreaField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    PasswordField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length
 
@@ -152,8 +159,8 @@ def new_password(secret: str):
         except joining.LinkInvalid:
             return _bad_link()
         else:
-            flash(_("Ihr Passwort ist gespeichert. Bitte melden Sie sich damit an."), "info")
-            return redirect(url_for("web.login"))
+            return render_template("joining/done.html", heading=_("Passwort gespeichert"),
+                                   message=_("Ihr Passwort ist gespeichert. Bitte melden Sie sich damit an."))
     status = 422 if request.method == "POST" else 200
     return render_template("joining/new_password.html", form=form, email=email), status
 
@@ -176,7 +183,7 @@ def accept_invitation(secret: str):
         except joining.LinkInvalid:
             return _bad_link()
         else:
-            flash(_("Ihr Konto ist angelegt. Bitte melden Sie sich an."), "info")
-            return redirect(url_for("web.login"))
+            return render_template("joining/done.html", heading=_("Konto angelegt"),
+                                   message=_("Ihr Konto ist angelegt. Bitte melden Sie sich an."))
     status = 422 if request.method == "POST" else 200
     return render_template("joining/invitation.html", form=form, email=email), status
