@@ -177,3 +177,16 @@ def test_the_confirmation_mail_reaches_a_real_smtp_server_with_its_link(app, cli
     subject = str(make_header(decode_header(mail["Subject"])))
     assert mail["To"] == EMAIL and subject == "Bitte bestätigen Sie Ihre Anmeldung"
     assert app.config["ROOMBOOK_BASE_URL"].rstrip("/") + "/mitmachen/confirm/" in mail.get_payload(decode=True).decode()
+
+
+def test_the_export_holds_the_registration_and_deleting_the_account_deletes_it(client, session, coordinator):
+    from roombook.access import privacy
+
+    sign_up(client, EMAIL)
+    registration = joining.confirm_registration(session, link_in(mails_to(session, EMAIL)[0]).rsplit("/", 1)[1])
+    volunteer = joining.approve(session, coordinator, registration, base_url="http://roombook.test/")
+    exported = privacy.export_user_data(session, volunteer)["registration"]
+    assert exported["consented_at"] == registration.consented_at.isoformat() and exported["languages"] == ["de", "ar"]
+    privacy.delete_user(session, volunteer, volunteer)
+    session.expire_all()
+    assert _registration(session) is None
