@@ -1,9 +1,9 @@
 """A forgotten password: a mailed link, good for one use within RESET_LIFETIME, sets a new one.
 
 The request answers the same, and does the same work, whether or not the address has an account: one
-lookup, one mail rendered in the same way and queued (to an address without an account, a note that it has
-none, with where to sign up), and no password hash in either case (the link's secret is random, stored as
-its SHA-256 like the API tokens). bench/accounts.py measures the two. Requests are limited per network
+lookup, one link row written (for an unknown address one that names nobody), one mail rendered in the same
+way and queued (to an address without an account, a note that it has none, with where to sign up), and no
+password hash in either case (the link's secret is random, stored as its SHA-256 like the API tokens). bench/accounts.py measures the two. Requests are limited per network
 address and per address mailed to, so nobody can flood a mailbox through the form.
 """
 from __future__ import annotations
@@ -41,9 +41,12 @@ def request_reset(session: Session, email: str, *, language: str, client: str, b
     email = email.strip().lower()
     limit(session, (f"reset-from:{client}", PER_CLIENT), (email_bucket("reset", email), PER_EMAIL))
     user = session.scalar(sa.select(User).where(User.email == email))
-    if user is not None and user.active:
-        _token, secret = issue_token(session, TokenPurpose.RESET, RESET_LIFETIME, user_id=user.id,
-                                     language=user.language)
+    known = user is not None and user.active
+    # An unknown address gets a link row too, naming nobody (no use can succeed; the daily job deletes it once
+    # expired): the same INSERTs either way, so the time does not tell the one from the other.
+    _token, secret = issue_token(session, TokenPurpose.RESET, RESET_LIFETIME, user_id=user.id if known else None,
+                                 language=user.language if known else language)
+    if known:
         mails.reset_link(session, user, secret, base_url)
     else:
         mails.reset_unknown(session, email, language, base_url)

@@ -10,7 +10,7 @@ import werkzeug.security
 
 from roombook import clock
 from roombook.access import accounts, joining, password_reset, signin
-from roombook.models import Login, OutboxMessage, User, people
+from roombook.models import AccountToken, Login, OutboxMessage, User, people
 from tests.joining.helpers import link_in, log_in, mails_to, post_form
 
 KNOWN = "known@example.org"
@@ -77,16 +77,22 @@ def hashes(monkeypatch) -> list[str]:
 
 def test_known_and_unknown_addresses_get_the_same_answer_and_do_the_same_work(client, session, known, hashes):
     def ask(email):
-        before = session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage))
+        def rows():
+            return tuple(session.scalar(sa.select(sa.func.count()).select_from(model))
+                         for model in (OutboxMessage, AccountToken))
+        before = rows()
         hashes.clear()
         answer = _ask(client, email)
         page = client.get(answer.headers["Location"]).get_data(as_text=True)
-        work = (len(hashes), session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) - before)
+        work = (len(hashes), *(after - earlier for after, earlier in zip(rows(), before)))
         return answer.status_code, answer.headers["Location"], page, work
 
     known_answer, unknown_answer = ask(KNOWN), ask("nobody@example.org")
     assert known_answer == unknown_answer
-    assert known_answer[3] == (0, 1)  # no password hash either way, one message each
+    assert known_answer[3] == (0, 1, 1)  # no password hash either way, one message and one link row each
+    # the unknown address's link row names nobody: no use of it can set anyone's password
+    decoy = session.scalars(sa.select(AccountToken).order_by(AccountToken.id.desc())).first()
+    assert decoy.user_id is None and decoy.email is None
     (unknown_mail,) = mails_to(session, "nobody@example.org")
     assert "kein Konto" in unknown_mail.body and "/password/new/" not in unknown_mail.body
     assert session.scalar(sa.select(User).where(User.email == "nobody@example.org")) is None
