@@ -34,7 +34,7 @@ from roombook.models.recruitment import (
     TokenPurpose,
 )
 from roombook.models.tokens import hash_secret, new_secret
-from roombook.notifications import accounts as mails
+from roombook.notifications import account_mails as mails
 
 log = logging.getLogger(__name__)
 

@@ -26,7 +26,7 @@ from roombook.access.joining import (
 )
 from roombook.models import User
 from roombook.models.recruitment import AccountToken, TokenPurpose
-from roombook.notifications import accounts as mails
+from roombook.notifications import account_mails as mails
 
 RESET_LIFETIME = dt.timedelta(hours=1)
 PER_CLIENT = (10, dt.timedelta(hours=1))
