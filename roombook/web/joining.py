@@ -6,6 +6,7 @@ Every form here that sends mail is rate-limited (429 with the reason); a link th
 used answers 410 with one page for all three."""
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import LazyString
 from flask_babel import gettext as _
@@ -180,7 +181,7 @@ def accept_invitation(secret: str):
                                           repeated=form.repeat.data)
         except joining.JoiningError as error:
             getattr(form, error.field).errors.append(error.message)
-        except joining.LinkInvalid:
+        except (joining.LinkInvalid, sa.exc.IntegrityError):  # the address got an account at this very moment
             return _bad_link()
         else:
             return render_template("joining/done.html", heading=_("Konto angelegt"),

@@ -190,3 +190,17 @@ def test_the_export_holds_the_registration_and_deleting_the_account_deletes_it(c
     privacy.delete_user(session, volunteer, volunteer)
     session.expire_all()
     assert _registration(session) is None
+
+
+def test_the_page_reads_in_english_with_its_introduction_in_the_residents_languages(client, session):
+    page = client.get("/mitmachen", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Join as a volunteer" in page and "Privacy notice" in page and "Mitmachen als" not in page
+    assert '<p lang="ar" dir="rtl">' in page and '<p lang="uk" dir="ltr">' in page and '<p lang="de" dir="ltr">' in page
+    assert '<p lang="en"' not in page  # the page's own language says it once
+
+
+def test_the_mails_are_in_the_language_the_person_signed_up_in(client, session):
+    post_form(client, "/language", {"lang": "en", "next": "/mitmachen"}, page="/mitmachen")
+    sign_up(client, EMAIL)
+    (mail,) = mails_to(session, EMAIL)
+    assert mail.subject == "Please confirm your registration" and "valid for 48 hours" in mail.body
