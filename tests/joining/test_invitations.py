@@ -134,3 +134,15 @@ def test_two_uses_of_one_link_at_once_let_exactly_one_through(app, committed):
     assert sorted(outcomes) == ["refused"] * (attempts - 1) + ["used"]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(AccountToken)
                              .where(AccountToken.used_at.is_not(None))) == 1
+
+
+def test_an_admin_invites_from_the_command_line(app, session, admin, make_accommodation):
+    place = make_accommodation()
+    runner = app.test_cli_runner()
+    refused = runner.invoke(args=["users", "invite", "--email", GUEST, "--role", "facility_manager", "--by", admin.email])
+    assert refused.exit_code != 0 and "--accommodation" in refused.output
+    ok = runner.invoke(args=["users", "invite", "--email", GUEST, "--role", "facility_manager", "--by", admin.email,
+                             "--accommodation", place.key, "--language", "en"])
+    assert ok.exit_code == 0, ok.output
+    (mail,) = mails_to(session, GUEST)
+    assert mail.subject == "Invitation to roombook" and link_in(mail).startswith("/invitation/")
