@@ -140,11 +140,6 @@ def can_see_plan_run(user: User | None, run: PlanRun) -> bool:
             and set(run.scope) <= {a.key for a in user.accommodations})
 
 
-def can_decide_registrations(user: User | None) -> bool:
-    """Who approves or declines those who signed up on /mitmachen, and invites volunteers: coordinators, admins."""
-    return can_coordinate(user)
-
-
 def can_invite(user: User | None, role: str) -> bool:
     """Coordinators invite volunteers; admins invite anyone, of any role."""
     return _is(user, Role.ADMIN) or (role == Role.VOLUNTEER and _is(user, Role.COORDINATOR))
