@@ -177,6 +177,40 @@ def create_user_command(email: str, role: str, accommodation_keys: tuple[str, ..
     click.echo(f"Created {role} {email}.")
 
 
+@users.command("invite")
+@click.option("--email", required=True)
+@click.option("--role", required=True,
+              type=click.Choice(["admin", "coordinator", "facility_manager", "department", "volunteer"]))
+@click.option("--by", "actor_email", required=True, help="Who invites (an admin; a coordinator: volunteers).")
+@click.option("--accommodation", "accommodation_keys", multiple=True, help="Accommodation id (facility managers).")
+@click.option("--provider", "provider_key", help="Provider id (departments).")
+@click.option("--language", type=click.Choice(["de", "en"]), default="de", help="Language of the mail.")
+def invite_user_command(email: str, role: str, actor_email: str, accommodation_keys: tuple[str, ...],
+                        provider_key: str | None, language: str) -> None:
+    """Mail an invitation link (single use, seven days); the person chooses name and password by it."""
+    from roombook.access import joining
+    from roombook.models import Accommodation, Provider, User
+
+    actor = db.session.scalar(sa.select(User).where(User.email == actor_email.strip().lower()))
+    if actor is None:
+        _fail(f"--by: no user '{actor_email}'")
+    places = db.session.scalars(sa.select(Accommodation.id).where(Accommodation.key.in_(accommodation_keys))).all()
+    if len(places) != len(set(accommodation_keys)):
+        _fail("--accommodation: unknown accommodation")
+    provider = db.session.scalar(sa.select(Provider.id).where(Provider.key == provider_key)) if provider_key else None
+    if provider_key and provider is None:
+        _fail(f"--provider: unknown provider '{provider_key}'")
+    try:
+        with transaction():
+            joining.invite(db.session, actor, email=email, role=role, accommodation_ids=list(places),
+                           provider_id=provider, language=language, base_url=current_app.config["ROOMBOOK_BASE_URL"])
+    except joining.JoiningError as error:
+        _fail(f"--{error.field.replace('accommodations', 'accommodation')}: {error.message}")
+    except joining.TooManyRequests:
+        _fail("too many invitations for now; try again later")
+    click.echo(f"Invitation for {role} sent to {email.strip().lower()}.")
+
+
 @click.group("tokens")
 def tokens() -> None:
     """Manage API tokens."""

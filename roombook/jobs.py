@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from roombook import clock
+from roombook.access.joining import delete_stale
 from roombook.booking.occurrences import extend_horizon
 from roombook.changes.deciding import settle_expired
 from roombook.changes.recording import absorb_new_dates
@@ -124,6 +125,18 @@ def send_reminders(app: Flask, now: dt.datetime | None = None) -> int:
         return queued
 
 
+def delete_stale_registrations(app: Flask, today: dt.date | None = None) -> int | None:
+    """Daily: registrations left unconfirmed or declined for 30 days are deleted, and expired links."""
+    with app.app_context():
+        today = today or _today(app)
+        if not claim_run("delete_stale_registrations", today.isoformat()):
+            return None
+        with transaction():
+            deleted = delete_stale(db.session)
+        finish_run("delete_stale_registrations", today.isoformat())
+        return deleted
+
+
 def start(app: Flask):
     """Start the in-process scheduler (wsgi.py does this for each serving process)."""
     from apscheduler.schedulers.background import BackgroundScheduler
@@ -141,6 +154,7 @@ def start(app: Flask):
         ("plan_runs", tend_runs, every_minute),
         ("settle_changes", settle_changes, every_minute),
         ("reminders", send_reminders, {"trigger": "interval", "minutes": 5}),
+        ("delete_stale_registrations", delete_stale_registrations, {"trigger": "cron", "hour": 4, "minute": 7}),
     ]
     for job_id, function, trigger in table:
         scheduler.add_job(function, args=[app], id=job_id, coalesce=True, max_instances=1, **trigger)

@@ -138,3 +138,8 @@ def can_see_plan_run(user: User | None, run: PlanRun) -> bool:
         return True
     return (_is(user, Role.FACILITY_MANAGER) and bool(run.scope)
             and set(run.scope) <= {a.key for a in user.accommodations})
+
+
+def can_invite(user: User | None, role: str) -> bool:
+    """Coordinators invite volunteers; admins invite anyone, of any role."""
+    return _is(user, Role.ADMIN) or (role == Role.VOLUNTEER and _is(user, Role.COORDINATOR))

@@ -2,7 +2,7 @@
 
 Deleting a person keeps the history of the rooms (past bookings stay, without an owner, so the
 record of who used a room when is kept as 'belegt') but removes their name, email address, tokens,
-logins (every browser they were signed in is signed out), mail and volunteer profile; their future
+logins (every browser they were signed in is signed out), mail, volunteer profile and registration; their future
 bookings are cancelled so the rooms become free again.
 """
 from __future__ import annotations
@@ -25,6 +25,7 @@ from roombook.models import (
     Login,
     MailSettings,
     OutboxMessage,
+    Registration,
     User,
     VolunteerProfile,
 )
@@ -53,6 +54,8 @@ def export_user_data(session: Session, user: User) -> dict:
                  "accommodations": [a.key for a in user.accommodations],
                  "provider": user.provider.key if user.provider else None},
         "volunteer_profile": _profile(session.get(VolunteerProfile, user.id)),
+        # how they joined on /mitmachen, with the time of their consent (none for accounts made otherwise)
+        "registration": _registration(session.scalar(sa.select(Registration).where(Registration.user_id == user.id))),
         "bookings": [{"id": b.id, "room": b.room.key, "start": _utc(b.starts_at), "end": _utc(b.ends_at),
                       "title": b.title, "status": b.status, "status_reason": b.status_reason,
                       "series": b.series, "created_at": _utc(b.created_at),
@@ -77,6 +80,14 @@ def export_user_data(session: Session, user: User) -> dict:
         "calendar_invitations": [{"uid": i.uid, "sequence": i.sequence, "method": i.method,
                                   "sent_at": _utc(i.sent_at)} for i in invitations],
     }
+
+
+def _registration(registration: Registration | None) -> dict | None:
+    if registration is None:
+        return None
+    return {"display_name": registration.display_name, "languages": registration.languages,
+            "skills": registration.skills, "note": registration.note, "consented_at": _utc(registration.consented_at),
+            "confirmed_at": _utc(registration.confirmed_at), "decided_at": _utc(registration.decided_at)}
 
 
 def _mail_settings(settings: MailSettings | None) -> dict | None:

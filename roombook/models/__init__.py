@@ -13,12 +13,13 @@ from roombook.models.offers import Occurrence, Offer, OfferSession, Requirement
 from roombook.models.people import Provider, User, VolunteerProfile
 from roombook.models.planning import PlanRun
 from roombook.models.records import AuditEvent, JobRun, RateLimitHit
+from roombook.models.recruitment import AccountToken, Registration
 from roombook.models.reservations import Booking, Closure, Occupancy
 from roombook.models.settings import Setting
 from roombook.models.tokens import ApiToken, FeedToken, IdempotencyKey
 
 __all__ = [
-    "Accommodation", "ApiToken", "AuditEvent", "Booking", "BookingSeries", "CalendarInvitation", "ChangeItem", "Closure", "Conflict", "FeedToken", "IdempotencyKey",
+    "AccountToken", "Accommodation", "ApiToken", "AuditEvent", "Booking", "BookingSeries", "CalendarInvitation", "ChangeItem", "Closure", "Conflict", "FeedToken", "IdempotencyKey",
     "JobRun", "Login", "MailSettings", "Occupancy", "Occurrence", "Offer", "OfferSession", "OutboxMessage", "PlanRun", "Provider",
-    "RateLimitHit", "ReminderSent", "Requirement", "Room", "RoomChange", "RoomOpeningHours", "SeriesGap", "Setting", "User", "VolunteerProfile",
+    "RateLimitHit", "Registration", "ReminderSent", "Requirement", "Room", "RoomChange", "RoomOpeningHours", "SeriesGap", "Setting", "User", "VolunteerProfile",
 ]

@@ -204,6 +204,7 @@ def load_demo(session: Session, today: dt.date) -> list[tuple[str, str]]:
                 "Deutsch-Gesprächsgruppe", 8, book_rest=True, now=now, details=GROUP_DETAILS)
     _contacts_and_venue(session, places)
     _translations(session)
+    _pending_registration(session, now)
     return [(email, role) for email, role, _ in DEMO_USERS]
 
 
@@ -276,3 +277,13 @@ def _volunteer_profiles(session: Session, demo_volunteer: User, places: dict[str
         save_profile(session, user, languages=wishes["languages"], skills=wishes["skills"],
                      accommodation_ids=[places[key].id for key in wishes["places"]],
                      available=wishes["available"], max_hours=wishes["max_hours"], note=wishes["note"])
+
+
+def _pending_registration(session: Session, now: dt.datetime) -> None:
+    """Someone who signed up on /mitmachen and confirmed the address: the coordinator's decision is due."""
+    from roombook.models.recruitment import Registration, RegistrationStatus
+
+    session.add(Registration(email="mitmachen@example.org", display_name="Samira Ahmadi", language="de",
+                             languages=["de", "fa"], skills=["language_course", "volunteer_activity"],
+                             note="Ich übersetze gern Persisch und Dari.", consented_at=now, created_at=now,
+                             confirmed_at=now, status=RegistrationStatus.CONFIRMED))

@@ -10,6 +10,7 @@ touch (a room to book, a plan's scope, a feed), the form refuses it (422 or 400)
 """
 from __future__ import annotations
 
+import datetime as dt
 from typing import Callable, NamedTuple
 from urllib.parse import urlsplit
 
@@ -17,10 +18,13 @@ import pytest
 import sqlalchemy as sa
 from flask import g
 
+from roombook import clock
+from roombook.access import joining
 from roombook.booking import rooms
 from roombook.db import db
 from roombook.models import (
     Accommodation,
+    AccountToken,
     Booking,
     ChangeItem,
     Closure,
@@ -29,12 +33,15 @@ from roombook.models import (
     Login,
     MailSettings,
     Offer,
+    OutboxMessage,
     PlanRun,
+    Registration,
     Room,
     RoomChange,
     User,
     VolunteerProfile,
 )
+from roombook.models.recruitment import TokenPurpose
 from roombook.planning import runs as plan_runs
 from tests.conftest import csrf_token
 from tests.factories import ALL_WEEK
@@ -339,7 +346,73 @@ CASES: dict[tuple[str, str, str], Case] = {
     ("/manage/outbox", "GET", "outbox"): Case(lambda w: ("/manage/outbox", None), only(COORDINATION, 200)),
     ("/manage/volunteers", "GET", "deployment of every volunteer"): Case(
         lambda w: ("/manage/volunteers", None), only(COORDINATION, 200)),
+
+    # --- joining: public forms and mailed links (the secret is the permission), the coordinator's decisions
+    ("/mitmachen", "GET", "form"): Case(lambda w: ("/mitmachen", None), everyone(200)),
+    ("/mitmachen", "POST", "a sign-up"): Case(lambda w: ("/mitmachen", SIGN_UP), everyone(302),
+                                              lambda w: count(Registration)),
+    ("/mitmachen/confirm/<secret>", "GET", "a live link"): Case(
+        lambda w: (f"/mitmachen/confirm/{_registration(w, 'unconfirmed')}", None), everyone(200)),
+    ("/mitmachen/confirm/<secret>", "POST", "a live link"): Case(
+        lambda w: (f"/mitmachen/confirm/{_registration(w, 'unconfirmed')}", {}), everyone(200),
+        lambda w: column(Registration.status, w.registration.id)),
+    ("/password/reset", "GET", "form"): Case(lambda w: ("/password/reset", None), everyone(200)),
+    ("/password/reset", "POST", "the volunteer's address"): Case(
+        lambda w: ("/password/reset", {"email": w.users["volunteer"].email}), everyone(302),
+        lambda w: count(OutboxMessage)),
+    ("/password/new/<secret>", "GET", "other_volunteer's reset link"): Case(
+        lambda w: (f"/password/new/{_reset_link(w)}", None), everyone(200)),
+    ("/password/new/<secret>", "POST", "other_volunteer's reset link"): Case(
+        lambda w: (f"/password/new/{_reset_link(w)}", {"password": "ein-neues-passwort",
+                                                        "repeat": "ein-neues-passwort"}), everyone(200),
+        lambda w: column(User.password_hash, w.users["other_volunteer"].id)),
+    ("/invitation/<secret>", "GET", "an invitation"): Case(lambda w: (f"/invitation/{_invitation(w)}", None),
+                                                            everyone(200)),
+    ("/invitation/<secret>", "POST", "an invitation"): Case(
+        lambda w: (f"/invitation/{_invitation(w)}", {"name": "Neu", "password": "ein-neues-passwort",
+                                                     "repeat": "ein-neues-passwort"}), everyone(200),
+        lambda w: count(User)),
+    ("/manage/registrations", "GET", "awaiting a decision"): Case(lambda w: ("/manage/registrations", None),
+                                                                 only(COORDINATION, 200)),
+    ("/manage/registrations/<int:registration_id>/<any(approve, decline):decision>", "POST", "approve"): Case(
+        lambda w: (f"/manage/registrations/{_registration(w, 'confirmed') and w.registration.id}/approve", {}),
+        only(COORDINATION, 302), lambda w: column(Registration.status, w.registration.id)),
+    ("/manage/registrations/<int:registration_id>/<any(approve, decline):decision>", "POST", "decline"): Case(
+        lambda w: (f"/manage/registrations/{_registration(w, 'confirmed') and w.registration.id}/decline",
+                   {"message": "Leider nicht."}),
+        only(COORDINATION, 302), lambda w: column(Registration.status, w.registration.id)),
+    # coordinators invite volunteers, admins anyone (tests/joining/test_invitations.py)
+    ("/manage/invitations", "POST", "a volunteer"): Case(
+        lambda w: ("/manage/invitations", {"invite-email": "eingeladen@example.org", "invite-role": "volunteer",
+                                           "invite-language": "de"}),
+        only(COORDINATION, 302), lambda w: count(AccountToken)),
 }
+
+SIGN_UP = {"name": "Amal", "email": "amal@example.org", "languages": "ar", "skills": "language_course",
+           "consent": "y"}
+
+
+def _registration(w: WebWorld, status: str) -> str:
+    """A registration of `status` (kept as w.registration), with its confirmation link's secret."""
+    w.registration = Registration(email="angemeldet@example.org", display_name="Angemeldet", status=status,
+                                  consented_at=clock.now(), confirmed_at=clock.now() if status == "confirmed" else None)
+    db.session.add(w.registration)
+    db.session.flush()
+    _token, secret = joining.issue_token(db.session, TokenPurpose.CONFIRM, dt.timedelta(hours=1),
+                                         registration_id=w.registration.id)
+    return secret
+
+
+def _reset_link(w: WebWorld) -> str:
+    _token, secret = joining.issue_token(db.session, TokenPurpose.RESET, dt.timedelta(hours=1),
+                                         user_id=w.users["other_volunteer"].id)
+    return secret
+
+
+def _invitation(w: WebWorld) -> str:
+    _token, secret = joining.issue_token(db.session, TokenPurpose.INVITATION, dt.timedelta(hours=1),
+                                         email="eingeladen@example.org", role="volunteer")
+    return secret
 
 
 def _web_rules(app) -> set[tuple[str, str]]:

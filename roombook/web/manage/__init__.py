@@ -11,6 +11,7 @@ from roombook.web.manage import (  # noqa: F401  (routes register on import)
     overview,
     plans,
     public_offers,
+    registrations,
     reports,
     rooms,
     volunteers,

@@ -39,11 +39,15 @@ ACTIONS = {
     "user.mail_settings": _l("Mail-Einstellungen geändert"), "booking.changed": _l("Buchung geändert"),
     "change.dates_added": _l("Neue Termine zur Raumänderung hinzugefügt"),
     "conflict.series_resolved": _l("Konflikte einer Reihe entschieden"),
+    "registration.approved": _l("Anmeldung angenommen"), "registration.declined": _l("Anmeldung abgelehnt"),
+    "invitation.sent": _l("Einladung verschickt"), "invitation.accepted": _l("Einladung angenommen"),
+    "user.password_set": _l("Passwort neu gesetzt"),
 }
 OBJECTS = {"apitoken": _l("API-Schlüssel"), "booking": _l("Buchung"), "changeitem": _l("Reihe einer Raumänderung"),
            "closure": _l("Schließung"), "conflict": _l("Konflikt"), "feedtoken": _l("Kalender-Link"),
            "offer": _l("Angebot"), "accommodation": _l("Unterkunft"), "plan": _l("Plan"),
-           "planrun": _l("Planung"), "room": _l("Raum"), "roomchange": _l("Raumänderung"), "user": _l("Konto")}
+           "planrun": _l("Planung"), "room": _l("Raum"), "roomchange": _l("Raumänderung"), "user": _l("Konto"),
+           "registration": _l("Anmeldung"), "accounttoken": _l("Einladung")}
 KEYS = {
     "accommodation": _l("Unterkunft"), "after": _l("nachher"), "answer": _l("Antwort"), "base_url": _l("Adresse"),
     "before": _l("vorher"), "by": _l("durch"), "cause": _l("Anlass"), "change": _l("Raumänderung"),
@@ -58,6 +62,7 @@ KEYS = {
     "unplaced": _l("nicht platziert"), "why": _l("warum"), "confirmations": _l("Bestätigungen"),
     "reminders": _l("Erinnerungen"), "reminder_time": _l("Erinnerung kommt"), "provider": _l("Träger"),
     "fields": _l("Felder"),
+    "account": _l("Konto"), "role": _l("Rolle"),
 }
 # Codes that appear as values, beside the word lists of the pages that name the same things (_values()).
 VALUES: dict[str, Any] = {
@@ -73,6 +78,10 @@ VALUES: dict[str, Any] = {
     "evening": _l("am Vorabend"), "morning": _l("am Morgen"), "this": _l("dieser Termin"),
     "following": _l("dieser und die folgenden"), "series": _l("die ganze Serie"), "start_time": _l("Beginn"),
     "minutes": _l("Dauer"),
+    # joining: the roles one may be invited to, and which link set a password
+    "admin": _l("Verwaltung"), "coordinator": _l("Koordination"), "facility_manager": _l("Hausleitung"),
+    "department": _l("Fachbereich"), "volunteer": _l("Ehrenamt"), "reset": _l("Passwort vergessen"),
+    "welcome": _l("erstes Passwort"),
 }
 YES_NO = {True: _l("ja"), False: _l("nein")}
 

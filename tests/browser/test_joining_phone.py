@@ -1,0 +1,88 @@
+"""Joining on a 360 px phone in a real browser: sign up on /mitmachen, confirm by the mailed link, the
+coordinator approves, the new volunteer sets a password and signs in; axe finds no serious violation on
+the way. `join_as_volunteer` is the story as a helper, so that later stories (trainings) can start from it."""
+from __future__ import annotations
+
+import re
+
+import sqlalchemy as sa
+from playwright.sync_api import expect
+
+from roombook.db import db
+from roombook.models import OutboxMessage
+from tests.browser.conftest import (
+    describe,
+    has_horizontal_scroll,
+    login,
+    screenshot,
+    serious_accessibility_violations,
+)
+
+LINK = re.compile(r"https?://\S+?(/(?:mitmachen/confirm|password/new)/[A-Za-z0-9_-]+)")
+
+
+def assert_accessible(page) -> None:
+    violations = serious_accessibility_violations(page)
+    assert violations == [], describe(violations)
+    assert not has_horizontal_scroll(page)
+
+
+def mailed_link(app, email: str) -> str:
+    """The personal link of the newest mail to `email`, as the outbox holds it."""
+    with app.app_context():
+        body = db.session.scalars(sa.select(OutboxMessage.body).where(OutboxMessage.recipient == email)
+                                  .order_by(OutboxMessage.id.desc())).first()
+        db.session.remove()
+    match = LINK.search(body or "")
+    assert match, body
+    return match.group(1)
+
+
+def join_as_volunteer(app, base_url: str, phone, coordinator_page, *, name: str, email: str, password: str) -> None:
+    """Sign up on the phone, confirm, be approved by the coordinator (in their own browser), set the password
+    and sign in: afterwards `phone` is signed in as the new volunteer on their start page."""
+    phone.goto(f"{base_url}/mitmachen")
+    expect(phone.get_by_role("heading", level=1)).to_have_text("Mitmachen als Ehrenamtliche oder Ehrenamtlicher")
+    phone.get_by_text("Diese Einführung in weiteren Sprachen").click()
+    expect(phone.locator('p[lang="ar"][dir="rtl"]')).to_be_visible()
+    assert_accessible(phone)
+    phone.get_by_label("Ihr Name").fill(name)
+    phone.get_by_label("E-Mail", exact=True).fill(email)
+    phone.get_by_role("group", name="Sprachen, die Sie sprechen").get_by_label("Arabisch").check()
+    phone.get_by_role("group", name="Was Sie gern tun möchten").get_by_label("Sprachkurs").check()
+    phone.get_by_label("Ich habe die Datenschutzhinweise gelesen").check()
+    phone.get_by_role("button", name="Anmelden und E-Mail bestätigen").click()
+    expect(phone.get_by_role("status")).to_contain_text("Wir haben Ihnen eine E-Mail geschickt")
+    screenshot(phone, "joining-signed-up-phone")
+
+    phone.goto(base_url + mailed_link(app, email))
+    assert_accessible(phone)
+    phone.get_by_role("button", name="Anmeldung bestätigen").click()
+    expect(phone.get_by_role("heading", level=1)).to_have_text("Anmeldung bestätigt")
+
+    login(coordinator_page, base_url, "coordinator@example.org")
+    coordinator_page.goto(f"{base_url}/manage/")
+    coordinator_page.get_by_role("navigation", name="Verwaltung").get_by_role("link", name="Anmeldungen").click()
+    card = coordinator_page.get_by_role("article", name=name)
+    expect(card).to_contain_text("Arabisch")
+    assert_accessible(coordinator_page)
+    card.get_by_role("button", name="Annehmen").click()
+    expect(coordinator_page.get_by_role("status")).to_contain_text(f"{name} ist angenommen")
+
+    phone.goto(base_url + mailed_link(app, email))
+    expect(phone.get_by_role("heading", level=1)).to_have_text("Passwort festlegen")
+    assert_accessible(phone)
+    phone.get_by_label("Neues Passwort").fill(password)
+    phone.get_by_label("Passwort wiederholen").fill(password)
+    phone.get_by_role("button", name="Passwort speichern").click()
+    expect(phone.get_by_role("heading", level=1)).to_have_text("Passwort gespeichert")
+    login(phone, base_url, email, password)
+    expect(phone).to_have_url(re.compile(r"/start$"))
+
+
+def test_a_new_volunteer_joins_on_a_phone(app, live_server, phone, page):
+    join_as_volunteer(app, live_server, phone, page, name="Leyla Neu", email="leyla@example.org",
+                      password="sonnenblume-am-fluss")
+    expect(phone.get_by_role("navigation", name="Hauptnavigation").get_by_role("link", name="Mein Profil")).to_be_visible()
+    assert_accessible(phone)
+    screenshot(phone, "joining-signed-in-phone")
