@@ -16,12 +16,13 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from bench.common import empty_database  # noqa: E402
 
 
 def main() -> None:
@@ -37,13 +38,10 @@ def main() -> None:
     from roombook.db import db
     from roombook.models import User
 
-    url = args.database_url or f"sqlite:///{tempfile.mkdtemp()}/accounts.sqlite"
+    url, _work = empty_database(args.database_url, "accounts")
     app = create_app({"ROOMBOOK_DATABASE_URL": url, "ROOMBOOK_SECRET_KEY": "bench", "ROOMBOOK_SCHEDULER": False,
                       "WTF_CSRF_ENABLED": False})
     with app.app_context():
-        if args.database_url:
-            with db.engine.begin() as conn:
-                conn.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
         upgrade()
         db.session.execute(sa.insert(User), [{"email": f"known{n}@example.org", "role": "volunteer",
                                               "password_hash": "unused", "display_name": f"Known {n}"}

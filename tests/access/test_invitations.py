@@ -12,7 +12,8 @@ from roombook.access import joining
 from roombook.db import db, transaction
 from roombook.models import AccountToken, User
 from roombook.models.recruitment import TokenPurpose
-from tests.joining.helpers import link_in, log_in, mails_to, post_form
+from tests.conftest import login
+from tests.access.joining_helpers import link_in, mails_to, post_form
 
 GUEST = "neu@example.org"
 CHOSEN = {"name": "Jana Neu", "password": "eine-gute-passphrase", "repeat": "eine-gute-passphrase"}
@@ -33,7 +34,7 @@ def _invite(client, data: dict):
 
 
 def test_an_invitation_makes_the_account_once(client, session, coordinator):
-    log_in(client, coordinator.email, "coordinator-pw")
+    login(client, coordinator.email, "coordinator-pw")
     assert _invite(client, {"invite-email": GUEST, "invite-role": "volunteer"}).status_code == 302
     client.post("/logout", data={"csrf_token": _token(client)})
     link = link_in(mails_to(session, GUEST)[0])
@@ -46,7 +47,7 @@ def test_an_invitation_makes_the_account_once(client, session, coordinator):
     with pytest.raises(joining.LinkInvalid):  # a second use, even past the page, makes nothing
         joining.accept_invitation(session, link.rsplit("/", 1)[1], name="Zweite", password="x" * 12,
                                   repeated="x" * 12)
-    assert log_in(client, GUEST, CHOSEN["password"]).status_code == 302
+    login(client, GUEST, CHOSEN["password"])
 
 
 def _token(client) -> str:
@@ -68,13 +69,13 @@ def test_an_expired_invitation_makes_no_account(client, session, coordinator):
 
 def test_a_coordinator_invites_only_volunteers_and_an_admin_any_role(client, session, coordinator, admin,
                                                                      make_accommodation):
-    log_in(client, coordinator.email, "coordinator-pw")
+    login(client, coordinator.email, "coordinator-pw")
     refused = _invite(client, {"invite-email": GUEST, "invite-role": "admin"})
     assert refused.status_code == 422 and 'id="invite-role-error"' in refused.get_data(as_text=True)
     client.post("/logout", data={"csrf_token": _token(client)})
 
     place = make_accommodation()
-    log_in(client, admin.email, "admin-password")
+    login(client, admin.email, "admin-password")
     no_house = _invite(client, {"invite-email": GUEST, "invite-role": "facility_manager"})
     assert no_house.status_code == 422 and 'id="invite-accommodations-error"' in no_house.get_data(as_text=True)
     assert mails_to(session, GUEST) == []

@@ -37,7 +37,3 @@ def sign_up(client, email: str, *, name: str = "Amal Haddad", languages=("ar", "
     if consent:
         data["consent"] = "y"
     return post_form(client, "/mitmachen", data)
-
-
-def log_in(client, email: str, password: str):
-    return post_form(client, "/login", {"email": email, "password": password})
