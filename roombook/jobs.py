@@ -18,6 +18,7 @@ from roombook import clock
 from roombook.booking.occurrences import extend_horizon
 from roombook.changes.deciding import settle_expired
 from roombook.changes.recording import absorb_new_dates
+from roombook.coordination import qualifications
 from roombook.db import claim_run, db, finish_run, transaction
 from roombook.feeds import calendars_root
 from roombook.feeds.publish import PublishResult, data_stamp, publish_now, read_manifest
@@ -124,6 +125,24 @@ def send_reminders(app: Flask, now: dt.datetime | None = None) -> int:
         return queued
 
 
+def remind_qualifications(app: Flask, today: dt.date | None = None) -> int:
+    """Daily: tell each volunteer once that a qualification ends within 30 days (one mail per qualification
+    and validity, however often this runs: the mark and the message commit together), and forget the police
+    certificates of volunteers who stopped."""
+    with app.app_context():
+        today = today or _today(app)
+        with transaction():
+            qualifications.forget_police_certificates_of_inactive(db.session)
+        due = qualifications.due_reminders(db.session, today)
+        db.session.rollback()
+        queued = 0
+        for qualification_id in due:
+            with transaction():
+                queued += qualifications.remind_expiring(db.session, qualification_id,
+                                                         base_url=app.config["ROOMBOOK_BASE_URL"])
+        return queued
+
+
 def start(app: Flask):
     """Start the in-process scheduler (wsgi.py does this for each serving process)."""
     from apscheduler.schedulers.background import BackgroundScheduler
@@ -141,6 +160,7 @@ def start(app: Flask):
         ("plan_runs", tend_runs, every_minute),
         ("settle_changes", settle_changes, every_minute),
         ("reminders", send_reminders, {"trigger": "interval", "minutes": 5}),
+        ("qualification_reminders", remind_qualifications, {"trigger": "cron", "hour": 8, "minute": 7}),
     ]
     for job_id, function, trigger in table:
         scheduler.add_job(function, args=[app], id=job_id, coalesce=True, max_instances=1, **trigger)
