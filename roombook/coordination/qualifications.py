@@ -20,7 +20,13 @@ from sqlalchemy.orm import Session
 
 from roombook.access import audit
 from roombook.i18n import language_of
-from roombook.models import Offer, OfferRequirement, Qualification, QualificationKind, User
+from roombook.models import (
+    Offer,
+    OfferRequirement,
+    Qualification,
+    QualificationKind,
+    User,
+)
 from roombook.models.people import Role
 from roombook.notifications.outbox import enqueue
 

@@ -21,9 +21,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from roombook.access import audit
-from roombook.clock import CITY_TIMEZONE
 from roombook.booking.errors import BookingConflict, BookingError
 from roombook.booking.service import book_room
+from roombook.clock import CITY_TIMEZONE
 from roombook.coordination import qualifications
 from roombook.i18n import language_of
 from roombook.models import (
@@ -125,21 +125,22 @@ def create_training(session: Session, actor: User, *, title: str, description: s
             raise TrainingError(_l("Das Ende muss nach dem Beginn liegen."), f"{field}.end")
         if planned.start < now:
             raise TrainingError(_l("Der Beginn liegt in der Vergangenheit."), f"{field}.start")
-        row = TrainingSession(training=training, starts_at=planned.start, ends_at=planned.end)
+        booking, place = None, ""
         if planned.room is not None:
             try:
-                row.booking = book_room(session, actor, planned.room, planned.start, planned.end, title,
-                                        displaceable=False, now=now)
+                booking = book_room(session, actor, planned.room, planned.start, planned.end, title,
+                                    displaceable=False, now=now)
             except BookingConflict as exc:
                 raise SessionTaken(exc.message, f"{field}.room") from None
             except BookingError as exc:
                 raise TrainingError(exc.message, f"{field}.{exc.field if exc.field in ('start', 'end') else 'room'}") \
                     from None
         else:
-            row.place = _check_text(planned.place, f"{field}.place", MAX_PLACE, required=False)
-            if not row.place:
+            place = _check_text(planned.place, f"{field}.place", MAX_PLACE, required=False)
+            if not place:
                 raise TrainingError(_l("Bitte einen Raum oder einen Ort angeben."), f"{field}.place")
-        session.add(row)
+        session.add(TrainingSession(training=training, booking=booking, place=place, starts_at=planned.start,
+                                    ends_at=planned.end))
     if qualification == COMPLETED:
         training.grants_kind = qualifications.training_kind(session, training.id, title)
     elif qualification:
@@ -264,7 +265,7 @@ def record_attendance(session: Session, actor: User, training_session: TrainingS
     for signup_id in sorted(present_ids):
         session.add(Attendance(session_id=training_session.id, signup_id=signup_id, recorded_at=now))
     session.flush()
-    audit.record(session, actor, "training.attendance", training, session=training_session.id,
+    audit.record(session, actor, "training.attendance", training, start=training_session.starts_at.isoformat(),
                  present=len(present_ids))
     return _complete(session, actor, training, list(confirmed.values()), now)
 
