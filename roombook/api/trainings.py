@@ -10,6 +10,7 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from flask import current_app, url_for
+from flask_babel import force_locale
 
 from roombook import clock
 from roombook.access import permissions
@@ -73,11 +74,14 @@ def _training_json(training: Training, user: User) -> dict:
 
 
 def _problem(exc: rules.TrainingError) -> ApiProblem:
+    """The refusal as a problem document, in English as the API's other answers."""
+    with force_locale("en"):
+        detail = str(exc.message)
     if exc.status == 409:
-        return ApiProblem(409, "Conflict", str(exc.message), kind="training-conflict", field=exc.field)
+        return ApiProblem(409, "Conflict", detail, kind="training-conflict", field=exc.field)
     if exc.status == 403:
-        return ApiProblem(403, "Forbidden", str(exc.message), kind="forbidden")
-    return invalid(exc.field, str(exc.message))
+        return ApiProblem(403, "Forbidden", detail, kind="forbidden")
+    return invalid(exc.field, detail)
 
 
 def _sessions(value, tz: ZoneInfo) -> list[rules.PlannedSession]:

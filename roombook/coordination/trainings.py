@@ -131,9 +131,9 @@ def create_training(session: Session, actor: User, *, title: str, description: s
                 booking = book_room(session, actor, planned.room, planned.start, planned.end, title,
                                     displaceable=False, now=now)
             except BookingConflict as exc:
-                raise SessionTaken(exc.message, f"{field}.room") from None
+                raise SessionTaken(exc._message, f"{field}.room") from None
             except BookingError as exc:
-                raise TrainingError(exc.message, f"{field}.{exc.field if exc.field in ('start', 'end') else 'room'}") \
+                raise TrainingError(exc._message, f"{field}.{exc.field if exc.field in ('start', 'end') else 'room'}") \
                     from None
         else:
             place = _check_text(planned.place, f"{field}.place", MAX_PLACE, required=False)
