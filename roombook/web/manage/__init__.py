@@ -13,6 +13,7 @@ from roombook.web.manage import (  # noqa: F401  (routes register on import)
     public_offers,
     reports,
     rooms,
+    trainings,
     volunteers,
 )
 from roombook.web.manage.gates import bp
