@@ -62,7 +62,8 @@ class TrainingForm(Form):
 
 
 for _n in range(1, SESSION_ROWS + 1):
-    setattr(TrainingForm, f"s{_n}_room", SelectField(_l("Termin %(n)d: Raum", n=_n), choices=[]))
+    setattr(TrainingForm, f"s{_n}_room", SelectField(_l("Termin %(n)d: Raum", n=_n), choices=[],
+                                                     validate_choice=False))
     setattr(TrainingForm, f"s{_n}_place", StringField(_l("Termin %(n)d: oder Ort außerhalb", n=_n),
                                                       validators=[Optional(), Length(max=trainings.MAX_PLACE)]))
     setattr(TrainingForm, f"s{_n}_start", DateTimeLocalField(_l("Termin %(n)d: Beginn", n=_n),
@@ -132,6 +133,9 @@ def training_new():
                 (start_field if start_field.data is None else end_field).errors.append(_("Bitte angeben."))
                 continue
             room = db.session.scalar(sa.select(Room).where(Room.key == room_field.data)) if room_field.data else None
+            if room_field.data and room is None:
+                room_field.errors.append(_("Diesen Raum gibt es nicht."))
+                continue
             zone = room.tz if room is not None else tz
             planned.append(trainings.PlannedSession(start=to_utc(start_field.data, zone),
                                                     end=to_utc(end_field.data, zone), room=room,
