@@ -39,11 +39,17 @@ ACTIONS = {
     "user.mail_settings": _l("Mail-Einstellungen geändert"), "booking.changed": _l("Buchung geändert"),
     "change.dates_added": _l("Neue Termine zur Raumänderung hinzugefügt"),
     "conflict.series_resolved": _l("Konflikte einer Reihe entschieden"),
+    "offer.requirements": _l("Verlangte Nachweise eines Angebots geändert"),
+    "qualification.recorded": _l("Nachweis erfasst"), "qualification.deleted": _l("Nachweis gelöscht"),
+    "training.created": _l("Schulung angelegt"), "training.signed_up": _l("Zur Schulung angemeldet"),
+    "training.cancelled": _l("Von der Schulung abgemeldet"), "training.moved_up": _l("Von der Warteliste nachgerückt"),
+    "training.attendance": _l("Anwesenheit erfasst"),
 }
 OBJECTS = {"apitoken": _l("API-Schlüssel"), "booking": _l("Buchung"), "changeitem": _l("Reihe einer Raumänderung"),
            "closure": _l("Schließung"), "conflict": _l("Konflikt"), "feedtoken": _l("Kalender-Link"),
            "offer": _l("Angebot"), "accommodation": _l("Unterkunft"), "plan": _l("Plan"),
-           "planrun": _l("Planung"), "room": _l("Raum"), "roomchange": _l("Raumänderung"), "user": _l("Konto")}
+           "planrun": _l("Planung"), "room": _l("Raum"), "roomchange": _l("Raumänderung"), "user": _l("Konto"),
+           "training": _l("Schulung")}
 KEYS = {
     "accommodation": _l("Unterkunft"), "after": _l("nachher"), "answer": _l("Antwort"), "base_url": _l("Adresse"),
     "before": _l("vorher"), "by": _l("durch"), "cause": _l("Anlass"), "change": _l("Raumänderung"),
@@ -57,7 +63,9 @@ KEYS = {
     "status": _l("Stand"), "told": _l("benachrichtigt"), "unmet": _l("unerfüllte Vorgaben"),
     "unplaced": _l("nicht platziert"), "why": _l("warum"), "confirmations": _l("Bestätigungen"),
     "reminders": _l("Erinnerungen"), "reminder_time": _l("Erinnerung kommt"), "provider": _l("Träger"),
-    "fields": _l("Felder"),
+    "fields": _l("Felder"), "kinds": _l("Nachweise"), "kind": _l("Art"), "position": _l("Platz auf der Warteliste"),
+    "present": _l("anwesend"), "seats": _l("Plätze"), "sessions": _l("Termine"), "signup": _l("Anmeldung"),
+    "valid_until": _l("gültig bis"),
 }
 # Codes that appear as values, beside the word lists of the pages that name the same things (_values()).
 VALUES: dict[str, Any] = {
