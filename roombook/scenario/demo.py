@@ -280,7 +280,7 @@ def _volunteer_profiles(session: Session, demo_volunteer: User, places: dict[str
 
 
 def _trainings_and_qualifications(session: Session, users: dict[str, User], today: dt.date, now: dt.datetime) -> None:
-    """A first-aid training that is full, the demo volunteer first on its waiting list; an asylum-law course in
+    """A first-aid training that is full, with a waiting list the demo volunteer may join; an asylum-law course in
     West's room on two Sundays with seats left; proofs seen, the demo volunteer's measles proof about to end."""
     from roombook.coordination import qualifications, trainings
 
@@ -295,10 +295,10 @@ def _trainings_and_qualifications(session: Session, users: dict[str, User], toda
 
     first_aid = trainings.create_training(
         session, coordinator, title="Erste Hilfe für Ehrenamtliche", description="Ein Tag beim DRK, mit Zertifikat.",
-        seats=2, deadline=at(sunday - dt.timedelta(days=3), 18), qualification="first_aid", now=now,
+        seats=1, deadline=at(sunday - dt.timedelta(days=3), 18), qualification="first_aid", now=now,
         sessions=[trainings.PlannedSession(at(sunday - dt.timedelta(days=1), 9), at(sunday - dt.timedelta(days=1), 16),
                                            place="DRK-Kreisverband, Hauptstraße 5")])
-    for person in [*others[:2], users["volunteer"], *others[2:3]]:
+    for person in others[:4]:
         trainings.sign_up(session, person, first_aid, now=now)
     asylum = trainings.create_training(
         session, coordinator, title="Grundlagen Asylrecht", description="Für alle, die zu Ämtern begleiten.",
