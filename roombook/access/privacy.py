@@ -25,6 +25,8 @@ from roombook.models import (
     Login,
     MailSettings,
     OutboxMessage,
+    Qualification,
+    TrainingSignup,
     User,
     VolunteerProfile,
 )
@@ -76,7 +78,22 @@ def export_user_data(session: Session, user: User) -> dict:
         "mail_settings": _mail_settings(session.get(MailSettings, user.id)),
         "calendar_invitations": [{"uid": i.uid, "sequence": i.sequence, "method": i.method,
                                   "sent_at": _utc(i.sent_at)} for i in invitations],
+        **_trainings_and_qualifications(session, user),
     }
+
+
+def _trainings_and_qualifications(session: Session, user: User) -> dict:
+    """Their sign-ups for trainings and the proofs the coordinator noted as seen."""
+    signups = session.scalars(sa.select(TrainingSignup).where(TrainingSignup.user_id == user.id)
+                              .order_by(TrainingSignup.id))
+    held = session.scalars(sa.select(Qualification).where(Qualification.user_id == user.id).order_by(Qualification.id))
+    return {"training_signups": [{"training": s.training.title, "status": s.status, "position": s.position,
+                                  "created_at": _utc(s.created_at), "completed_at": _utc(s.completed_at)}
+                                 for s in signups],
+            "qualifications": [{"kind": q.kind.code, "seen_on": q.seen_on.isoformat(),
+                                "issued_on": q.issued_on.isoformat() if q.issued_on else None,
+                                "valid_until": q.valid_until.isoformat() if q.valid_until else None}
+                               for q in held]}
 
 
 def _mail_settings(settings: MailSettings | None) -> dict | None:

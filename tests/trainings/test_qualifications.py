@@ -77,3 +77,18 @@ def test_who_could_help_leaves_out_who_lacks_what_the_offers_there_require(
     found = volunteers.who_could_help(session, place, "procedural_counselling")
     assert [user for user, _profile in found] == [qualified]
     assert [k.code for k in qualifications.required_kinds(session, offer)] == ["asylum_law"]
+
+
+def test_the_volunteers_export_holds_their_sign_ups_and_qualifications(session, coordinator, make_training,
+                                                                       volunteers):
+    from roombook.access.privacy import export_user_data
+    from roombook.coordination import trainings
+    from tests.trainings.conftest import NOW
+
+    (person,) = volunteers(1)
+    trainings.sign_up(session, person, make_training(), now=NOW)
+    _record(session, coordinator, person, "first_aid")
+    export = export_user_data(session, person)
+    assert [(s["training"], s["status"]) for s in export["training_signups"]] == [("Erste Hilfe am Kind",
+                                                                                   "confirmed")]
+    assert [q["kind"] for q in export["qualifications"]] == ["first_aid"]
