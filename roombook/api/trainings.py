@@ -63,6 +63,7 @@ def _training_json(training: Training, user: User) -> dict:
               "seats": training.seats, "seats_taken": rules.seats_taken(training),
               "waiting": len(rules.waiting_list(training)), "deadline": iso(training.deadline, tz),
               "qualification": training.grants_kind.code if training.grants_kind else None,
+              "requires": training.requires_kind.code if training.requires_kind else None,
               "sessions": [{"id": s.id, "room": s.booking.room_id if s.booking is not None else None,
                             "place": s.place, "start": iso(s.starts_at, tz), "end": iso(s.ends_at, tz)}
                            for s in training.sessions],
@@ -121,7 +122,8 @@ def _sessions(value, tz: ZoneInfo) -> list[rules.PlannedSession]:
 def create_training():
     user = current_user()
     require(permissions.can_coordinate(user), "Only the coordinator and admins create trainings.")
-    body = json_object(request_json(), {"title", "description", "sessions", "seats", "deadline", "qualification"},
+    body = json_object(request_json(), {"title", "description", "sessions", "seats", "deadline", "qualification",
+                                           "requires"},
                        {"title", "sessions", "seats", "deadline"})
     tz = _tz()
     title = text(body, "title", maximum=rules.MAX_TITLE)
@@ -129,14 +131,15 @@ def create_training():
     seats = parse_int(body["seats"], "seats", minimum=1, maximum=rules.MAX_SEATS)
     deadline = parse_instant(body["deadline"], "deadline", tz)
     sessions = _sessions(body["sessions"], tz)
-    qualification = body.get("qualification")
-    if qualification is not None and (not isinstance(qualification, str) or len(qualification) > 64):
-        raise invalid("qualification", "a qualification code (string) or null")
+    qualification, requires = body.get("qualification"), body.get("requires")
+    for name, value in (("qualification", qualification), ("requires", requires)):
+        if value is not None and (not isinstance(value, str) or len(value) > 64):
+            raise invalid(name, "a qualification code (string) or null")
     try:
         with transaction() as session:
             training = rules.create_training(session, user, title=title, description=description, seats=seats,
                                              deadline=deadline, sessions=sessions, qualification=qualification,
-                                             now=clock.now())
+                                             requires=requires, now=clock.now())
             answer = _training_json(training, user)
     except rules.TrainingError as exc:
         raise _problem(exc) from None
@@ -232,19 +235,21 @@ register_paths({
         "deadline": {**TIME_INPUT, "description": "sign-ups close then; at the latest the first session's start"},
         "qualification": {"type": ["string", "null"], "maxLength": 64,
                           "description": "granted to who attends every session: a kind's code (first_aid, "
-                                         "asylum_law, …) or 'training' for 'completed this training'"}},
+                                         "asylum_law, …) or 'training' for 'completed this training'"},
+        "requires": {"type": ["string", "null"], "maxLength": 64,
+                     "description": "who may attend: only volunteers holding this qualification (default: all)"}},
         ["title", "sessions", "seats", "deadline"], additionalProperties=False),
     "Training": _obj({
         "id": ID, "title": {"type": "string"}, "description": {"type": "string"},
         "seats": {"type": "integer"}, "seats_taken": {"type": "integer"}, "waiting": {"type": "integer"},
-        "deadline": DATETIME, "qualification": {"type": ["string", "null"]},
+        "deadline": DATETIME, "qualification": {"type": ["string", "null"]}, "requires": {"type": ["string", "null"]},
         "sessions": {"type": "array", "items": _obj({"id": ID, "room": {"type": ["integer", "null"]},
                                                      "place": {"type": "string"}, "start": DATETIME,
                                                      "end": DATETIME})},
         "mine": {"oneOf": [SIGNUP, {"type": "null"}], "description": "the caller's sign-up"},
         "signups": {"type": "array", "items": SIGNUP, "description": "for the coordinator only"}},
-        ["id", "title", "description", "seats", "seats_taken", "waiting", "deadline", "qualification", "sessions",
-         "mine"]),
+        ["id", "title", "description", "seats", "seats_taken", "waiting", "deadline", "qualification", "requires",
+         "sessions", "mine"]),
     "SignupResult": _obj({"id": ID, "status": {"enum": ["confirmed", "waitlisted"]},
                           "position": {"type": ["integer", "null"], "minimum": 1}}),
     "SignupCancelled": {"allOf": [SIGNUP, _obj({"moved_up_signup": {"type": ["integer", "null"]}})]},

@@ -116,7 +116,10 @@ def create_training(session: Session, actor: User, *, title: str, description: s
     training = Training(title=title, description=description, seats=seats, deadline=deadline,
                         created_by_id=actor.id)
     if requires:
-        training.open_to, training.requires_kind = "qualified", qualifications.kind_for_code(session, requires)
+        try:
+            training.open_to, training.requires_kind = "qualified", qualifications.kind_for_code(session, requires)
+        except qualifications.QualificationError as exc:
+            raise TrainingError(exc.message, "requires") from None
     session.add(training)
     session.flush()
     for index, planned in enumerate(sessions):

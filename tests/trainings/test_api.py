@@ -96,3 +96,21 @@ def test_only_the_coordinator_creates_and_only_volunteers_sign_up(client, make_r
     assert client.post(f"/api/v1/trainings/{training['id']}/signups", headers=coordinator).status_code == 403
     assert client.post(f"/api/v1/trainings/{training['id']}/signups", headers=volunteer,
                        json={"for": 3}).status_code == 422
+
+
+def test_a_training_for_the_qualified_refuses_the_others(client, session, make_room, people, coordinator):
+    from roombook.coordination import qualifications
+    from roombook.models import User
+
+    lead, (holder, other, *_rest) = people
+    body = _body(make_room(), requires="asylum_law")
+    training = client.post("/api/v1/trainings", json=body, headers=lead).json
+    assert training["requires"] == "asylum_law"
+    me = session.get(User, client.get("/api/v1/me", headers=holder).json["id"])
+    qualifications.record_qualification(session, coordinator, me, qualifications.kind_for(session, "asylum_law"),
+                                        seen_on=me.created_at.date(), today=me.created_at.date())
+    url = f"/api/v1/trainings/{training['id']}/signups"
+    assert client.post(url, headers=other).status_code == 403
+    assert client.post(url, headers=holder).status_code == 201
+    assert client.post("/api/v1/trainings", json={**body, "requires": "zauberei"}, headers=lead).json["field"] \
+        == "requires"

@@ -18,7 +18,7 @@ def test_the_coordinator_creates_a_training_volunteers_sign_up_and_attendance_co
     room = make_room(name="Saal West")
     login(client, coordinator.email, "secret-pw")
     form = {"title": "Grundlagen Asylrecht", "description": "", "seats": "1", "deadline": "2027-03-05T18:00",
-            "qualification": "asylum_law", "s1_room": room.key, "s1_start": "2027-03-08T10:00",
+            "requires": "", "qualification": "asylum_law", "s1_room": room.key, "s1_start": "2027-03-08T10:00",
             "s1_end": "2027-03-08T12:00", "s2_place": "Rathaus", "s2_start": "2027-03-09T10:00",
             "s2_end": "2027-03-09T12:00"}
     made = post(client, "/manage/trainings/new", form)

@@ -53,6 +53,7 @@ class TrainingForm(Form):
     description = TextAreaField(_l("Beschreibung"), validators=[Length(max=trainings.MAX_DESCRIPTION)])
     seats = IntegerField(_l("Plätze"), validators=[InputRequired(), NumberRange(1, trainings.MAX_SEATS)])
     deadline = DateTimeLocalField(_l("Anmeldung bis"), format="%Y-%m-%dT%H:%M", validators=[InputRequired()])
+    requires = SelectField(_l("Wer teilnehmen darf"), choices=[])
     qualification = SelectField(_l("Wer an allen Terminen teilnimmt, erhält"), choices=[])
     submit = SubmitField(_l("Schulung anlegen"))
 
@@ -121,6 +122,8 @@ def training_new():
     form = TrainingForm()
     form.qualification.choices = choices([("", _("nichts")), (trainings.COMPLETED, _("„Schulung abgeschlossen“"))]
                                          + qualifications.kind_choices(db.session))
+    form.requires.choices = choices([("", _("alle Ehrenamtlichen"))] + [
+        (code, _("nur mit Nachweis „%(kind)s“", kind=name)) for code, name in qualifications.kind_choices(db.session)])
     for _n, room_field, *_rest in form.rows():
         room_field.choices = _room_choices()
     if form.validate_on_submit():
@@ -146,7 +149,8 @@ def training_new():
                     training = trainings.create_training(
                         db.session, current_user, title=form.title.data, description=form.description.data or "",
                         seats=form.seats.data, deadline=to_utc(form.deadline.data, tz), sessions=planned,
-                        qualification=form.qualification.data or None, now=clock.now())
+                        qualification=form.qualification.data or None, requires=form.requires.data or None,
+                        now=clock.now())
                     training_id = training.id
             except trainings.TrainingError as exc:
                 _field_error(form, exc)
