@@ -19,6 +19,7 @@ from roombook.access.joining import delete_stale
 from roombook.booking.occurrences import extend_horizon
 from roombook.changes.deciding import settle_expired
 from roombook.changes.recording import absorb_new_dates
+from roombook.coordination import qualifications
 from roombook.db import claim_run, db, finish_run, transaction
 from roombook.feeds import calendars_root
 from roombook.feeds.publish import PublishResult, data_stamp, publish_now, read_manifest
@@ -137,6 +138,24 @@ def delete_stale_registrations(app: Flask, today: dt.date | None = None) -> int 
         return deleted
 
 
+def remind_qualifications(app: Flask, today: dt.date | None = None) -> int:
+    """Daily: tell each volunteer once that a qualification ends within 30 days (one mail per qualification
+    and validity, however often this runs: the mark and the message commit together), and forget the police
+    certificates of volunteers who stopped."""
+    with app.app_context():
+        today = today or _today(app)
+        with transaction():
+            qualifications.forget_police_certificates_of_inactive(db.session)
+        due = qualifications.due_reminders(db.session, today)
+        db.session.rollback()
+        queued = 0
+        for qualification_id in due:
+            with transaction():
+                queued += qualifications.remind_expiring(db.session, qualification_id,
+                                                         base_url=app.config["ROOMBOOK_BASE_URL"])
+        return queued
+
+
 def start(app: Flask):
     """Start the in-process scheduler (wsgi.py does this for each serving process)."""
     from apscheduler.schedulers.background import BackgroundScheduler
@@ -155,6 +174,7 @@ def start(app: Flask):
         ("settle_changes", settle_changes, every_minute),
         ("reminders", send_reminders, {"trigger": "interval", "minutes": 5}),
         ("delete_stale_registrations", delete_stale_registrations, {"trigger": "cron", "hour": 4, "minute": 7}),
+        ("qualification_reminders", remind_qualifications, {"trigger": "cron", "hour": 8, "minute": 7}),
     ]
     for job_id, function, trigger in table:
         scheduler.add_job(function, args=[app], id=job_id, coalesce=True, max_instances=1, **trigger)

@@ -25,7 +25,9 @@ from roombook.models import (
     Login,
     MailSettings,
     OutboxMessage,
+    Qualification,
     Registration,
+    TrainingSignup,
     User,
     VolunteerProfile,
 )
@@ -79,6 +81,7 @@ def export_user_data(session: Session, user: User) -> dict:
         "mail_settings": _mail_settings(session.get(MailSettings, user.id)),
         "calendar_invitations": [{"uid": i.uid, "sequence": i.sequence, "method": i.method,
                                   "sent_at": _utc(i.sent_at)} for i in invitations],
+        **_trainings_and_qualifications(session, user),
     }
 
 
@@ -88,6 +91,20 @@ def _registration(registration: Registration | None) -> dict | None:
     return {"display_name": registration.display_name, "languages": registration.languages,
             "skills": registration.skills, "note": registration.note, "consented_at": _utc(registration.consented_at),
             "confirmed_at": _utc(registration.confirmed_at), "decided_at": _utc(registration.decided_at)}
+
+
+def _trainings_and_qualifications(session: Session, user: User) -> dict:
+    """Their sign-ups for trainings and the proofs the coordinator noted as seen."""
+    signups = session.scalars(sa.select(TrainingSignup).where(TrainingSignup.user_id == user.id)
+                              .order_by(TrainingSignup.id))
+    held = session.scalars(sa.select(Qualification).where(Qualification.user_id == user.id).order_by(Qualification.id))
+    return {"training_signups": [{"training": s.training.title, "status": s.status, "position": s.position,
+                                  "created_at": _utc(s.created_at), "completed_at": _utc(s.completed_at)}
+                                 for s in signups],
+            "qualifications": [{"kind": q.kind.code, "seen_on": q.seen_on.isoformat(),
+                                "issued_on": q.issued_on.isoformat() if q.issued_on else None,
+                                "valid_until": q.valid_until.isoformat() if q.valid_until else None}
+                               for q in held]}
 
 
 def _mail_settings(settings: MailSettings | None) -> dict | None:

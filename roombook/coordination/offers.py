@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from roombook.access import audit
 from roombook.booking.rooms import RoomInputError, check_features
+from roombook.coordination import qualifications
 from roombook.coordination.categories import VALUES as CATEGORIES
 from roombook.models import Accommodation, Offer, Provider, User
 
@@ -56,8 +57,11 @@ def all_providers(session: Session) -> list[Provider]:
 def save_offer(session: Session, actor: User, offer: Offer | None, *, accommodation: Accommodation,
                provider_keys: list[str], title: str, description: str, category: str, duration_minutes: int,
                sessions_per_week: int, participants: int, needs_features: list[str], guaranteed: bool,
-               valid_from: dt.date, valid_until: dt.date | None) -> Offer:
-    """Create (offer=None) or change an offer; the next plan run places its weekly slots."""
+               valid_from: dt.date, valid_until: dt.date | None,
+               required_qualifications: list[str] | None = None) -> Offer:
+    """Create (offer=None) or change an offer; the next plan run places its weekly slots. The volunteers who
+    run it must hold `required_qualifications` (kind codes, roombook.coordination.qualifications; None leaves
+    them as they are)."""
     values = {"title": title.strip(), "description": (description or "").strip(), "category": category,
               "duration_minutes": duration_minutes, "sessions_per_week": sessions_per_week,
               "participants": participants, "needs_features": check_features(needs_features, "needs_features"),
@@ -86,6 +90,11 @@ def save_offer(session: Session, actor: User, offer: Offer | None, *, accommodat
             slot.sequence += 1
     audit.record(session, actor, "offer.created" if created else "offer.updated", offer,
                  accommodation=accommodation.key, changes={k: v for k, v in after.items() if before.get(k) != v})
+    if required_qualifications is not None:
+        try:
+            qualifications.set_required_kinds(session, actor, offer, required_qualifications)
+        except qualifications.QualificationError as exc:
+            raise RoomInputError(exc.message, "qualifications") from None
     return offer
 
 

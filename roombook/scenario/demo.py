@@ -205,6 +205,7 @@ def load_demo(session: Session, today: dt.date) -> list[tuple[str, str]]:
     _contacts_and_venue(session, places)
     _translations(session)
     _pending_registration(session, now)
+    _trainings_and_qualifications(session, users, today, now)
     return [(email, role) for email, role, _ in DEMO_USERS]
 
 
@@ -287,3 +288,41 @@ def _pending_registration(session: Session, now: dt.datetime) -> None:
                              languages=["de", "fa"], skills=["language_course", "volunteer_activity"],
                              note="Ich übersetze gern Persisch und Dari.", consented_at=now, created_at=now,
                              confirmed_at=now, status=RegistrationStatus.CONFIRMED))
+
+
+def _trainings_and_qualifications(session: Session, users: dict[str, User], today: dt.date, now: dt.datetime) -> None:
+    """A first-aid training that is full, with a waiting list the demo volunteer may join; an asylum-law course in
+    West's room on two Sundays with seats left; proofs seen, the demo volunteer's measles proof about to end."""
+    from roombook.coordination import qualifications, trainings
+
+    coordinator = users["coordinator"]
+    others = list(session.scalars(sa.select(User).where(User.email.in_([e for e, *_ in MORE_VOLUNTEERS]))
+                                  .order_by(User.id)))
+    sunday = today - dt.timedelta(days=today.weekday()) + dt.timedelta(weeks=2, days=6)
+    room = session.scalar(sa.select(Room).where(Room.key == "west-gr"))
+
+    def at(day: dt.date, hour: int) -> dt.datetime:
+        return to_utc(dt.datetime.combine(day, dt.time(hour)), room.tz)
+
+    first_aid = trainings.create_training(
+        session, coordinator, title="Erste Hilfe für Ehrenamtliche", description="Ein Tag beim DRK, mit Zertifikat.",
+        seats=1, deadline=at(sunday - dt.timedelta(days=3), 18), qualification="first_aid", now=now,
+        sessions=[trainings.PlannedSession(at(sunday - dt.timedelta(days=1), 9), at(sunday - dt.timedelta(days=1), 16),
+                                           place="DRK-Kreisverband, Hauptstraße 5")])
+    for person in others[:4]:
+        trainings.sign_up(session, person, first_aid, now=now)
+    asylum = trainings.create_training(
+        session, coordinator, title="Grundlagen Asylrecht", description="Für alle, die zu Ämtern begleiten.",
+        seats=12, deadline=at(sunday - dt.timedelta(days=2), 18), qualification="asylum_law", now=now,
+        sessions=[trainings.PlannedSession(at(day, 10), at(day, 13), room=room)
+                  for day in (sunday, sunday + dt.timedelta(weeks=1))])
+    trainings.sign_up(session, others[0], asylum, now=now)
+    seen = today - dt.timedelta(days=200)
+    qualifications.record_qualification(
+        session, coordinator, users["volunteer"], qualifications.kind_for(session, "measles"), seen_on=seen,
+        valid_until=today + dt.timedelta(days=20), today=today)
+    qualifications.record_qualification(
+        session, coordinator, others[0], qualifications.kind_for(session, qualifications.POLICE_CERTIFICATE),
+        seen_on=seen, issued_on=seen - dt.timedelta(days=10), clear=True, today=today)
+    qualifications.record_qualification(session, coordinator, others[1], qualifications.kind_for(session, "asylum_law"),
+                                        seen_on=seen, today=today)

@@ -22,6 +22,7 @@ from roombook.web import (  # noqa: F401  (routes register on import)
     manage,
     public,
     start,
+    trainings,
     views,
     volunteers,
 )

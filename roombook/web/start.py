@@ -21,6 +21,7 @@ from roombook.db import db, transaction
 from roombook.i18n import category_name
 from roombook.models.people import Role
 from roombook.notifications import confirming
+from roombook.web import trainings
 from roombook.web.common import bp, feed_page_url
 from roombook.web.forms import MailSettingsForm
 
@@ -37,6 +38,7 @@ def start():
     if user.role == Role.VOLUNTEER:
         parts["waiting"] = pages.booking_changes(db.session, user, now=now).waiting
         parts["displaced"] = upcoming.open_displacements(db.session, user.id)
+        parts["my_trainings"] = trainings.start_block(db.session, user, now)
     if user.role == Role.DEPARTMENT and user.provider_id is not None:
         parts["office_hours"] = upcoming.provider_next_dates(db.session, user.provider_id, now)
         parts["office_changes"] = upcoming.provider_changes(db.session, user.provider_id, now)

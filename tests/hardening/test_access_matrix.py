@@ -3,6 +3,7 @@ only what the role may do succeeds. A route missing from the matrix fails the te
 endpoints must say who may use them. Web forms: every POST refuses a request without CSRF token."""
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
@@ -117,7 +118,40 @@ CASES = {
         lambda w: (f"/api/v1/feed-tokens/{w.feed_token.id}/rotate", None), only({"volunteer"}, 201, 404)),
     ("/api/v1/feed-tokens/<int:token_id>", "DELETE", "volunteer's"): (
         lambda w: (f"/api/v1/feed-tokens/{w.feed_token.id}", None), only({"volunteer"}, 200, 404)),
+    ("/api/v1/trainings", "GET", "all"): (lambda w: ("/api/v1/trainings", None), EVERYONE),
+    ("/api/v1/trainings", "POST", "at an outside place"): (
+        lambda w: ("/api/v1/trainings", _training_body()), only({"admin", "coordinator"}, 201, 403)),
+    ("/api/v1/trainings/<int:training_id>", "GET", "one"): (
+        lambda w: (f"/api/v1/trainings/{_training(w)[0]}", None), EVERYONE),
+    ("/api/v1/trainings/<int:training_id>/signups", "POST", "oneself"): (
+        lambda w: (f"/api/v1/trainings/{_training(w, sign_up=False)[0]}/signups", None),
+        only({"volunteer", "other_volunteer"}, 201, 403)),
+    ("/api/v1/trainings/<int:training_id>/signups/<int:signup_id>", "DELETE", "volunteer's"): (
+        lambda w: ("/api/v1/trainings/{}/signups/{}".format(*_training(w)), None),
+        only({"admin", "coordinator", "volunteer"}, 200, 404)),
 }
+
+
+def _training_body() -> dict:
+    start, end = slot(6)
+    return {"title": "Erste Hilfe", "seats": 2, "deadline": (start - dt.timedelta(days=1)).isoformat(),
+            "sessions": [{"place": "DRK", "start": start.isoformat(), "end": end.isoformat()}]}
+
+
+def _training(w, sign_up: bool = True) -> tuple[int, int | None]:
+    """A training at an outside place, the volunteer signed up: (training id, their sign-up's id)."""
+    from roombook import clock
+    from roombook.coordination import trainings
+    from roombook.db import db
+
+    start, end = slot(6)
+    training = trainings.create_training(
+        db.session, w.users["coordinator"], title="Erste Hilfe", description="", seats=2,
+        deadline=start - dt.timedelta(days=1), sessions=[trainings.PlannedSession(start, end, place="DRK")],
+        now=clock.now())
+    signup = trainings.sign_up(db.session, w.users["volunteer"], training, now=clock.now()) if sign_up else None
+    db.session.flush()
+    return training.id, signup.id if signup else None
 
 
 def _series_a(w) -> int:

@@ -14,6 +14,7 @@ from roombook.web.manage import (  # noqa: F401  (routes register on import)
     registrations,
     reports,
     rooms,
+    trainings,
     volunteers,
 )
 from roombook.web.manage.gates import bp

@@ -42,12 +42,18 @@ ACTIONS = {
     "registration.approved": _l("Anmeldung angenommen"), "registration.declined": _l("Anmeldung abgelehnt"),
     "invitation.sent": _l("Einladung verschickt"), "invitation.accepted": _l("Einladung angenommen"),
     "user.password_set": _l("Passwort neu gesetzt"),
+    "offer.requirements": _l("Verlangte Nachweise eines Angebots geändert"),
+    "qualification.recorded": _l("Nachweis erfasst"), "qualification.deleted": _l("Nachweis gelöscht"),
+    "training.created": _l("Schulung angelegt"), "training.signed_up": _l("Zur Schulung angemeldet"),
+    "training.cancelled": _l("Von der Schulung abgemeldet"), "training.moved_up": _l("Von der Warteliste nachgerückt"),
+    "training.attendance": _l("Anwesenheit erfasst"),
 }
 OBJECTS = {"apitoken": _l("API-Schlüssel"), "booking": _l("Buchung"), "changeitem": _l("Reihe einer Raumänderung"),
            "closure": _l("Schließung"), "conflict": _l("Konflikt"), "feedtoken": _l("Kalender-Link"),
            "offer": _l("Angebot"), "accommodation": _l("Unterkunft"), "plan": _l("Plan"),
            "planrun": _l("Planung"), "room": _l("Raum"), "roomchange": _l("Raumänderung"), "user": _l("Konto"),
-           "registration": _l("Anmeldung"), "accounttoken": _l("Einladung")}
+           "registration": _l("Anmeldung"), "accounttoken": _l("Einladung"),
+           "training": _l("Schulung")}
 KEYS = {
     "accommodation": _l("Unterkunft"), "after": _l("nachher"), "answer": _l("Antwort"), "base_url": _l("Adresse"),
     "before": _l("vorher"), "by": _l("durch"), "cause": _l("Anlass"), "change": _l("Raumänderung"),
@@ -63,6 +69,9 @@ KEYS = {
     "reminders": _l("Erinnerungen"), "reminder_time": _l("Erinnerung kommt"), "provider": _l("Träger"),
     "fields": _l("Felder"),
     "account": _l("Konto"), "role": _l("Rolle"),
+    "fields": _l("Felder"), "kinds": _l("Nachweise"), "kind": _l("Art"), "position": _l("Platz auf der Warteliste"),
+    "present": _l("anwesend"), "seats": _l("Plätze"), "sessions": _l("Termine"), "signup": _l("Anmeldung"),
+    "valid_until": _l("gültig bis"),
 }
 # Codes that appear as values, beside the word lists of the pages that name the same things (_values()).
 VALUES: dict[str, Any] = {

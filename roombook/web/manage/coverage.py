@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 
 from roombook import clock
 from roombook.clock import week_of
-from roombook.coordination import coverage, volunteers
+from roombook.coordination import coverage, qualifications, volunteers
 from roombook.coordination.categories import MANDATORY
 from roombook.db import db
 from roombook.web.manage.forms import CATEGORY_LABELS, CoverageForm
@@ -52,4 +52,6 @@ def coverage_cell(key: str, category: str):
     return render_template("manage/coverage_cell.html", place=place, category=category, week=week,
                            lines=coverage.cell_offers(db.session, place, category, week), labels=CATEGORY_LABELS,
                            helpers=volunteers.who_could_help(db.session, place, category),
+                           needed=qualifications.needed_for(db.session, place.id, category),
+                           kind_name=qualifications.kind_name,
                            languages=volunteers.LANGUAGES, states=OCCURRENCE_STATES)

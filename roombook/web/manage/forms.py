@@ -160,6 +160,8 @@ class OfferForm(Form):
     sessions_per_week = IntegerField(_l("Termine pro Woche"), validators=[InputRequired(), NumberRange(1, 7)])
     participants = IntegerField(_l("Teilnehmende"), validators=[InputRequired(), NumberRange(1, 500)])
     needs_features = CheckboxesField(_l("Braucht Ausstattung"), choices=choices(FEATURES.items()))
+    # the choices are the known kinds, set per request (roombook.coordination.qualifications)
+    qualifications = CheckboxesField(_l("Ehrenamtliche brauchen diese Nachweise"), choices=[])
     guaranteed = BooleanField(_l("Garantierter Termin"))
     valid_from = DateField(_l("Ab"), validators=[InputRequired()])
     valid_until = DateField(_l("Bis"), validators=[Optional()])

@@ -8,7 +8,7 @@ from flask_login import current_user
 from roombook import clock
 from roombook.booking import rooms
 from roombook.booking.offer_details import OfferDetailsError, check_translations
-from roombook.coordination import coverage, offers
+from roombook.coordination import coverage, offers, qualifications
 from roombook.coordination.categories import MANDATORY
 from roombook.db import db, transaction
 from roombook.models import Offer
@@ -39,10 +39,12 @@ def _offer_form(offer: Offer | None) -> OfferForm:
     form = OfferForm(obj=offer if request.method == "GET" else None)
     form.accommodation.choices = choices((p.key, p.name) for p in my_accommodations())
     form.providers.choices = choices((p.key, p.name) for p in offers.all_providers(db.session))
+    form.qualifications.choices = choices(qualifications.kind_choices(db.session))
     if request.method == "GET" and offer is not None:
         form.accommodation.data = offer.accommodation.key
         form.providers.data = [p.key for p in offer.providers]
         form.needs_features.data = list(offer.needs_features)
+        form.qualifications.data = [k.code for k in qualifications.required_kinds(db.session, offer)]
     elif request.method == "GET":
         form.valid_from.data = clock.today()
         form.duration_minutes.data, form.sessions_per_week.data, form.participants.data = 90, 1, 10
@@ -70,7 +72,7 @@ def offer_edit(key: str | None):
                     duration_minutes=form.duration_minutes.data, sessions_per_week=form.sessions_per_week.data,
                     participants=form.participants.data, needs_features=form.needs_features.data or [],
                     guaranteed=form.guaranteed.data, valid_from=form.valid_from.data,
-                    valid_until=form.valid_until.data)
+                    valid_until=form.valid_until.data, required_qualifications=form.qualifications.data or [])
                 saved.translations = translations or None
                 saved_key = saved.key
         except rooms.RoomInputError as exc:

@@ -1,0 +1,98 @@
+"""Signing up, the waiting list, moving up when a seat frees, attendance and completion."""
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from roombook import clock
+from roombook.coordination import qualifications, trainings
+from roombook.models import Booking, OutboxMessage, Qualification, Training
+from tests.factories import local
+from tests.trainings.conftest import NOW, after
+
+BASE = "http://roombook.test/"
+
+
+def test_seats_first_then_the_waiting_list_in_order(session, make_training, volunteers):
+    training = make_training(seats=2)
+    answers = [trainings.sign_up(session, v, training, now=NOW) for v in volunteers(4)]
+    assert [(s.status, s.position) for s in answers] == [
+        ("confirmed", None), ("confirmed", None), ("waitlisted", 1), ("waitlisted", 2)]
+
+
+def test_a_second_sign_up_is_refused_and_none_after_the_deadline(session, make_training, volunteers):
+    training = make_training()
+    first, late = volunteers(2)
+    trainings.sign_up(session, first, training, now=NOW)
+    with pytest.raises(trainings.AlreadySignedUp):
+        trainings.sign_up(session, first, training, now=NOW)
+    with pytest.raises(trainings.SignupClosed):
+        trainings.sign_up(session, late, training, now=local(2027, 3, 5, 18))
+
+
+def test_a_cancelled_seat_goes_to_the_first_who_waits_who_is_told_in_their_language(
+        session, make_training, volunteers):
+    training = make_training(seats=1)
+    seated, english, second = volunteers(1) + volunteers(1, language="en") + volunteers(1)
+    mine = trainings.sign_up(session, seated, training, now=NOW)
+    waiting = trainings.sign_up(session, english, training, now=NOW)
+    behind = trainings.sign_up(session, second, training, now=NOW)
+    moved = trainings.cancel_signup(session, seated, mine, now=after(1), base_url=BASE)
+    assert moved.id == waiting.id and (moved.status, moved.position, moved.promoted_at) == ("confirmed", None,
+                                                                                            after(1))
+    assert (behind.status, behind.position) == ("waitlisted", 1)
+    (mail,) = session.scalars(sa.select(OutboxMessage).where(OutboxMessage.recipient == english.email)).all()
+    assert "Erste Hilfe am Kind" in mail.subject and "You have a place" in mail.subject
+    assert f"{BASE}my/trainings" in mail.body
+
+
+def test_no_one_moves_up_after_the_deadline(session, make_training, volunteers):
+    training = make_training(seats=1)
+    seated, waiting = volunteers(2)
+    mine = trainings.sign_up(session, seated, training, now=NOW)
+    trainings.sign_up(session, waiting, training, now=NOW)
+    assert trainings.cancel_signup(session, seated, mine, now=local(2027, 3, 6, 9), base_url=BASE) is None
+
+
+def test_leaving_the_waiting_list_closes_the_gap(session, make_training, volunteers):
+    training = make_training(seats=1)
+    signups = [trainings.sign_up(session, v, training, now=NOW) for v in volunteers(4)]
+    trainings.cancel_signup(session, signups[2].user, signups[2], now=NOW, base_url=BASE)
+    assert [(s.status, s.position) for s in signups] == [("confirmed", None), ("waitlisted", 1),
+                                                         ("cancelled", None), ("waitlisted", 2)]
+
+
+def test_attending_every_session_completes_the_training_and_grants_its_qualification(
+        session, make_training, volunteers, coordinator):
+    training = make_training(seats=3, sessions=2, qualification="first_aid")
+    came, missed = volunteers(2)
+    a, b = (trainings.sign_up(session, v, training, now=NOW) for v in (came, missed))
+    first, second = training.sessions
+    with clock.frozen(local(2027, 3, 9, 13)):
+        assert trainings.record_attendance(session, coordinator, first, {a.id, b.id}, now=clock.now()) == []
+        assert trainings.record_attendance(session, coordinator, second, {a.id}, now=clock.now()) == [a]
+    held = session.scalars(sa.select(Qualification)).all()
+    assert [(q.user_id, q.kind.code, q.seen_on) for q in held] == [(came.id, "first_aid", local(2027, 3, 9).date())]
+    assert held[0].valid_until == local(2029, 3, 9).date()  # first aid counts two years
+
+
+def test_a_training_may_grant_completed_this_training(session, make_training, volunteers, coordinator):
+    training = make_training(seats=1, sessions=1, qualification=trainings.COMPLETED)
+    (person,) = volunteers(1)
+    signup = trainings.sign_up(session, person, training, now=NOW)
+    trainings.record_attendance(session, coordinator, training.sessions[0], {signup.id}, now=local(2027, 3, 8, 13))
+    (held,) = qualifications.qualifications_of(session, person.id)
+    assert held.kind.code == f"training-{training.id}" and held.kind.label == "Erste Hilfe am Kind"
+
+
+def test_a_session_whose_room_is_taken_is_refused_naming_the_room_and_nothing_is_kept(
+        session, make_training, make_room):
+    room = make_room(name="Saal Ost")
+    make_training(room=room)
+    before = session.scalar(sa.select(sa.func.count()).select_from(Training))
+    with pytest.raises(trainings.SessionTaken) as refused:
+        with session.begin_nested():
+            make_training(room=room)
+    assert "Saal Ost" in str(refused.value.message) and refused.value.field == "sessions[0].room"
+    assert session.scalar(sa.select(sa.func.count()).select_from(Training)) == before
+    assert session.scalar(sa.select(sa.func.count()).select_from(Booking)) == 2
