@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from tests.api.conftest import bearer  # noqa: F401  (fixture)
-from tests.trainings.conftest import new_user
+from tests.coordination.conftest import new_user
 
 
 @pytest.fixture

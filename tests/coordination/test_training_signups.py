@@ -7,8 +7,8 @@ import sqlalchemy as sa
 from roombook import clock
 from roombook.coordination import qualifications, trainings
 from roombook.models import Booking, OutboxMessage, Qualification, Training
+from tests.coordination.conftest import NOW, after
 from tests.factories import local
-from tests.trainings.conftest import NOW, after
 
 BASE = "http://roombook.test/"
 

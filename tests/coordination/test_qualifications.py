@@ -10,7 +10,7 @@ from roombook.coordination import qualifications, volunteers
 from roombook.coordination.offers import save_offer
 from roombook.jobs import remind_qualifications
 from roombook.models import OutboxMessage, Qualification
-from tests.trainings.conftest import new_user
+from tests.coordination.conftest import new_user
 
 TODAY = dt.date(2027, 3, 1)
 
@@ -83,7 +83,7 @@ def test_the_volunteers_export_holds_their_sign_ups_and_qualifications(session, 
                                                                        volunteers):
     from roombook.access.privacy import export_user_data
     from roombook.coordination import trainings
-    from tests.trainings.conftest import NOW
+    from tests.coordination.conftest import NOW
 
     (person,) = volunteers(1)
     trainings.sign_up(session, person, make_training(), now=NOW)

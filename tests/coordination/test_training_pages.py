@@ -7,8 +7,9 @@ import datetime as dt
 import sqlalchemy as sa
 
 from roombook.models import Qualification, Training
-from tests.trainings.conftest import new_user
-from tests.web.conftest import login, post
+from tests.conftest import login
+from tests.coordination.conftest import new_user
+from tests.web.conftest import post
 
 
 def test_the_coordinator_creates_a_training_volunteers_sign_up_and_attendance_completes_it(
