@@ -1,5 +1,6 @@
 """The domain model. Import models from here; each lives in the module of its area."""
 from roombook.models.accommodations import Accommodation, Room, RoomOpeningHours
+from roombook.models.asking import HelpAsk, HelpRequest
 from roombook.models.changes import BookingSeries, ChangeItem, RoomChange, SeriesGap
 from roombook.models.conflicts import Conflict
 from roombook.models.logins import Login
@@ -18,7 +19,7 @@ from roombook.models.settings import Setting
 from roombook.models.tokens import ApiToken, FeedToken, IdempotencyKey
 
 __all__ = [
-    "Accommodation", "ApiToken", "AuditEvent", "Booking", "BookingSeries", "CalendarInvitation", "ChangeItem", "Closure", "Conflict", "FeedToken", "IdempotencyKey",
+    "Accommodation", "ApiToken", "AuditEvent", "Booking", "BookingSeries", "CalendarInvitation", "ChangeItem", "Closure", "Conflict", "FeedToken", "HelpAsk", "HelpRequest", "IdempotencyKey",
     "JobRun", "Login", "MailSettings", "Occupancy", "Occurrence", "Offer", "OfferSession", "OutboxMessage", "PlanRun", "Provider",
     "RateLimitHit", "ReminderSent", "Requirement", "Room", "RoomChange", "RoomOpeningHours", "SeriesGap", "Setting", "User", "VolunteerProfile",
 ]
