@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from roombook import clock
 from roombook.access import audit, permissions
-from roombook.booking.recurrence import parse_hhmm, to_utc
+from roombook.booking.recurrence import DAYS, parse_hhmm, to_utc
 from roombook.clock import week_of
 from roombook.coordination import offers, volunteers
 from roombook.coordination.categories import LABELS_DE, MANDATORY
@@ -46,6 +46,9 @@ from roombook.notifications.outbox import enqueue
 
 MAX_MESSAGE = 500
 LONGEST_SESSION = 180  # minutes: a gap of more is split into several sessions a week
+# A profile without wished times means any time; a group's windows must name times for the planner, so: the
+# hours people are awake and rooms are open.
+ANY_TIME = [{"day": day, "from": "07:00", "to": "22:00"} for day in DAYS]
 # Counselling is one person at a time (or a family); courses are groups.
 PARTICIPANTS = {"counselling": 2, "procedural_counselling": 2}
 
@@ -140,8 +143,8 @@ def _reasons(place: Accommodation, category: str, profile: VolunteerProfile, len
                               if language in profile.languages else _l("spricht kein %(language)s", language=name)))
     # several windows a weekday are allowed (roombook.coordination.volunteers' profiles): each is one chance
     long_enough = [w for w in profile.available or [] if _window_minutes(w) >= length]
-    if not profile.available:
-        reasons.append(Reason(False, _l("hat keine Wunschzeiten angegeben")))
+    if not profile.available:  # the profile's "empty: any time"
+        reasons.append(Reason(True, _l("zu jeder Zeit")))
     elif len({w["day"] for w in long_enough}) >= sessions:
         reasons.append(Reason(True, _l("Wunschzeiten passen für %(minutes)d Minuten", minutes=length)))
     else:
@@ -275,7 +278,7 @@ def _group_of(session: Session, volunteer: User) -> Provider:
         n += 1
         key = f"{base}-{n}"
     group = Provider(key=key, name=name, kind=ProviderKind.VOLUNTEER,
-                     available=list(profile.available) if profile else [],
+                     available=list(profile.available) if profile and profile.available else ANY_TIME,
                      max_minutes_per_week=profile.max_minutes_per_week if profile else None,
                      contact_email=volunteer.email, contact_language=language_of(volunteer))
     session.add(group)

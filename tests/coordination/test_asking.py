@@ -70,19 +70,25 @@ def ask(session, west, week, *people):
 # --- matching --------------------------------------------------------------------------------------------
 
 def test_matching_lists_who_could_help_best_first_and_says_why(demo, west, week, jonas):
-    no_times = a_volunteer(demo, "nora@example.org", "Nora Z.", available=[])
+    short = a_volunteer(demo, "nora@example.org", "Nora Z.", available=[{"day": "wed", "from": "16:00", "to": "16:45"}])
+    any_time = a_volunteer(demo, "otto@example.org", "Otto Y.", available=[], hours=0.5)
     a_volunteer(demo, "nord@example.org", "Nils N.", places=[place(demo, "nord")])  # wants Nord only
     a_volunteer(demo, "cook@example.org", "Carla C.", skills=("daily_life_course",))  # another skill
 
     found = asking.match_volunteers(demo, west, "counselling", week)
 
-    assert [m.volunteer for m in found] == [jonas, no_times]
-    best, other = found
+    # those who fit first; of the rest, who has more hours left (Nora set no limit)
+    assert [m.volunteer.email for m in found] == [jonas.email, short.email, any_time.email]
+    best, other, busy = found
     assert best.fits and best.minutes_left == 120
     assert [str(r.text) for r in best.reasons] == [
         "kann Beratung", "möchte überall helfen", "Wunschzeiten passen für 60 Minuten",
         "noch 2,0 Std. frei in dieser Woche"]
-    assert not other.fits and "hat keine Wunschzeiten angegeben" in [str(r.text) for r in other.reasons if not r.ok]
+    # an empty profile's times mean any time; half an hour a week is too little for the hour the gap needs
+    assert [(str(r.text), r.ok) for r in busy.reasons][2:] == [("zu jeder Zeit", True),
+                                                              ("noch 0,5 Std. frei in dieser Woche", False)]
+    assert not other.fits
+    assert [str(r.text) for r in other.reasons if not r.ok] == ["keine Wunschzeit, in die 60 Minuten passen"]
 
 
 def test_a_wanted_language_and_the_hours_left_count(demo, west, week, jonas):
