@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from wtforms import RadioField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired
 
 from roombook.access.permissions import can_answer_help_request
@@ -22,8 +23,8 @@ STATUS_WORDS = {"asked": _l("offen"), "accepted": _l("zugesagt"), "declined": _l
 
 
 class HelpAnswerForm(Form):
-    answer = RadioField(_l("Ihre Antwort"), choices=[("accept", _l("Ich übernehme das")),
-                                                     ("decline", _l("Ich kann leider nicht"))],
+    answer = RadioField(_l("Ihre Antwort"), choices=[SelectChoice("accept", _l("Ich übernehme das")),
+                                                     SelectChoice("decline", _l("Ich kann leider nicht"))],
                         validators=[InputRequired(_l("Bitte zusagen oder absagen."))])
     message = TextAreaField(_l("Nachricht an die Koordination (freiwillig)"))
 

@@ -18,7 +18,7 @@ from roombook.db import db
 from roombook.models import Accommodation
 from roombook.web.fields import CheckboxesField
 from roombook.web.forms import Form
-from roombook.web.manage.forms import CATEGORY_LABELS, CoverageForm
+from roombook.web.manage.forms import CATEGORY_LABELS, CoverageForm, choices
 from roombook.web.manage.gates import bp, coordinator_required, load_accommodation
 
 # A date's state in the drill-down, in words (the stored value is a code).
@@ -78,10 +78,10 @@ def render_cell(place: Accommodation, category: str, week: dt.date | None, *, la
     matches = asking.match_volunteers(db.session, place, category, week, language=lang)
     if ask_form is None:
         ask_form = AskForm(data={"week": week, "lang": lang or ""})
-    ask_form.volunteers.choices = [(m.volunteer.id, m.volunteer.display_name or m.volunteer.email)
-                                   for m in matches]
+    ask_form.volunteers.choices = choices((m.volunteer.id, m.volunteer.display_name or m.volunteer.email)
+                                          for m in matches)
     lang_form = LanguageFilterForm(data={"week": week, "lang": lang or ""})
-    lang_form.lang.choices = [("", _("keine"))] + [(code, str(name)) for code, name in volunteers.LANGUAGES.items()]
+    lang_form.lang.choices = choices([("", _("keine")), *volunteers.LANGUAGES.items()])
     return render_template("manage/coverage_cell.html", place=place, category=category, week=week,
                            cell=asking.gap(db.session, place, category, week),
                            lines=coverage.cell_offers(db.session, place, category, week), labels=CATEGORY_LABELS,
@@ -96,7 +96,7 @@ def coverage_cell(key: str, category: str):
     if category not in {c.value for c in MANDATORY}:
         abort(404)
     form = LanguageFilterForm(request.args)
-    form.lang.choices = [("", "")] + [(code, code) for code in volunteers.LANGUAGES]
+    form.lang.choices = choices([("", ""), *((code, code) for code in volunteers.LANGUAGES)])
     if not form.validate():
         abort(400)
     return render_cell(place, category, form.week.data, lang=form.lang.data)
