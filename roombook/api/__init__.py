@@ -9,7 +9,15 @@ from flask import Flask, request
 from werkzeug.exceptions import HTTPException
 
 from roombook.access.login import csrf
-from roombook.api import changes, coordination, freeslots, reports, series, views  # noqa: F401  (register the routes)
+from roombook.api import (  # noqa: F401  (register the routes)
+    asking,
+    changes,
+    coordination,
+    freeslots,
+    reports,
+    series,
+    views,
+)
 from roombook.api.blueprint import bp
 from roombook.api.problems import ApiProblem, problem_response
 
