@@ -266,6 +266,21 @@ def answer_request(session: Session, volunteer: User, ask: HelpAsk, *, accept: b
     return ask
 
 
+def withdraw_ask(session: Session, actor: User, ask: HelpAsk) -> HelpAsk:
+    """The coordination takes back a question still open (the gap closed otherwise, or someone else took it);
+    it leaves the volunteer's start page. An answered one stays as it was answered."""
+    if not permissions.can_ask_volunteers(actor):
+        raise AskingRefused()
+    changed = session.execute(sa.update(HelpAsk).where(HelpAsk.id == ask.id, HelpAsk.status == AskStatus.ASKED)
+                              .values(status=AskStatus.WITHDRAWN, answered_at=clock.now())
+                              .execution_options(synchronize_session=False)).rowcount
+    if changed != 1:
+        raise AlreadyAnswered()
+    session.refresh(ask)
+    audit.record(session, actor, "help_request.withdrawn", ask.request, volunteer=ask.volunteer_id)
+    return ask
+
+
 def _group_of(session: Session, volunteer: User) -> Provider:
     """The volunteer's group; one named by their first name when they have none, with their wished times."""
     if volunteer.provider is not None:

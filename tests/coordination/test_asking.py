@@ -213,6 +213,23 @@ def test_no_one_answers_someone_elses_request(demo, west, week, jonas):
     assert mine.status == "asked"
 
 
+def test_the_coordination_withdraws_an_open_question_and_only_an_open_one(demo, west, week, jonas):
+    other = a_volunteer(demo, "ola@example.org", "Ola W.")
+    request = ask(demo, west, week, jonas, other)
+    open_one, answered = sorted(request.asks, key=lambda a: a.volunteer_id != jonas.id)
+    asking.answer_request(demo, other, answered, accept=False, base_url=BASE)
+    coordinator = user(demo, "coordinator@example.org")
+    with pytest.raises(AskingRefused):
+        asking.withdraw_ask(demo, jonas, open_one)
+    asking.withdraw_ask(demo, coordinator, open_one)
+    assert open_one.status == "withdrawn" and asking.open_asks(demo, jonas) == []
+    with pytest.raises(AlreadyAnswered):
+        asking.withdraw_ask(demo, coordinator, answered)
+    with pytest.raises(AlreadyAnswered):  # a withdrawn question is not answered any more
+        asking.answer_request(demo, jonas, open_one, accept=True, base_url=BASE)
+    assert answered.status == "declined"
+
+
 def test_a_bad_message_is_refused_at_its_field_and_the_request_stays_open(demo, west, week, jonas):
     (mine,) = ask(demo, west, week, jonas).asks
     with pytest.raises(AskingError) as refused:

@@ -386,6 +386,9 @@ CASES: dict[tuple[str, str, str], Case] = {
     ("/manage/help-requests", "GET", "all"): Case(lambda w: ("/manage/help-requests", None), only(COORDINATION, 200)),
     ("/manage/help-requests/<int:request_id>", "GET", "in B"): Case(
         lambda w: (f"/manage/help-requests/{_help_b(w)[1].request_id}", None), only(COORDINATION, 200)),
+    ("/manage/help-requests/<int:request_id>/asks/<int:ask_id>/withdraw", "POST", "in B"): Case(
+        lambda w: (f"/manage/help-requests/{_help_b(w)[1].request_id}/asks/{_help_b(w)[1].id}/withdraw", {}),
+        only(COORDINATION, 302), _ask_status),
     ("/my/help-requests", "GET", "own"): Case(lambda w: ("/my/help-requests", None), only(VOLUNTEERS, 200)),
     ("/my/help-requests/<int:ask_id>", "GET", "other_volunteer's"): Case(
         lambda w: (f"/my/help-requests/{_help_b(w)[1].id}", None), owner("other_volunteer", 200)),

@@ -9,10 +9,15 @@ from flask_login import current_user
 from roombook.coordination import asking
 from roombook.coordination.categories import MANDATORY
 from roombook.db import db, transaction
-from roombook.models import HelpRequest
+from roombook.models import HelpAsk, HelpRequest
+from roombook.web.forms import Form
 from roombook.web.manage.coverage import STATUS_WORDS, AskForm, render_cell
 from roombook.web.manage.forms import CATEGORY_LABELS
 from roombook.web.manage.gates import bp, coordinator_required, load_accommodation
+
+
+class WithdrawForm(Form):
+    """Only the CSRF token: which question is in the URL."""
 
 
 @bp.post("/manage/coverage/<key>/<category>/ask")
@@ -41,7 +46,7 @@ def ask_volunteers(key: str, category: str):
 @coordinator_required
 def help_requests():
     return render_template("manage/help_requests.html", lines=asking.requests_overview(db.session),
-                           labels=CATEGORY_LABELS, statuses=STATUS_WORDS, one=False)
+                           labels=CATEGORY_LABELS, statuses=STATUS_WORDS, one=False, withdraw=WithdrawForm())
 
 
 @bp.get("/manage/help-requests/<int:request_id>")
@@ -51,4 +56,23 @@ def help_request(request_id: int):
     line = asking.RequestLine(request_row, asking.gap(db.session, request_row.accommodation, request_row.category,
                                                       request_row.week))
     return render_template("manage/help_requests.html", lines=[line], labels=CATEGORY_LABELS,
-                           statuses=STATUS_WORDS, one=True)
+                           statuses=STATUS_WORDS, one=True, withdraw=WithdrawForm())
+
+
+@bp.post("/manage/help-requests/<int:request_id>/asks/<int:ask_id>/withdraw")
+@coordinator_required
+def withdraw_help_ask(request_id: int, ask_id: int):
+    ask = db.session.get(HelpAsk, ask_id)
+    if ask is None or ask.request_id != request_id:
+        abort(404)
+    form = WithdrawForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        with transaction():
+            asking.withdraw_ask(db.session, current_user, ask)
+    except asking.AlreadyAnswered:
+        flash(_("Diese Anfrage ist schon beantwortet."), "error")
+    else:
+        flash(_("Anfrage zurückgezogen."), "info")
+    return redirect(url_for("manage.help_request", request_id=request_id))

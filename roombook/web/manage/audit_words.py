@@ -40,6 +40,7 @@ ACTIONS = {
     "change.dates_added": _l("Neue Termine zur Raumänderung hinzugefügt"),
     "conflict.series_resolved": _l("Konflikte einer Reihe entschieden"),
     "help_request.asked": _l("Ehrenamtliche angefragt"), "help_request.answered": _l("Anfrage beantwortet"),
+    "help_request.withdrawn": _l("Anfrage zurückgezogen"),
 }
 OBJECTS = {"apitoken": _l("API-Schlüssel"), "booking": _l("Buchung"), "changeitem": _l("Reihe einer Raumänderung"),
            "closure": _l("Schließung"), "conflict": _l("Konflikt"), "feedtoken": _l("Kalender-Link"),
@@ -60,7 +61,7 @@ KEYS = {
     "unplaced": _l("nicht platziert"), "why": _l("warum"), "confirmations": _l("Bestätigungen"),
     "reminders": _l("Erinnerungen"), "reminder_time": _l("Erinnerung kommt"), "provider": _l("Träger"),
     "fields": _l("Felder"), "category": _l("Kategorie"), "week": _l("Woche"), "volunteers": _l("Ehrenamtliche"),
-    "offer": _l("Angebot"),
+    "offer": _l("Angebot"), "volunteer": _l("Ehrenamtliche(r)"),
 }
 # Codes that appear as values, beside the word lists of the pages that name the same things (_values()).
 VALUES: dict[str, Any] = {
