@@ -16,7 +16,16 @@ from roombook.booking.recurrence import to_utc
 from roombook.coordination import asking
 from roombook.coordination.asking import AlreadyAnswered, AskingError, AskingRefused
 from roombook.coordination.volunteers import save_profile
-from roombook.models import Accommodation, AuditEvent, HelpAsk, Offer, OutboxMessage, Provider, Room, User
+from roombook.models import (
+    Accommodation,
+    AuditEvent,
+    HelpAsk,
+    Offer,
+    OutboxMessage,
+    Provider,
+    Room,
+    User,
+)
 from roombook.notifications.outbox import send_pending
 from roombook.planning import runs as plan_runs
 from tests.dates import quiet_monday

@@ -1,17 +1,26 @@
 """The pages of asking volunteers: the coordinator ticks volunteers on the coverage drill-down and asks them,
 the volunteer answers on their start page (once), the coordinator reads the answers; nobody else answers or
-asks. On the demo city, with Jonas as in tests/coordination/test_asking.py."""
+asks. The API of the same (their own list, one answer each), and how residents and the public read a
+volunteer-run offer: by its group's name or the volunteer's first name, never a full name
+(roombook.coordination.naming). On the demo city, with Jonas as in tests/coordination/test_asking.py (one module:
+each module that uses the demo builds it once)."""
 from __future__ import annotations
 
 import re
 
+import icalendar
 import pytest
 import sqlalchemy as sa
 
-from roombook.models import HelpAsk, OutboxMessage
+from roombook.coordination import asking
+from roombook.coordination.naming import public_name
+from roombook.feeds.catalogue import accommodation_feed, build_feed
+from roombook.models import HelpAsk, OutboxMessage, Provider, User
+from roombook.planning import runs as plan_runs
+from tests.api.conftest import bearer  # noqa: F401  (fixture)
 from tests.conftest import csrf_token
-from tests.coordination.test_asking import a_volunteer, jonas, week, west  # noqa: F401  (fixtures)
-from tests.manage.conftest import demo, demo_rows, login  # noqa: F401  (fixtures)
+from tests.coordination.test_asking import BASE, a_volunteer, ask, jonas, week, west  # noqa: F401  (fixtures)
+from tests.manage.conftest import TODAY, demo, demo_rows, login  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.dates  # the demo city's coming weeks (scripts/faketime-suite.sh)
 
@@ -104,3 +113,68 @@ def test_no_one_else_sees_or_answers_a_volunteers_request(client, demo, week, jo
     assert client.post(url, data={"csrf_token": token, "answer": "accept"}).status_code == 404
     demo.refresh(ask)
     assert ask.status == "asked"
+
+
+# --- the API ------------------------------------------------------------------------------------------
+
+def test_a_volunteer_lists_and_answers_their_request_once(client, demo, west, week, jonas, bearer):
+    (mine,) = ask(demo, west, week, jonas).asks
+    headers = bearer(jonas)
+    (listed,) = client.get("/api/v1/help-requests", headers=headers).json["items"]
+    assert listed == {**listed, "id": mine.id, "status": "asked", "accommodation": west.id,
+                      "category": "counselling", "week": week.isoformat(), "session_minutes": 60,
+                      "sessions_per_week": 1, "offer": None}
+    url = f"/api/v1/help-requests/{mine.id}/answer"
+
+    bad = client.post(url, headers=headers, json={"answer": "maybe"})
+    assert bad.status_code == 422 and bad.json["field"] == "answer"
+    answer = client.post(url, headers=headers, json={"answer": "accept", "message": "Gern"})
+    assert answer.status_code == 200 and answer.json["status"] == "accepted" and answer.json["offer"] is not None
+    again = client.post(url, headers=headers, json={"answer": "decline"})
+    assert again.status_code == 409 and again.json["status"] == 409
+
+
+def test_someone_elses_request_is_not_found(client, demo, west, week, jonas, bearer):
+    (mine,) = ask(demo, west, week, jonas).asks
+    other = demo.scalar(sa.select(User).where(User.email == "volunteer@example.org"))
+    assert client.get("/api/v1/help-requests", headers=bearer(other)).json["items"] == []
+    answer = client.post(f"/api/v1/help-requests/{mine.id}/answer", headers=bearer(other), json={"answer": "accept"})
+    assert answer.status_code == 404 and mine.status == "asked"
+
+
+# --- public naming ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("name", "kind", "members", "shown"), [
+    ("Maria Schmidt", "volunteer", ["Maria Schmidt"], "Maria"),  # the group is one person, by full name
+    ("maria  schmidt", "volunteer", ["Maria Schmidt", "Jo"], "maria"),
+    ("Ehrenamtskreis Willkommen", "volunteer", ["Amal K."], "Ehrenamtskreis Willkommen"),  # the group's own name
+    ("Jonas", "volunteer", ["Jonas B."], "Jonas"),
+    ("Fachbereich Soziales", "department", ["Fachbereich Soziales"], "Fachbereich Soziales"),
+])
+def test_a_volunteer_group_named_like_a_member_shows_the_first_name(name, kind, members, shown):
+    assert public_name(name, kind, members) == shown
+
+
+def test_the_public_feed_and_page_name_a_volunteer_offer_by_first_name(client, demo, west, week, jonas):
+    # his group was made by hand under his full name
+    group = Provider(key="jonas-b", name="Jonas B.", kind="volunteer",
+                     available=[{"day": "tue", "from": "17:00", "to": "20:00"}])
+    demo.add(group)
+    jonas.provider = group
+    demo.flush()
+    (mine,) = ask(demo, west, week, jonas).asks
+    asking.answer_request(demo, jonas, mine, accept=True, base_url=BASE)
+    coordinator = demo.scalar(sa.select(User).where(User.email == "coordinator@example.org"))
+    run = plan_runs.run_now(demo, plan_runs.start_run(demo, coordinator, ["west"], time_limit=10),
+                            "Europe/Berlin", 10)
+    plan_runs.publish_run(demo, coordinator, run, today=TODAY, horizon_weeks=(week - TODAY).days // 7 + 2)
+
+    feed = icalendar.Calendar.from_ical(build_feed(demo, accommodation_feed(west), TODAY, "Europe/Berlin", "rb"))
+    counselling = [e for e in feed.walk("VEVENT") if str(e.get("CATEGORIES").cats[0]) == "Beratung"
+                   or "Beratung" in str(e.get("DESCRIPTION", ""))]
+    assert counselling, "the accepted offer is in the accommodation's feed"
+    descriptions = [str(e.get("DESCRIPTION", "")) for e in counselling]
+    assert any("Beratung – Jonas" in d for d in descriptions)
+    assert not any("Jonas B" in d for d in descriptions)
+    page = client.get(f"/accommodations/west/offers?week={week.isoformat()}").get_data(as_text=True)
+    assert "Beratung" in page and "Jonas B." not in page
