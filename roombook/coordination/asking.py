@@ -259,6 +259,11 @@ def answer_request(session: Session, volunteer: User, ask: HelpAsk, *, accept: b
         raise AlreadyAnswered()
     session.refresh(ask)
     request = ask.request
+    if accept:
+        # acceptances of one request queue here (SQLite's write lock does it anyway): the first makes the
+        # offer, each later one sees it and joins
+        session.execute(sa.select(HelpRequest.id).where(HelpRequest.id == request.id).with_for_update())
+        session.refresh(request)
     offer = _take_on(session, volunteer, request) if accept else None
     audit.record(session, volunteer, "help_request.answered", request, answer=status,
                  **({"offer": offer.key} if offer is not None else {}))
