@@ -178,3 +178,15 @@ def test_the_public_feed_and_page_name_a_volunteer_offer_by_first_name(client, d
     assert not any("Jonas B" in d for d in descriptions)
     page = client.get(f"/accommodations/west/offers?week={week.isoformat()}").get_data(as_text=True)
     assert "Beratung" in page and "Jonas B." not in page
+
+
+def test_bad_input_to_the_ask_form_is_refused_at_its_field(client, demo, week, jonas):
+    login(client, "coordinator@example.org")
+    token = csrf_token(client.get(drill_down(week)).get_data(as_text=True))
+    for data in ({"week": "kw12", "volunteers": str(jonas.id)}, {"week": week.isoformat(), "volunteers": "jonas"},
+                 {"week": week.isoformat()}):
+        answer = client.post("/manage/coverage/west/counselling/ask", data={"csrf_token": token, **data})
+        assert answer.status_code == 422, data
+        assert 'class="error"' in answer.get_data(as_text=True), data
+    assert client.get("/manage/coverage/west/counselling?lang=xx").status_code == 400
+    assert demo.scalar(sa.select(sa.func.count()).select_from(HelpAsk)) == 0
