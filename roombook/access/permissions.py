@@ -96,6 +96,16 @@ def can_answer_for_series(user: User | None, item: ChangeItem) -> bool:
         and item.owner_id is not None and item.owner_id == user.id
 
 
+def can_ask_volunteers(user: User | None) -> bool:
+    """Asking volunteers to fill a coverage gap is the coordination's: coordinators and admins."""
+    return can_coordinate(user)
+
+
+def can_answer_help_request(user: User | None, volunteer_id: int) -> bool:
+    """A request for help is answered by the volunteer asked, and by no one else (not even an admin)."""
+    return _is(user, Role.VOLUNTEER) and user.id == volunteer_id
+
+
 def may_be_asked_about_changes(user: User | None) -> bool:
     """Only a volunteer's own series is handed to its owner to decide (roombook.changes.deciding)."""
     return _is(user, Role.VOLUNTEER)

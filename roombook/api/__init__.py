@@ -10,6 +10,7 @@ from werkzeug.exceptions import HTTPException
 
 from roombook.access.login import csrf
 from roombook.api import (  # noqa: F401  (register the routes)
+    asking,
     changes,
     coordination,
     freeslots,

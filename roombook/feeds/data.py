@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from roombook.booking.recurrence import DAYS, to_utc, weekly_local
+from roombook.coordination.naming import public_names
 from roombook.feeds.rows import (
     BookingRow,
     FeedData,
@@ -32,7 +33,6 @@ from roombook.models import (
     Occurrence,
     Offer,
     OfferSession,
-    Provider,
     Room,
     SeriesGap,
     User,
@@ -137,25 +137,28 @@ def _load_slots(session: Session, selection: Selection, since: dt.date,
     ids = list(session.scalars(_slot_ids(selection, since, since_utc)))
     if not ids:
         return [], {}
-    offer_providers: dict[int, list[str]] = {}
-    for offer_id, _provider_id, name in session.execute(
-            sa.select(offer_provider.c.offer_id, Provider.id, Provider.name)
-            .join(Provider, Provider.id == offer_provider.c.provider_id)
+    offer_providers: dict[int, list[int]] = {}
+    for offer_id, provider_id in session.execute(
+            sa.select(offer_provider.c.offer_id, offer_provider.c.provider_id)
             .join(OfferSession, OfferSession.offer_id == offer_provider.c.offer_id).where(OfferSession.id.in_(ids))
             .distinct()
-            .order_by(offer_provider.c.offer_id, Provider.id)):
-        offer_providers.setdefault(offer_id, []).append(name)
+            .order_by(offer_provider.c.offer_id, offer_provider.c.provider_id)):
+        offer_providers.setdefault(offer_id, []).append(provider_id)
     rows = session.execute(
-        sa.select(OfferSession.id, Offer.id, Offer.title, Offer.description, Offer.category, Provider.name,
+        sa.select(OfferSession.id, Offer.id, Offer.title, Offer.description, Offer.category, OfferSession.provider_id,
                   OfferSession.day, OfferSession.start, Offer.duration_minutes, OfferSession.valid_from,
                   Offer.valid_from, OfferSession.valid_until, Offer.valid_until, OfferSession.room_id,
                   OfferSession.sequence, OfferSession.updated_at, Offer.updated_at)
-        .join(Offer, Offer.id == OfferSession.offer_id).outerjoin(Provider, Provider.id == OfferSession.provider_id)
-        .where(OfferSession.id.in_(ids)).order_by(OfferSession.id))
+        .join(Offer, Offer.id == OfferSession.offer_id)
+        .where(OfferSession.id.in_(ids)).order_by(OfferSession.id)).all()
+    # every feed names providers as the public may read them (a volunteer never by a full name)
+    names = public_names(session, [pid for pids in offer_providers.values() for pid in pids]
+                         + [row[5] for row in rows if row[5] is not None])
     slots: dict[int, SlotRow] = {}
     for (sid, offer_id, title, description, category, provider, day, start, minutes, s_from, o_from, s_until,
          o_until, room_id, sequence, s_stamp, o_stamp) in rows:
-        providers = provider if provider is not None else ", ".join(offer_providers.get(offer_id, []))
+        providers = names.get(provider, "") if provider is not None else \
+            ", ".join(names[pid] for pid in offer_providers.get(offer_id, []) if pid in names)
         lasts = [d for d in (s_until, o_until) if d is not None]
         slots[sid] = SlotRow(sid, title, description or "", category, providers, day, start, minutes,
                              max(s_from, o_from), min(lasts) if lasts else None, room_id, sequence,

@@ -1,5 +1,6 @@
 """The domain model. Import models from here; each lives in the module of its area."""
 from roombook.models.accommodations import Accommodation, Room, RoomOpeningHours
+from roombook.models.asking import HelpAsk, HelpRequest
 from roombook.models.changes import BookingSeries, ChangeItem, RoomChange, SeriesGap
 from roombook.models.conflicts import Conflict
 from roombook.models.logins import Login
@@ -30,7 +31,7 @@ from roombook.models.trainings import (
 )
 
 __all__ = [
-    "AccountToken", "Accommodation", "ApiToken", "AuditEvent", "Booking", "BookingSeries", "CalendarInvitation", "ChangeItem", "Closure", "Conflict", "FeedToken", "IdempotencyKey",
+    "AccountToken", "Accommodation", "ApiToken", "AuditEvent", "Booking", "BookingSeries", "CalendarInvitation", "ChangeItem", "Closure", "Conflict", "FeedToken", "HelpAsk", "HelpRequest", "IdempotencyKey",
     "Attendance", "OfferRequirement", "Qualification", "QualificationKind", "Training", "TrainingSession",
     "TrainingSignup",
     "JobRun", "Login", "MailSettings", "Occupancy", "Occurrence", "Offer", "OfferSession", "OutboxMessage", "PlanRun", "Provider",

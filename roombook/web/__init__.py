@@ -18,6 +18,7 @@ from roombook.web import (  # noqa: F401  (routes register on import)
     department,
     errors,
     freeslots,
+    help_requests,
     joining,
     manage,
     public,

@@ -16,7 +16,7 @@ from roombook.access import permissions
 from roombook.booking import upcoming
 from roombook.changes import pages
 from roombook.conflicts import decisions as conflicts
-from roombook.coordination import coverage
+from roombook.coordination import asking, coverage
 from roombook.db import db, transaction
 from roombook.i18n import category_name
 from roombook.models.people import Role
@@ -39,6 +39,7 @@ def start():
         parts["waiting"] = pages.booking_changes(db.session, user, now=now).waiting
         parts["displaced"] = upcoming.open_displacements(db.session, user.id)
         parts["my_trainings"] = trainings.start_block(db.session, user, now)
+        parts["help_asks"] = asking.open_asks(db.session, user)
     if user.role == Role.DEPARTMENT and user.provider_id is not None:
         parts["office_hours"] = upcoming.provider_next_dates(db.session, user.provider_id, now)
         parts["office_changes"] = upcoming.provider_changes(db.session, user.provider_id, now)

@@ -129,6 +129,10 @@ CASES = {
     ("/api/v1/trainings/<int:training_id>/signups/<int:signup_id>", "DELETE", "volunteer's"): (
         lambda w: ("/api/v1/trainings/{}/signups/{}".format(*_training(w)), None),
         only({"admin", "coordinator", "volunteer"}, 200, 404)),
+    ("/api/v1/help-requests", "GET", "own"): (lambda w: ("/api/v1/help-requests", None), EVERYONE),
+    ("/api/v1/help-requests/<int:ask_id>/answer", "POST", "other_volunteer's"): (
+        lambda w: (f"/api/v1/help-requests/{_help_ask_b(w)}/answer", {"answer": "decline"}),
+        only({"other_volunteer"}, 200, 404)),
 }
 
 
@@ -152,6 +156,21 @@ def _training(w, sign_up: bool = True) -> tuple[int, int | None]:
     signup = trainings.sign_up(db.session, w.users["volunteer"], training, now=clock.now()) if sign_up else None
     db.session.flush()
     return training.id, signup.id if signup else None
+
+
+def _help_ask_b(w) -> int:
+    """A request for help with a gap in B that asked other_volunteer (made for the case that answers it)."""
+    import datetime as dt
+
+    from roombook.db import db
+    from roombook.models import HelpAsk, HelpRequest
+
+    request = HelpRequest(accommodation_id=w.room_b.accommodation_id, category="counselling",
+                          week=dt.date(2027, 3, 1), minutes=60, asked_by_id=w.users["coordinator"].id)
+    ask = HelpAsk(request=request, volunteer_id=w.users["other_volunteer"].id, status="asked")
+    db.session.add_all([request, ask])
+    db.session.flush()
+    return ask.id
 
 
 def _series_a(w) -> int:

@@ -20,7 +20,7 @@ from roombook.booking.occurrences import add_closure, materialise
 from roombook.changes import deciding
 from roombook.changes.recording import record_closure
 from roombook.coordination.volunteers import save_profile
-from roombook.models import Conflict
+from roombook.models import Conflict, HelpAsk, HelpRequest
 from tests.conftest import login
 from tests.hardening.conftest import PASSWORD
 
@@ -63,8 +63,16 @@ def evil_world(session, world, make_offer):
     asked = changes[1].items[0]
     deciding.apply_change(session, world.users["admin"], changes[1], [{"item": asked.id, "action": "ask_volunteer"}],
                           base_url="http://localhost/")
+    # a request for help the volunteer declined with markup in their message (their page, the coordinator's)
+    help_request = HelpRequest(accommodation=place, category="counselling", week=clock.week_of(today), minutes=60,
+                               asked_by_id=world.users["admin"].id)
+    help_ask = HelpAsk(request=help_request, volunteer_id=volunteer.id, status="declined",
+                       message="Nachricht " + EVIL, answered_at=clock.now())
+    session.add_all([help_request, help_ask])
+    session.flush()
     values = {"booking_id": booking.id, "conflict_id": conflict.id, "offer": offer, "category": offer.category,
-              "change_id": changes[0].id, "item_id": asked.id}
+              "change_id": changes[0].id, "item_id": asked.id, "request_id": help_request.id,
+              "ask_id": help_ask.id}
     try:
         from roombook.feeds.tokens import create_feed_token
 

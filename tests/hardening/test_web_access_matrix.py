@@ -130,6 +130,47 @@ def offer_form(w: WebWorld) -> dict:
             "participants": "8", "valid_from": f"{NEXT_YEAR}-03-01"}
 
 
+def _help_b(w: WebWorld):
+    """A gap in B (counselling required, none planned) both volunteers could fill by their profiles, and a
+    request for it that asked other_volunteer: (the gap's week, other_volunteer's ask)."""
+    from roombook.clock import week_of
+    from roombook.coordination.volunteers import save_profile
+    from roombook.models import HelpAsk, HelpRequest, Requirement
+
+    if getattr(w, "_help", None) is None:
+        place = w.room_b.accommodation
+        week = week_of(slot(1)[0].date())
+        db.session.add(Requirement(accommodation_id=place.id, category="counselling", min_minutes_per_week=60))
+        for role in VOLUNTEERS:
+            save_profile(db.session, w.users[role], languages=["de"], skills=["counselling"], accommodation_ids=[],
+                         available=[], max_hours=None, note="")
+        request = HelpRequest(accommodation=place, category="counselling", week=week, minutes=60,
+                              asked_by_id=w.users["coordinator"].id)
+        ask = HelpAsk(request=request, volunteer_id=w.users["other_volunteer"].id, status="asked")
+        db.session.add_all([request, ask])
+        db.session.flush()
+        w._help = (week, ask)
+    return w._help
+
+
+def _ask_form(w: WebWorld) -> tuple[str, dict]:
+    week, _ask = _help_b(w)
+    return (f"/manage/coverage/{w.room_b.accommodation.key}/counselling/ask",
+            {"week": week.isoformat(), "volunteers": str(w.users["volunteer"].id)})
+
+
+def _help_asks() -> Callable[[], int]:
+    from roombook.models import HelpAsk
+
+    return count(HelpAsk)
+
+
+def _ask_status(w: WebWorld) -> Callable[[], object]:
+    from roombook.models import HelpAsk
+
+    return column(HelpAsk.status, _help_b(w)[1].id)
+
+
 class Case(NamedTuple):
     request: Callable[[WebWorld], tuple[str, dict | None]]  # the URL, and the form for a POST
     expected: dict[str, int | str]  # per role; anonymous defaults to LOGIN
@@ -386,6 +427,21 @@ CASES: dict[tuple[str, str, str], Case] = {
         lambda w: ("/manage/invitations", {"invite-email": "eingeladen@example.org", "invite-role": "volunteer",
                                            "invite-language": "de"}),
         only(COORDINATION, 302), lambda w: count(AccountToken)),
+    # asking volunteers to fill a gap: the coordination asks, the one asked answers
+    ("/manage/coverage/<key>/<category>/ask", "POST", "B, counselling"): Case(
+        _ask_form, only(COORDINATION, 302), lambda w: _help_asks()),
+    ("/manage/help-requests", "GET", "all"): Case(lambda w: ("/manage/help-requests", None), only(COORDINATION, 200)),
+    ("/manage/help-requests/<int:request_id>", "GET", "in B"): Case(
+        lambda w: (f"/manage/help-requests/{_help_b(w)[1].request_id}", None), only(COORDINATION, 200)),
+    ("/manage/help-requests/<int:request_id>/asks/<int:ask_id>/withdraw", "POST", "in B"): Case(
+        lambda w: (f"/manage/help-requests/{_help_b(w)[1].request_id}/asks/{_help_b(w)[1].id}/withdraw", {}),
+        only(COORDINATION, 302), _ask_status),
+    ("/my/help-requests", "GET", "own"): Case(lambda w: ("/my/help-requests", None), only(VOLUNTEERS, 200)),
+    ("/my/help-requests/<int:ask_id>", "GET", "other_volunteer's"): Case(
+        lambda w: (f"/my/help-requests/{_help_b(w)[1].id}", None), owner("other_volunteer", 200)),
+    ("/my/help-requests/<int:ask_id>", "POST", "other_volunteer's"): Case(
+        lambda w: (f"/my/help-requests/{_help_b(w)[1].id}", {"answer": "decline"}), owner("other_volunteer", 302),
+        _ask_status),
 }
 
 SIGN_UP = {"name": "Amal", "email": "amal@example.org", "languages": "ar", "skills": "language_course",

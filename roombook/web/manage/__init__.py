@@ -3,6 +3,7 @@ they open, the conflict inbox, plan runs, coverage, offers and requirements, the
 deployment. Each view parses a form, loads through an access gate (`gates`), calls one domain function, and
 renders or redirects."""
 from roombook.web.manage import (  # noqa: F401  (routes register on import)
+    asking,
     changes,
     conflicts,
     coverage,

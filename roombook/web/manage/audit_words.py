@@ -47,13 +47,15 @@ ACTIONS = {
     "training.created": _l("Schulung angelegt"), "training.signed_up": _l("Zur Schulung angemeldet"),
     "training.cancelled": _l("Von der Schulung abgemeldet"), "training.moved_up": _l("Von der Warteliste nachgerückt"),
     "training.attendance": _l("Anwesenheit erfasst"),
+    "help_request.asked": _l("Ehrenamtliche angefragt"), "help_request.answered": _l("Anfrage beantwortet"),
+    "help_request.withdrawn": _l("Anfrage zurückgezogen"),
 }
 OBJECTS = {"apitoken": _l("API-Schlüssel"), "booking": _l("Buchung"), "changeitem": _l("Reihe einer Raumänderung"),
            "closure": _l("Schließung"), "conflict": _l("Konflikt"), "feedtoken": _l("Kalender-Link"),
            "offer": _l("Angebot"), "accommodation": _l("Unterkunft"), "plan": _l("Plan"),
            "planrun": _l("Planung"), "room": _l("Raum"), "roomchange": _l("Raumänderung"), "user": _l("Konto"),
-           "registration": _l("Anmeldung"), "accounttoken": _l("Einladung"),
-           "training": _l("Schulung")}
+           "registration": _l("Anmeldung"), "accounttoken": _l("Einladung"), "training": _l("Schulung"),
+           "helprequest": _l("Anfrage an Ehrenamtliche")}
 KEYS = {
     "accommodation": _l("Unterkunft"), "after": _l("nachher"), "answer": _l("Antwort"), "base_url": _l("Adresse"),
     "before": _l("vorher"), "by": _l("durch"), "cause": _l("Anlass"), "change": _l("Raumänderung"),
@@ -67,11 +69,12 @@ KEYS = {
     "status": _l("Stand"), "told": _l("benachrichtigt"), "unmet": _l("unerfüllte Vorgaben"),
     "unplaced": _l("nicht platziert"), "why": _l("warum"), "confirmations": _l("Bestätigungen"),
     "reminders": _l("Erinnerungen"), "reminder_time": _l("Erinnerung kommt"), "provider": _l("Träger"),
-    "fields": _l("Felder"),
     "account": _l("Konto"), "role": _l("Rolle"),
     "fields": _l("Felder"), "kinds": _l("Nachweise"), "kind": _l("Art"), "position": _l("Platz auf der Warteliste"),
     "present": _l("anwesend"), "seats": _l("Plätze"), "sessions": _l("Termine"), "signup": _l("Anmeldung"),
     "valid_until": _l("gültig bis"),
+    "category": _l("Kategorie"), "week": _l("Woche"), "volunteers": _l("Ehrenamtliche"),
+    "offer": _l("Angebot"), "volunteer": _l("Ehrenamtliche(r)"),
 }
 # Codes that appear as values, beside the word lists of the pages that name the same things (_values()).
 VALUES: dict[str, Any] = {
@@ -86,11 +89,11 @@ VALUES: dict[str, Any] = {
     "available": _l("Zeiten"), "max_minutes_per_week": _l("Stunden pro Woche"), "note": _l("Notiz"),
     "evening": _l("am Vorabend"), "morning": _l("am Morgen"), "this": _l("dieser Termin"),
     "following": _l("dieser und die folgenden"), "series": _l("die ganze Serie"), "start_time": _l("Beginn"),
-    "minutes": _l("Dauer"),
     # joining: the roles one may be invited to, and which link set a password
     "admin": _l("Verwaltung"), "coordinator": _l("Koordination"), "facility_manager": _l("Hausleitung"),
     "department": _l("Fachbereich"), "volunteer": _l("Ehrenamt"), "reset": _l("Passwort vergessen"),
     "welcome": _l("erstes Passwort"),
+    "minutes": _l("Dauer"), "accepted": _l("zugesagt"), "declined": _l("abgesagt"),
 }
 YES_NO = {True: _l("ja"), False: _l("nein")}
 

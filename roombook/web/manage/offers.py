@@ -48,6 +48,11 @@ def _offer_form(offer: Offer | None) -> OfferForm:
     elif request.method == "GET":
         form.valid_from.data = clock.today()
         form.duration_minutes.data, form.sessions_per_week.data, form.participants.data = 90, 1, 10
+        # opened from a coverage gap: on that gap's accommodation and category
+        if request.args.get("accommodation") in {choice.value for choice in form.accommodation.choices}:
+            form.accommodation.data = request.args["accommodation"]
+        if request.args.get("category") in CATEGORY_LABELS:
+            form.category.data = request.args["category"]
     return form
 
 
