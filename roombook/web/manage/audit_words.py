@@ -70,7 +70,7 @@ KEYS = {
     "unplaced": _l("nicht platziert"), "why": _l("warum"), "confirmations": _l("Bestätigungen"),
     "reminders": _l("Erinnerungen"), "reminder_time": _l("Erinnerung kommt"), "provider": _l("Träger"),
     "account": _l("Konto"), "role": _l("Rolle"),
-    "fields": _l("Felder"), "kinds": _l("Nachweise"), "kind": _l("Art"), "position": _l("Platz auf der Warteliste"),
+    "fields": _l("Felder"), "kinds": _l("Nachweise"), "position": _l("Platz auf der Warteliste"),
     "present": _l("anwesend"), "seats": _l("Plätze"), "sessions": _l("Termine"), "signup": _l("Anmeldung"),
     "valid_until": _l("gültig bis"),
     "category": _l("Kategorie"), "week": _l("Woche"), "volunteers": _l("Ehrenamtliche"),
