@@ -18,9 +18,9 @@ from roombook.feeds.catalogue import accommodation_feed, build_feed
 from roombook.models import HelpAsk, OutboxMessage, Provider, User
 from roombook.planning import runs as plan_runs
 from tests.api.conftest import bearer  # noqa: F401  (fixture)
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, login
 from tests.coordination.test_asking import BASE, a_volunteer, ask, jonas, week, west  # noqa: F401  (fixtures)
-from tests.manage.conftest import TODAY, demo, demo_rows, login  # noqa: F401  (fixtures)
+from tests.manage.conftest import TODAY, demo, demo_rows  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.dates  # the demo city's coming weeks (scripts/faketime-suite.sh)
 
