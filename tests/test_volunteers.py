@@ -97,8 +97,10 @@ def test_bad_input_names_its_field_and_writes_nothing(session, make_user, change
     ([window("fri", "10:60", "12:00")], "Freitag: bitte Uhrzeiten von 00:00 bis 24:00 angeben."),
     ([window("sat", "ab 16 Uhr", "18:00")], "Samstag: bitte Uhrzeiten von 00:00 bis 24:00 angeben."),
     ([window("sun", "", "18:00")], "Sonntag: bitte Uhrzeiten von 00:00 bis 24:00 angeben."),
-    ([window("thu", "09:00", "12:00"), window("thu", "15:00", "18:00")],
-     "Donnerstag: bitte nur einen Zeitraum je Tag angeben."),
+    ([window("thu", "15:00", "18:00"), window("thu", "09:00", "15:30")],
+     "Donnerstag: die Zeiträume 09:00–15:30 und 15:00–18:00 überschneiden sich."),
+    ([window("thu", f"{h:02d}:00", f"{h:02d}:30") for h in range(8, 13)],
+     "Donnerstag: höchstens 4 Zeiträume je Tag."),
     ([window("dienstags", "09:00", "12:00")], "Unbekannter Wochentag: dienstags"),
 ])
 def test_a_bad_weekly_window_names_its_weekday_and_writes_nothing(session, make_user, windows, message):
@@ -123,6 +125,16 @@ def test_a_window_may_end_at_midnight(session, make_user):
     volunteer = make_user()
     save(session, volunteer, available=[window("sat", "18:00", "24:00")])
     assert profile_of(session, volunteer).available == [{"day": "sat", "from": "18:00", "to": "24:00"}]
+
+
+def test_a_day_holds_several_windows_kept_in_time_order(session, make_user):
+    volunteer = make_user()
+    save(session, volunteer, available=[window("tue", "18:00", "20:00"), window("mon", "14:00", "16:00"),
+                                        window("tue", "9:00", "12:00"), window("tue", "12:00", "13:00")])
+    # touching windows are fine: they are one stretch to the planner
+    assert profile_of(session, volunteer).available == [
+        window("mon", "14:00", "16:00"), window("tue", "09:00", "12:00"), window("tue", "12:00", "13:00"),
+        window("tue", "18:00", "20:00")]
 
 
 def test_a_deleted_volunteer_takes_the_profile_along(session, make_user, make_accommodation):

@@ -123,6 +123,31 @@ def test_a_volunteer_saves_the_profile_and_finds_it_again(web, session, voluntee
     assert stored.max_minutes_per_week is None and stored.note == ""
 
 
+def test_a_day_takes_a_second_window_without_scripts_and_overlapping_ones_are_refused(web, session, volunteer):
+    login(web, volunteer.email, PASSWORD)
+    page = web.get("/my/profile").get_data(as_text=True)
+    # each day offers an empty pair: the first window's, named as ever
+    assert 'name="available-tue-from"' in page and 'name="available-tue-1-from"' not in page
+    data = {**good_profile(session), "available-tue-1-from": "09:00", "available-tue-1-to": "11:00"}
+    assert save(web, data).status_code == 302
+    assert profile_of(session, volunteer).available == [
+        {"day": "tue", "from": "09:00", "to": "11:00"}, {"day": "tue", "from": "16:00", "to": "19:00"},
+        {"day": "sat", "from": "10:00", "to": "12:00"}]
+    page = web.get("/my/profile").get_data(as_text=True)
+    # shown in time order, with an empty pair for a third (behind a button once the script runs)
+    assert times(page) == {"available-tue-from": "09:00", "available-tue-to": "11:00",
+                           "available-tue-1-from": "16:00", "available-tue-1-to": "19:00",
+                           "available-sat-from": "10:00", "available-sat-to": "12:00"}
+    assert re.search(r'<div class="window" data-spare>\s*<span class="time">\s*<label for="available-tue-2-from">',
+                     page)
+
+    answer = save(web, {**data, "available-tue-1-from": "18:00", "available-tue-1-to": "20:00"})
+    assert answer.status_code == 422
+    assert error_at(answer.get_data(as_text=True), "available") == (
+        "Dienstag: die Zeiträume 16:00–19:00 und 18:00–20:00 überschneiden sich.")
+    assert len(profile_of(session, volunteer).available) == 3
+
+
 def test_hours_may_be_written_with_a_decimal_comma(web, session, volunteer):
     login(web, volunteer.email, PASSWORD)
     assert save(web, {**good_profile(session), "max_hours": "1,5"}).status_code == 302
