@@ -254,11 +254,14 @@ def _contacts_and_venue(session: Session, places: dict[str, Accommodation]) -> N
 
 
 # Two more volunteers, without a demo login: the coordinator's volunteers page has someone to compare. Amal runs
-# the volunteers' circle's offers (its homework help in Nord, its café in West) but named only Nord.
+# the volunteers' circle's offers (its homework help in Nord, its café in West) but named only Nord. As the
+# circle's only volunteer her wished times and hours are the circle's to the planner (roombook.scenario.exporter),
+# so they hold both offers where they are.
 MORE_VOLUNTEERS = [
     ("amal@example.org", "Amal K.", "ehrenamt",
      {"languages": ["de", "ar", "ku"], "skills": ["volunteer_activity", "language_course"], "places": ["nord"],
-      "available": _week(["tue", "thu"], "14:00", "18:00"), "max_hours": 3, "note": "Studentin, nachmittags frei."}),
+      "available": _week(["tue", "thu"], "14:00", "18:00") + _week(["sat"], "13:00", "17:00"), "max_hours": 4,
+      "note": "Studentin, nachmittags frei."}),
     ("jonas@example.org", "Jonas B.", None,
      {"languages": ["de", "en", "fa"], "skills": ["counselling", "daily_life_course"], "places": [],
       "available": _week(["tue", "thu"], "17:00", "20:00"), "max_hours": 2, "note": ""}),
