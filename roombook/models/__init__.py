@@ -1,4 +1,5 @@
 """The domain model. Import models from here; each lives in the module of its area."""
+from roombook.models.absences import VolunteerAbsence
 from roombook.models.accommodations import Accommodation, Room, RoomOpeningHours
 from roombook.models.changes import BookingSeries, ChangeItem, RoomChange, SeriesGap
 from roombook.models.conflicts import Conflict
@@ -20,5 +21,6 @@ from roombook.models.tokens import ApiToken, FeedToken, IdempotencyKey
 __all__ = [
     "Accommodation", "ApiToken", "AuditEvent", "Booking", "BookingSeries", "CalendarInvitation", "ChangeItem", "Closure", "Conflict", "FeedToken", "IdempotencyKey",
     "JobRun", "Login", "MailSettings", "Occupancy", "Occurrence", "Offer", "OfferSession", "OutboxMessage", "PlanRun", "Provider",
-    "RateLimitHit", "ReminderSent", "Requirement", "Room", "RoomChange", "RoomOpeningHours", "SeriesGap", "Setting", "User", "VolunteerProfile",
+    "RateLimitHit", "ReminderSent", "Requirement", "Room", "RoomChange", "RoomOpeningHours", "SeriesGap", "Setting", "User", "VolunteerAbsence",
+    "VolunteerProfile",
 ]
