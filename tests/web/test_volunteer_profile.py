@@ -419,3 +419,26 @@ def test_the_pages_read_in_english(web, session, volunteer, deployed):
     assert "Deployment of volunteers" in overview and "outside the wished places and times" in overview
     assert "at most 1.0 h a week" in overview and "Ukrainian, Russian" in overview
     assert german_left(overview, names) == []
+
+
+def test_a_volunteer_records_days_away_on_the_profile_page_and_takes_them_back(web, session, volunteer):
+    from roombook.models import VolunteerAbsence
+
+    login(web, volunteer.email, PASSWORD)
+    first, last = clock.today() + dt.timedelta(days=10), clock.today() + dt.timedelta(days=20)
+    token = csrf_token(web.get("/my/profile").get_data(as_text=True))
+    refused = web.post("/my/absences", data={"starts_on": last.isoformat(), "ends_on": first.isoformat(),
+                                             "csrf_token": token})
+    assert refused.status_code == 422
+    assert error_at(refused.get_data(as_text=True), "ends_on") == "Der letzte Tag darf nicht vor dem ersten liegen."
+    answer = web.post("/my/absences", data={"starts_on": first.isoformat(), "ends_on": last.isoformat(),
+                                            "absence_note": "Prüfungen", "csrf_token": token})
+    assert answer.status_code == 302
+    absence = session.scalar(sa.select(VolunteerAbsence).where(VolunteerAbsence.user_id == volunteer.id))
+    assert (absence.starts_on, absence.ends_on, absence.note) == (first, last, "Prüfungen")
+    page = web.get("/my/profile").get_data(as_text=True)
+    assert "Ihre Abwesenheit ist eingetragen." in page and "Prüfungen" in page
+    assert f'action="/my/absences/{absence.id}/delete"' in page
+
+    assert web.post(f"/my/absences/{absence.id}/delete", data={"csrf_token": token}).status_code == 302
+    assert session.scalar(sa.select(sa.func.count()).select_from(VolunteerAbsence)) == 0

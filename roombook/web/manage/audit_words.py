@@ -39,11 +39,14 @@ ACTIONS = {
     "user.mail_settings": _l("Mail-Einstellungen geändert"), "booking.changed": _l("Buchung geändert"),
     "change.dates_added": _l("Neue Termine zur Raumänderung hinzugefügt"),
     "conflict.series_resolved": _l("Konflikte einer Reihe entschieden"),
+    "absence.recorded": _l("Abwesenheit eingetragen"), "absence.deleted": _l("Abwesenheit gelöscht"),
+    "change.discarded": _l("Raumänderung verworfen"),
 }
 OBJECTS = {"apitoken": _l("API-Schlüssel"), "booking": _l("Buchung"), "changeitem": _l("Reihe einer Raumänderung"),
            "closure": _l("Schließung"), "conflict": _l("Konflikt"), "feedtoken": _l("Kalender-Link"),
            "offer": _l("Angebot"), "accommodation": _l("Unterkunft"), "plan": _l("Plan"),
-           "planrun": _l("Planung"), "room": _l("Raum"), "roomchange": _l("Raumänderung"), "user": _l("Konto")}
+           "planrun": _l("Planung"), "room": _l("Raum"), "roomchange": _l("Raumänderung"), "user": _l("Konto"),
+           "volunteerabsence": _l("Abwesenheit")}
 KEYS = {
     "accommodation": _l("Unterkunft"), "after": _l("nachher"), "answer": _l("Antwort"), "base_url": _l("Adresse"),
     "before": _l("vorher"), "by": _l("durch"), "cause": _l("Anlass"), "change": _l("Raumänderung"),
@@ -57,7 +60,8 @@ KEYS = {
     "status": _l("Stand"), "told": _l("benachrichtigt"), "unmet": _l("unerfüllte Vorgaben"),
     "unplaced": _l("nicht platziert"), "why": _l("warum"), "confirmations": _l("Bestätigungen"),
     "reminders": _l("Erinnerungen"), "reminder_time": _l("Erinnerung kommt"), "provider": _l("Träger"),
-    "fields": _l("Felder"),
+    "fields": _l("Felder"), "starts_on": _l("vom"), "ends_on": _l("bis einschließlich"),
+    "withdrawn": _l("zurückgezogene Raumänderungen"),
 }
 # Codes that appear as values, beside the word lists of the pages that name the same things (_values()).
 VALUES: dict[str, Any] = {
@@ -72,7 +76,7 @@ VALUES: dict[str, Any] = {
     "available": _l("Zeiten"), "max_minutes_per_week": _l("Stunden pro Woche"), "note": _l("Notiz"),
     "evening": _l("am Vorabend"), "morning": _l("am Morgen"), "this": _l("dieser Termin"),
     "following": _l("dieser und die folgenden"), "series": _l("die ganze Serie"), "start_time": _l("Beginn"),
-    "minutes": _l("Dauer"),
+    "minutes": _l("Dauer"), "absence": _l("Abwesenheit"),
 }
 YES_NO = {True: _l("ja"), False: _l("nein")}
 
