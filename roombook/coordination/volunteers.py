@@ -34,6 +34,7 @@ from roombook.models import (
     Provider,
     Room,
     User,
+    VolunteerAbsence,
     VolunteerProfile,
 )
 from roombook.models.offers import OccurrenceStatus
@@ -236,6 +237,7 @@ class Deployment:
     outside_times: list[Activity] = field(default_factory=list)
     over_weeks: list[dt.date] = field(default_factory=list)
     needs: list[Need] = field(default_factory=list)
+    absences: list[VolunteerAbsence] = field(default_factory=list)  # not over before the first week
 
     @property
     def fits(self) -> bool:
@@ -272,11 +274,16 @@ def deployments(session: Session, first_week: dt.date, weeks: int = 4) -> list[D
     span_start = dt.datetime.combine(mondays[0] - dt.timedelta(days=1), dt.time(0), tzinfo=dt.timezone.utc)
     span_end = dt.datetime.combine(mondays[-1] + dt.timedelta(days=8), dt.time(0), tzinfo=dt.timezone.utc)
     activities = _activities(session, volunteers, span_start, span_end)
+    away: dict[int, list[VolunteerAbsence]] = {}
+    for absence in session.scalars(sa.select(VolunteerAbsence).where(VolunteerAbsence.ends_on >= mondays[0])
+                                   .order_by(VolunteerAbsence.starts_on)):
+        away.setdefault(absence.user_id, []).append(absence)
     result = []
     for volunteer in volunteers:
         mine = [a for a in activities.get(volunteer.id, []) if a.week in mondays]
         minutes = [sum(a.minutes for a in mine if a.week == monday) for monday in mondays]
-        result.append(_compare(Deployment(volunteer, profiles.get(volunteer.id), mondays, minutes, mine)))
+        result.append(_compare(Deployment(volunteer, profiles.get(volunteer.id), mondays, minutes, mine,
+                                          absences=away.get(volunteer.id, []))))
     _add_needs(session, result, mondays)
     return result
 

@@ -17,7 +17,15 @@ from roombook.booking.occurrences import HOLIDAY_SUBDIVISION, add_public_holiday
 from roombook.booking.recurrence import to_utc
 from roombook.booking.service import book_room, book_weekly
 from roombook.coordination.volunteers import save_profile
-from roombook.models import Accommodation, Closure, Offer, Provider, Room, User
+from roombook.models import (
+    Accommodation,
+    Closure,
+    Offer,
+    Provider,
+    Room,
+    User,
+    VolunteerAbsence,
+)
 from roombook.scenario.importer import import_scenario
 
 DEMO_PASSWORD = "demo"
@@ -204,7 +212,17 @@ def load_demo(session: Session, today: dt.date) -> list[tuple[str, str]]:
                 "Deutsch-Gesprächsgruppe", 8, book_rest=True, now=now, details=GROUP_DETAILS)
     _contacts_and_venue(session, places)
     _translations(session)
+    _absence(session, users["volunteer"], saturday)
     return [(email, role) for email, role, _ in DEMO_USERS]
+
+
+def _absence(session: Session, volunteer: User, first_saturday: dt.date) -> None:
+    """A week away, after the demo volunteer's group has had its eight Saturdays: the profile page and the
+    coordinator's volunteers page show it, and it hits none of their dates (so it opens no change)."""
+    monday = first_saturday + dt.timedelta(weeks=9, days=2)
+    session.add(VolunteerAbsence(user_id=volunteer.id, starts_on=monday, ends_on=monday + dt.timedelta(days=4),
+                                 note="Prüfungswoche"))
+    session.flush()
 
 
 def _translations(session: Session) -> None:
