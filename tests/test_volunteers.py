@@ -205,6 +205,22 @@ def test_what_lies_outside_the_wished_places_times_and_hours_is_named(session, m
     assert inside.title not in [a.title for a in deployment.outside_times + deployment.outside_places]
 
 
+def test_a_day_with_two_windows_compares_each_and_their_touching_stretch(session, make_user, make_room):
+    room = make_room()
+    volunteer = make_user()
+    save(session, volunteer, available=[window("tue", "09:00", "11:00"), window("tue", "11:00", "12:00"),
+                                        window("tue", "17:00", "19:00")])
+    for hour, title in ((10, "Über die Grenze"), (17, "Abends"), (13, "Mittags")):
+        book_room(session, volunteer, room, local(2027, 3, 2, hour), local(2027, 3, 2, hour + 1, 30), title,
+                  now=NOW)
+
+    [deployment] = deployments(session, MONDAY, weeks=1)
+
+    # 10:00-11:30 spans the two touching morning windows; only the lunchtime lies outside them all
+    assert [a.title for a in deployment.outside_times] == ["Mittags"]
+    assert [m.window for m in deployment.misfits] == [window("tue", "13:00", "14:30")]
+
+
 def test_the_wished_times_follow_the_local_clock_across_the_change_to_summer_time(session, make_user, make_room):
     room = make_room()
     volunteer = make_user()

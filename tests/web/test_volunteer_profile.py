@@ -381,6 +381,7 @@ def test_the_demo_volunteer_fits_and_a_volunteer_without_profile_says_so(web, se
     demo_row = row_of(page, demo)
     assert cell(demo_row, "languages") == "Deutsch, Arabisch"
     assert cell(demo_row, "unfit") == "passt"  # Fridays 16:00-18:00 in Nord, as wished
+    assert "Abwesend" in demo_row and "Prüfungswoche" in demo_row  # the demo's week away, with its note
     assert "Übersicht" in page and 'href="/manage/volunteers"' in page  # in the management navigation
 
 
@@ -441,4 +442,5 @@ def test_a_volunteer_records_days_away_on_the_profile_page_and_takes_them_back(w
     assert f'action="/my/absences/{absence.id}/delete"' in page
 
     assert web.post(f"/my/absences/{absence.id}/delete", data={"csrf_token": token}).status_code == 302
-    assert session.scalar(sa.select(sa.func.count()).select_from(VolunteerAbsence)) == 0
+    assert session.scalar(sa.select(sa.func.count()).select_from(VolunteerAbsence)
+                          .where(VolunteerAbsence.user_id == volunteer.id)) == 0
