@@ -1,37 +1,19 @@
-// Wished times, several a day: the page sends each day an empty pair for one more window (enough without
-// scripts: one more after each save). With scripts that pair waits behind the day's "Weitere Zeit" button,
-// and each press shows one more, up to the fieldset's data-max. A file of its own: the CSP allows no inline script.
-document.querySelectorAll(".weektimes").forEach((fieldset) => {
-  const max = Number(fieldset.dataset.max || 4);
-  fieldset.querySelectorAll(".weekday").forEach((day) => {
-    const button = day.querySelector(".add-window");
-    const spare = day.querySelector(".window[data-spare]");
-    if (!button || !spare) return;
-    spare.hidden = true;
-    button.hidden = false;
-    button.addEventListener("click", () => {
-      const hidden = day.querySelector(".window[hidden]");
-      if (!hidden) return;
-      hidden.hidden = false;
-      hidden.querySelector("input").focus();
-      const count = day.querySelectorAll(".window").length;
-      if (count >= max) {
-        button.hidden = true;
-        return;
-      }
-      // the next spare: the same inputs, numbered on (`<day>-<n>-from`), empty
-      const next = hidden.cloneNode(true);
-      next.hidden = true;
-      const stem = `${day.dataset.day}-${count}`;
-      next.querySelectorAll("input").forEach((input) => {
-        const part = input.name.endsWith("-to") ? "to" : "from";
-        input.id = input.name = `${stem}-${part}`;
-        input.value = "";
-      });
-      next.querySelectorAll("label").forEach((label) => {
-        label.htmlFor = `${stem}-${label.htmlFor.endsWith("-to") ? "to" : "from"}`;
-      });
-      hidden.after(next);
-    });
+// Wished times, several a day. The page sends each day its stored windows, an empty pair to fill in (enough
+// without scripts: one more window after each save) and further empty pairs, hidden. With scripts the empty
+// pair of a day that has times already waits behind the day's "Weitere Zeit" button too, and each press shows
+// the next. A file of its own: the content security policy allows no inline script.
+document.querySelectorAll(".weektimes .weekday").forEach((day) => {
+  const button = day.querySelector(".add-window");
+  if (!button) return;
+  const spare = day.querySelector(".window[data-spare]:not([hidden])");
+  if (spare) spare.hidden = true; // the day has times: one more only when asked for
+  const update = () => { button.hidden = !day.querySelector(".window[hidden]"); };
+  update();
+  button.addEventListener("click", () => {
+    const next = day.querySelector(".window[hidden]");
+    if (!next) return;
+    next.hidden = false;
+    next.querySelector("input").focus();
+    update();
   });
 });

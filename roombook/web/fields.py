@@ -39,13 +39,16 @@ class HoursField(FloatField):
 
 @dataclass(frozen=True)
 class TimeRow:
-    """One window of a weekday's row: its inputs are `<id>-from` and `<id>-to`. A `spare` row is the empty one
-    the page offers for another window (without scripts it is simply there; with them, behind a button)."""
+    """One window of a weekday's row: its inputs are `<id>-from` and `<id>-to`; `number` counts from 1. A
+    `spare` row is an empty one for another window: the first is there to fill in without scripts, the
+    others come `hidden`, for weektimes.js to show one by one."""
 
     id: str
+    number: int
     start: str
     end: str
     spare: bool = False
+    hidden: bool = False
 
 
 @dataclass(frozen=True)
@@ -66,8 +69,6 @@ class WeekTimesField(Field):
 
     A browser's time input cannot hold "24:00": an end at "00:00" is midnight at the end of the day, and a
     stored "24:00" is shown so."""
-
-    max_a_day = MAX_WINDOWS_A_DAY
 
     def process(self, formdata, data=unset_value, extra_filters=None):
         self.process_errors = []
@@ -93,16 +94,17 @@ class WeekTimesField(Field):
         return super().validate(form, extra_validators) and not self.day_errors
 
     def days(self) -> list[DayTimes]:
-        """Monday to Sunday, each with what was typed or stored, a spare pair, and its refusal."""
+        """Monday to Sunday, each with what was typed or stored, the spare pairs, and its refusal."""
         rows = []
         for day in DAYS:
             typed = [window for window in self.data if window["day"] == day]
-            times = [TimeRow(f"{self.id}-{day}" + (f"-{index}" if index else ""), window.get("from", ""),
-                             "00:00" if window.get("to") == "24:00" else window.get("to", ""))
-                     for index, window in enumerate(typed)]
-            if len(times) < MAX_WINDOWS_A_DAY:
-                index = len(times)
-                times.append(TimeRow(f"{self.id}-{day}" + (f"-{index}" if index else ""), "", "", spare=True))
+            times = []
+            for index in range(max(len(typed), MAX_WINDOWS_A_DAY)):
+                window = typed[index] if index < len(typed) else {}
+                times.append(TimeRow(f"{self.id}-{day}" + (f"-{index}" if index else ""), index + 1,
+                                     window.get("from", ""),
+                                     "00:00" if window.get("to") == "24:00" else window.get("to", ""),
+                                     spare=index >= len(typed), hidden=index > len(typed)))
             rows.append(DayTimes(f"{self.id}-{day}", day_name(day), times, self.day_errors.get(day)))
         return rows
 

@@ -240,7 +240,7 @@ class AbsenceForm(Form):
     starts_on = DateField(_l("Vom"), validators=[InputRequired(_l("Bitte ein Datum angeben (TT.MM.JJJJ)."))])
     ends_on = DateField(_l("Bis einschließlich"),
                         validators=[InputRequired(_l("Bitte ein Datum angeben (TT.MM.JJJJ)."))])
-    absence_note = TextAreaField(_l("Notiz für die Koordination (freiwillig)"))
+    absence_note = TextAreaField(_l("Anmerkung zur Abwesenheit (freiwillig)"))
     add = SubmitField(_l("Abwesenheit eintragen"))
 
 

@@ -126,8 +126,10 @@ def test_a_volunteer_saves_the_profile_and_finds_it_again(web, session, voluntee
 def test_a_day_takes_a_second_window_without_scripts_and_overlapping_ones_are_refused(web, session, volunteer):
     login(web, volunteer.email, PASSWORD)
     page = web.get("/my/profile").get_data(as_text=True)
-    # each day offers an empty pair: the first window's, named as ever
-    assert 'name="available-tue-from"' in page and 'name="available-tue-1-from"' not in page
+    # each day offers an empty pair, the first window's, named as ever; the next ones wait hidden for the script
+    assert re.search(r'<div class="window">\s*<span class="time">\s*<label for="available-tue-from">', page)
+    assert re.search(r'<div class="window" data-spare hidden>\s*<span class="time">\s*'
+                     r'<label for="available-tue-1-from">', page)
     data = {**good_profile(session), "available-tue-1-from": "09:00", "available-tue-1-to": "11:00"}
     assert save(web, data).status_code == 302
     assert profile_of(session, volunteer).available == [
@@ -138,8 +140,10 @@ def test_a_day_takes_a_second_window_without_scripts_and_overlapping_ones_are_re
     assert times(page) == {"available-tue-from": "09:00", "available-tue-to": "11:00",
                            "available-tue-1-from": "16:00", "available-tue-1-to": "19:00",
                            "available-sat-from": "10:00", "available-sat-to": "12:00"}
-    assert re.search(r'<div class="window" data-spare>\s*<span class="time">\s*<label for="available-tue-2-from">',
-                     page)
+    assert re.search(r'<div class="window" data-spare>\s*<span class="time">\s*<label for="available-tue-2-from">'
+                     r'<span class="visually-hidden">Dienstag, 3. Zeit </span>von</label>', page)
+    assert re.search(r'<div class="window" data-spare hidden>\s*<span class="time">\s*'
+                     r'<label for="available-tue-3-from">', page)  # the fourth, for the script to show
 
     answer = save(web, {**data, "available-tue-1-from": "18:00", "available-tue-1-to": "20:00"})
     assert answer.status_code == 422

@@ -5,11 +5,10 @@ Revises: 0003
 Create Date: 2026-11-25 16:15:22.456424
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 import roombook.db
-
 
 # revision identifiers, used by Alembic.
 revision = '0004'

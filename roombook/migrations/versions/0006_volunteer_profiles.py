@@ -5,11 +5,10 @@ Revises: 0005
 Create Date: 2026-11-25 23:30:00.000000
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 import roombook.db
-
 
 # revision identifiers, used by Alembic.
 revision = '0006'

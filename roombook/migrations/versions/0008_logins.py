@@ -7,11 +7,10 @@ Create Date: 2026-12-07 10:00:00.000000
 """
 import re
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 import roombook.db
-
 
 # revision identifiers, used by Alembic.
 revision = '0008'

@@ -6,11 +6,10 @@ Revises: 0009
 Create Date: 2026-12-06 19:00:00.000000
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 import roombook.db
-
 
 # revision identifiers, used by Alembic.
 revision = '0010'

@@ -12,9 +12,8 @@ Create Date: 2026-12-06 19:10:00.000000
 import json
 import logging
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0016'

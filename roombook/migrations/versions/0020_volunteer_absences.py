@@ -5,11 +5,10 @@ Revises: 0016
 Create Date: 2026-12-06 22:00:00.000000
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 import roombook.db
-
 
 # revision identifiers, used by Alembic.
 revision = '0020'
