@@ -12,16 +12,7 @@ from werkzeug.security import generate_password_hash
 from roombook import clock
 from roombook.access.api_tokens import create_api_token
 from roombook.booking import book_room
-from roombook.models import (
-    Booking,
-    ChangeItem,
-    Conflict,
-    FeedToken,
-    PlanRun,
-    Room,
-    RoomChange,
-    User,
-)
+from roombook.models import Booking, ChangeItem, Conflict, FeedToken, PlanRun, Room, RoomChange, User
 from tests.factories import local
 
 ROLES = ("admin", "coordinator", "manager_a", "manager_b", "department", "volunteer", "other_volunteer")

@@ -5,10 +5,11 @@ Revises:
 Create Date: 2026-11-25 13:55:01.994180
 
 """
-import sqlalchemy as sa
 from alembic import op
+import sqlalchemy as sa
 
 import roombook.db
+
 
 # revision identifiers, used by Alembic.
 revision = '0001'

@@ -5,10 +5,11 @@ Revises: 0001
 Create Date: 2026-11-25 14:02:55.355597
 
 """
-import sqlalchemy as sa
 from alembic import op
+import sqlalchemy as sa
 
 import roombook.db
+
 
 # revision identifiers, used by Alembic.
 revision = '0002'

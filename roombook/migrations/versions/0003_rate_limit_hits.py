@@ -5,10 +5,11 @@ Revises: 0002
 Create Date: 2026-11-25 14:07:28.644955
 
 """
-import sqlalchemy as sa
 from alembic import op
+import sqlalchemy as sa
 
 import roombook.db
+
 
 # revision identifiers, used by Alembic.
 revision = '0003'

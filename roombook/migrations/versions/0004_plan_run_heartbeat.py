@@ -5,10 +5,11 @@ Revises: 0003
 Create Date: 2026-11-25 16:15:22.456424
 
 """
-import sqlalchemy as sa
 from alembic import op
+import sqlalchemy as sa
 
 import roombook.db
+
 
 # revision identifiers, used by Alembic.
 revision = '0004'

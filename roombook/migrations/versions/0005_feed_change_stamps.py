@@ -7,10 +7,11 @@ Create Date: 2026-09-16 16:40:00.000000
 """
 import datetime as dt
 
-import sqlalchemy as sa
 from alembic import op
+import sqlalchemy as sa
 
 import roombook.db
+
 
 # revision identifiers, used by Alembic.
 revision = '0005'

@@ -5,10 +5,11 @@ Revises: 0005
 Create Date: 2026-11-25 23:30:00.000000
 
 """
-import sqlalchemy as sa
 from alembic import op
+import sqlalchemy as sa
 
 import roombook.db
+
 
 # revision identifiers, used by Alembic.
 revision = '0006'

@@ -5,10 +5,11 @@ Revises: 0006
 Create Date: 2026-12-06 15:21:57.471188
 
 """
-import sqlalchemy as sa
 from alembic import op
+import sqlalchemy as sa
 
 import roombook.db
+
 
 # revision identifiers, used by Alembic.
 revision = '0007'

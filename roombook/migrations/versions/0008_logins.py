@@ -7,10 +7,11 @@ Create Date: 2026-12-07 10:00:00.000000
 """
 import re
 
-import sqlalchemy as sa
 from alembic import op
+import sqlalchemy as sa
 
 import roombook.db
+
 
 # revision identifiers, used by Alembic.
 revision = '0008'

@@ -6,10 +6,11 @@ Revises: 0009
 Create Date: 2026-12-06 19:00:00.000000
 
 """
-import sqlalchemy as sa
 from alembic import op
+import sqlalchemy as sa
 
 import roombook.db
+
 
 # revision identifiers, used by Alembic.
 revision = '0010'

@@ -8,8 +8,9 @@ Revises: 0014
 Create Date: 2026-12-06 19:00:00.000000
 
 """
-import sqlalchemy as sa
 from alembic import op
+import sqlalchemy as sa
+
 
 # revision identifiers, used by Alembic.
 revision = '0015'

@@ -12,8 +12,9 @@ Create Date: 2026-12-06 19:10:00.000000
 import json
 import logging
 
-import sqlalchemy as sa
 from alembic import op
+import sqlalchemy as sa
+
 
 # revision identifiers, used by Alembic.
 revision = '0016'

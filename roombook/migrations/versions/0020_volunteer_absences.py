@@ -5,10 +5,11 @@ Revises: 0016
 Create Date: 2026-12-06 22:00:00.000000
 
 """
-import sqlalchemy as sa
 from alembic import op
+import sqlalchemy as sa
 
 import roombook.db
+
 
 # revision identifiers, used by Alembic.
 revision = '0020'
