@@ -3,6 +3,7 @@ On SQLite and PostgreSQL (the suite's database)."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import Counter
 
 import pytest
@@ -32,6 +33,7 @@ from roombook.models.offers import OccurrenceStatus
 from roombook.models.reservations import BookingStatus
 from tests.changes.conftest import NOW
 from tests.factories import local
+from tests.manage.conftest import login
 
 AWAY_FROM, AWAY_TO = dt.date(2027, 3, 8), dt.date(2027, 3, 21)  # two weeks: Tuesdays 9 and 16 March
 TUESDAY_AFTERNOON = [{"day": "tue", "from": "15:00", "to": "18:00"}]
@@ -192,3 +194,22 @@ def test_deleting_a_future_absence_withdraws_its_undecided_change(session, house
     assert absences_of(session, group["lena"]) == []
     assert cafe_dates(session, group, OccurrenceStatus.CANCELLED) == []
     assert session.get(Provider, group["circle"].id) is not None
+
+
+def test_the_manager_decides_an_absence_on_the_change_page(client, session, house, group):
+    change = record_absence(session, group["lena"], AWAY_FROM, AWAY_TO)[1][0]
+    session.flush()
+    cafe = next(item for item in change.items if item.kind == "offer")
+    login(client, "manager@example.org", "secret-pw")
+    listed = client.get("/manage/changes").get_data(as_text=True)
+    assert f'href="/manage/changes/{change.id}">Abwesenheit: Lena</a>' in listed
+    page = client.get(f"/manage/changes/{change.id}").get_data(as_text=True)
+    assert "<h1>Abwesenheit: Lena" in page and "jemand anderes aus der Gruppe übernimmt" in page
+    assert "Selbst wählen" not in page  # nothing moves elsewhere for an absence
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    done = client.post(f"/manage/changes/{change.id}", data={"csrf_token": token, f"item_{cafe.id}": "accept"})
+    assert done.status_code == 302, done.get_data(as_text=True)[:500]
+    session.expire_all()
+    assert cafe.status == ItemStatus.TAKEN_OVER and group["own"].status == BookingStatus.CANCELLED
+    decided = client.get(f"/manage/changes/{change.id}").get_data(as_text=True)
+    assert "Finden statt; jemand anderes aus der Gruppe übernimmt:" in decided
