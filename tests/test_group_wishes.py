@@ -6,10 +6,11 @@ import datetime as dt
 
 import sqlalchemy as sa
 
+from roombook.coordination.groups import group_wishes, union_of_windows
 from roombook.coordination.volunteers import save_profile
 from roombook.models import Provider
 from roombook.planning import runs as plan_runs
-from roombook.scenario.exporter import export_scenario, group_wishes, union_of_windows
+from roombook.scenario.exporter import export_scenario
 from roombook.scenario.importer import import_scenario
 
 ALL_DAY = [{"day": day, "from": "07:00", "to": "22:00"} for day in ("mon", "tue", "wed", "thu", "fri", "sat")]

@@ -1,6 +1,6 @@
 """Write the database out as a scenario file (the same format the importer reads), as the planner sees the city:
-a volunteer group's times and hours are those its volunteers wished for (`group_wishes`), not its provider
-row's, wherever they named some."""
+a volunteer group's times and hours are those its volunteers wished for (roombook.coordination.groups), not
+its provider row's, wherever they named some."""
 from __future__ import annotations
 
 import datetime as dt
@@ -10,7 +10,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
 from roombook import clock
-from roombook.booking.recurrence import DAYS, format_hhmm
+from roombook.booking.recurrence import format_hhmm
+from roombook.coordination.groups import group_wishes
 from roombook.models import (
     Accommodation,
     Booking,
@@ -20,10 +21,7 @@ from roombook.models import (
     Provider,
     Requirement,
     Room,
-    User,
-    VolunteerProfile,
 )
-from roombook.models.people import ProviderKind, Role
 from roombook.models.reservations import BookingStatus
 from roombook.models.settings import get_setting
 
@@ -122,44 +120,6 @@ def export_scenario(session: Session, timezone: str = "Europe/Berlin") -> dict:
         scenario["closures"].append({"room": c.room.key, "start": _local(c.starts_at, tz),
                                      "end": _local(c.ends_at, tz), "reason": c.reason, "kind": c.kind})
     return scenario
-
-
-def group_wishes(session: Session) -> dict[int, tuple[list[dict], int | None]]:
-    """For each volunteer group (a provider of kind "volunteer") whose active volunteers named wished times:
-    the union of those times (overlapping and touching windows merged) and, as its weekly maximum, the sum of
-    their hours (None, no limit, when one of them set none). The planner places the group's offers by it.
-
-    Only volunteers who named times count, for the times and the hours alike: a profile without times says
-    "any time" to the coordinator, but a group's reach is what its members promised. A group none of whose
-    volunteers named times is left out, and keeps the provider row's own windows and maximum."""
-    found: dict[int, tuple[list[dict], int | None]] = {}
-    rows = session.execute(
-        sa.select(User.provider_id, VolunteerProfile.available, VolunteerProfile.max_minutes_per_week)
-        .join(VolunteerProfile, VolunteerProfile.user_id == User.id)
-        .join(Provider, Provider.id == User.provider_id)
-        .where(Provider.kind == ProviderKind.VOLUNTEER, User.role == Role.VOLUNTEER, User.active)
-        .order_by(User.provider_id, User.id))
-    by_group: dict[int, list[tuple[list[dict], int | None]]] = {}
-    for provider_id, available, most in rows:
-        if available:
-            by_group.setdefault(provider_id, []).append((available, most))
-    for provider_id, members in by_group.items():
-        hours = [most for _available, most in members]
-        found[provider_id] = (union_of_windows(w for available, _most in members for w in available),
-                              None if None in hours else sum(hours))
-    return found
-
-
-def union_of_windows(windows) -> list[dict]:
-    """Weekly windows ({"day", "from", "to"}) merged where they overlap or touch, in weekday and time order."""
-    merged: list[dict] = []
-    for window in sorted(windows, key=lambda w: (DAYS.index(w["day"]), w["from"], w["to"])):
-        last = merged[-1] if merged else None
-        if last is not None and last["day"] == window["day"] and window["from"] <= last["to"]:
-            last["to"] = max(last["to"], window["to"])  # zero-padded "HH:MM" sort as the times do, "24:00" last
-        else:
-            merged.append({"day": window["day"], "from": window["from"], "to": window["to"]})
-    return merged
 
 
 def _slots_in_force(slots: list[OfferSession], term_end: dt.date) -> list[OfferSession]:

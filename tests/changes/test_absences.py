@@ -213,3 +213,19 @@ def test_the_manager_decides_an_absence_on_the_change_page(client, session, hous
     assert cafe.status == ItemStatus.TAKEN_OVER and group["own"].status == BookingStatus.CANCELLED
     decided = client.get(f"/manage/changes/{change.id}").get_data(as_text=True)
     assert "Finden statt; jemand anderes aus der Gruppe übernimmt:" in decided
+
+
+def test_a_closure_proposes_the_groups_offer_only_within_its_volunteers_wishes(session, house, group):
+    from roombook.changes.recording import record_closure
+
+    # the group's own row says "all week"; its volunteers wished for Tuesday and Thursday afternoons
+    change = record_closure(session, house["manager"], house["medium"], local(2027, 3, 8), local(2027, 3, 22),
+                            "Malerarbeiten", "maintenance").change
+    cafe = next(item for item in change.items if item.title == "Begegnungscafé")
+    slots = [slot for slot in [cafe.proposal, *cafe.options] if slot]
+    assert slots, "nothing proposed"
+    for slot in slots:
+        for start in slot["starts"]:
+            local_start = dt.datetime.fromisoformat(start).astimezone(house["medium"].tz)
+            assert local_start.strftime("%a") in ("Tue", "Thu"), slot
+            assert "15:00" <= local_start.strftime("%H:%M") <= "16:30", slot  # 90 minutes, ending by 18:00
