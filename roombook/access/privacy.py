@@ -29,6 +29,7 @@ from roombook.models import (
     Registration,
     TrainingSignup,
     User,
+    VolunteerAbsence,
     VolunteerProfile,
 )
 from roombook.models.reservations import BookingStatus
@@ -58,6 +59,10 @@ def export_user_data(session: Session, user: User) -> dict:
         "volunteer_profile": _profile(session.get(VolunteerProfile, user.id)),
         # how they joined on /mitmachen, with the time of their consent (none for accounts made otherwise)
         "registration": _registration(session.scalar(sa.select(Registration).where(Registration.user_id == user.id))),
+        "absences": [{"starts_on": a.starts_on.isoformat(), "ends_on": a.ends_on.isoformat(), "note": a.note,
+                      "created_at": _utc(a.created_at)}
+                     for a in session.scalars(sa.select(VolunteerAbsence).where(VolunteerAbsence.user_id == user.id)
+                                              .order_by(VolunteerAbsence.starts_on))],
         "bookings": [{"id": b.id, "room": b.room.key, "start": _utc(b.starts_at), "end": _utc(b.ends_at),
                       "title": b.title, "status": b.status, "status_reason": b.status_reason,
                       "series": b.series, "created_at": _utc(b.created_at),

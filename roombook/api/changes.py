@@ -66,7 +66,7 @@ def change_json(change: RoomChange) -> dict:
     closure = db.session.get(Closure, change.closure_id) if change.closure_id else None
     return {
         "id": change.id, "status": change.status, "accommodation": change.accommodation_id, "room": change.room_id,
-        "reason": change.reason, "start": _local(change.starts_at, tz),
+        "cause": change.cause, "reason": change.reason, "start": _local(change.starts_at, tz),
         "end": None if change.open_ended else _local(change.ends_at, tz), "open_ended": change.open_ended,
         "created_at": utc(change.created_at), "decided_at": utc(change.decided_at),
         "closure": closure_json(closure) if closure is not None else None,
@@ -194,6 +194,7 @@ CLOSURE = _obj({"id": ID, "room": ID, "start": {"type": "string"}, "end": {"type
                 "open_ended": {"type": "boolean"}, "kind": {"enum": KINDS}, "reason": {"type": "string"}})
 CHANGE = _obj({
     "id": ID, "status": {"enum": ["proposed", "applied", "discarded"]}, "accommodation": ID, "room": ID,
+    "cause": {"enum": ["closure", "opening_hours", "absence"]},
     "reason": {"type": "string"}, "start": {"type": "string"}, "end": {"type": ["string", "null"]},
     "open_ended": {"type": "boolean"},
     "created_at": {"type": "string"}, "decided_at": {"type": ["string", "null"]},
@@ -203,7 +204,7 @@ CHANGE = _obj({
         "participants": {"type": ["integer", "null"]}, "room": ID,
         "dates": {"type": "array", "items": {"type": "string"}}, "proposal": NULLABLE_SLOT,
         "options": {"type": "array", "items": SLOT}, "reason": {"type": ["string", "null"]},
-        "status": {"enum": ["open", "moved", "cancelled", "asked", "kept"]}, "chosen": NULLABLE_SLOT,
+        "status": {"enum": ["open", "moved", "cancelled", "asked", "kept", "taken_over"]}, "chosen": NULLABLE_SLOT,
         "deadline": {"type": ["string", "null"]}, "answer": {"type": ["string", "null"]}})},
     "notified": {"type": "array", "items": _obj({
         "recipient": {"type": "string"}, "messages": {"type": "integer"},

@@ -161,6 +161,8 @@ SCHEMAS = {
                    "type": ["object", "null"], "description": "A volunteer's skills and wishes (null without one).",
                    "required": ["languages", "skills", "accommodations", "available", "max_minutes_per_week",
                                 "note", "updated_at"]},
+                   "absences": {"type": "array", "description": "A volunteer's days away, with their note.",
+                                "items": {"type": "object", "required": ["starts_on", "ends_on", "note"]}},
                    "logins": {"type": "array", "description": "The browsers signed in on the web pages (no secrets).",
                               "items": {"type": "object", "required": ["created_at", "expires_at", "remember"]}}},
                "description": "Everything roombook stores about the caller."},

@@ -20,9 +20,14 @@ from roombook.access import audit
 from roombook.booking.availability import clashes, opening_intervals
 from roombook.booking.intervals import contains
 from roombook.booking.occupancy import lock_rooms, release_booking
-from roombook.booking.occurrences import move_booking, move_occurrence
+from roombook.booking.occurrences import (
+    cancel_occurrence,
+    move_booking,
+    move_occurrence,
+)
 from roombook.booking.recurrence import DAYS
 from roombook.changes import reassigning, telling
+from roombook.changes.absences import ABSENCE
 from roombook.changes.repair import SlotUnfit, free_slot, rooms_by_id
 from roombook.models import Booking, ChangeItem, Occurrence, Room, RoomChange, User
 from roombook.models.changes import ChangeStatus, ItemStatus
@@ -166,6 +171,8 @@ def apply_change(session: Session, actor: User, change: RoomChange, decisions: l
     now = now or clock.now()
     if change.status != ChangeStatus.PROPOSED:
         raise ChangeRefused(409, _l("Diese Raumänderung ist schon entschieden."))
+    if change.cause == ABSENCE:
+        return _apply_absence(session, actor, change, decisions, base_url=base_url, now=now)
     items = {item.id: item for item in change.items}
     free = {d["item"]: _free(session, change, items[d["item"]], d, now)
             for d in decisions if d.get("action") == FREE and d.get("item") in items}
@@ -181,6 +188,47 @@ def apply_change(session: Session, actor: User, change: RoomChange, decisions: l
         audit.record(session, actor, "change.item_decided", decided.item, change=change.id,
                      accommodation=change.accommodation.key, decision=decided.action,
                      room=decided.slot["room"] if decided.slot else None, status=decided.item.status)
+    change.status = ChangeStatus.APPLIED
+    change.decided_by_id, change.decided_at = actor.id, now
+    session.flush()
+    audit.record(session, actor, "change.applied", change, accommodation=change.accommodation.key,
+                 items=len(planned))
+    telling.tell_applied(session, change, base_url=base_url)
+    return Applied(change, planned)
+
+
+def _apply_absence(session: Session, actor: User, change: RoomChange, decisions: list[dict], *, base_url: str,
+                   now: dt.datetime) -> Applied:
+    """An absence's dates stay where they are (another volunteer of the group takes them over) or are
+    cancelled: nothing moves, so no slot needs checking, and a volunteer is not asked about their own."""
+    for decision in decisions:
+        if decision.get("action", ACCEPT) not in (ACCEPT, CANCEL):
+            raise ChangeRefused(422, _l("Bei einer Abwesenheit finden die Termine statt oder fallen aus."),
+                                [decision.get("item")], field="action")
+    named = {decision.get("item") for decision in decisions}
+    # what has no proposal (no one to take over, the volunteer's own booking) is cancelled unless named
+    planned = plan_decisions(change, [*decisions, *({"item": item.id, "action": CANCEL} for item in change.items
+                                                    if item.id not in named and item.proposal is None)])
+    lock_rooms(session, {change.room_id})
+    reason = "Fällt aus (Abwesenheit)"
+    for decided in planned:
+        item = decided.item
+        if decided.action == CANCEL:
+            for hit in item.hits:
+                occurrence = session.get(Occurrence, hit["occurrence"]) if "occurrence" in hit else None
+                if occurrence is not None and occurrence.status != "cancelled" and occurrence.starts_at >= now:
+                    cancel_occurrence(session, occurrence, reason)
+                booking = session.get(Booking, hit["booking"]) if "booking" in hit else None
+                if booking is not None and booking.status == BookingStatus.ACTIVE and booking.starts_at >= now:
+                    release_booking(session, booking)
+                    booking.status, booking.sequence = BookingStatus.CANCELLED, booking.sequence + 1
+                    booking.status_reason = reason
+            item.status = ItemStatus.CANCELLED
+        else:
+            item.status = ItemStatus.TAKEN_OVER
+        session.flush()
+        audit.record(session, actor, "change.item_decided", item, change=change.id,
+                     accommodation=change.accommodation.key, decision=decided.action, room=None, status=item.status)
     change.status = ChangeStatus.APPLIED
     change.decided_by_id, change.decided_at = actor.id, now
     session.flush()
@@ -239,6 +287,11 @@ def discard_change(session: Session, actor: User, change: RoomChange, *, now: dt
     """Leave the lost dates lost (the closure stays): the change is closed without moving anything."""
     if change.status != ChangeStatus.PROPOSED:
         raise ChangeRefused(409, _l("Diese Raumänderung ist schon entschieden."))
+    if change.cause == ABSENCE:  # nothing was taken out: the dates simply stay, and no one is told
+        change.status, change.decided_by_id, change.decided_at = ChangeStatus.DISCARDED, actor.id, now or clock.now()
+        session.flush()
+        audit.record(session, actor, "change.discarded", change, accommodation=change.accommodation.key)
+        return
     apply_change(session, actor, change, [{"item": item.id, "action": CANCEL} for item in change.items], now=now)
     change.status = ChangeStatus.DISCARDED
     session.flush()

@@ -2,12 +2,12 @@
 
 The candidates come from an exact search over a small space: for each series, every room of the accommodation
 (and its recorded alternative venues) × a shift of the date within its week × a start time on the planning
-grid, kept only when every lost date fits there: free, open, in the future, within what the provider (or the
-volunteer's wished times) allows, with the provider (or volunteer) not busy elsewhere then, with enough seats
-and the features the offer needs. They rank as the issue of the council's decision asks: another room at the
-same time first, then the nearest other time in the accommodation, then (for a dated closure) an alternative
-venue, then, when nothing of the accommodation's own fits, a room of a nearby accommodation with the travel
-named; never a room smaller than the series' expected participants.
+grid, kept only when every lost date fits there: free, open, in the future, within what the provider allows (a
+volunteer group: its volunteers' wished times; a volunteer: their own), with the provider (or volunteer) not
+busy elsewhere then, with enough seats and the features the offer needs. They rank as the issue of the
+council's decision asks: another room at the same time first, then the nearest other time in the accommodation,
+then (for a dated closure) an alternative venue, then, when nothing of the accommodation's own fits, a room of a
+nearby accommodation with the travel named; never a room smaller than the series' expected participants.
 
 Which candidate each series gets is chosen for all of them together (`roombook.solver.choose`, CP-SAT) when
 their candidates compete (the same room at the same time, or one person in two places): placed one after
@@ -27,6 +27,7 @@ from roombook.booking.availability import availability
 from roombook.booking.intervals import Interval, subtract
 from roombook.booking.recurrence import DAYS, parse_hhmm, to_utc
 from roombook.changes.choosing import JOINT_CANDIDATES, Candidate, Slot, Taken, choose
+from roombook.coordination.groups import group_wishes
 from roombook.models import (
     Accommodation,
     Booking,
@@ -38,6 +39,7 @@ from roombook.models import (
     VolunteerProfile,
 )
 from roombook.models.offers import OccurrenceStatus
+from roombook.models.people import ProviderKind
 from roombook.models.reservations import BookingStatus
 from roombook.models.settings import get_setting
 
@@ -71,6 +73,7 @@ class Need:
 
 def needs_of(session: Session, change: RoomChange, now: dt.datetime) -> list[Need]:
     needs = []
+    groups: dict | None = None  # a volunteer group's wished times, read once and only if a group's offer is hit
     for item in change.items:
         hits = [(dt.datetime.fromisoformat(h["start"]), dt.datetime.fromisoformat(h["end"])) for h in item.hits]
         hits = [hit for hit in hits if hit[0] >= now]
@@ -83,6 +86,10 @@ def needs_of(session: Session, change: RoomChange, now: dt.datetime) -> list[Nee
             offer = slot.offer
             features = set(offer.needs_features or [])
             windows = slot.provider.available if slot.provider is not None and slot.provider.available else None
+            if slot.provider is not None and slot.provider.kind == ProviderKind.VOLUNTEER:
+                # as the planner places it: within its volunteers' wished times, where they named some
+                groups = group_wishes(session) if groups is None else groups
+                windows = groups[slot.provider_id][0] if slot.provider_id in groups else windows
             person = ("provider", slot.provider_id) if slot.provider_id is not None else None
             rank = 0 if offer.guaranteed else 1
         else:

@@ -1,7 +1,7 @@
 """Telling everyone a room change touches, once per change and in their language.
 
 Who is concerned: each provider of a moved or cancelled offer (its contact address) and the department logins
-of that provider, each owner of a moved or cancelled booking, the accommodation's facility managers and the
+of that provider (for a volunteer's absence also the group's volunteers), each owner of a moved or cancelled booking, the accommodation's facility managers and the
 coordinators. Every address gets one message per change listing all it needs to know, never one per date.
 Residents are told by the public pages and feeds, which change with the data at once.
 """
@@ -58,10 +58,12 @@ def recipients(session: Session, change: RoomChange) -> list[Recipient]:
     for item in change.items:
         if item.kind == "offer" and item.offer_session_id is not None:
             slot = session.get(OfferSession, item.offer_session_id)
+            # an absence is the group's to cover: its volunteers are told as its department logins are
+            roles = [Role.DEPARTMENT, Role.VOLUNTEER] if change.cause == "absence" else [Role.DEPARTMENT]
             for provider in slot.offer.providers:
                 add(provider.contact_email, provider.contact_language, item)
                 for login in session.scalars(sa.select(User).where(User.provider_id == provider.id,
-                                                                   User.role == Role.DEPARTMENT, User.active)):
+                                                                   User.role.in_(roles), User.active)):
                     add(login.email, login.language, item)
         elif item.owner is not None and item.owner.active:
             add(item.owner.email, item.owner.language, item)
@@ -126,7 +128,9 @@ def tell_applied(session: Session, change: RoomChange, *, base_url: str = "") ->
         # those who got the dates as invitations get their updates with this one message (iTIP)
         updates = invitations.change_updates(session, recipient.address, _booking_hits(session, items))
         with force_locale(recipient.language):
-            subject = (_("Raumänderung in %(place)s: %(room)s geschlossen", place=change.accommodation.name,
+            subject = (_("Abwesenheit: Termine in %(place)s", place=change.accommodation.name)
+                       if change.cause == "absence" else
+                       _("Raumänderung in %(place)s: %(room)s geschlossen", place=change.accommodation.name,
                          room=change.room.name) if change.cause == "closure" else
                        _("Raumänderung in %(place)s: neue Öffnungszeiten für %(room)s",
                          place=change.accommodation.name, room=change.room.name))

@@ -35,6 +35,7 @@ from roombook.models import (
     Provider,
     Room,
     User,
+    VolunteerAbsence,
     VolunteerProfile,
 )
 from roombook.models.offers import OccurrenceStatus
@@ -61,6 +62,8 @@ LANGUAGES: dict[str, LazyString] = {
 # Office hours are the city departments' own; every other kind of offer may be a volunteer's.
 SKILLS: tuple[str, ...] = tuple(c.value for c in Category if c != Category.OFFICE_HOURS)
 MAX_NOTE = 500
+# Wished times a weekday may hold: a morning, an afternoon, an evening and a few more; the form shows them all.
+MAX_WINDOWS_A_DAY = 4
 HOURS_IN_A_WEEK = 168
 _CLOCK = re.compile(r"^(\d{1,2}):(\d{2})$")
 
@@ -148,9 +151,10 @@ def _clock(value, *, end: bool = False) -> str | None:
 
 
 def _weekly_windows(windows: list[dict]) -> list[dict]:
-    """The wished weekly times checked and in weekday order: at most one per day, each ending after it starts.
-    A refusal names the weekday in words, as the volunteer chose it."""
-    days: dict[str, dict] = {}
+    """The wished weekly times checked and in weekday order, several a day (a morning and an evening) in time
+    order, each ending after it starts; two of a day that overlap are refused (touching ones are fine: they are
+    one stretch to the planner). A refusal names the weekday in words, as the volunteer chose it."""
+    days: dict[str, list[dict]] = {}
     for window in windows:
         day = window.get("day")
         if day not in DAYS:
@@ -161,11 +165,20 @@ def _weekly_windows(windows: list[dict]) -> list[dict]:
                                "available")
         if end <= start:  # zero-padded "HH:MM" sort as the times do, "24:00" last
             raise ProfileError(_l("%(day)s: das Ende muss nach dem Beginn liegen.", day=day_name(day)), "available")
-        if day in days:
-            raise ProfileError(_l("%(day)s: bitte nur einen Zeitraum je Tag angeben.", day=day_name(day)),
-                               "available")
-        days[day] = {"day": day, "from": start, "to": end}
-    return [days[day] for day in DAYS if day in days]
+        days.setdefault(day, []).append({"day": day, "from": start, "to": end})
+    result = []
+    for day in DAYS:
+        ordered = sorted(days.get(day, []), key=lambda w: (w["from"], w["to"]))
+        if len(ordered) > MAX_WINDOWS_A_DAY:
+            raise ProfileError(_l("%(day)s: höchstens %(count)d Zeiträume je Tag.", day=day_name(day),
+                                  count=MAX_WINDOWS_A_DAY), "available")
+        for earlier, later in zip(ordered, ordered[1:]):
+            if later["from"] < earlier["to"]:
+                raise ProfileError(_l("%(day)s: die Zeiträume %(first)s und %(second)s überschneiden sich.",
+                                      day=day_name(day), first=f"{earlier['from']}–{earlier['to']}",
+                                      second=f"{later['from']}–{later['to']}"), "available")
+        result += ordered
+    return result
 
 
 @dataclass(frozen=True)
@@ -225,6 +238,7 @@ class Deployment:
     outside_times: list[Activity] = field(default_factory=list)
     over_weeks: list[dt.date] = field(default_factory=list)
     needs: list[Need] = field(default_factory=list)
+    absences: list[VolunteerAbsence] = field(default_factory=list)  # not over before the first week
 
     @property
     def fits(self) -> bool:
@@ -261,11 +275,16 @@ def deployments(session: Session, first_week: dt.date, weeks: int = 4) -> list[D
     span_start = dt.datetime.combine(mondays[0] - dt.timedelta(days=1), dt.time(0), tzinfo=dt.timezone.utc)
     span_end = dt.datetime.combine(mondays[-1] + dt.timedelta(days=8), dt.time(0), tzinfo=dt.timezone.utc)
     activities = _activities(session, volunteers, span_start, span_end)
+    away: dict[int, list[VolunteerAbsence]] = {}
+    for absence in session.scalars(sa.select(VolunteerAbsence).where(VolunteerAbsence.ends_on >= mondays[0])
+                                   .order_by(VolunteerAbsence.starts_on)):
+        away.setdefault(absence.user_id, []).append(absence)
     result = []
     for volunteer in volunteers:
         mine = [a for a in activities.get(volunteer.id, []) if a.week in mondays]
         minutes = [sum(a.minutes for a in mine if a.week == monday) for monday in mondays]
-        result.append(_compare(Deployment(volunteer, profiles.get(volunteer.id), mondays, minutes, mine)))
+        result.append(_compare(Deployment(volunteer, profiles.get(volunteer.id), mondays, minutes, mine,
+                                          absences=away.get(volunteer.id, []))))
     _add_needs(session, result, mondays)
     return result
 

@@ -1,4 +1,5 @@
 """The domain model. Import models from here; each lives in the module of its area."""
+from roombook.models.absences import VolunteerAbsence
 from roombook.models.accommodations import Accommodation, Room, RoomOpeningHours
 from roombook.models.asking import HelpAsk, HelpRequest
 from roombook.models.changes import BookingSeries, ChangeItem, RoomChange, SeriesGap
@@ -35,5 +36,6 @@ __all__ = [
     "Attendance", "OfferRequirement", "Qualification", "QualificationKind", "Training", "TrainingSession",
     "TrainingSignup",
     "JobRun", "Login", "MailSettings", "Occupancy", "Occurrence", "Offer", "OfferSession", "OutboxMessage", "PlanRun", "Provider",
-    "RateLimitHit", "Registration", "ReminderSent", "Requirement", "Room", "RoomChange", "RoomOpeningHours", "SeriesGap", "Setting", "User", "VolunteerProfile",
+    "RateLimitHit", "Registration", "ReminderSent", "Requirement", "Room", "RoomChange", "RoomOpeningHours", "SeriesGap", "Setting", "User", "VolunteerAbsence",
+    "VolunteerProfile",
 ]

@@ -70,7 +70,8 @@ class ChangeStatus:
 
 class RoomChange(db.Model):
     """One decision about a room: what a closure (or shorter opening hours) hits, per series, with the
-    repair proposed for each, until a person applies or discards it."""
+    repair proposed for each, until a person applies or discards it. A volunteer's absence is decided the same
+    way (cause "absence"): one change per accommodation, `room` the room of its first date."""
 
     __tablename__ = "room_change"
 
@@ -78,7 +79,10 @@ class RoomChange(db.Model):
     accommodation_id: Mapped[int] = mapped_column(sa.ForeignKey("accommodation.id", ondelete="CASCADE"), index=True)
     room_id: Mapped[int] = mapped_column(sa.ForeignKey("room.id", ondelete="CASCADE"))
     closure_id: Mapped[int | None] = mapped_column(sa.ForeignKey("closure.id", ondelete="SET NULL"))
-    cause: Mapped[str] = mapped_column(sa.String(16), default="closure")  # closure, opening_hours
+    cause: Mapped[str] = mapped_column(sa.String(16), default="closure")  # closure, opening_hours, absence
+    # a volunteer's absence (cause "absence"): its dates, not the room, are what the change is about
+    absence_id: Mapped[int | None] = mapped_column(sa.ForeignKey("volunteer_absence.id", ondelete="SET NULL"),
+                                                   index=True)
     status: Mapped[str] = mapped_column(sa.String(12), default=ChangeStatus.PROPOSED)
     reason: Mapped[str] = mapped_column(sa.String(300), default="")
     starts_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
@@ -97,7 +101,7 @@ class RoomChange(db.Model):
 
     __table_args__ = (
         sa.CheckConstraint("status IN ('proposed','applied','discarded')", name="status_known"),
-        sa.CheckConstraint("cause IN ('closure','opening_hours')", name="cause_known"),
+        sa.CheckConstraint("cause IN ('closure','opening_hours','absence')", name="cause_known"),
     )
 
     @property
@@ -117,6 +121,7 @@ class ItemStatus:
     CANCELLED = "cancelled"  # the dates are given up
     ASKED = "asked"          # the volunteer decides until the deadline; the proposed slot is held for them
     KEPT = "kept"            # nothing could be done (no place) and the manager left the dates cancelled
+    TAKEN_OVER = "taken_over"  # an absence's dates stay where they are: another of the group runs them
 
 
 class ChangeItem(db.Model):
@@ -155,5 +160,6 @@ class ChangeItem(db.Model):
 
     __table_args__ = (
         sa.CheckConstraint("kind IN ('offer','booking_series','booking')", name="kind_known"),
-        sa.CheckConstraint("status IN ('open','moved','cancelled','asked','kept')", name="status_known"),
+        sa.CheckConstraint("status IN ('open','moved','cancelled','asked','kept','taken_over')",
+                           name="status_known"),
     )

@@ -17,7 +17,15 @@ from roombook.booking.occurrences import HOLIDAY_SUBDIVISION, add_public_holiday
 from roombook.booking.recurrence import to_utc
 from roombook.booking.service import book_room, book_weekly
 from roombook.coordination.volunteers import save_profile
-from roombook.models import Accommodation, Closure, Offer, Provider, Room, User
+from roombook.models import (
+    Accommodation,
+    Closure,
+    Offer,
+    Provider,
+    Room,
+    User,
+    VolunteerAbsence,
+)
 from roombook.scenario.importer import import_scenario
 
 DEMO_PASSWORD = "demo"
@@ -206,7 +214,17 @@ def load_demo(session: Session, today: dt.date) -> list[tuple[str, str]]:
     _translations(session)
     _pending_registration(session, now)
     _trainings_and_qualifications(session, users, today, now)
+    _absence(session, users["volunteer"], saturday)
     return [(email, role) for email, role, _ in DEMO_USERS]
+
+
+def _absence(session: Session, volunteer: User, first_saturday: dt.date) -> None:
+    """A week away, after the demo volunteer's group has had its eight Saturdays: the profile page and the
+    coordinator's volunteers page show it, and it hits none of their dates (so it opens no change)."""
+    monday = first_saturday + dt.timedelta(weeks=9, days=2)
+    session.add(VolunteerAbsence(user_id=volunteer.id, starts_on=monday, ends_on=monday + dt.timedelta(days=4),
+                                 note="Prüfungswoche"))
+    session.flush()
 
 
 def _translations(session: Session) -> None:
@@ -256,11 +274,14 @@ def _contacts_and_venue(session: Session, places: dict[str, Accommodation]) -> N
 
 
 # Two more volunteers, without a demo login: the coordinator's volunteers page has someone to compare. Amal runs
-# the volunteers' circle's offers (its homework help in Nord, its café in West) but named only Nord.
+# the volunteers' circle's offers (its homework help in Nord, its café in West) but named only Nord. As the
+# circle's only volunteer her wished times and hours are the circle's to the planner (roombook.scenario.exporter),
+# so they hold both offers where they are.
 MORE_VOLUNTEERS = [
     ("amal@example.org", "Amal K.", "ehrenamt",
      {"languages": ["de", "ar", "ku"], "skills": ["volunteer_activity", "language_course"], "places": ["nord"],
-      "available": _week(["tue", "thu"], "14:00", "18:00"), "max_hours": 3, "note": "Studentin, nachmittags frei."}),
+      "available": _week(["tue", "thu"], "14:00", "18:00") + _week(["sat"], "13:00", "17:00"), "max_hours": 4,
+      "note": "Studentin, nachmittags frei."}),
     ("jonas@example.org", "Jonas B.", None,
      {"languages": ["de", "en", "fa"], "skills": ["counselling", "daily_life_course"], "places": [],
       "available": _week(["tue", "thu"], "17:00", "20:00"), "max_hours": 2, "note": ""}),

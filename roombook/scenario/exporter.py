@@ -1,4 +1,6 @@
-"""Write the database out as a scenario file (the same format the importer reads)."""
+"""Write the database out as a scenario file (the same format the importer reads), as the planner sees the city:
+a volunteer group's times and hours are those its volunteers wished for (roombook.coordination.groups), not
+its provider row's, wherever they named some."""
 from __future__ import annotations
 
 import datetime as dt
@@ -9,6 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from roombook import clock
 from roombook.booking.recurrence import format_hhmm
+from roombook.coordination.groups import group_wishes
 from roombook.models import (
     Accommodation,
     Booking,
@@ -75,10 +78,12 @@ def export_scenario(session: Session, timezone: str = "Europe/Berlin") -> dict:
         if place.latitude is not None and place.longitude is not None:
             item["latitude"], item["longitude"] = place.latitude, place.longitude
         scenario["accommodations"].append(item)
+    wishes = group_wishes(session)
     for p in session.scalars(sa.select(Provider).order_by(Provider.key)):
-        item = {"id": p.key, "name": p.name, "kind": p.kind, "available": list(p.available)}
-        if p.max_minutes_per_week is not None:
-            item["max_minutes_per_week"] = p.max_minutes_per_week
+        available, most = wishes.get(p.id, (list(p.available), p.max_minutes_per_week))
+        item = {"id": p.key, "name": p.name, "kind": p.kind, "available": available}
+        if most is not None:
+            item["max_minutes_per_week"] = most
         scenario["providers"].append(item)
     offers = session.scalars(sa.select(Offer).options(selectinload(Offer.providers), selectinload(Offer.sessions))
                              .order_by(Offer.key)).all()

@@ -14,6 +14,7 @@ from flask_login import current_user, login_required
 from roombook.access.permissions import may_be_asked_about_changes
 from roombook.booking.errors import BookingError
 from roombook.changes import deciding, pages
+from roombook.changes.absences import ABSENT, NO_VOLUNTEER, TAKEN_OVER
 from roombook.changes.repair import ALL_PAST, NO_ROOM_FITS, NO_TIME_FREE
 from roombook.db import db, transaction
 from roombook.web.common import bp, load_own_series_question, safe_next
@@ -24,13 +25,16 @@ WORDS = {
     "purpose": PURPOSE_LABELS,
     "change": {"proposed": _l("offen"), "applied": _l("entschieden"), "discarded": _l("verworfen")},
     "item": {"open": _l("offen"), "moved": _l("verlegt"), "cancelled": _l("abgesagt"),
-             "asked": _l("Ehrenamtliche entscheiden"), "kept": _l("bleibt abgesagt")},
+             "asked": _l("Ehrenamtliche entscheiden"), "kept": _l("bleibt abgesagt"),
+             "taken_over": _l("übernommen")},
     "kind": {"offer": _l("Angebot"), "booking_series": _l("wöchentliche Buchung"), "booking": _l("einmalige Buchung")},
     "tier": {"room": _l("anderer Raum"), "time": _l("andere Zeit"), "venue": _l("Ausweichort"),
-             "elsewhere": _l("andere Unterkunft")},
+             "elsewhere": _l("andere Unterkunft"), TAKEN_OVER: _l("jemand anderes aus der Gruppe übernimmt")},
     "reason": {NO_ROOM_FITS: _l("Kein anderer Raum hat genug Plätze und die nötige Ausstattung."),
                NO_TIME_FREE: _l("Kein passender Raum ist an allen Terminen frei."),
-               ALL_PAST: _l("Alle Termine haben schon begonnen.")},
+               ALL_PAST: _l("Alle Termine haben schon begonnen."),
+               NO_VOLUNTEER: _l("Niemand sonst in der Gruppe kann übernehmen."),
+               ABSENT: _l("Eine eigene Buchung der abwesenden Person: sie wird abgesagt.")},
     "told": {"queued": _l("wartet auf Versand"), "sent": _l("gesendet"), "retrying": _l("neuer Versuch folgt"),
              "failed": _l("nicht zustellbar")},
     "answer": {"accept": _l("Vorschlag angenommen"), "option": _l("andere Möglichkeit gewählt"),

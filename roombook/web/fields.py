@@ -15,7 +15,7 @@ from wtforms.utils import unset_value
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from roombook.booking.recurrence import DAYS
-from roombook.coordination.volunteers import day_name
+from roombook.coordination.volunteers import MAX_WINDOWS_A_DAY, day_name
 from roombook.i18n.public_texts import LANGUAGES as RESIDENT_LANGUAGES
 
 
@@ -38,20 +38,34 @@ class HoursField(FloatField):
 
 
 @dataclass(frozen=True)
-class DayTimes:
-    """One weekday's row of a WeekTimesField, as the page shows it."""
+class TimeRow:
+    """One window of a weekday's row: its inputs are `<id>-from` and `<id>-to`; `number` counts from 1. A
+    `spare` row is an empty one for another window: the first is there to fill in without scripts, the
+    others come `hidden`, for weektimes.js to show one by one."""
 
-    id: str  # the inputs are `<id>-from` and `<id>-to`
-    name: LazyString
+    id: str
+    number: int
     start: str
     end: str
+    spare: bool = False
+    hidden: bool = False
+
+
+@dataclass(frozen=True)
+class DayTimes:
+    """One weekday's row of a WeekTimesField, as the page shows it: its windows, then a spare one."""
+
+    id: str
+    name: LazyString
+    times: list[TimeRow]
     error: LazyString | None
 
 
 class WeekTimesField(Field):
-    """A time from and to for each weekday, two <input type="time"> named `<name>-<day>-from` and `-to`; both
-    empty is not that day, one of them empty is refused at its day. The data are the days typed, as weekly
-    windows ({"day", "from", "to"}) for the domain to check.
+    """Times from and to for each weekday, several a day: pairs of <input type="time"> named `<name>-<day>-from`
+    and `-to` for a day's first window, `<name>-<day>-<n>-from` and `-to` for the n-th further one. Both empty is
+    no window, one of them empty is refused at its day. The data are the windows typed ({"day", "from", "to"})
+    for the domain to check; the page offers one empty pair more per day, so a window is added without scripts.
 
     A browser's time input cannot hold "24:00": an end at "00:00" is midnight at the end of the day, and a
     stored "24:00" is shown so."""
@@ -63,9 +77,11 @@ class WeekTimesField(Field):
         if formdata is not None:
             windows = []
             for day in DAYS:
-                start, end = (formdata.get(f"{self.name}-{day}-{part}", "").strip() for part in ("from", "to"))
-                if start or end:
-                    windows.append({"day": day, "from": start, "to": "24:00" if end == "00:00" else end})
+                for index in range(MAX_WINDOWS_A_DAY + 1):  # one more than may be kept: the domain refuses it
+                    stem = f"{self.name}-{day}" + (f"-{index}" if index else "")
+                    start, end = (formdata.get(f"{stem}-{part}", "").strip() for part in ("from", "to"))
+                    if start or end:
+                        windows.append({"day": day, "from": start, "to": "24:00" if end == "00:00" else end})
         self.data = list(windows or [])
 
     def pre_validate(self, form) -> None:
@@ -78,14 +94,18 @@ class WeekTimesField(Field):
         return super().validate(form, extra_validators) and not self.day_errors
 
     def days(self) -> list[DayTimes]:
-        """Monday to Sunday, each with what was typed or stored and its refusal."""
-        typed = {window["day"]: window for window in self.data}
+        """Monday to Sunday, each with what was typed or stored, the spare pairs, and its refusal."""
         rows = []
         for day in DAYS:
-            window = typed.get(day, {})
-            end = window.get("to", "")
-            rows.append(DayTimes(f"{self.id}-{day}", day_name(day), window.get("from", ""),
-                                 "00:00" if end == "24:00" else end, self.day_errors.get(day)))
+            typed = [window for window in self.data if window["day"] == day]
+            times = []
+            for index in range(max(len(typed), MAX_WINDOWS_A_DAY)):
+                window = typed[index] if index < len(typed) else {}
+                times.append(TimeRow(f"{self.id}-{day}" + (f"-{index}" if index else ""), index + 1,
+                                     window.get("from", ""),
+                                     "00:00" if window.get("to") == "24:00" else window.get("to", ""),
+                                     spare=index >= len(typed), hidden=index > len(typed)))
+            rows.append(DayTimes(f"{self.id}-{day}", day_name(day), times, self.day_errors.get(day)))
         return rows
 
 

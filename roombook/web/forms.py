@@ -234,6 +234,16 @@ class ProfileForm(Form):
                 "max_hours": self.max_hours.data, "note": self.note.data or ""}
 
 
+class AbsenceForm(Form):
+    """A volunteer's days away (roombook.changes.absences checks the days)."""
+
+    starts_on = DateField(_l("Vom"), validators=[InputRequired(_l("Bitte ein Datum angeben (TT.MM.JJJJ)."))])
+    ends_on = DateField(_l("Bis einschließlich"),
+                        validators=[InputRequired(_l("Bitte ein Datum angeben (TT.MM.JJJJ)."))])
+    absence_note = TextAreaField(_l("Anmerkung zur Abwesenheit (freiwillig)"))
+    add = SubmitField(_l("Abwesenheit eintragen"))
+
+
 class ChooseForm(Form):
     """A volunteer takes one of the alternatives offered for their displaced booking."""
 

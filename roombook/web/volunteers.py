@@ -1,5 +1,5 @@
-"""A volunteer's own profile of skills and wishes, and the coordinator's overview of how volunteers are
-deployed against them. The comparing is roombook.coordination.volunteers'; these views parse, gate and render."""
+"""A volunteer's own profile of skills and wishes (and days away), and the coordinator's overview of how
+volunteers are deployed against them. The comparing is roombook.coordination.volunteers'; these views parse, gate and render."""
 from __future__ import annotations
 
 import datetime as dt
@@ -11,14 +11,17 @@ from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from roombook import clock
 from roombook.access.permissions import can_keep_volunteer_profile
 from roombook.booking.calendar import accommodations
 from roombook.booking.recurrence import DAYS
+from roombook.changes import absences
 from roombook.coordination import volunteers
 from roombook.db import db, transaction
+from roombook.models import VolunteerAbsence
 from roombook.web.common import bp
-from roombook.web.forms import ProfileForm
-from roombook.web.manage.forms import choices
+from roombook.web.forms import AbsenceForm, ProfileForm
+from roombook.web.manage.forms import ConfirmForm, choices
 
 WEEKS_SHOWN = 4
 
@@ -53,12 +56,25 @@ def weekly_windows(windows: list[dict]) -> str:
     return ", ".join(f"{names[DAYS.index(w['day'])]} {w['from']}–{w['to']}" for w in windows)
 
 
+def _profile_page(form: ProfileForm, absence_form: AbsenceForm, status: int = 200):
+    return render_template("my_profile.html", form=form, max_note=volunteers.MAX_NOTE, absence_form=absence_form,
+                           absences=absences.absences_of(db.session, current_user),
+                           max_absence_note=absences.MAX_NOTE, today=clock.today(), confirm=ConfirmForm()), status
+
+
+def _profile_form(*, posted: bool) -> ProfileForm:
+    """The profile form, filled from the post when it is the profile that was posted."""
+    form = ProfileForm() if posted else ProfileForm(formdata=None)
+    form.accommodations.choices = choices((place.id, place.name) for place in accommodations(db.session))
+    return form
+
+
 @bp.route("/my/profile", methods=["GET", "POST"])
 @volunteer_required
 def my_profile():
     """What the volunteer can do and would like to; a refusal is shown at its field and nothing is saved."""
-    form = ProfileForm()
-    form.accommodations.choices = choices((place.id, place.name) for place in accommodations(db.session))
+    form = _profile_form(posted=True)
+    absence_form = AbsenceForm(formdata=None)
     if request.method == "GET":
         form.show(volunteers.profile_of(db.session, current_user))
     elif form.validate_on_submit():
@@ -71,5 +87,46 @@ def my_profile():
             flash(_("Ihr Profil ist gespeichert."), "info")
             return redirect(url_for("web.my_profile"))
     # a post that is shown again was refused: at a field, or at a day of the wished times
-    refused = request.method == "POST"
-    return render_template("my_profile.html", form=form, max_note=volunteers.MAX_NOTE), 422 if refused else 200
+    return _profile_page(form, absence_form, 422 if request.method == "POST" else 200)
+
+
+@bp.post("/my/absences")
+@volunteer_required
+def add_absence():
+    """Days away: the weekly wishes stay, the dates they hit go to the coordination as one change."""
+    absence_form = AbsenceForm()
+    if absence_form.validate_on_submit():
+        try:
+            with transaction():
+                _absence, changes = absences.record_absence(
+                    db.session, current_user, absence_form.starts_on.data, absence_form.ends_on.data,
+                    absence_form.absence_note.data or "")
+        except absences.AbsenceError as error:
+            field = "absence_note" if error.field == "note" else error.field
+            getattr(absence_form, field).errors = [*getattr(absence_form, field).errors, error.message]
+        else:
+            flash(_("Ihre Abwesenheit ist eingetragen. Die Koordination entscheidet über die betroffenen Termine.")
+                  if changes else _("Ihre Abwesenheit ist eingetragen."), "info")
+            return redirect(url_for("web.my_profile"))
+    form = _profile_form(posted=False)
+    form.show(volunteers.profile_of(db.session, current_user))
+    return _profile_page(form, absence_form, 422)
+
+
+@bp.post("/my/absences/<int:absence_id>/delete")
+@volunteer_required
+def delete_absence(absence_id: int):
+    """Take back an absence that has not begun (someone else's is not found)."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    absence = db.session.get(VolunteerAbsence, absence_id)
+    if absence is None or absence.user_id != current_user.id:
+        abort(404)
+    try:
+        with transaction():
+            absences.delete_absence(db.session, current_user, absence)
+    except absences.AbsenceError as error:
+        flash(str(error.message), "error")
+    else:
+        flash(_("Die Abwesenheit ist gelöscht."), "info")
+    return redirect(url_for("web.my_profile"))

@@ -40,6 +40,12 @@ def test_a_volunteer_fills_in_the_profile_on_a_phone_and_the_coordinator_sees_it
     expect(times.get_by_label("Samstag bis")).to_have_value("13:00")
     times.get_by_label("Mittwoch von").fill("17:00")
     times.get_by_label("Mittwoch bis").fill("19:00")
+    # a second time on Wednesday: the day's button shows one more pair
+    expect(times.get_by_label("Mittwoch, 2. Zeit von")).to_be_hidden()
+    times.get_by_role("button", name="Weitere Zeit am Mittwoch").click()
+    expect(times.get_by_label("Mittwoch, 2. Zeit von")).to_be_focused()
+    times.get_by_label("Mittwoch, 2. Zeit von").fill("20:00")
+    times.get_by_label("Mittwoch, 2. Zeit bis").fill("21:00")
     times.get_by_label("Donnerstag von").fill("09:00")
     times.get_by_label("Donnerstag bis").fill("11:30")
     assert not has_horizontal_scroll(phone)
@@ -51,6 +57,7 @@ def test_a_volunteer_fills_in_the_profile_on_a_phone_and_the_coordinator_sees_it
     expect(phone.get_by_label("Ukrainisch")).to_be_checked()
     expect(phone.get_by_label("Alltagskurs")).not_to_be_checked()
     times = phone.get_by_role("group", name=TIMES)
+    expect(times.get_by_label("Mittwoch, 2. Zeit bis")).to_have_value("21:00")
     for label, value in (("Mittwoch von", "17:00"), ("Mittwoch bis", "19:00"), ("Donnerstag von", "09:00"),
                          ("Donnerstag bis", "11:30"), ("Freitag von", "15:00"), ("Samstag bis", "13:00"),
                          ("Montag von", "")):
@@ -68,7 +75,7 @@ def test_a_volunteer_fills_in_the_profile_on_a_phone_and_the_coordinator_sees_it
     expect(row.locator("td.skills")).to_have_text("Sprachkurs, Ehrenamtliches Angebot")
     expect(row.locator("td.wishes")).to_contain_text("Unterkunft Mitte, Unterkunft Nord")
     expect(row.locator("td.wishes")).to_contain_text(
-        "Mi 17:00–19:00, Do 09:00–11:30, Fr 15:00–19:00, Sa 10:00–13:00")
+        "Mi 17:00–19:00, Mi 20:00–21:00, Do 09:00–11:30, Fr 15:00–19:00, Sa 10:00–13:00")
     expect(row.locator("td.wishes")).to_contain_text("höchstens 5,5 Std. pro Woche")
     expect(row.locator("td.wishes")).to_contain_text("Kann auch Deutsch mit Kindern üben.")
     expect(row.locator("td.unfit")).to_have_text("passt")  # the Fahrradwerkstatt on Fridays in Nord, as wished

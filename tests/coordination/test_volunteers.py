@@ -97,8 +97,10 @@ def test_bad_input_names_its_field_and_writes_nothing(session, make_user, change
     ([window("fri", "10:60", "12:00")], "Freitag: bitte Uhrzeiten von 00:00 bis 24:00 angeben."),
     ([window("sat", "ab 16 Uhr", "18:00")], "Samstag: bitte Uhrzeiten von 00:00 bis 24:00 angeben."),
     ([window("sun", "", "18:00")], "Sonntag: bitte Uhrzeiten von 00:00 bis 24:00 angeben."),
-    ([window("thu", "09:00", "12:00"), window("thu", "15:00", "18:00")],
-     "Donnerstag: bitte nur einen Zeitraum je Tag angeben."),
+    ([window("thu", "15:00", "18:00"), window("thu", "09:00", "15:30")],
+     "Donnerstag: die Zeiträume 09:00–15:30 und 15:00–18:00 überschneiden sich."),
+    ([window("thu", f"{h:02d}:00", f"{h:02d}:30") for h in range(8, 13)],
+     "Donnerstag: höchstens 4 Zeiträume je Tag."),
     ([window("dienstags", "09:00", "12:00")], "Unbekannter Wochentag: dienstags"),
 ])
 def test_a_bad_weekly_window_names_its_weekday_and_writes_nothing(session, make_user, windows, message):
@@ -123,6 +125,16 @@ def test_a_window_may_end_at_midnight(session, make_user):
     volunteer = make_user()
     save(session, volunteer, available=[window("sat", "18:00", "24:00")])
     assert profile_of(session, volunteer).available == [{"day": "sat", "from": "18:00", "to": "24:00"}]
+
+
+def test_a_day_holds_several_windows_kept_in_time_order(session, make_user):
+    volunteer = make_user()
+    save(session, volunteer, available=[window("tue", "18:00", "20:00"), window("mon", "14:00", "16:00"),
+                                        window("tue", "9:00", "12:00"), window("tue", "12:00", "13:00")])
+    # touching windows are fine: they are one stretch to the planner
+    assert profile_of(session, volunteer).available == [
+        window("mon", "14:00", "16:00"), window("tue", "09:00", "12:00"), window("tue", "12:00", "13:00"),
+        window("tue", "18:00", "20:00")]
 
 
 def test_a_deleted_volunteer_takes_the_profile_along(session, make_user, make_accommodation):
@@ -191,6 +203,22 @@ def test_what_lies_outside_the_wished_places_times_and_hours_is_named(session, m
     assert deployment.over_weeks == [MONDAY]  # 120 minutes against 90 wished
     assert not deployment.fits
     assert inside.title not in [a.title for a in deployment.outside_times + deployment.outside_places]
+
+
+def test_a_day_with_two_windows_compares_each_and_their_touching_stretch(session, make_user, make_room):
+    room = make_room()
+    volunteer = make_user()
+    save(session, volunteer, available=[window("tue", "09:00", "11:00"), window("tue", "11:00", "12:00"),
+                                        window("tue", "17:00", "19:00")])
+    for hour, title in ((10, "Über die Grenze"), (17, "Abends"), (13, "Mittags")):
+        book_room(session, volunteer, room, local(2027, 3, 2, hour), local(2027, 3, 2, hour + 1, 30), title,
+                  now=NOW)
+
+    [deployment] = deployments(session, MONDAY, weeks=1)
+
+    # 10:00-11:30 spans the two touching morning windows; only the lunchtime lies outside them all
+    assert [a.title for a in deployment.outside_times] == ["Mittags"]
+    assert [m.window for m in deployment.misfits] == [window("tue", "13:00", "14:30")]
 
 
 def test_the_wished_times_follow_the_local_clock_across_the_change_to_summer_time(session, make_user, make_room):

@@ -39,6 +39,7 @@ from roombook.models import (
     Room,
     RoomChange,
     User,
+    VolunteerAbsence,
     VolunteerProfile,
 )
 from roombook.models.recruitment import TokenPurpose
@@ -252,6 +253,13 @@ CASES: dict[tuple[str, str, str], Case] = {
     ("/my/profile", "GET", "own"): Case(lambda w: ("/my/profile", None), only(VOLUNTEERS, 200)),
     ("/my/profile", "POST", "own"): Case(lambda w: ("/my/profile", profile_form(w)), only(VOLUNTEERS, 302),
                                          lambda w: count(VolunteerProfile)),
+    # days away: a volunteer's own; someone else's absence is not found
+    ("/my/absences", "POST", "own"): Case(
+        lambda w: ("/my/absences", {"starts_on": f"{NEXT_YEAR}-07-01", "ends_on": f"{NEXT_YEAR}-07-14"}),
+        only(VOLUNTEERS, 302), lambda w: count(VolunteerAbsence)),
+    ("/my/absences/<int:absence_id>/delete", "POST", "other_volunteer's"): Case(
+        lambda w: (f"/my/absences/{w.absence_b.id}/delete", {}), {**only(VOLUNTEERS, 302), "volunteer": 404},
+        lambda w: column(VolunteerAbsence.id, w.absence_b.id)),
 
     # the start page and the mail settings: each person's own
     ("/start", "GET", "own"): Case(lambda w: ("/start", None), only(set(ROLES), 200)),

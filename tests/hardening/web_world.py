@@ -26,8 +26,9 @@ from roombook.models import (
     Offer,
     PlanRun,
     RoomChange,
+    VolunteerAbsence,
 )
-from tests.hardening.conftest import PASSWORD, World, slot
+from tests.hardening.conftest import NEXT_YEAR, PASSWORD, World, slot
 
 
 @dataclass
@@ -45,6 +46,7 @@ class WebWorld(World):
     change_b: RoomChange | None = None  # proposed, in B: a closure over other_volunteer's "Chor"
     question_b: ChangeItem | None = None  # asked: other_volunteer decides about their "Lesekreis" in B
     public_offer_b: Booking | None = None  # other_volunteer's public offer for residents, in B
+    absence_b: VolunteerAbsence | None = None  # other_volunteer's days away, next summer (may still be deleted)
 
 
 @pytest.fixture(scope="session")
@@ -82,6 +84,9 @@ def web_world(world, session, make_offer) -> WebWorld:
     w.public_offer_b = book_room(session, w.users["other_volunteer"], w.room_b, *slot(6), "Deutsch-Café",
                                  details={"category": "volunteer_activity", "public": True})
     w.users["department"].provider = w.offer_b.providers[0]
+    w.absence_b = VolunteerAbsence(user_id=w.users["other_volunteer"].id, starts_on=dt.date(NEXT_YEAR, 8, 1),
+                                   ends_on=dt.date(NEXT_YEAR, 8, 14))
+    session.add(w.absence_b)
     _token, w.feed_secret = create_feed_token(session, w.users["volunteer"], "volunteer", "Handy")
     revoked, w.revoked_feed_secret = create_feed_token(session, w.users["volunteer"], "volunteer", "alt")
     revoke_feed_token(session, w.users["volunteer"], revoked)

@@ -122,6 +122,35 @@ def test_a_volunteer_saves_the_profile_and_finds_it_again(web, session, voluntee
     assert stored.max_minutes_per_week is None and stored.note == ""
 
 
+def test_a_day_takes_a_second_window_without_scripts_and_overlapping_ones_are_refused(web, session, volunteer):
+    login(web, volunteer.email, PASSWORD)
+    page = web.get("/my/profile").get_data(as_text=True)
+    # each day offers an empty pair, the first window's, named as ever; the next ones wait hidden for the script
+    assert re.search(r'<div class="window">\s*<span class="time">\s*<label for="available-tue-from">', page)
+    assert re.search(r'<div class="window" data-spare hidden>\s*<span class="time">\s*'
+                     r'<label for="available-tue-1-from">', page)
+    data = {**good_profile(session), "available-tue-1-from": "09:00", "available-tue-1-to": "11:00"}
+    assert save(web, data).status_code == 302
+    assert profile_of(session, volunteer).available == [
+        {"day": "tue", "from": "09:00", "to": "11:00"}, {"day": "tue", "from": "16:00", "to": "19:00"},
+        {"day": "sat", "from": "10:00", "to": "12:00"}]
+    page = web.get("/my/profile").get_data(as_text=True)
+    # shown in time order, with an empty pair for a third (behind a button once the script runs)
+    assert times(page) == {"available-tue-from": "09:00", "available-tue-to": "11:00",
+                           "available-tue-1-from": "16:00", "available-tue-1-to": "19:00",
+                           "available-sat-from": "10:00", "available-sat-to": "12:00"}
+    assert re.search(r'<div class="window" data-spare>\s*<span class="time">\s*<label for="available-tue-2-from">'
+                     r'<span class="visually-hidden">Dienstag, 3. Zeit </span>von</label>', page)
+    assert re.search(r'<div class="window" data-spare hidden>\s*<span class="time">\s*'
+                     r'<label for="available-tue-3-from">', page)  # the fourth, for the script to show
+
+    answer = save(web, {**data, "available-tue-1-from": "18:00", "available-tue-1-to": "20:00"})
+    assert answer.status_code == 422
+    assert error_at(answer.get_data(as_text=True), "available") == (
+        "Dienstag: die Zeiträume 16:00–19:00 und 18:00–20:00 überschneiden sich.")
+    assert len(profile_of(session, volunteer).available) == 3
+
+
 def test_hours_may_be_written_with_a_decimal_comma(web, session, volunteer):
     login(web, volunteer.email, PASSWORD)
     assert save(web, {**good_profile(session), "max_hours": "1,5"}).status_code == 302
@@ -355,6 +384,7 @@ def test_the_demo_volunteer_fits_and_a_volunteer_without_profile_says_so(web, se
     demo_row = row_of(page, demo)
     assert cell(demo_row, "languages") == "Deutsch, Arabisch"
     assert cell(demo_row, "unfit") == "passt"  # Fridays 16:00-18:00 in Nord, as wished
+    assert "Abwesend" in demo_row and "Prüfungswoche" in demo_row  # the demo's week away, with its note
     assert "Übersicht" in page and 'href="/manage/volunteers"' in page  # in the management navigation
 
 
@@ -393,3 +423,27 @@ def test_the_pages_read_in_english(web, session, volunteer, deployed):
     assert "Deployment of volunteers" in overview and "outside the wished places and times" in overview
     assert "at most 1.0 h a week" in overview and "Ukrainian, Russian" in overview
     assert german_left(overview, names) == []
+
+
+def test_a_volunteer_records_days_away_on_the_profile_page_and_takes_them_back(web, session, volunteer):
+    from roombook.models import VolunteerAbsence
+
+    login(web, volunteer.email, PASSWORD)
+    first, last = clock.today() + dt.timedelta(days=10), clock.today() + dt.timedelta(days=20)
+    token = csrf_token(web.get("/my/profile").get_data(as_text=True))
+    refused = web.post("/my/absences", data={"starts_on": last.isoformat(), "ends_on": first.isoformat(),
+                                             "csrf_token": token})
+    assert refused.status_code == 422
+    assert error_at(refused.get_data(as_text=True), "ends_on") == "Der letzte Tag darf nicht vor dem ersten liegen."
+    answer = web.post("/my/absences", data={"starts_on": first.isoformat(), "ends_on": last.isoformat(),
+                                            "absence_note": "Prüfungen", "csrf_token": token})
+    assert answer.status_code == 302
+    absence = session.scalar(sa.select(VolunteerAbsence).where(VolunteerAbsence.user_id == volunteer.id))
+    assert (absence.starts_on, absence.ends_on, absence.note) == (first, last, "Prüfungen")
+    page = web.get("/my/profile").get_data(as_text=True)
+    assert "Ihre Abwesenheit ist eingetragen." in page and "Prüfungen" in page
+    assert f'action="/my/absences/{absence.id}/delete"' in page
+
+    assert web.post(f"/my/absences/{absence.id}/delete", data={"csrf_token": token}).status_code == 302
+    assert session.scalar(sa.select(sa.func.count()).select_from(VolunteerAbsence)
+                          .where(VolunteerAbsence.user_id == volunteer.id)) == 0

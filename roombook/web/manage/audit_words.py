@@ -49,13 +49,15 @@ ACTIONS = {
     "training.attendance": _l("Anwesenheit erfasst"),
     "help_request.asked": _l("Ehrenamtliche angefragt"), "help_request.answered": _l("Anfrage beantwortet"),
     "help_request.withdrawn": _l("Anfrage zurückgezogen"),
+    "absence.recorded": _l("Abwesenheit eingetragen"), "absence.deleted": _l("Abwesenheit gelöscht"),
+    "change.discarded": _l("Raumänderung verworfen"),
 }
 OBJECTS = {"apitoken": _l("API-Schlüssel"), "booking": _l("Buchung"), "changeitem": _l("Reihe einer Raumänderung"),
            "closure": _l("Schließung"), "conflict": _l("Konflikt"), "feedtoken": _l("Kalender-Link"),
            "offer": _l("Angebot"), "accommodation": _l("Unterkunft"), "plan": _l("Plan"),
            "planrun": _l("Planung"), "room": _l("Raum"), "roomchange": _l("Raumänderung"), "user": _l("Konto"),
            "registration": _l("Anmeldung"), "accounttoken": _l("Einladung"), "training": _l("Schulung"),
-           "helprequest": _l("Anfrage an Ehrenamtliche")}
+           "helprequest": _l("Anfrage an Ehrenamtliche"), "volunteerabsence": _l("Abwesenheit")}
 KEYS = {
     "accommodation": _l("Unterkunft"), "after": _l("nachher"), "answer": _l("Antwort"), "base_url": _l("Adresse"),
     "before": _l("vorher"), "by": _l("durch"), "cause": _l("Anlass"), "change": _l("Raumänderung"),
@@ -74,7 +76,8 @@ KEYS = {
     "present": _l("anwesend"), "seats": _l("Plätze"), "sessions": _l("Termine"), "signup": _l("Anmeldung"),
     "valid_until": _l("gültig bis"),
     "category": _l("Kategorie"), "week": _l("Woche"), "volunteers": _l("Ehrenamtliche"),
-    "offer": _l("Angebot"), "volunteer": _l("Ehrenamtliche(r)"),
+    "offer": _l("Angebot"), "volunteer": _l("Ehrenamtliche(r)"), "starts_on": _l("vom"), "ends_on": _l("bis einschließlich"),
+    "withdrawn": _l("zurückgezogene Raumänderungen"),
 }
 # Codes that appear as values, beside the word lists of the pages that name the same things (_values()).
 VALUES: dict[str, Any] = {
@@ -93,7 +96,7 @@ VALUES: dict[str, Any] = {
     "admin": _l("Verwaltung"), "coordinator": _l("Koordination"), "facility_manager": _l("Hausleitung"),
     "department": _l("Fachbereich"), "volunteer": _l("Ehrenamt"), "reset": _l("Passwort vergessen"),
     "welcome": _l("erstes Passwort"),
-    "minutes": _l("Dauer"), "accepted": _l("zugesagt"), "declined": _l("abgesagt"),
+    "minutes": _l("Dauer"), "accepted": _l("zugesagt"), "declined": _l("abgesagt"), "absence": _l("Abwesenheit"),
 }
 YES_NO = {True: _l("ja"), False: _l("nein")}
 
