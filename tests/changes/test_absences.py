@@ -32,8 +32,8 @@ from roombook.models.changes import ChangeStatus, ItemStatus
 from roombook.models.offers import OccurrenceStatus
 from roombook.models.reservations import BookingStatus
 from tests.changes.conftest import NOW
+from tests.conftest import login
 from tests.factories import local
-from tests.manage.conftest import login
 
 AWAY_FROM, AWAY_TO = dt.date(2027, 3, 8), dt.date(2027, 3, 21)  # two weeks: Tuesdays 9 and 16 March
 TUESDAY_AFTERNOON = [{"day": "tue", "from": "15:00", "to": "18:00"}]
