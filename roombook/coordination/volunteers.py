@@ -13,8 +13,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from babel.dates import get_day_names
-from flask_babel import LazyString, get_locale
+from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session, selectinload
 
@@ -26,6 +25,7 @@ from roombook.coordination import qualifications
 from roombook.coordination.categories import MANDATORY, Category
 from roombook.coordination.coverage import AMBER, RED, coverage
 from roombook.db import storable
+from roombook.i18n import lazy_day_name
 from roombook.models import (
     Accommodation,
     Booking,
@@ -134,12 +134,6 @@ def save_profile(session: Session, user: User, *, languages: list[str], skills: 
     return profile
 
 
-def day_name(day: str) -> LazyString:
-    """A weekday ("tue") by its full name in the page's language ("Dienstag"), from Babel's calendar data."""
-    return LazyString(lambda: get_day_names("wide", context="stand-alone",
-                                            locale=get_locale() or "de")[DAYS.index(day)])
-
-
 def _clock(value, *, end: bool = False) -> str | None:
     """A 24-hour time as stored ("9:05" → "09:05"), "24:00" only as an end; None when it is no such time."""
     if not isinstance(value, str) or not _CLOCK.match(value) or (value == "24:00" and not end):
@@ -161,21 +155,21 @@ def _weekly_windows(windows: list[dict]) -> list[dict]:
             raise ProfileError(_l("Unbekannter Wochentag: %(day)s", day=day), "available")
         start, end = _clock(window.get("from")), _clock(window.get("to"), end=True)
         if start is None or end is None:
-            raise ProfileError(_l("%(day)s: bitte Uhrzeiten von 00:00 bis 24:00 angeben.", day=day_name(day)),
+            raise ProfileError(_l("%(day)s: bitte Uhrzeiten von 00:00 bis 24:00 angeben.", day=lazy_day_name(day)),
                                "available")
         if end <= start:  # zero-padded "HH:MM" sort as the times do, "24:00" last
-            raise ProfileError(_l("%(day)s: das Ende muss nach dem Beginn liegen.", day=day_name(day)), "available")
+            raise ProfileError(_l("%(day)s: das Ende muss nach dem Beginn liegen.", day=lazy_day_name(day)), "available")
         days.setdefault(day, []).append({"day": day, "from": start, "to": end})
     result = []
     for day in DAYS:
         ordered = sorted(days.get(day, []), key=lambda w: (w["from"], w["to"]))
         if len(ordered) > MAX_WINDOWS_A_DAY:
-            raise ProfileError(_l("%(day)s: höchstens %(count)d Zeiträume je Tag.", day=day_name(day),
+            raise ProfileError(_l("%(day)s: höchstens %(count)d Zeiträume je Tag.", day=lazy_day_name(day),
                                   count=MAX_WINDOWS_A_DAY), "available")
         for earlier, later in zip(ordered, ordered[1:]):
             if later["from"] < earlier["to"]:
                 raise ProfileError(_l("%(day)s: die Zeiträume %(first)s und %(second)s überschneiden sich.",
-                                      day=day_name(day), first=f"{earlier['from']}–{earlier['to']}",
+                                      day=lazy_day_name(day), first=f"{earlier['from']}–{earlier['to']}",
                                       second=f"{later['from']}–{later['to']}"), "available")
         result += ordered
     return result

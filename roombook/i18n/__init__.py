@@ -18,7 +18,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 from flask import Flask, has_request_context, request, session
-from flask_babel import Babel, Domain, get_locale, gettext, refresh
+from flask_babel import Babel, Domain, LazyString, get_locale, gettext, refresh
 from flask_login import current_user
 
 LANGUAGES = {"de": "Deutsch", "en": "English"}
@@ -55,6 +55,11 @@ def day_name(code: str, width: str = "abbreviated") -> str:
     """A weekday code ("mon") by its name in the current language, from Babel's calendar data: "Mo" / "Mon",
     or "Montag" / "Monday" with width="wide"."""
     return get_day_names(width, context="stand-alone", locale=current_language())[WEEKDAYS.index(code)]
+
+
+def lazy_day_name(code: str, width: str = "wide") -> LazyString:
+    """day_name, put off until the text is read: for messages made outside a request (a refusal in a rule)."""
+    return LazyString(day_name, code, width)
 
 
 def when(instant: dt.datetime, tz) -> str:

@@ -15,7 +15,8 @@ from wtforms.utils import unset_value
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from roombook.booking.recurrence import DAYS
-from roombook.coordination.volunteers import MAX_WINDOWS_A_DAY, day_name
+from roombook.coordination.volunteers import MAX_WINDOWS_A_DAY
+from roombook.i18n import lazy_day_name
 from roombook.i18n.public_texts import LANGUAGES as RESIDENT_LANGUAGES
 
 
@@ -105,7 +106,7 @@ class WeekTimesField(Field):
                                      window.get("from", ""),
                                      "00:00" if window.get("to") == "24:00" else window.get("to", ""),
                                      spare=index >= len(typed), hidden=index > len(typed)))
-            rows.append(DayTimes(f"{self.id}-{day}", day_name(day), times, self.day_errors.get(day)))
+            rows.append(DayTimes(f"{self.id}-{day}", lazy_day_name(day), times, self.day_errors.get(day)))
         return rows
 
 

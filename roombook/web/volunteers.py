@@ -5,19 +5,18 @@ from __future__ import annotations
 import datetime as dt
 from functools import wraps
 
-from babel.dates import get_day_names
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_decimal, get_locale
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from roombook import clock
 from roombook.access.permissions import can_keep_volunteer_profile
 from roombook.booking.calendar import accommodations
-from roombook.booking.recurrence import DAYS
 from roombook.changes import absences
 from roombook.coordination import volunteers
 from roombook.db import db, transaction
+from roombook.i18n import day_name
 from roombook.models import VolunteerAbsence
 from roombook.web.common import bp
 from roombook.web.forms import AbsenceForm, ProfileForm
@@ -52,8 +51,7 @@ def iso_week(day: dt.date) -> int:
 @bp.app_template_filter("weekly_windows")
 def weekly_windows(windows: list[dict]) -> str:
     """Weekly windows as 'Mo 16:00–19:00, Mi 10:00–12:00', day names in the page language (as dates are shown)."""
-    names = get_day_names("abbreviated", context="stand-alone", locale=get_locale())
-    return ", ".join(f"{names[DAYS.index(w['day'])]} {w['from']}–{w['to']}" for w in windows)
+    return ", ".join(f"{day_name(w['day'])} {w['from']}–{w['to']}" for w in windows)
 
 
 def _profile_page(form: ProfileForm, absence_form: AbsenceForm, status: int = 200):

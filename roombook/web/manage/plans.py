@@ -18,6 +18,7 @@ from roombook import clock
 from roombook.access import permissions
 from roombook.booking.errors import BookingError
 from roombook.db import db, transaction
+from roombook.i18n import day_name
 from roombook.planning import labels
 from roombook.planning import runs as plan_runs
 from roombook.planning.publishing import offer_titles
@@ -31,7 +32,7 @@ bp.add_app_template_filter(lambda code: str(labels.run_status(code)), "run_statu
 bp.add_app_template_filter(lambda code: str(labels.phase(code)), "phase_name")
 bp.add_app_template_filter(lambda code: str(labels.plan_status(code)), "plan_status_name")
 bp.add_app_template_filter(labels.row_reason, "plan_reason")
-bp.add_app_template_filter(labels.day_name, "day_short")
+bp.add_app_template_filter(day_name, "day_short")
 
 
 def _plan_form() -> PlanRunForm:
