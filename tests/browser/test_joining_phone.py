@@ -1,6 +1,6 @@
 """Joining on a 360 px phone in a real browser: sign up on /mitmachen, confirm by the mailed link, the
 coordinator approves, the new volunteer sets a password and signs in; axe finds no serious violation on
-the way. `join_as_volunteer` is the story as a helper, so that later stories (trainings) can start from it."""
+the way. The story as a helper: tests/browser/test_training_phone.py goes on from it to a full training."""
 from __future__ import annotations
 
 import re
@@ -79,10 +79,3 @@ def join_as_volunteer(app, base_url: str, phone, coordinator_page, *, name: str,
     login(phone, base_url, email, password)
     expect(phone).to_have_url(re.compile(r"/start$"))
 
-
-def test_a_new_volunteer_joins_on_a_phone(app, live_server, phone, page):
-    join_as_volunteer(app, live_server, phone, page, name="Leyla Neu", email="leyla@example.org",
-                      password="sonnenblume-am-fluss")
-    expect(phone.get_by_role("navigation", name="Hauptnavigation").get_by_role("link", name="Mein Profil")).to_be_visible()
-    assert_accessible(phone)
-    screenshot(phone, "joining-signed-in-phone")

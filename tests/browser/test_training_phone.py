@@ -1,5 +1,7 @@
-"""A volunteer on a phone signs up for a full training, lands on the waiting list, and sees they moved up when
-seats free, in a real browser: accessible (axe) and without sideways scrolling."""
+"""The new volunteer's story on a 360 px phone, in a real browser: sign up on /mitmachen, confirm, be approved by
+the coordinator, set a password (tests/browser/test_joining_phone.join_as_volunteer), then sign up for a full
+training, land on its waiting list and see they moved up when seats free: accessible (axe) and without sideways
+scrolling at every step."""
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -12,11 +14,12 @@ from roombook.models import OutboxMessage, Training, TrainingSignup
 from tests.browser.conftest import (
     describe,
     has_horizontal_scroll,
-    login,
     serious_accessibility_violations,
 )
+from tests.browser.test_joining_phone import join_as_volunteer
 
 TITLE = "Erste Hilfe für Ehrenamtliche"
+NEWCOMER = "leyla@example.org"
 
 
 def _accessible(page) -> None:
@@ -37,8 +40,9 @@ def _two_seats_free(app) -> None:
         db.session.remove()
 
 
-def test_a_volunteer_joins_the_waiting_list_on_a_phone_and_sees_they_moved_up(app, live_server, phone):
-    login(phone, live_server, "volunteer@example.org")
+def test_a_new_volunteer_joins_signs_up_for_a_full_training_and_moves_up_on_a_phone(app, live_server, phone, page):
+    join_as_volunteer(app, live_server, phone, page, name="Leyla Neu", email=NEWCOMER,
+                      password="sonnenblume-am-fluss")
     phone.get_by_role("link", name="Schulungen").first.click()
     expect(phone.get_by_role("heading", level=1)).to_have_text("Schulungen")
     card = phone.get_by_role("region", name=TITLE)
@@ -60,6 +64,6 @@ def test_a_volunteer_joins_the_waiting_list_on_a_phone_and_sees_they_moved_up(ap
     expect(phone.get_by_role("region", name="Ihre Schulungen")).to_contain_text("nachgerückt")
     with app.app_context():
         told = db.session.scalars(sa.select(OutboxMessage.subject).where(
-            OutboxMessage.recipient == "volunteer@example.org")).all()
+            OutboxMessage.recipient == NEWCOMER)).all()
         assert any(TITLE in subject for subject in told)
         db.session.remove()

@@ -12,7 +12,17 @@ from werkzeug.security import generate_password_hash
 from roombook import clock
 from roombook.access.api_tokens import create_api_token
 from roombook.booking import book_room
-from roombook.models import Booking, ChangeItem, Conflict, FeedToken, PlanRun, Room, RoomChange, User
+from roombook.db import db
+from roombook.models import (
+    Booking,
+    ChangeItem,
+    Conflict,
+    FeedToken,
+    PlanRun,
+    Room,
+    RoomChange,
+    User,
+)
 from tests.factories import local
 
 ROLES = ("admin", "coordinator", "manager_a", "manager_b", "department", "volunteer", "other_volunteer")
@@ -84,3 +94,17 @@ def world(session, make_room, password_hash) -> World:
     w.feed_token, _secret = create_feed_token(session, w.users["volunteer"], "volunteer")
     session.flush()
     return w
+
+
+def a_training(w: World, sign_up: bool = True) -> tuple[int, int | None]:
+    """A training at an outside place in six weeks, the volunteer signed up: (training id, their sign-up's id)."""
+    from roombook.coordination import trainings
+
+    start, end = slot(6)
+    training = trainings.create_training(
+        db.session, w.users["coordinator"], title="Erste Hilfe", description="", seats=2,
+        deadline=start - dt.timedelta(days=1), sessions=[trainings.PlannedSession(start, end, place="DRK")],
+        now=clock.now())
+    signup = trainings.sign_up(db.session, w.users["volunteer"], training, now=clock.now()) if sign_up else None
+    db.session.flush()
+    return training.id, signup.id if signup else None

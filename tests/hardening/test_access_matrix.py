@@ -9,7 +9,7 @@ import re
 import pytest
 
 from tests.conftest import login
-from tests.hardening.conftest import PASSWORD, ROLES, slot
+from tests.hardening.conftest import PASSWORD, ROLES, a_training, slot
 
 ANON = "anonymous"
 EVERYONE = {r: 200 for r in ROLES}
@@ -122,12 +122,12 @@ CASES = {
     ("/api/v1/trainings", "POST", "at an outside place"): (
         lambda w: ("/api/v1/trainings", _training_body()), only({"admin", "coordinator"}, 201, 403)),
     ("/api/v1/trainings/<int:training_id>", "GET", "one"): (
-        lambda w: (f"/api/v1/trainings/{_training(w)[0]}", None), EVERYONE),
+        lambda w: (f"/api/v1/trainings/{a_training(w)[0]}", None), EVERYONE),
     ("/api/v1/trainings/<int:training_id>/signups", "POST", "oneself"): (
-        lambda w: (f"/api/v1/trainings/{_training(w, sign_up=False)[0]}/signups", None),
+        lambda w: (f"/api/v1/trainings/{a_training(w, sign_up=False)[0]}/signups", None),
         only({"volunteer", "other_volunteer"}, 201, 403)),
     ("/api/v1/trainings/<int:training_id>/signups/<int:signup_id>", "DELETE", "volunteer's"): (
-        lambda w: ("/api/v1/trainings/{}/signups/{}".format(*_training(w)), None),
+        lambda w: ("/api/v1/trainings/{}/signups/{}".format(*a_training(w)), None),
         only({"admin", "coordinator", "volunteer"}, 200, 404)),
     ("/api/v1/help-requests", "GET", "own"): (lambda w: ("/api/v1/help-requests", None), EVERYONE),
     ("/api/v1/help-requests/<int:ask_id>/answer", "POST", "other_volunteer's"): (
@@ -140,22 +140,6 @@ def _training_body() -> dict:
     start, end = slot(6)
     return {"title": "Erste Hilfe", "seats": 2, "deadline": (start - dt.timedelta(days=1)).isoformat(),
             "sessions": [{"place": "DRK", "start": start.isoformat(), "end": end.isoformat()}]}
-
-
-def _training(w, sign_up: bool = True) -> tuple[int, int | None]:
-    """A training at an outside place, the volunteer signed up: (training id, their sign-up's id)."""
-    from roombook import clock
-    from roombook.coordination import trainings
-    from roombook.db import db
-
-    start, end = slot(6)
-    training = trainings.create_training(
-        db.session, w.users["coordinator"], title="Erste Hilfe", description="", seats=2,
-        deadline=start - dt.timedelta(days=1), sessions=[trainings.PlannedSession(start, end, place="DRK")],
-        now=clock.now())
-    signup = trainings.sign_up(db.session, w.users["volunteer"], training, now=clock.now()) if sign_up else None
-    db.session.flush()
-    return training.id, signup.id if signup else None
 
 
 def _help_ask_b(w) -> int:

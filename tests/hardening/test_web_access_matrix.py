@@ -25,6 +25,7 @@ from roombook.db import db
 from roombook.models import (
     Accommodation,
     AccountToken,
+    Attendance,
     Booking,
     ChangeItem,
     Closure,
@@ -35,9 +36,13 @@ from roombook.models import (
     Offer,
     OutboxMessage,
     PlanRun,
+    Qualification,
     Registration,
     Room,
     RoomChange,
+    Training,
+    TrainingSession,
+    TrainingSignup,
     User,
     VolunteerAbsence,
     VolunteerProfile,
@@ -46,7 +51,7 @@ from roombook.models.recruitment import TokenPurpose
 from roombook.planning import runs as plan_runs
 from tests.conftest import csrf_token
 from tests.factories import ALL_WEEK
-from tests.hardening.conftest import NEXT_YEAR, PASSWORD, ROLES, slot
+from tests.hardening.conftest import NEXT_YEAR, PASSWORD, ROLES, a_training, slot
 from tests.hardening.web_world import WebWorld, password_hash, web_world  # noqa: F401  (fixtures)
 
 ANON = "anonymous"
@@ -170,6 +175,33 @@ def _ask_status(w: WebWorld) -> Callable[[], object]:
     from roombook.models import HelpAsk
 
     return column(HelpAsk.status, _help_b(w)[1].id)
+
+
+def training_form() -> dict:
+    start, end = slot(6)
+    return {"title": "Erste Hilfe", "seats": "2", "deadline": f"{start - dt.timedelta(days=1):%Y-%m-%dT%H:%M}",
+            "requires": "", "qualification": "", "s1_room": "", "s1_place": "DRK", "s1_start": f"{start:%Y-%m-%dT%H:%M}", "s1_end": f"{end:%Y-%m-%dT%H:%M}"}
+
+
+def _attendance_form(w: WebWorld) -> tuple[str, dict]:
+    training_id, signup_id = a_training(w)
+    meeting = db.session.scalar(sa.select(TrainingSession.id).where(TrainingSession.training_id == training_id))
+    return f"/manage/trainings/{training_id}/sessions/{meeting}/attendance", {"present": str(signup_id)}
+
+
+def _qualification_delete(w: WebWorld) -> tuple[str, dict]:
+    from roombook.coordination import qualifications
+
+    volunteer = w.users["other_volunteer"]
+    held = qualifications.record_qualification(
+        db.session, w.users["coordinator"], volunteer, qualifications.kind_for_code(db.session, "first_aid"),
+        seen_on=clock.today(), today=clock.today())
+    db.session.flush()
+    return f"/manage/volunteers/{volunteer.id}/qualifications/{held.id}/delete", {}
+
+
+def _newest(model) -> int:
+    return db.session.scalar(sa.select(sa.func.max(model.id)))
 
 
 class Case(NamedTuple):
@@ -450,6 +482,34 @@ CASES: dict[tuple[str, str, str], Case] = {
     ("/my/help-requests/<int:ask_id>", "POST", "other_volunteer's"): Case(
         lambda w: (f"/my/help-requests/{_help_b(w)[1].id}", {"answer": "decline"}), owner("other_volunteer", 302),
         _ask_status),
+    # trainings and qualifications: the coordination runs them, volunteers sign themselves up
+    ("/manage/trainings", "GET", "all"): Case(lambda w: ("/manage/trainings", None), only(COORDINATION, 200)),
+    ("/manage/trainings/new", "GET", "form"): Case(lambda w: ("/manage/trainings/new", None), only(COORDINATION, 200)),
+    ("/manage/trainings/new", "POST", "at an outside place"): Case(
+        lambda w: ("/manage/trainings/new", training_form()), only(COORDINATION, 302), lambda w: count(Training)),
+    ("/manage/trainings/<int:training_id>", "GET", "one"): Case(
+        lambda w: (f"/manage/trainings/{a_training(w)[0]}", None), only(COORDINATION, 200)),
+    ("/manage/trainings/<int:training_id>/sessions/<int:session_id>/attendance", "POST", "the volunteer there"): Case(
+        _attendance_form, only(COORDINATION, 302), lambda w: count(Attendance)),
+    ("/manage/trainings/<int:training_id>/signups/<int:signup_id>/cancel", "POST", "volunteer's"): Case(
+        lambda w: ("/manage/trainings/{}/signups/{}/cancel".format(*a_training(w)), {}), only(COORDINATION, 302),
+        lambda w: column(TrainingSignup.status, _newest(TrainingSignup))),
+    ("/manage/volunteers/<int:user_id>/qualifications", "GET", "other_volunteer's"): Case(
+        lambda w: (f"/manage/volunteers/{w.users['other_volunteer'].id}/qualifications", None),
+        only(COORDINATION, 200)),
+    ("/manage/volunteers/<int:user_id>/qualifications", "POST", "first aid seen"): Case(
+        lambda w: (f"/manage/volunteers/{w.users['other_volunteer'].id}/qualifications",
+                   {"kind": "first_aid", "seen_on": clock.today().isoformat()}),
+        only(COORDINATION, 302), lambda w: count(Qualification)),
+    ("/manage/volunteers/<int:user_id>/qualifications/<int:qualification_id>/delete", "POST", "other_volunteer's"):
+        Case(_qualification_delete, only(COORDINATION, 302), lambda w: count(Qualification)),
+    ("/my/trainings", "GET", "own"): Case(lambda w: ("/my/trainings", None), only(VOLUNTEERS, 200)),
+    ("/my/trainings/<int:training_id>/signup", "POST", "oneself"): Case(
+        lambda w: (f"/my/trainings/{a_training(w, sign_up=False)[0]}/signup", {}), only(VOLUNTEERS, 302),
+        lambda w: count(TrainingSignup)),
+    ("/my/trainings/<int:training_id>/cancel", "POST", "the volunteer's own"): Case(
+        lambda w: (f"/my/trainings/{a_training(w)[0]}/cancel", {}), {**only(VOLUNTEERS, 302), "other_volunteer": 404},
+        lambda w: column(TrainingSignup.status, _newest(TrainingSignup))),
 }
 
 SIGN_UP = {"name": "Amal", "email": "amal@example.org", "languages": "ar", "skills": "language_course",
