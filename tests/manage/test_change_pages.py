@@ -11,6 +11,7 @@ import re
 import pytest
 import sqlalchemy as sa
 
+from roombook import clock
 from roombook.booking import book_room
 from roombook.booking.recurrence import to_utc
 from roombook.booking.service import book_weekly
@@ -28,9 +29,11 @@ from roombook.models.settings import put_setting
 from roombook.scenario.demo import _contacts_and_venue
 from tests.conftest import login
 from tests.dates import quiet_monday
+from tests.factories import local_on
 from tests.manage.conftest import TODAY, token_from
 from tests.manage.test_i18n import _data_names, german_left
 
+pytestmark = pytest.mark.dates  # the demo city's coming weeks (scripts/faketime-suite.sh)
 MONDAY = quiet_monday(TODAY)
 GROUP = "Deutsch-Gesprächsgruppe"
 
@@ -41,6 +44,15 @@ def _user(session, email: str) -> User:
 
 def _room(session, key: str) -> Room:
     return session.scalar(sa.select(Room).where(Room.key == key))
+
+
+@pytest.fixture(autouse=True)
+def sunday_before_the_closure():
+    """The clock stands on the Sunday evening before MONDAY, when the manager records the closure: the days
+    before it are past whatever day the suite runs (run on a Monday, MONDAY is a week ahead, and the Friday
+    before the closure would be free for the course; run on a Sunday, it is past)."""
+    with clock.frozen(max(local_on(MONDAY - dt.timedelta(days=1), 20), clock.now())):
+        yield
 
 
 @pytest.fixture
