@@ -36,20 +36,23 @@ def free_port() -> int:
 class Server:
     """gunicorn serving `roombook:create_app()`; stop() ends it, kill() is a kill -9 of all its processes."""
 
-    def __init__(self, database_url: str, workers: int = 4, threads: int = 1, *, deploy_config: bool = False,
-                 calendars: Path | None = None, access_log: Path | None = None):
+    def __init__(self, database_url: str, workers: int = 4, threads: int | None = None, *,
+                 deploy_config: bool = False, calendars: Path | None = None, access_log: Path | None = None):
         """deploy_config: serve exactly as production does (deploy/gunicorn.conf.py with wsgi:app: the app
-        preloaded in the master, workers forked from it, no scheduler in them), writing the access
-        log to `access_log` (else nowhere)."""
+        preloaded in the master, workers forked from it, no scheduler in them; threads as configured there
+        unless given), writing the access log to `access_log` (else nowhere)."""
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "ROOMBOOK_DATABASE_URL": database_url, "ROOMBOOK_SECRET_KEY": "prod-test"}
         if deploy_config:
             env.update(ROOMBOOK_BIND=f"127.0.0.1:{self.port}", ROOMBOOK_WORKERS=str(workers),
                        ROOMBOOK_CALENDARS_DIR=str(calendars or ROOT / "instance" / "test-calendars"))
+            if threads is not None:
+                env["ROOMBOOK_THREADS"] = str(threads)
             command = [GUNICORN, "-c", "deploy/gunicorn.conf.py", "--access-logfile", str(access_log or "/dev/null"),
                        "--log-level", "warning", "wsgi:app"]
         else:
+            threads = threads or 1
             command = [GUNICORN, "--bind", f"127.0.0.1:{self.port}", "--workers", str(workers), "--threads",
                        str(threads), "--worker-class", "gthread" if threads > 1 else "sync", "--timeout", "120",
                        "--backlog", "256", "--log-level", "warning", "roombook:create_app()"]

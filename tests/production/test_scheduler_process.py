@@ -38,8 +38,9 @@ def _threads(pid: int) -> int:
 
 
 def test_gunicorn_workers_leave_the_jobs_to_one_scheduler_process(serve, tmp_path):
-    """As deployed (ROOMBOOK_SCHEDULER unset), no worker starts a scheduler: its thread would show."""
-    server = serve(workers=2, deploy_config=True, calendars=tmp_path)
+    """As deployed (ROOMBOOK_SCHEDULER unset), no worker starts a scheduler: its thread would show beside the
+    one thread of a sync worker (threaded workers start theirs as requests come)."""
+    server = serve(workers=2, threads=1, deploy_config=True, calendars=tmp_path)
     assert requests.get(server.url + "/api/v1/ping", timeout=10).status_code == 200
     children = Path(f"/proc/{server.process.pid}/task/{server.process.pid}/children")
     for _ in range(300):  # the master forks one worker after the other
