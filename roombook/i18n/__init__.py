@@ -13,13 +13,15 @@ import datetime as dt
 import io
 from pathlib import Path
 
-from babel.dates import get_day_names
+from babel.dates import format_datetime, get_day_names
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 from flask import Flask, has_request_context, request, session
 from flask_babel import Babel, Domain, LazyString, get_locale, gettext, refresh
 from flask_login import current_user
+
+from roombook.clock import CITY_TIMEZONE
 
 LANGUAGES = {"de": "Deutsch", "en": "English"}
 DEFAULT = "de"
@@ -66,6 +68,11 @@ def when(instant: dt.datetime, tz) -> str:
     """A local weekday, date and time as mails and notices write them: "Mo 07.12.2026 10:00"."""
     local = instant.astimezone(tz)
     return f"{day_name(WEEKDAYS[local.weekday()])} {local:%d.%m.%Y %H:%M}"
+
+
+def local_time(instant: dt.datetime, timezone: str = CITY_TIMEZONE) -> str:
+    """An instant (stored in UTC) as people read it on pages: the city's date and wall-clock time."""
+    return format_datetime(instant, "dd.MM.yyyy HH:mm", tzinfo=timezone, locale=current_language())
 
 
 def catalog(language: str) -> NullTranslations:
@@ -139,5 +146,6 @@ def init_app(app: Flask) -> None:
     # pushed (tests, CLI); choose afresh for every request.
     app.before_request(refresh)
     app.jinja_env.filters["stored"] = stored_text
+    app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.globals.update(page_languages=LANGUAGES, current_language=current_language,
                                   category_name=category_name)

@@ -11,13 +11,10 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from babel.dates import format_datetime
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
-from roombook.clock import CITY_TIMEZONE
 from roombook.conflicts.decisions import KIND_LABELS, RESOLUTION_LABELS
-from roombook.i18n import category_name
+from roombook.i18n import category_name, local_time
 from roombook.models import AuditEvent
 from roombook.web.manage.forms import PURPOSE_LABELS
 
@@ -119,10 +116,6 @@ class AuditLine:
     details: list[tuple[str, str]]
 
 
-def _local_time(instant: dt.datetime) -> str:
-    return format_datetime(instant, "dd.MM.yyyy HH:mm", tzinfo=CITY_TIMEZONE, locale=get_locale())
-
-
 def _value(value: Any) -> str:
     """A detail's value in words: known codes named, instants in the city's time, lists and maps spelled out."""
     if isinstance(value, list):
@@ -142,7 +135,7 @@ def _value(value: Any) -> str:
         except ValueError:
             return value
         if instant.tzinfo is not None and "T" in value:
-            return _local_time(instant)
+            return local_time(instant)
         return value
     return "" if value is None else str(value)
 
@@ -152,6 +145,6 @@ def audit_line(event: AuditEvent) -> AuditLine:
     details = [(str(KEYS.get(key, key)), _value(value)) for key, value in (event.details or {}).items()
                if value not in (None, "", [], {})]
     kind = OBJECTS.get(event.object_type, event.object_type)
-    return AuditLine(at=_local_time(event.at), actor=event.actor.email if event.actor else "",
+    return AuditLine(at=local_time(event.at), actor=event.actor.email if event.actor else "",
                      action=str(ACTIONS.get(event.action, event.action)), object=f"{kind} {event.object_id}",
                      details=details)
