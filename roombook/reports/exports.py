@@ -16,12 +16,12 @@ from flask_babel import lazy_gettext as _l
 
 from roombook.reports.council import Marker, Report, Table
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
+# openpyxl (which imports NumPy) is imported where a workbook is written, so only that worker loads it
 if TYPE_CHECKING:
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _csv_cell(value) -> str:
@@ -94,9 +94,7 @@ def _sheet(book: Workbook, table: Table) -> None:
 def report_xlsx(report: Report) -> bytes:
     """The report as a workbook (written as it goes: a city's report has tens of thousands of cells): a first
     sheet naming it, then one sheet per table."""
-    from openpyxl import (
-        Workbook,  # (which imports NumPy) only in a worker that writes a workbook
-    )
+    from openpyxl import Workbook
 
     book = Workbook(write_only=True)
     cover = book.create_sheet("bericht")
