@@ -6,10 +6,9 @@ import json
 
 import pytest
 import sqlalchemy as sa
-from flask import g
 
 from roombook.models import Booking, VolunteerProfile
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, login
 from tests.hardening.conftest import PASSWORD, slot
 
 BAD = {"a NUL character": "Treffen\x00", "an unpaired surrogate": "Treffen \ud800"}
@@ -53,11 +52,9 @@ def test_a_nested_field_is_named_with_its_path(client, world):
 
 
 def _logged_in(client, world, role: str) -> str:
-    token = csrf_token(client.get("/login").get_data(as_text=True))
-    assert client.post("/login", data={"email": world.users[role].email, "password": PASSWORD,
-                                       "csrf_token": token}).status_code == 302
-    g.pop("_login_user", None)  # the next request finds its user in the session cookie, as in production
-    return token
+    """Signed in as `role`; the CSRF token their forms carry."""
+    login(client, world.users[role].email, PASSWORD)
+    return csrf_token(client.get("/").get_data(as_text=True))
 
 
 def test_the_booking_form_refuses_a_title_it_cannot_store(client, world, session):

@@ -16,7 +16,6 @@ from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
-from flask import g
 
 from roombook import clock
 from roombook.access import joining
@@ -49,7 +48,7 @@ from roombook.models import (
 )
 from roombook.models.recruitment import TokenPurpose
 from roombook.planning import runs as plan_runs
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, login
 from tests.factories import ALL_WEEK
 from tests.hardening.conftest import NEXT_YEAR, PASSWORD, ROLES, a_training, slot
 from tests.hardening.web_world import WebWorld, password_hash, web_world  # noqa: F401  (fixtures)
@@ -556,15 +555,9 @@ def _rule_of(app, url: str, method: str) -> str:
 
 def _open_session(client, w: WebWorld, role: str) -> str:
     """Log in through the real form (anonymous: only open a session); the CSRF token of the session."""
-    token = csrf_token(client.get("/login").get_data(as_text=True))
     if role != ANON:
-        answer = client.post("/login", data={"email": w.users[role].email, "password": PASSWORD,
-                                             "csrf_token": token})
-        assert answer.status_code == 302, (role, answer.status_code)
-    # The test's app context outlives its requests, and Flask-Login keeps the user in `g`: forget it, so
-    # the next request finds its user in the session cookie, as every request does in production.
-    g.pop("_login_user", None)
-    return token
+        login(client, w.users[role].email, PASSWORD)
+    return csrf_token(client.get("/").get_data(as_text=True))
 
 
 def _allowed(status: int | str) -> bool:
