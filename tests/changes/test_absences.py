@@ -99,8 +99,9 @@ def test_an_absence_over_two_weeks_is_one_change_not_a_conflict_per_date(session
                           .where(OutboxMessage.change_id == change.id)) == 0
 
 
-def test_cancelling_the_dates_cancels_just_those_and_tells_everyone_once(session, house, group):
+def test_cancelling_the_dates_cancels_just_those_and_tells_everyone_once_in_their_language(session, house, group):
     before = template(session, group)
+    group["omar"].language = "en"
     change = record_absence(session, group["lena"], AWAY_FROM, AWAY_TO)[1][0]
     decisions = [{"item": item.id, "action": "cancel"} for item in change.items]
 
@@ -115,10 +116,16 @@ def test_cancelling_the_dates_cancels_just_those_and_tells_everyone_once(session
     sent = Counter(session.scalars(sa.select(OutboxMessage.recipient).where(OutboxMessage.change_id == change.id)))
     assert set(sent) == {"kreis@example.org", "lena@example.org", "omar@example.org", "manager@example.org",
                          "coord@example.org"}
-    assert set(sent.values()) == {1}  # one message per address, never one per date
-    omar = session.scalar(sa.select(OutboxMessage).where(OutboxMessage.recipient == "omar@example.org"))
-    assert omar.subject == "Abwesenheit: Termine in Unterkunft Nord" and "Begegnungscafé" in omar.body
+    # one message per address, never one per date: Lena, of the group and owner of a booking, gets one too
+    assert set(sent.values()) == {1}
+    told = {m.recipient: m for m in session.scalars(sa.select(OutboxMessage)
+                                                     .where(OutboxMessage.change_id == change.id))}
+    omar, lena = told["omar@example.org"], told["lena@example.org"]
+    assert omar.subject == "Absence: dates in Unterkunft Nord"  # Omar reads English
+    assert "Begegnungscafé" in omar.body and "Cancelled:" in omar.body and "Fällt aus" not in omar.body
     assert "Nachhilfe" not in omar.body  # Lena's own booking is hers
+    assert lena.subject == "Abwesenheit: Termine in Unterkunft Nord"
+    assert "Begegnungscafé" in lena.body and "Nachhilfe" in lena.body
 
 
 def test_taken_over_dates_stay_where_they_are(session, house, group):
