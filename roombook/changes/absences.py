@@ -141,11 +141,13 @@ def _others(session: Session, group: Provider, user: User) -> list[tuple[User, V
     """The group's other active volunteers, each with their profile and absences."""
     others = session.scalars(sa.select(User).where(User.provider_id == group.id, User.role == Role.VOLUNTEER,
                                                    User.active, User.id != user.id).order_by(User.id)).all()
+    ids = [o.id for o in others]
     away = defaultdict(list)
-    for absence in session.scalars(sa.select(VolunteerAbsence).where(
-            VolunteerAbsence.user_id.in_([o.id for o in others]))):
+    for absence in session.scalars(sa.select(VolunteerAbsence).where(VolunteerAbsence.user_id.in_(ids))):
         away[absence.user_id].append(absence)
-    return [(o, session.get(VolunteerProfile, o.id), away[o.id]) for o in others]
+    profiles = {p.user_id: p for p in session.scalars(sa.select(VolunteerProfile)
+                                                      .where(VolunteerProfile.user_id.in_(ids)))}
+    return [(o, profiles.get(o.id), away[o.id]) for o in others]
 
 
 def _present(absences: list[VolunteerAbsence], occurrence: Occurrence) -> bool:
@@ -161,11 +163,8 @@ def _covers(profile: VolunteerProfile | None, occurrence: Occurrence) -> bool:
     return contains(windows, occurrence.starts_at, occurrence.ends_at)
 
 
-def _hit_occurrences(session: Session, user: User, absence: VolunteerAbsence, now: dt.datetime,
+def _hit_occurrences(session: Session, group: Provider, absence: VolunteerAbsence, now: dt.datetime,
                      others) -> list[Occurrence]:
-    group = _group(session, user)
-    if group is None:
-        return []
     start, end = _span(absence)
     found = session.scalars(
         sa.select(Occurrence).join(Occurrence.offer_session).join(OfferSession.offer).join(Offer.providers)
@@ -185,8 +184,9 @@ def _hit_bookings(session: Session, user: User, absence: VolunteerAbsence, now: 
 
 
 def _open_changes(session: Session, user: User, absence: VolunteerAbsence, now: dt.datetime) -> list[RoomChange]:
-    others = _others(session, _group(session, user), user) if _group(session, user) is not None else []
-    occurrences = _hit_occurrences(session, user, absence, now, others)
+    group = _group(session, user)
+    others = _others(session, group, user) if group is not None else []
+    occurrences = _hit_occurrences(session, group, absence, now, others) if group is not None else []
     bookings = _hit_bookings(session, user, absence, now)
     by_place: dict[int, list] = defaultdict(list)
     for thing in [*occurrences, *bookings]:
