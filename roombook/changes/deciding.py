@@ -29,6 +29,7 @@ from roombook.booking.recurrence import DAYS
 from roombook.changes import reassigning, telling
 from roombook.changes.absences import ABSENCE
 from roombook.changes.repair import SlotUnfit, free_slot, rooms_by_id
+from roombook.i18n import N_
 from roombook.models import Booking, ChangeItem, Occurrence, Room, RoomChange, User
 from roombook.models.changes import ChangeStatus, ItemStatus
 from roombook.models.offers import OccurrenceStatus
@@ -205,7 +206,7 @@ def _apply_absence(session: Session, actor: User, change: RoomChange, decisions:
     planned = plan_decisions(change, [*decisions, *({"item": item.id, "action": CANCEL} for item in change.items
                                                     if item.id not in named and item.proposal is None)])
     lock_rooms(session, {change.room_id})
-    reason = "Fällt aus (Abwesenheit)"
+    reason = N_("Fällt aus (Abwesenheit)")
     for decided in planned:
         item = decided.item
         if decided.action == CANCEL:
