@@ -102,12 +102,18 @@ def record_absence(session: Session, user: User, starts_on: dt.date | None, ends
     return absence, changes
 
 
+def may_take_back(absence: VolunteerAbsence, today: dt.date | None = None) -> bool:
+    """Only an absence that has not begun may be taken back: from its first day on, its dates were planned
+    without the volunteer."""
+    return absence.starts_on > (today or clock.today())
+
+
 def delete_absence(session: Session, user: User, absence: VolunteerAbsence) -> None:
     """The volunteer takes back an absence that has not begun: its undecided changes are withdrawn (no one
     was told of them yet); a change already decided stays decided, as its dates were told."""
     if absence.user_id != user.id:
         raise AbsenceError(_l("Nicht gefunden."), "absence")
-    if absence.starts_on <= clock.today():
+    if not may_take_back(absence):
         raise AbsenceError(_l("Eine begonnene Abwesenheit lässt sich nicht mehr löschen."), "absence")
     withdrawn = []
     for change in session.scalars(sa.select(RoomChange).where(RoomChange.absence_id == absence.id)):
