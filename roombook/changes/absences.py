@@ -22,9 +22,8 @@ from sqlalchemy.orm import Session
 
 from roombook import clock
 from roombook.access import audit
-from roombook.booking.intervals import contains
-from roombook.booking.recurrence import windows_between
 from roombook.changes.repair import hits_of_bookings, hits_of_occurrences
+from roombook.coordination.volunteers import within_wishes
 from roombook.db import storable
 from roombook.models import (
     Booking,
@@ -162,11 +161,8 @@ def _present(absences: list[VolunteerAbsence], occurrence: Occurrence) -> bool:
 
 def _covers(profile: VolunteerProfile | None, occurrence: Occurrence) -> bool:
     """Whether a volunteer's wished times hold the date (no wished times promise nothing)."""
-    if profile is None or not profile.available:
-        return False
-    windows = windows_between(profile.available, occurrence.room.tz, occurrence.starts_at - dt.timedelta(days=1),
-                              occurrence.ends_at + dt.timedelta(days=1))
-    return contains(windows, occurrence.starts_at, occurrence.ends_at)
+    return profile is not None and bool(profile.available) \
+        and within_wishes(profile.available, occurrence.room.tz, occurrence.starts_at, occurrence.ends_at)
 
 
 def _hit_occurrences(session: Session, group: Provider, absence: VolunteerAbsence, now: dt.datetime,
