@@ -22,9 +22,8 @@ from sqlalchemy.orm import Session
 
 from roombook import clock
 from roombook.access import audit
-from roombook.booking.intervals import contains
-from roombook.booking.recurrence import windows_between
 from roombook.changes.repair import hits_of_bookings, hits_of_occurrences
+from roombook.coordination.volunteers import within_wishes
 from roombook.db import storable
 from roombook.models import (
     Booking,
@@ -102,12 +101,18 @@ def record_absence(session: Session, user: User, starts_on: dt.date | None, ends
     return absence, changes
 
 
+def may_take_back(absence: VolunteerAbsence, today: dt.date | None = None) -> bool:
+    """Only an absence that has not begun may be taken back: from its first day on, its dates were planned
+    without the volunteer."""
+    return absence.starts_on > (today or clock.today())
+
+
 def delete_absence(session: Session, user: User, absence: VolunteerAbsence) -> None:
     """The volunteer takes back an absence that has not begun: its undecided changes are withdrawn (no one
     was told of them yet); a change already decided stays decided, as its dates were told."""
     if absence.user_id != user.id:
         raise AbsenceError(_l("Nicht gefunden."), "absence")
-    if absence.starts_on <= clock.today():
+    if not may_take_back(absence):
         raise AbsenceError(_l("Eine begonnene Abwesenheit lässt sich nicht mehr löschen."), "absence")
     withdrawn = []
     for change in session.scalars(sa.select(RoomChange).where(RoomChange.absence_id == absence.id)):
@@ -141,11 +146,13 @@ def _others(session: Session, group: Provider, user: User) -> list[tuple[User, V
     """The group's other active volunteers, each with their profile and absences."""
     others = session.scalars(sa.select(User).where(User.provider_id == group.id, User.role == Role.VOLUNTEER,
                                                    User.active, User.id != user.id).order_by(User.id)).all()
+    ids = [o.id for o in others]
     away = defaultdict(list)
-    for absence in session.scalars(sa.select(VolunteerAbsence).where(
-            VolunteerAbsence.user_id.in_([o.id for o in others]))):
+    for absence in session.scalars(sa.select(VolunteerAbsence).where(VolunteerAbsence.user_id.in_(ids))):
         away[absence.user_id].append(absence)
-    return [(o, session.get(VolunteerProfile, o.id), away[o.id]) for o in others]
+    profiles = {p.user_id: p for p in session.scalars(sa.select(VolunteerProfile)
+                                                      .where(VolunteerProfile.user_id.in_(ids)))}
+    return [(o, profiles.get(o.id), away[o.id]) for o in others]
 
 
 def _present(absences: list[VolunteerAbsence], occurrence: Occurrence) -> bool:
@@ -154,18 +161,12 @@ def _present(absences: list[VolunteerAbsence], occurrence: Occurrence) -> bool:
 
 def _covers(profile: VolunteerProfile | None, occurrence: Occurrence) -> bool:
     """Whether a volunteer's wished times hold the date (no wished times promise nothing)."""
-    if profile is None or not profile.available:
-        return False
-    windows = windows_between(profile.available, occurrence.room.tz, occurrence.starts_at - dt.timedelta(days=1),
-                              occurrence.ends_at + dt.timedelta(days=1))
-    return contains(windows, occurrence.starts_at, occurrence.ends_at)
+    return profile is not None and bool(profile.available) \
+        and within_wishes(profile.available, occurrence.room.tz, occurrence.starts_at, occurrence.ends_at)
 
 
-def _hit_occurrences(session: Session, user: User, absence: VolunteerAbsence, now: dt.datetime,
+def _hit_occurrences(session: Session, group: Provider, absence: VolunteerAbsence, now: dt.datetime,
                      others) -> list[Occurrence]:
-    group = _group(session, user)
-    if group is None:
-        return []
     start, end = _span(absence)
     found = session.scalars(
         sa.select(Occurrence).join(Occurrence.offer_session).join(OfferSession.offer).join(Offer.providers)
@@ -185,8 +186,9 @@ def _hit_bookings(session: Session, user: User, absence: VolunteerAbsence, now: 
 
 
 def _open_changes(session: Session, user: User, absence: VolunteerAbsence, now: dt.datetime) -> list[RoomChange]:
-    others = _others(session, _group(session, user), user) if _group(session, user) is not None else []
-    occurrences = _hit_occurrences(session, user, absence, now, others)
+    group = _group(session, user)
+    others = _others(session, group, user) if group is not None else []
+    occurrences = _hit_occurrences(session, group, absence, now, others) if group is not None else []
     bookings = _hit_bookings(session, user, absence, now)
     by_place: dict[int, list] = defaultdict(list)
     for thing in [*occurrences, *bookings]:

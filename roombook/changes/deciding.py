@@ -29,8 +29,10 @@ from roombook.booking.recurrence import DAYS
 from roombook.changes import reassigning, telling
 from roombook.changes.absences import ABSENCE
 from roombook.changes.repair import SlotUnfit, free_slot, rooms_by_id
+from roombook.i18n import N_
 from roombook.models import Booking, ChangeItem, Occurrence, Room, RoomChange, User
 from roombook.models.changes import ChangeStatus, ItemStatus
+from roombook.models.offers import OccurrenceStatus
 from roombook.models.people import Role
 from roombook.models.reservations import BookingStatus
 from roombook.notifications import confirming
@@ -188,13 +190,7 @@ def apply_change(session: Session, actor: User, change: RoomChange, decisions: l
         audit.record(session, actor, "change.item_decided", decided.item, change=change.id,
                      accommodation=change.accommodation.key, decision=decided.action,
                      room=decided.slot["room"] if decided.slot else None, status=decided.item.status)
-    change.status = ChangeStatus.APPLIED
-    change.decided_by_id, change.decided_at = actor.id, now
-    session.flush()
-    audit.record(session, actor, "change.applied", change, accommodation=change.accommodation.key,
-                 items=len(planned))
-    telling.tell_applied(session, change, base_url=base_url)
-    return Applied(change, planned)
+    return _applied(session, actor, change, planned, base_url=base_url, now=now)
 
 
 def _apply_absence(session: Session, actor: User, change: RoomChange, decisions: list[dict], *, base_url: str,
@@ -210,13 +206,14 @@ def _apply_absence(session: Session, actor: User, change: RoomChange, decisions:
     planned = plan_decisions(change, [*decisions, *({"item": item.id, "action": CANCEL} for item in change.items
                                                     if item.id not in named and item.proposal is None)])
     lock_rooms(session, {change.room_id})
-    reason = "Fällt aus (Abwesenheit)"
+    reason = N_("Fällt aus (Abwesenheit)")
     for decided in planned:
         item = decided.item
         if decided.action == CANCEL:
             for hit in item.hits:
                 occurrence = session.get(Occurrence, hit["occurrence"]) if "occurrence" in hit else None
-                if occurrence is not None and occurrence.status != "cancelled" and occurrence.starts_at >= now:
+                if occurrence is not None and occurrence.status != OccurrenceStatus.CANCELLED \
+                        and occurrence.starts_at >= now:
                     cancel_occurrence(session, occurrence, reason)
                 booking = session.get(Booking, hit["booking"]) if "booking" in hit else None
                 if booking is not None and booking.status == BookingStatus.ACTIVE and booking.starts_at >= now:
@@ -229,6 +226,12 @@ def _apply_absence(session: Session, actor: User, change: RoomChange, decisions:
         session.flush()
         audit.record(session, actor, "change.item_decided", item, change=change.id,
                      accommodation=change.accommodation.key, decision=decided.action, room=None, status=item.status)
+    return _applied(session, actor, change, planned, base_url=base_url, now=now)
+
+
+def _applied(session: Session, actor: User, change: RoomChange, planned: list[Decided], *, base_url: str,
+             now: dt.datetime) -> Applied:
+    """Close the change as applied once its items are, and tell everyone it touches."""
     change.status = ChangeStatus.APPLIED
     change.decided_by_id, change.decided_at = actor.id, now
     session.flush()

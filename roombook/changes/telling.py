@@ -1,9 +1,10 @@
 """Telling everyone a room change touches, once per change and in their language.
 
 Who is concerned: each provider of a moved or cancelled offer (its contact address) and the department logins
-of that provider (for a volunteer's absence also the group's volunteers), each owner of a moved or cancelled booking, the accommodation's facility managers and the
-coordinators. Every address gets one message per change listing all it needs to know, never one per date.
-Residents are told by the public pages and feeds, which change with the data at once.
+of that provider (for a volunteer's absence also the group's volunteers), each owner of a moved or cancelled
+booking, the accommodation's facility managers and the coordinators. Every address gets one message per change
+listing all it needs to know, never one per date. Residents are told by the public pages and feeds, which change
+with the data at once.
 """
 from __future__ import annotations
 

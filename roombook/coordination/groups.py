@@ -6,6 +6,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from roombook.booking.intervals import merge
 from roombook.booking.recurrence import DAYS
 from roombook.models import Provider, User, VolunteerProfile
 from roombook.models.people import ProviderKind, Role
@@ -39,11 +40,8 @@ def group_wishes(session: Session) -> dict[int, tuple[list[dict], int | None]]:
 
 def union_of_windows(windows) -> list[dict]:
     """Weekly windows ({"day", "from", "to"}) merged where they overlap or touch, in weekday and time order."""
-    merged: list[dict] = []
-    for window in sorted(windows, key=lambda w: (DAYS.index(w["day"]), w["from"], w["to"])):
-        last = merged[-1] if merged else None
-        if last is not None and last["day"] == window["day"] and window["from"] <= last["to"]:
-            last["to"] = max(last["to"], window["to"])  # zero-padded "HH:MM" sort as the times do, "24:00" last
-        else:
-            merged.append({"day": window["day"], "from": window["from"], "to": window["to"]})
-    return merged
+    by_day: dict[str, list[tuple[str, str]]] = {}
+    for window in windows:
+        by_day.setdefault(window["day"], []).append((window["from"], window["to"]))
+    # zero-padded "HH:MM" sort as the times do, "24:00" last: the intervals' own merge serves
+    return [{"day": day, "from": start, "to": end} for day in DAYS for start, end in merge(by_day.get(day, []))]

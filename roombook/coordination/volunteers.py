@@ -327,6 +327,12 @@ def _activities(session: Session, volunteers: list[User], start: dt.datetime,
     return found
 
 
+def within_wishes(available: list[dict], tz, start: dt.datetime, end: dt.datetime) -> bool:
+    """Whether [start, end) lies inside one of the wished weekly times, read in the room's zone `tz`."""
+    windows = windows_between(available, tz, start - dt.timedelta(days=1), end + dt.timedelta(days=1))
+    return contains(windows, start, end)
+
+
 def _compare(deployment: Deployment) -> Deployment:
     """What of the volunteer's deployment lies outside what they wished for (nothing without a profile)."""
     profile = deployment.profile
@@ -336,12 +342,9 @@ def _compare(deployment: Deployment) -> Deployment:
     for activity in deployment.activities:
         if places and activity.room.accommodation_id not in places:
             deployment.outside_places.append(activity)
-        if profile.available:
-            tz = activity.room.tz
-            windows = windows_between(profile.available, tz, activity.start - dt.timedelta(days=1),
-                                      activity.end + dt.timedelta(days=1))
-            if not contains(windows, activity.start, activity.end):
-                deployment.outside_times.append(activity)
+        if profile.available and not within_wishes(profile.available, activity.room.tz, activity.start,
+                                                    activity.end):
+            deployment.outside_times.append(activity)
     if profile.max_minutes_per_week is not None:
         deployment.over_weeks = [monday for monday, minutes in zip(deployment.weeks, deployment.minutes)
                                  if minutes > profile.max_minutes_per_week]

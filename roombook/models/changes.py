@@ -114,6 +114,12 @@ class RoomChange(db.Model):
         """The end as people read it: None for "bis auf Weiteres"."""
         return None if self.open_ended else self.ends_at
 
+    @property
+    def absentee(self) -> str:
+        """Who is away (cause "absence"): the volunteer who recorded it, as pages and mails name them."""
+        who = self.created_by
+        return (who.display_name or who.email) if who is not None else "–"
+
 
 class ItemStatus:
     OPEN = "open"            # proposed, not yet decided

@@ -1,5 +1,6 @@
 """A volunteer's own profile of skills and wishes (and days away), and the coordinator's overview of how
-volunteers are deployed against them. The comparing is roombook.coordination.volunteers'; these views parse, gate and render."""
+volunteers are deployed against them. The comparing is roombook.coordination.volunteers'; these views parse,
+gate and render."""
 from __future__ import annotations
 
 import datetime as dt
@@ -10,7 +11,6 @@ from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from roombook import clock
 from roombook.access.permissions import can_keep_volunteer_profile
 from roombook.booking.calendar import accommodations
 from roombook.changes import absences
@@ -55,9 +55,9 @@ def weekly_windows(windows: list[dict]) -> str:
 
 
 def _profile_page(form: ProfileForm, absence_form: AbsenceForm, status: int = 200):
+    away = [(absence, absences.may_take_back(absence)) for absence in absences.absences_of(db.session, current_user)]
     return render_template("my_profile.html", form=form, max_note=volunteers.MAX_NOTE, absence_form=absence_form,
-                           absences=absences.absences_of(db.session, current_user),
-                           max_absence_note=absences.MAX_NOTE, today=clock.today(), confirm=ConfirmForm()), status
+                           absences=away, max_absence_note=absences.MAX_NOTE, confirm=ConfirmForm()), status
 
 
 def _profile_form(*, posted: bool) -> ProfileForm:

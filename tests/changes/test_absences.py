@@ -8,6 +8,7 @@ from collections import Counter
 
 import pytest
 import sqlalchemy as sa
+from flask_babel import force_locale
 
 from roombook.booking.occurrences import materialise
 from roombook.booking.service import book_room
@@ -19,6 +20,7 @@ from roombook.changes.absences import (
     record_absence,
 )
 from roombook.coordination.volunteers import profile_of, save_profile
+from roombook.i18n import stored_text
 from roombook.models import (
     Conflict,
     Occurrence,
@@ -99,8 +101,9 @@ def test_an_absence_over_two_weeks_is_one_change_not_a_conflict_per_date(session
                           .where(OutboxMessage.change_id == change.id)) == 0
 
 
-def test_cancelling_the_dates_cancels_just_those_and_tells_everyone_once(session, house, group):
+def test_cancelling_the_dates_cancels_just_those_and_tells_everyone_once_in_their_language(session, house, group):
     before = template(session, group)
+    group["omar"].language = house["coordinator"].language = "en"
     change = record_absence(session, group["lena"], AWAY_FROM, AWAY_TO)[1][0]
     decisions = [{"item": item.id, "action": "cancel"} for item in change.items]
 
@@ -115,10 +118,23 @@ def test_cancelling_the_dates_cancels_just_those_and_tells_everyone_once(session
     sent = Counter(session.scalars(sa.select(OutboxMessage.recipient).where(OutboxMessage.change_id == change.id)))
     assert set(sent) == {"kreis@example.org", "lena@example.org", "omar@example.org", "manager@example.org",
                          "coord@example.org"}
-    assert set(sent.values()) == {1}  # one message per address, never one per date
-    omar = session.scalar(sa.select(OutboxMessage).where(OutboxMessage.recipient == "omar@example.org"))
-    assert omar.subject == "Abwesenheit: Termine in Unterkunft Nord" and "Begegnungscafé" in omar.body
+    # one message per address, never one per date: Lena, of the group and owner of a booking, gets one too
+    assert set(sent.values()) == {1}
+    told = {m.recipient: m for m in session.scalars(sa.select(OutboxMessage)
+                                                     .where(OutboxMessage.change_id == change.id))}
+    omar, lena = told["omar@example.org"], told["lena@example.org"]
+    assert omar.subject == "Absence: dates in Unterkunft Nord"  # Omar reads English
+    assert "Begegnungscafé" in omar.body and "Cancelled:" in omar.body and "Fällt aus" not in omar.body
     assert "Nachhilfe" not in omar.body  # Lena's own booking is hers
+    assert lena.subject == "Abwesenheit: Termine in Unterkunft Nord"
+    # the coordination learns who is away, in its language too
+    assert "Reason: Absence: Lena" in told["coord@example.org"].body
+    cancelled = session.scalars(sa.select(Occurrence.reason).join(Occurrence.offer_session)
+                                .where(OfferSession.offer_id == group["cafe"].id,
+                                       Occurrence.status == OccurrenceStatus.CANCELLED)).all()
+    with force_locale("en"):  # the dates' stored reason is the app's own text: pages show it translated
+        assert [stored_text(reason) for reason in cancelled] == ["Cancelled (absence)"] * 2
+    assert "Begegnungscafé" in lena.body and "Nachhilfe" in lena.body
 
 
 def test_taken_over_dates_stay_where_they_are(session, house, group):
