@@ -25,6 +25,7 @@ from roombook.access import audit, permissions, ratelimit
 from roombook.access.accounts import create_user
 from roombook.coordination.volunteers import LANGUAGES, SKILLS
 from roombook.db import text_fault
+from roombook.i18n import known_language
 from roombook.models import Accommodation, Provider, User, VolunteerProfile
 from roombook.models.people import Role
 from roombook.models.recruitment import (
@@ -155,7 +156,7 @@ def sign_up(session: Session, *, name: str, email: str, languages: list[str], sk
         raise JoiningError(_l("Unbekannte Art von Angebot."), "skills")
     note = _text(note, "note", MAX_NOTE, multiline=True)
     limit(session, (f"signup-from:{client}", SIGN_UP_PER_CLIENT), (email_bucket("signup", email), SIGN_UP_PER_EMAIL))
-    language = language if language in ("de", "en") else "de"
+    language = known_language(language)
 
     if session.scalar(sa.select(User.id).where(User.email == email)) is not None:
         mails.already_member(session, email, language, base_url)
@@ -275,7 +276,7 @@ def invite(session: Session, actor: User, *, email: str, role: str, accommodatio
         raise JoiningError(_l("Für diese Adresse gibt es schon ein Konto."), "email")
     limit(session, (f"invite-by:{actor.id}", INVITATIONS_PER_ACTOR), (email_bucket("invite", email),
                                                                        INVITATIONS_PER_EMAIL))
-    language = language if language in ("de", "en") else "de"
+    language = known_language(language)
     token, secret = issue_token(session, TokenPurpose.INVITATION, INVITATION_LIFETIME, email=email, role=role,
                                 details=details, language=language, created_by_id=actor.id)
     mails.invitation(session, token, secret, actor, base_url)
