@@ -294,7 +294,8 @@ def check_password(password: str, repeated: str) -> None:
 
 
 def accept_invitation(session: Session, secret: str, *, name: str, password: str, repeated: str) -> User:
-    """The invited person's account, with the name and password they chose; the link is used up."""
+    """The invited person's account, with the name and password they chose; the link is used up. LinkInvalid
+    also when the address has got an account since the invitation was sent."""
     name = _text(name, "name", 200, required=True)
     check_password(password, repeated)
     token = use_token(session, secret, {TokenPurpose.INVITATION})
@@ -303,8 +304,11 @@ def accept_invitation(session: Session, secret: str, *, name: str, password: str
     places = session.scalars(sa.select(Accommodation).where(
         Accommodation.id.in_(token.details.get("accommodations", [])))).all()
     provider = session.get(Provider, token.details["provider"]) if token.details.get("provider") else None
-    user = create_user(session, token.email, token.role, password, display_name=name, accommodations=places,
-                       provider=provider)
+    try:
+        user = create_user(session, token.email, token.role, password, display_name=name, accommodations=places,
+                           provider=provider)
+    except sa.exc.IntegrityError:
+        raise LinkInvalid() from None  # the same, at this very moment: the database refused a second account
     user.language = token.language
     session.flush()
     audit.record(session, user, "invitation.accepted", user, role=user.role)

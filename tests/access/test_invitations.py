@@ -142,3 +142,14 @@ def test_an_admin_invites_from_the_command_line(app, session, admin, make_accomm
     assert ok.exit_code == 0, ok.output
     (mail,) = mails_to(session, GUEST)
     assert mail.subject == "Invitation to roombook" and link_in(mail).startswith("/invitation/")
+
+
+def test_an_account_made_for_the_address_at_the_same_moment_makes_the_link_invalid(session, coordinator):
+    """The database refuses the second account; the person is told the link is no longer good, never a 500."""
+    joining.invite(session, coordinator, email=GUEST, role="volunteer", base_url="http://roombook.test/")
+    secret = link_in(mails_to(session, GUEST)[0]).rsplit("/", 1)[1]
+    with session.no_autoflush, pytest.raises(joining.LinkInvalid):
+        # the other account is not written yet when the invitation looks for one: a concurrent transaction's
+        session.add(User(email=GUEST, role="volunteer", password_hash="x"))
+        joining.accept_invitation(session, secret, name=CHOSEN["name"], password=CHOSEN["password"],
+                                  repeated=CHOSEN["repeat"])
