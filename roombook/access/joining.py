@@ -212,8 +212,11 @@ def approve(session: Session, actor: User, registration: Registration, *, base_u
         raise RegistrationClosed(_l("Diese Anmeldung ist schon entschieden oder nicht bestätigt."))
     if session.scalar(sa.select(User.id).where(User.email == registration.email)) is not None:
         raise RegistrationClosed(_l("Für diese Adresse gibt es schon ein Konto."))
-    user = create_user(session, registration.email, Role.VOLUNTEER, new_secret(),
-                       display_name=registration.display_name)
+    try:
+        user = create_user(session, registration.email, Role.VOLUNTEER, new_secret(),
+                           display_name=registration.display_name)
+    except sa.exc.IntegrityError:  # the same, at this very moment (an invitation to the address was accepted)
+        raise RegistrationClosed(_l("Für diese Adresse gibt es schon ein Konto.")) from None
     user.language = registration.language
     session.add(VolunteerProfile(user_id=user.id, languages=list(registration.languages),
                                  skills=list(registration.skills), note=registration.note))

@@ -200,3 +200,13 @@ def test_the_mails_are_in_the_language_the_person_signed_up_in(client, session):
     sign_up(client, EMAIL)
     (mail,) = mails_to(session, EMAIL)
     assert mail.subject == "Please confirm your registration" and "valid for 48 hours" in mail.body
+
+
+def test_an_account_made_for_the_address_at_the_same_moment_closes_the_registration(client, session, coordinator):
+    """The database refuses the second account; the coordinator is told the address has one, never a 500."""
+    sign_up(client, EMAIL)
+    registration = joining.confirm_registration(session, link_in(mails_to(session, EMAIL)[0]).rsplit("/", 1)[1])
+    with session.no_autoflush, pytest.raises(joining.RegistrationClosed, match="schon ein Konto"):
+        # the other account is not written yet when approving looks for one: a concurrent transaction's
+        session.add(User(email=EMAIL, role="volunteer", password_hash="x"))
+        joining.approve(session, coordinator, registration, base_url="http://roombook.test/")

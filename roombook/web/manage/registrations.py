@@ -92,9 +92,6 @@ def decide_registration(registration_id: int, decision: str):
     except joining.RegistrationClosed as closed:
         flash(str(closed.message), "error")
         return _page(status=409)
-    except sa.exc.IntegrityError:  # an invitation to the address was accepted at this very moment
-        flash(_("Für diese Adresse gibt es schon ein Konto."), "error")
-        return _page(status=409)
     except joining.JoiningError as error:
         flash(str(error.message), "error")
         return _page(status=422)
