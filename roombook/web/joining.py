@@ -21,7 +21,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, Length
+from wtforms.validators import DataRequired, Length
 
 from roombook.access import joining, password_reset
 from roombook.coordination.volunteers import LANGUAGES as SPOKEN
@@ -32,15 +32,12 @@ from roombook.i18n.joining_texts import introductions
 from roombook.models.recruitment import TokenPurpose
 from roombook.web.common import bp
 from roombook.web.fields import CheckboxesField
-from roombook.web.forms import Form
-
-_EMAIL = [DataRequired(_l("Bitte die E-Mail-Adresse angeben.")),
-          Email(_l("Das ist keine E-Mail-Adresse."), check_deliverability=False), Length(max=254)]
+from roombook.web.forms import EMAIL_CHECKS, Form
 
 
 class SignUpForm(Form):
     name = StringField(_l("Ihr Name"), validators=[DataRequired(_l("Bitte Ihren Namen angeben.")), Length(max=200)])
-    email = EmailField(_l("E-Mail"), validators=_EMAIL)
+    email = EmailField(_l("E-Mail"), validators=EMAIL_CHECKS)
     languages = CheckboxesField(_l("Sprachen, die Sie sprechen"),
                                 choices=[SelectChoice(code, name) for code, name in SPOKEN.items()])
     skills = CheckboxesField(_l("Was Sie gern tun möchten"),
@@ -57,7 +54,7 @@ class ConfirmForm(Form):
 
 
 class ResetRequestForm(Form):
-    email = EmailField(_l("E-Mail"), validators=_EMAIL)
+    email = EmailField(_l("E-Mail"), validators=EMAIL_CHECKS)
     submit = SubmitField(_l("Link schicken"))
 
 

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms import EmailField, SelectField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms.validators import Length, Optional
 
 from roombook.access import joining, permissions
 from roombook.coordination.offers import all_providers
@@ -20,7 +20,7 @@ from roombook.i18n import LANGUAGES as PAGE_LANGUAGES
 from roombook.models.people import Role
 from roombook.models.recruitment import Registration
 from roombook.web.fields import CheckboxesField
-from roombook.web.forms import Form
+from roombook.web.forms import EMAIL_CHECKS, Form
 from roombook.web.manage.forms import CATEGORY_LABELS, choices
 from roombook.web.manage.gates import bp, coordinator_required, my_accommodations
 
@@ -36,9 +36,7 @@ class DecisionForm(Form):
 
 
 class InviteForm(Form):
-    email = EmailField(_l("E-Mail"), validators=[DataRequired(_l("Bitte die E-Mail-Adresse angeben.")),
-                                                 Email(_l("Das ist keine E-Mail-Adresse."),
-                                                       check_deliverability=False), Length(max=254)])
+    email = EmailField(_l("E-Mail"), validators=EMAIL_CHECKS)
     role = SelectField(_l("Rolle"))
     accommodations = CheckboxesField(_l("Unterkünfte (für die Hausleitung)"), coerce=int)
     provider = SelectField(_l("Fachbereich (für Fachbereiche)"), validators=[Optional()])
