@@ -46,6 +46,14 @@ def test_a_reset_link_sets_the_password_once_and_ends_every_login(client, sessio
     login(client, KNOWN, NEW["password"])
 
 
+def test_setting_a_password_uses_up_the_other_links_of_the_account(client, session, known):
+    _ask(client, KNOWN)
+    _ask(client, KNOWN)
+    earlier, later = (link_in(mail) for mail in mails_to(session, KNOWN))
+    assert post(client, later, NEW).status_code == 200
+    assert client.get(earlier).status_code == 410  # whoever else read the mailbox cannot set it again
+
+
 def test_a_reset_link_expires_after_an_hour(client, session, known):
     _ask(client, KNOWN)
     link = link_in(mails_to(session, KNOWN)[0])

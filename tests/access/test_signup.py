@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from roombook import clock, jobs
 from roombook.access import joining
 from roombook.models import AuditEvent, Registration, User, VolunteerProfile
-from roombook.models.recruitment import RegistrationStatus
+from roombook.models.recruitment import AccountToken, RegistrationStatus, TokenPurpose
 from roombook.notifications.outbox import send_pending
 from tests.access.joining_helpers import link_in, mails_to, sign_up
 from tests.conftest import login
@@ -127,6 +127,14 @@ def test_unconfirmed_and_declined_registrations_are_deleted_after_30_days(app, s
     with clock.frozen(start + dt.timedelta(days=35, hours=1)):
         assert joining.delete_stale(session) == 1  # the declined one, 30 days after the decision
     assert set(session.scalars(sa.select(Registration.email))) == {"waiting@example.org"}
+
+
+def test_links_past_their_expiry_are_deleted_by_the_daily_job(session):
+    expired, _secret = joining.issue_token(session, TokenPurpose.RESET, dt.timedelta(hours=1))
+    live, _secret = joining.issue_token(session, TokenPurpose.RESET, dt.timedelta(days=2))
+    with clock.frozen(clock.now() + dt.timedelta(days=1)):
+        joining.delete_stale(session)
+    assert list(session.scalars(sa.select(AccountToken.id))) == [live.id]
 
 
 def test_an_address_with_an_account_gets_the_same_answer_and_no_registration(client, session, make_user):
