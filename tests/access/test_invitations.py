@@ -67,6 +67,7 @@ def test_a_coordinator_invites_only_volunteers_and_an_admin_any_role(client, ses
     login(client, coordinator.email, "coordinator-pw")
     refused = _invite(client, {"invite-email": GUEST, "invite-role": "admin"})
     assert refused.status_code == 422 and 'id="invite-role-error"' in refused.get_data(as_text=True)
+    assert 'id="invite-accommodations"' not in refused.get_data(as_text=True)  # nobody to place for volunteers
     assert post(client, "/logout", {}, page="/login").status_code == 302
 
     place = make_accommodation()

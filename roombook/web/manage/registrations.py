@@ -57,7 +57,7 @@ def _invite_form() -> InviteForm:
 def _page(invite_form: InviteForm | None = None, status: int = 200):
     return render_template("manage/registrations.html", registrations=joining.awaiting_decision(db.session),
                            decision_form=DecisionForm(), invite_form=invite_form or _invite_form(),
-                           admin=current_user.role == Role.ADMIN, languages=SPOKEN,
+                           invites_staff=permissions.can_invite(current_user, Role.FACILITY_MANAGER), languages=SPOKEN,
                            labels=CATEGORY_LABELS, tz=ZoneInfo(current_app.config["ROOMBOOK_TIMEZONE"])), status
 
 
