@@ -202,13 +202,14 @@ def invite_user_command(email: str, role: str, actor_email: str, accommodation_k
         _fail(f"--provider: unknown provider '{provider_key}'")
     try:
         with transaction():
-            joining.invite(db.session, actor, email=email, role=role, accommodation_ids=list(places),
-                           provider_id=provider, language=language, base_url=current_app.config["ROOMBOOK_BASE_URL"])
+            token = joining.invite(db.session, actor, email=email, role=role, accommodation_ids=list(places),
+                                   provider_id=provider, language=language,
+                                   base_url=current_app.config["ROOMBOOK_BASE_URL"])
     except joining.JoiningError as error:
         _fail(f"--{error.field.replace('accommodations', 'accommodation')}: {error.message}")
     except joining.TooManyRequests:
         _fail("too many invitations for now; try again later")
-    click.echo(f"Invitation for {role} sent to {email.strip().lower()}.")
+    click.echo(f"Invitation for {role} sent to {token.email}.")
 
 
 @click.group("tokens")

@@ -25,6 +25,7 @@ from roombook.access import audit, permissions, ratelimit
 from roombook.access.accounts import create_user
 from roombook.coordination.volunteers import LANGUAGES, SKILLS
 from roombook.db import text_fault
+from roombook.i18n import known_language
 from roombook.models import Accommodation, Provider, User, VolunteerProfile
 from roombook.models.people import Role
 from roombook.models.recruitment import (
@@ -155,7 +156,7 @@ def sign_up(session: Session, *, name: str, email: str, languages: list[str], sk
         raise JoiningError(_l("Unbekannte Art von Angebot."), "skills")
     note = _text(note, "note", MAX_NOTE, multiline=True)
     limit(session, (f"signup-from:{client}", SIGN_UP_PER_CLIENT), (email_bucket("signup", email), SIGN_UP_PER_EMAIL))
-    language = language if language in ("de", "en") else "de"
+    language = known_language(language)
 
     if session.scalar(sa.select(User.id).where(User.email == email)) is not None:
         mails.already_member(session, email, language, base_url)
@@ -211,8 +212,11 @@ def approve(session: Session, actor: User, registration: Registration, *, base_u
         raise RegistrationClosed(_l("Diese Anmeldung ist schon entschieden oder nicht bestätigt."))
     if session.scalar(sa.select(User.id).where(User.email == registration.email)) is not None:
         raise RegistrationClosed(_l("Für diese Adresse gibt es schon ein Konto."))
-    user = create_user(session, registration.email, Role.VOLUNTEER, new_secret(),
-                       display_name=registration.display_name)
+    try:
+        user = create_user(session, registration.email, Role.VOLUNTEER, new_secret(),
+                           display_name=registration.display_name)
+    except sa.exc.IntegrityError:  # the same, at this very moment (an invitation to the address was accepted)
+        raise RegistrationClosed(_l("Für diese Adresse gibt es schon ein Konto.")) from None
     user.language = registration.language
     session.add(VolunteerProfile(user_id=user.id, languages=list(registration.languages),
                                  skills=list(registration.skills), note=registration.note))
@@ -275,7 +279,7 @@ def invite(session: Session, actor: User, *, email: str, role: str, accommodatio
         raise JoiningError(_l("Für diese Adresse gibt es schon ein Konto."), "email")
     limit(session, (f"invite-by:{actor.id}", INVITATIONS_PER_ACTOR), (email_bucket("invite", email),
                                                                        INVITATIONS_PER_EMAIL))
-    language = language if language in ("de", "en") else "de"
+    language = known_language(language)
     token, secret = issue_token(session, TokenPurpose.INVITATION, INVITATION_LIFETIME, email=email, role=role,
                                 details=details, language=language, created_by_id=actor.id)
     mails.invitation(session, token, secret, actor, base_url)
@@ -293,7 +297,8 @@ def check_password(password: str, repeated: str) -> None:
 
 
 def accept_invitation(session: Session, secret: str, *, name: str, password: str, repeated: str) -> User:
-    """The invited person's account, with the name and password they chose; the link is used up."""
+    """The invited person's account, with the name and password they chose; the link is used up. LinkInvalid
+    also when the address has got an account since the invitation was sent."""
     name = _text(name, "name", 200, required=True)
     check_password(password, repeated)
     token = use_token(session, secret, {TokenPurpose.INVITATION})
@@ -302,8 +307,11 @@ def accept_invitation(session: Session, secret: str, *, name: str, password: str
     places = session.scalars(sa.select(Accommodation).where(
         Accommodation.id.in_(token.details.get("accommodations", [])))).all()
     provider = session.get(Provider, token.details["provider"]) if token.details.get("provider") else None
-    user = create_user(session, token.email, token.role, password, display_name=name, accommodations=places,
-                       provider=provider)
+    try:
+        user = create_user(session, token.email, token.role, password, display_name=name, accommodations=places,
+                           provider=provider)
+    except sa.exc.IntegrityError:
+        raise LinkInvalid() from None  # the same, at this very moment: the database refused a second account
     user.language = token.language
     session.flush()
     audit.record(session, user, "invitation.accepted", user, role=user.role)

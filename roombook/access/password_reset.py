@@ -3,8 +3,9 @@
 The request answers the same, and does the same work, whether or not the address has an account: one
 lookup, one link row written (for an unknown address one that names nobody), one mail rendered in the same
 way and queued (to an address without an account, a note that it has none, with where to sign up), and no
-password hash in either case (the link's secret is random, stored as its SHA-256 like the API tokens). bench/accounts.py measures the two. Requests are limited per network
-address and per address mailed to, so nobody can flood a mailbox through the form.
+password hash in either case (the link's secret is random, stored as its SHA-256 like the API tokens).
+bench/accounts.py measures the two. Requests are limited per network address and per address mailed to, so
+nobody can flood a mailbox through the form.
 """
 from __future__ import annotations
 

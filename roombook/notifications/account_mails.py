@@ -8,7 +8,7 @@ from flask_babel import LazyString, force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
-from roombook.i18n import language_of
+from roombook.i18n import known_language, language_of
 from roombook.models import OutboxMessage, User
 from roombook.models.recruitment import AccountToken, Registration
 from roombook.notifications.outbox import enqueue
@@ -21,7 +21,7 @@ def _link(base_url: str, path: str) -> str:
 
 
 def _send(session: Session, to: str, language: str, subject: LazyString, template: str, **context) -> OutboxMessage:
-    with force_locale(language if language in ("de", "en") else "de"):
+    with force_locale(known_language(language)):
         body = render_template(f"mail/{template}", **context)
         return enqueue(session, to, str(subject), body, kind=ACCOUNT)
 

@@ -124,10 +124,13 @@ def _day(value: dt.date) -> dt.date:
     return value.date() if isinstance(value, dt.datetime) else value
 
 
+# The checks of every e-mail address a form asks for (signing in, signing up, a reset, an invitation).
+EMAIL_CHECKS = (DataRequired(_l("Bitte die E-Mail-Adresse angeben.")),
+                Email(_l("Das ist keine E-Mail-Adresse."), check_deliverability=False), Length(max=254))
+
+
 class LoginForm(Form):
-    email = EmailField(_l("E-Mail"), validators=[DataRequired(_l("Bitte die E-Mail-Adresse angeben.")),
-                                                 Email(_l("Das ist keine E-Mail-Adresse."),
-                                                       check_deliverability=False), Length(max=254)])
+    email = EmailField(_l("E-Mail"), validators=EMAIL_CHECKS)
     password = PasswordField(_l("Passwort"), validators=[DataRequired(_l("Bitte das Passwort angeben.")),
                                                          Length(max=200)])
     remember = BooleanField(_l("Angemeldet bleiben"))

@@ -6,7 +6,8 @@ Every form here that sends mail is rate-limited (429 with the reason); a link th
 used answers 410 with one page for all three."""
 from __future__ import annotations
 
-import sqlalchemy as sa
+from collections.abc import Callable
+
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import LazyString
 from flask_babel import gettext as _
@@ -20,7 +21,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, Length
+from wtforms.validators import DataRequired, Length
 
 from roombook.access import joining, password_reset
 from roombook.coordination.volunteers import LANGUAGES as SPOKEN
@@ -31,15 +32,12 @@ from roombook.i18n.joining_texts import introductions
 from roombook.models.recruitment import TokenPurpose
 from roombook.web.common import bp
 from roombook.web.fields import CheckboxesField
-from roombook.web.forms import Form
-
-_EMAIL = [DataRequired(_l("Bitte die E-Mail-Adresse angeben.")),
-          Email(_l("Das ist keine E-Mail-Adresse."), check_deliverability=False), Length(max=254)]
+from roombook.web.forms import EMAIL_CHECKS, Form
 
 
 class SignUpForm(Form):
     name = StringField(_l("Ihr Name"), validators=[DataRequired(_l("Bitte Ihren Namen angeben.")), Length(max=200)])
-    email = EmailField(_l("E-Mail"), validators=_EMAIL)
+    email = EmailField(_l("E-Mail"), validators=EMAIL_CHECKS)
     languages = CheckboxesField(_l("Sprachen, die Sie sprechen"),
                                 choices=[SelectChoice(code, name) for code, name in SPOKEN.items()])
     skills = CheckboxesField(_l("Was Sie gern tun möchten"),
@@ -56,7 +54,7 @@ class ConfirmForm(Form):
 
 
 class ResetRequestForm(Form):
-    email = EmailField(_l("E-Mail"), validators=_EMAIL)
+    email = EmailField(_l("E-Mail"), validators=EMAIL_CHECKS)
     submit = SubmitField(_l("Link schicken"))
 
 
@@ -89,6 +87,29 @@ def _bad_link():
     return render_template("joining/bad_link.html"), 410
 
 
+def _link_page(secret: str, purposes: set[TokenPurpose], form: Form, template: str, act: Callable[[Form], object],
+               done: str, **done_context):
+    """The page a mailed link opens: 410 while the link is not good (also when it was used up at this very
+    moment); a valid post runs `act(form)` in one transaction and shows `done`; a refusal is shown at its
+    field (422) and the link stays good."""
+    token = joining.live_token(db.session, secret, purposes)
+    if token is None:
+        return _bad_link()
+    if form.validate_on_submit():
+        try:
+            with transaction():
+                act(form)
+        except joining.JoiningError as error:
+            getattr(form, error.field).errors.append(error.message)
+        except joining.LinkInvalid:
+            return _bad_link()
+        else:
+            return render_template(done, **done_context)
+    # the address the link was mailed to: an invitation's own, else its account's (a password manager reads it)
+    email = token.email or (token.user.email if token.user else "")
+    return render_template(template, form=form, email=email), 422 if request.method == "POST" else 200
+
+
 @bp.route("/mitmachen", methods=["GET", "POST"])
 def signup():
     """The public sign-up: the same answer for every address, a mail to it, nothing else until it is confirmed."""
@@ -114,17 +135,8 @@ def signup():
 @bp.route("/mitmachen/confirm/<secret>", methods=["GET", "POST"])
 def confirm_signup(secret: str):
     """The mailed link: a button confirms (a mail scanner following the link confirms nothing)."""
-    if joining.live_token(db.session, secret, {TokenPurpose.CONFIRM}) is None:
-        return _bad_link()
-    form = ConfirmForm()
-    if form.validate_on_submit():
-        try:
-            with transaction():
-                joining.confirm_registration(db.session, secret)
-        except joining.LinkInvalid:
-            return _bad_link()
-        return render_template("joining/confirmed.html")
-    return render_template("joining/confirm.html", form=form), 422 if request.method == "POST" else 200
+    return _link_page(secret, {TokenPurpose.CONFIRM}, ConfirmForm(), "joining/confirm.html",
+                      lambda form: joining.confirm_registration(db.session, secret), "joining/confirmed.html")
 
 
 @bp.route("/password/reset", methods=["GET", "POST"])
@@ -146,45 +158,18 @@ def forgot_password():
 @bp.route("/password/new/<secret>", methods=["GET", "POST"])
 def new_password(secret: str):
     """Set a password by a mailed link (a reset, or the first one after approval); then sign in with it."""
-    token = joining.live_token(db.session, secret, password_reset.SETS_PASSWORD)
-    if token is None:
-        return _bad_link()
-    form = NewPasswordForm()
-    email = token.user.email if token.user else ""
-    if form.validate_on_submit():
-        try:
-            with transaction():
-                password_reset.reset_password(db.session, secret, form.password.data, form.repeat.data)
-        except joining.JoiningError as error:
-            getattr(form, error.field).errors.append(error.message)
-        except joining.LinkInvalid:
-            return _bad_link()
-        else:
-            return render_template("joining/done.html", heading=_("Passwort gespeichert"),
-                                   message=_("Ihr Passwort ist gespeichert. Bitte melden Sie sich damit an."))
-    status = 422 if request.method == "POST" else 200
-    return render_template("joining/new_password.html", form=form, email=email), status
+    return _link_page(secret, password_reset.SETS_PASSWORD, NewPasswordForm(), "joining/new_password.html",
+                      lambda form: password_reset.reset_password(db.session, secret, form.password.data,
+                                                                 form.repeat.data),
+                      "joining/done.html", heading=_l("Passwort gespeichert"),
+                      message=_l("Ihr Passwort ist gespeichert. Bitte melden Sie sich damit an."))
 
 
 @bp.route("/invitation/<secret>", methods=["GET", "POST"])
 def accept_invitation(secret: str):
     """An invited person chooses their name and password; the link is used up and the account exists."""
-    token = joining.live_token(db.session, secret, {TokenPurpose.INVITATION})
-    if token is None:
-        return _bad_link()
-    form = InvitationForm()
-    email = token.email
-    if form.validate_on_submit():
-        try:
-            with transaction():
-                joining.accept_invitation(db.session, secret, name=form.name.data, password=form.password.data,
-                                          repeated=form.repeat.data)
-        except joining.JoiningError as error:
-            getattr(form, error.field).errors.append(error.message)
-        except (joining.LinkInvalid, sa.exc.IntegrityError):  # the address got an account at this very moment
-            return _bad_link()
-        else:
-            return render_template("joining/done.html", heading=_("Konto angelegt"),
-                                   message=_("Ihr Konto ist angelegt. Bitte melden Sie sich an."))
-    status = 422 if request.method == "POST" else 200
-    return render_template("joining/invitation.html", form=form, email=email), status
+    return _link_page(secret, {TokenPurpose.INVITATION}, InvitationForm(), "joining/invitation.html",
+                      lambda form: joining.accept_invitation(db.session, secret, name=form.name.data,
+                                                             password=form.password.data, repeated=form.repeat.data),
+                      "joining/done.html", heading=_l("Konto angelegt"),
+                      message=_l("Ihr Konto ist angelegt. Bitte melden Sie sich an."))

@@ -1,5 +1,5 @@
-"""Helpers of the joining tests: filling in the public forms through the test client and reading the links the
-mails carry, as the person who gets them would."""
+"""Helpers of the joining tests: signing up through the test client and reading the links the mails carry, as
+the person who gets them would."""
 from __future__ import annotations
 
 import re
@@ -7,7 +7,7 @@ import re
 import sqlalchemy as sa
 
 from roombook.models import OutboxMessage
-from tests.conftest import csrf_token
+from tests.web.conftest import post
 
 LINK = re.compile(r"https?://\S+?(/(?:mitmachen/confirm|password/new|invitation)/[A-Za-z0-9_-]+)")
 
@@ -24,16 +24,10 @@ def link_in(message: OutboxMessage) -> str:
     return match.group(1)
 
 
-def post_form(client, url: str, data: dict, *, page: str | None = None):
-    """Post a form with the CSRF token of the page it is on (`page`, else the url itself)."""
-    token = csrf_token(client.get(page or url).get_data(as_text=True))
-    return client.post(url, data={**data, "csrf_token": token})
-
-
 def sign_up(client, email: str, *, name: str = "Amal Haddad", languages=("ar", "de"), skills=("language_course",),
             consent: bool = True, **extra):
     data = {"name": name, "email": email, "languages": list(languages), "skills": list(skills),
             "note": "Ich habe dienstags Zeit.", **extra}
     if consent:
         data["consent"] = "y"
-    return post_form(client, "/mitmachen", data)
+    return post(client, "/mitmachen", data)

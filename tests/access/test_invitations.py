@@ -12,8 +12,9 @@ from roombook.access import joining
 from roombook.db import db, transaction
 from roombook.models import AccountToken, User
 from roombook.models.recruitment import TokenPurpose
+from tests.access.joining_helpers import link_in, mails_to
 from tests.conftest import login
-from tests.access.joining_helpers import link_in, mails_to, post_form
+from tests.web.conftest import post
 
 GUEST = "neu@example.org"
 CHOSEN = {"name": "Jana Neu", "password": "eine-gute-passphrase", "repeat": "eine-gute-passphrase"}
@@ -30,17 +31,17 @@ def admin(make_user):
 
 
 def _invite(client, data: dict):
-    return post_form(client, "/manage/invitations", {"invite-language": "de", **data}, page="/manage/registrations")
+    return post(client, "/manage/invitations", {"invite-language": "de", **data}, page="/manage/registrations")
 
 
 def test_an_invitation_makes_the_account_once(client, session, coordinator):
     login(client, coordinator.email, "coordinator-pw")
     assert _invite(client, {"invite-email": GUEST, "invite-role": "volunteer"}).status_code == 302
-    client.post("/logout", data={"csrf_token": _token(client)})
+    assert post(client, "/logout", {}, page="/login").status_code == 302
     link = link_in(mails_to(session, GUEST)[0])
     assert link.startswith("/invitation/")
     assert "neu@example.org" in client.get(link).get_data(as_text=True)
-    assert post_form(client, link, CHOSEN).status_code == 200
+    assert post(client, link, CHOSEN).status_code == 200
     user = session.scalar(sa.select(User).where(User.email == GUEST))
     assert (user.role, user.display_name) == ("volunteer", "Jana Neu")
     assert client.get(link).status_code == 410
@@ -48,12 +49,6 @@ def test_an_invitation_makes_the_account_once(client, session, coordinator):
         joining.accept_invitation(session, link.rsplit("/", 1)[1], name="Zweite", password="x" * 12,
                                   repeated="x" * 12)
     login(client, GUEST, CHOSEN["password"])
-
-
-def _token(client) -> str:
-    from tests.conftest import csrf_token
-
-    return csrf_token(client.get("/login").get_data(as_text=True))
 
 
 def test_an_expired_invitation_makes_no_account(client, session, coordinator):
@@ -72,7 +67,8 @@ def test_a_coordinator_invites_only_volunteers_and_an_admin_any_role(client, ses
     login(client, coordinator.email, "coordinator-pw")
     refused = _invite(client, {"invite-email": GUEST, "invite-role": "admin"})
     assert refused.status_code == 422 and 'id="invite-role-error"' in refused.get_data(as_text=True)
-    client.post("/logout", data={"csrf_token": _token(client)})
+    assert 'id="invite-accommodations"' not in refused.get_data(as_text=True)  # nobody to place for volunteers
+    assert post(client, "/logout", {}, page="/login").status_code == 302
 
     place = make_accommodation()
     login(client, admin.email, "admin-password")
@@ -81,8 +77,8 @@ def test_a_coordinator_invites_only_volunteers_and_an_admin_any_role(client, ses
     assert mails_to(session, GUEST) == []
     assert _invite(client, {"invite-email": GUEST, "invite-role": "facility_manager",
                             "invite-accommodations": str(place.id)}).status_code == 302
-    client.post("/logout", data={"csrf_token": _token(client)})
-    assert post_form(client, link_in(mails_to(session, GUEST)[0]), CHOSEN).status_code == 200
+    assert post(client, "/logout", {}, page="/login").status_code == 302
+    assert post(client, link_in(mails_to(session, GUEST)[0]), CHOSEN).status_code == 200
     manager = session.scalar(sa.select(User).where(User.email == GUEST))
     assert manager.role == "facility_manager" and [a.id for a in manager.accommodations] == [place.id]
 
@@ -93,7 +89,7 @@ def test_a_bad_name_or_password_is_refused_at_its_field_and_the_link_stays_good(
                                                                                 change, field):
     joining.invite(session, coordinator, email=GUEST, role="volunteer", base_url="http://roombook.test/")
     link = link_in(mails_to(session, GUEST)[0])
-    answer = post_form(client, link, {**CHOSEN, **change})
+    answer = post(client, link, {**CHOSEN, **change})
     assert answer.status_code == 422 and f'id="{field}-error"' in answer.get_data(as_text=True)
     assert client.get(link).status_code == 200
 
@@ -147,3 +143,14 @@ def test_an_admin_invites_from_the_command_line(app, session, admin, make_accomm
     assert ok.exit_code == 0, ok.output
     (mail,) = mails_to(session, GUEST)
     assert mail.subject == "Invitation to roombook" and link_in(mail).startswith("/invitation/")
+
+
+def test_an_account_made_for_the_address_at_the_same_moment_makes_the_link_invalid(session, coordinator):
+    """The database refuses the second account; the person is told the link is no longer good, never a 500."""
+    joining.invite(session, coordinator, email=GUEST, role="volunteer", base_url="http://roombook.test/")
+    secret = link_in(mails_to(session, GUEST)[0]).rsplit("/", 1)[1]
+    with session.no_autoflush, pytest.raises(joining.LinkInvalid):
+        # the other account is not written yet when the invitation looks for one: a concurrent transaction's
+        session.add(User(email=GUEST, role="volunteer", password_hash="x"))
+        joining.accept_invitation(session, secret, name=CHOSEN["name"], password=CHOSEN["password"],
+                                  repeated=CHOSEN["repeat"])

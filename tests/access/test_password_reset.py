@@ -11,8 +11,9 @@ import werkzeug.security
 from roombook import clock
 from roombook.access import accounts, joining, password_reset, signin
 from roombook.models import AccountToken, Login, OutboxMessage, User, people
+from tests.access.joining_helpers import link_in, mails_to
 from tests.conftest import login
-from tests.access.joining_helpers import link_in, mails_to, post_form
+from tests.web.conftest import post
 
 KNOWN = "known@example.org"
 NEW = {"password": "ein-neues-passwort", "repeat": "ein-neues-passwort"}
@@ -24,7 +25,7 @@ def known(make_user):
 
 
 def _ask(client, email: str):
-    return post_form(client, "/password/reset", {"email": email})
+    return post(client, "/password/reset", {"email": email})
 
 
 def test_the_login_page_offers_a_forgotten_password(client):
@@ -36,13 +37,21 @@ def test_a_reset_link_sets_the_password_once_and_ends_every_login(client, sessio
     signin.open_login(session, known, remember=True)
     assert _ask(client, KNOWN).headers["Location"].endswith("/password/reset?sent=1")
     link = link_in(mails_to(session, KNOWN)[0])
-    assert post_form(client, link, NEW).status_code == 200
+    assert post(client, link, NEW).status_code == 200
     assert session.scalar(sa.select(sa.func.count()).select_from(Login).where(Login.user_id == known.id)) == 0
     assert client.get(link).status_code == 410
     with pytest.raises(joining.LinkInvalid):
         password_reset.reset_password(session, link.rsplit("/", 1)[1], "noch-ein-passwort", "noch-ein-passwort")
     assert login(client, KNOWN, "the-old-password", check=False).status_code == 401
     login(client, KNOWN, NEW["password"])
+
+
+def test_setting_a_password_uses_up_the_other_links_of_the_account(client, session, known):
+    _ask(client, KNOWN)
+    _ask(client, KNOWN)
+    earlier, later = (link_in(mail) for mail in mails_to(session, KNOWN))
+    assert post(client, later, NEW).status_code == 200
+    assert client.get(earlier).status_code == 410  # whoever else read the mailbox cannot set it again
 
 
 def test_a_reset_link_expires_after_an_hour(client, session, known):
@@ -59,7 +68,7 @@ def test_a_reset_link_expires_after_an_hour(client, session, known):
 def test_a_short_or_mismatched_password_is_refused_at_its_field(client, session, known):
     _ask(client, KNOWN)
     link = link_in(mails_to(session, KNOWN)[0])
-    answer = post_form(client, link, {"password": "kurz", "repeat": "kurz"})
+    answer = post(client, link, {"password": "kurz", "repeat": "kurz"})
     assert answer.status_code == 422 and 'id="password-error"' in answer.get_data(as_text=True)
     assert client.get(link).status_code == 200  # still good
 

@@ -11,11 +11,12 @@ import sqlalchemy as sa
 from roombook import clock, jobs
 from roombook.access import joining
 from roombook.models import AuditEvent, Registration, User, VolunteerProfile
-from roombook.models.recruitment import RegistrationStatus
+from roombook.models.recruitment import AccountToken, RegistrationStatus, TokenPurpose
 from roombook.notifications.outbox import send_pending
+from tests.access.joining_helpers import link_in, mails_to, sign_up
 from tests.conftest import login
-from tests.access.joining_helpers import link_in, mails_to, post_form, sign_up
 from tests.manage.conftest import smtp_sink  # noqa: F401  (fixture)
+from tests.web.conftest import post
 
 EMAIL = "amal@example.org"
 
@@ -67,7 +68,7 @@ def test_confirmed_and_approved_the_volunteer_sets_a_password_once_and_signs_in(
     confirm = link_in(mails_to(session, EMAIL)[0])
     assert client.get(confirm).status_code == 200  # a mail scanner following the link confirms nothing
     assert _registration(session).status == RegistrationStatus.UNCONFIRMED
-    assert post_form(client, confirm, {}).status_code == 200
+    assert post(client, confirm, {}).status_code == 200
     assert _registration(session).status == RegistrationStatus.CONFIRMED
     assert client.get(confirm).status_code == 410  # used
 
@@ -75,11 +76,11 @@ def test_confirmed_and_approved_the_volunteer_sets_a_password_once_and_signs_in(
     page = client.get("/manage/registrations").get_data(as_text=True)
     assert "Amal Haddad" in page and "Arabisch" in page and "Sprachkurs" in page
     registration = _registration(session)
-    answer = post_form(client, f"/manage/registrations/{registration.id}/approve", {}, page="/manage/registrations")
+    answer = post(client, f"/manage/registrations/{registration.id}/approve", {}, page="/manage/registrations")
     assert answer.status_code == 302
-    again = post_form(client, f"/manage/registrations/{registration.id}/approve", {}, page="/manage/registrations")
+    again = post(client, f"/manage/registrations/{registration.id}/approve", {}, page="/manage/registrations")
     assert again.status_code == 409  # decided once
-    client.post("/logout", data={"csrf_token": _token(client)})
+    assert post(client, "/logout", {}, page="/my/profile").status_code == 302
 
     volunteer = _account(session)
     assert volunteer.role == "volunteer" and volunteer.display_name == "Amal Haddad"
@@ -89,17 +90,11 @@ def test_confirmed_and_approved_the_volunteer_sets_a_password_once_and_signs_in(
     welcome = mails_to(session, EMAIL)[-1]
     assert welcome.subject == "Willkommen bei roombook"
     link = link_in(welcome)
-    assert post_form(client, link, {"password": "a-new-password", "repeat": "a-new-password"}).status_code == 200
+    assert post(client, link, {"password": "a-new-password", "repeat": "a-new-password"}).status_code == 200
     assert client.get(link).status_code == 410
     login(client, EMAIL, "a-new-password")
     actions = set(session.scalars(sa.select(AuditEvent.action)))
     assert {"registration.approved", "user.password_set"} <= actions
-
-
-def _token(client) -> str:
-    from tests.conftest import csrf_token
-
-    return csrf_token(client.get("/my/profile").get_data(as_text=True))
 
 
 def test_declining_mails_the_message_and_makes_no_account(client, session, coordinator):
@@ -107,7 +102,7 @@ def test_declining_mails_the_message_and_makes_no_account(client, session, coord
     joining.confirm_registration(session, link_in(mails_to(session, EMAIL)[0]).rsplit("/", 1)[1])
     login(client, coordinator.email, "coordinator-pw")
     registration = _registration(session)
-    answer = post_form(client, f"/manage/registrations/{registration.id}/decline",
+    answer = post(client, f"/manage/registrations/{registration.id}/decline",
                        {"message": "Im Moment brauchen wir niemanden für Sprachkurse."}, page="/manage/registrations")
     assert answer.status_code == 302
     assert _registration(session).status == RegistrationStatus.DECLINED and _account(session) is None
@@ -132,6 +127,14 @@ def test_unconfirmed_and_declined_registrations_are_deleted_after_30_days(app, s
     with clock.frozen(start + dt.timedelta(days=35, hours=1)):
         assert joining.delete_stale(session) == 1  # the declined one, 30 days after the decision
     assert set(session.scalars(sa.select(Registration.email))) == {"waiting@example.org"}
+
+
+def test_links_past_their_expiry_are_deleted_by_the_daily_job(session):
+    expired, _secret = joining.issue_token(session, TokenPurpose.RESET, dt.timedelta(hours=1))
+    live, _secret = joining.issue_token(session, TokenPurpose.RESET, dt.timedelta(days=2))
+    with clock.frozen(clock.now() + dt.timedelta(days=1)):
+        joining.delete_stale(session)
+    assert list(session.scalars(sa.select(AccountToken.id))) == [live.id]
 
 
 def test_an_address_with_an_account_gets_the_same_answer_and_no_registration(client, session, make_user):
@@ -201,7 +204,17 @@ def test_the_page_reads_in_english_with_its_introduction_in_the_residents_langua
 
 
 def test_the_mails_are_in_the_language_the_person_signed_up_in(client, session):
-    post_form(client, "/language", {"lang": "en", "next": "/mitmachen"}, page="/mitmachen")
+    post(client, "/language", {"lang": "en", "next": "/mitmachen"}, page="/mitmachen")
     sign_up(client, EMAIL)
     (mail,) = mails_to(session, EMAIL)
     assert mail.subject == "Please confirm your registration" and "valid for 48 hours" in mail.body
+
+
+def test_an_account_made_for_the_address_at_the_same_moment_closes_the_registration(client, session, coordinator):
+    """The database refuses the second account; the coordinator is told the address has one, never a 500."""
+    sign_up(client, EMAIL)
+    registration = joining.confirm_registration(session, link_in(mails_to(session, EMAIL)[0]).rsplit("/", 1)[1])
+    with session.no_autoflush, pytest.raises(joining.RegistrationClosed, match="schon ein Konto"):
+        # the other account is not written yet when approving looks for one: a concurrent transaction's
+        session.add(User(email=EMAIL, role="volunteer", password_hash="x"))
+        joining.approve(session, coordinator, registration, base_url="http://roombook.test/")

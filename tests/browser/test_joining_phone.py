@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import re
 
-import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from roombook.db import db
-from roombook.models import OutboxMessage
+from tests.access.joining_helpers import link_in, mails_to
 from tests.browser.conftest import (
     describe,
     has_horizontal_scroll,
@@ -17,8 +16,6 @@ from tests.browser.conftest import (
     screenshot,
     serious_accessibility_violations,
 )
-
-LINK = re.compile(r"https?://\S+?(/(?:mitmachen/confirm|password/new)/[A-Za-z0-9_-]+)")
 
 
 def assert_accessible(page) -> None:
@@ -30,12 +27,9 @@ def assert_accessible(page) -> None:
 def mailed_link(app, email: str) -> str:
     """The personal link of the newest mail to `email`, as the outbox holds it."""
     with app.app_context():
-        body = db.session.scalars(sa.select(OutboxMessage.body).where(OutboxMessage.recipient == email)
-                                  .order_by(OutboxMessage.id.desc())).first()
+        link = link_in(mails_to(db.session, email)[-1])
         db.session.remove()
-    match = LINK.search(body or "")
-    assert match, body
-    return match.group(1)
+    return link
 
 
 def join_as_volunteer(app, base_url: str, phone, coordinator_page, *, name: str, email: str, password: str) -> None:

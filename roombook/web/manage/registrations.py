@@ -5,25 +5,24 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms import EmailField, SelectField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms.validators import Length, Optional
 
 from roombook.access import joining, permissions
+from roombook.coordination.offers import all_providers
 from roombook.coordination.volunteers import LANGUAGES as SPOKEN
 from roombook.db import db, transaction
 from roombook.i18n import LANGUAGES as PAGE_LANGUAGES
-from roombook.models import Accommodation, Provider
 from roombook.models.people import Role
 from roombook.models.recruitment import Registration
 from roombook.web.fields import CheckboxesField
-from roombook.web.forms import Form
+from roombook.web.forms import EMAIL_CHECKS, Form
 from roombook.web.manage.forms import CATEGORY_LABELS, choices
-from roombook.web.manage.gates import bp, coordinator_required
+from roombook.web.manage.gates import bp, coordinator_required, my_accommodations
 
 ROLE_LABELS = {Role.VOLUNTEER: _l("Ehrenamt"), Role.FACILITY_MANAGER: _l("Hausleitung"),
                Role.DEPARTMENT: _l("Fachbereich"), Role.COORDINATOR: _l("Koordination"),
@@ -37,9 +36,7 @@ class DecisionForm(Form):
 
 
 class InviteForm(Form):
-    email = EmailField(_l("E-Mail"), validators=[DataRequired(_l("Bitte die E-Mail-Adresse angeben.")),
-                                                 Email(_l("Das ist keine E-Mail-Adresse."),
-                                                       check_deliverability=False), Length(max=254)])
+    email = EmailField(_l("E-Mail"), validators=EMAIL_CHECKS)
     role = SelectField(_l("Rolle"))
     accommodations = CheckboxesField(_l("Unterkünfte (für die Hausleitung)"), coerce=int)
     provider = SelectField(_l("Fachbereich (für Fachbereiche)"), validators=[Optional()])
@@ -52,17 +49,15 @@ def _invite_form() -> InviteForm:
     form = InviteForm(prefix="invite")
     form.role.choices = choices((role.value, label) for role, label in ROLE_LABELS.items()
                                 if permissions.can_invite(current_user, role))
-    form.accommodations.choices = choices((a.id, a.name) for a in db.session.scalars(
-        sa.select(Accommodation).order_by(Accommodation.name)))
-    form.provider.choices = choices([("", "–")] + [(str(p.id), p.name) for p in db.session.scalars(
-        sa.select(Provider).order_by(Provider.name))])
+    form.accommodations.choices = choices((a.id, a.name) for a in my_accommodations())
+    form.provider.choices = choices([("", "–")] + [(str(p.id), p.name) for p in all_providers(db.session)])
     return form
 
 
 def _page(invite_form: InviteForm | None = None, status: int = 200):
     return render_template("manage/registrations.html", registrations=joining.awaiting_decision(db.session),
                            decision_form=DecisionForm(), invite_form=invite_form or _invite_form(),
-                           admin=current_user.role == Role.ADMIN, languages=SPOKEN,
+                           invites_staff=permissions.can_invite(current_user, Role.FACILITY_MANAGER), languages=SPOKEN,
                            labels=CATEGORY_LABELS, tz=ZoneInfo(current_app.config["ROOMBOOK_TIMEZONE"])), status
 
 
@@ -92,9 +87,6 @@ def decide_registration(registration_id: int, decision: str):
     except joining.RegistrationClosed as closed:
         flash(str(closed.message), "error")
         return _page(status=409)
-    except sa.exc.IntegrityError:  # an invitation to the address was accepted at this very moment
-        flash(_("Für diese Adresse gibt es schon ein Konto."), "error")
-        return _page(status=409)
     except joining.JoiningError as error:
         flash(str(error.message), "error")
         return _page(status=422)
@@ -111,16 +103,16 @@ def send_invitation():
     if form.validate_on_submit():
         try:
             with transaction():
-                joining.invite(db.session, current_user, email=form.email.data, role=form.role.data,
-                               accommodation_ids=form.accommodations.data or [],
-                               provider_id=int(form.provider.data) if form.provider.data else None,
-                               language=form.language.data, base_url=current_app.config["ROOMBOOK_BASE_URL"])
+                token = joining.invite(db.session, current_user, email=form.email.data, role=form.role.data,
+                                       accommodation_ids=form.accommodations.data or [],
+                                       provider_id=int(form.provider.data) if form.provider.data else None,
+                                       language=form.language.data, base_url=current_app.config["ROOMBOOK_BASE_URL"])
         except joining.JoiningError as error:
             getattr(form, error.field).errors.append(error.message)
         except joining.TooManyRequests:
             flash(_("Zu viele Einladungen. Bitte versuchen Sie es später noch einmal."), "error")
             return _page(form, 429)
         else:
-            flash(_("Die Einladung an %(email)s ist verschickt.", email=form.email.data.strip().lower()), "info")
+            flash(_("Die Einladung an %(email)s ist verschickt.", email=token.email), "info")
             return redirect(url_for("manage.registrations"))
     return _page(form, 422)
