@@ -31,6 +31,11 @@ SECRET_IN_PATH = re.compile(r"(/calendars/private/)[^/?#\s\"']+")
 REDACTED = r"\1[redacted]"
 
 
+def client_address() -> str:
+    """The address a request came from, as the rate limits count it (the client's, behind the trusted proxy)."""
+    return request.remote_addr or "unknown"
+
+
 def init_app(app: Flask) -> None:
     """Headers on every response; behind a reverse proxy (ROOMBOOK_PROXY_HOPS > 0) trust its
     X-Forwarded-For/-Proto so that rate limits see the client and cookies know about HTTPS."""

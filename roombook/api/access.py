@@ -13,6 +13,7 @@ from roombook.access.permissions import can_see_booking_details
 from roombook.api.problems import ApiProblem
 from roombook.db import db, transaction
 from roombook.models import Booking, User
+from roombook.security import client_address
 
 T = TypeVar("T")
 
@@ -21,10 +22,6 @@ AUTH_FAILURE_LIMIT = 20
 AUTH_FAILURE_WINDOW = dt.timedelta(minutes=5)
 # Ids are 32-bit on PostgreSQL; a larger one in a URL is simply not there (not a database error).
 MAX_ID = 2**31 - 1
-
-
-def client_address() -> str:
-    return request.remote_addr or "unknown"
 
 
 def _unauthorized(detail: str) -> ApiProblem:

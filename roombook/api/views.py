@@ -12,7 +12,6 @@ from roombook.access.permissions import can_book
 from roombook.api import queries
 from roombook.api.access import (
     authenticate,
-    client_address,
     current_user,
     find,
     load,
@@ -54,6 +53,7 @@ from roombook.booking.offer_details import FIELDS as OFFER_FIELDS
 from roombook.db import db, transaction
 from roombook.models import Accommodation, ApiToken, Occurrence, Offer, Room, User
 from roombook.notifications import confirming
+from roombook.security import client_address
 
 # Unauthenticated endpoints: the document, its page, a trivial health check, and getting a token.
 PUBLIC = {"api.openapi", "api.docs", "api.ping", "api.create_token"}

@@ -30,6 +30,7 @@ from roombook.db import db, transaction
 from roombook.i18n import category_name, current_language
 from roombook.i18n.joining_texts import introductions
 from roombook.models.recruitment import TokenPurpose
+from roombook.security import client_address
 from roombook.web.common import bp
 from roombook.web.fields import CheckboxesField
 from roombook.web.forms import EMAIL_CHECKS, Form
@@ -72,10 +73,6 @@ class InvitationForm(NewPasswordForm):
 
 def _base_url() -> str:
     return current_app.config["ROOMBOOK_BASE_URL"]
-
-
-def _client() -> str:
-    return request.remote_addr or "unknown"
 
 
 def _too_many(template: str, **context):
@@ -121,7 +118,7 @@ def signup():
                 joining.sign_up(db.session, name=form.name.data, email=form.email.data,
                                 languages=form.languages.data or [], skills=form.skills.data or [],
                                 note=form.note.data or "", consent=form.consent.data, language=current_language(),
-                                client=_client(), base_url=_base_url())
+                                client=client_address(), base_url=_base_url())
         except joining.JoiningError as error:
             getattr(form, error.field).errors.append(error.message)
         except joining.TooManyRequests:
@@ -147,7 +144,7 @@ def forgot_password():
         try:
             with transaction():
                 password_reset.request_reset(db.session, form.email.data, language=current_language(),
-                                             client=_client(), base_url=_base_url())
+                                             client=client_address(), base_url=_base_url())
         except joining.TooManyRequests:
             return _too_many("joining/forgot_password.html", form=form)
         return redirect(url_for("web.forgot_password", sent=1))

@@ -13,6 +13,7 @@ from roombook.access import accounts, signin
 from roombook.booking.calendar import accommodations, week_view
 from roombook.clock import week_of
 from roombook.db import db, transaction
+from roombook.security import client_address
 from roombook.web.common import bp, load_accommodation, safe_next
 from roombook.web.forms import LanguageForm, LoginForm, WeekForm
 
@@ -46,7 +47,7 @@ def login():
         try:
             with transaction():  # a failed attempt is counted although nobody signs in
                 user = signin.sign_in(db.session, form.email.data, form.password.data, remember=form.remember.data,
-                                      client=request.remote_addr or "unknown")
+                                      client=client_address())
         except signin.TooManyAttempts as refused:
             flash(_("Zu viele Anmeldeversuche. Bitte warten Sie %(wait)s und versuchen Sie es dann erneut.",
                     wait=format_timedelta(dt.timedelta(seconds=refused.seconds), threshold=1)), "error")
