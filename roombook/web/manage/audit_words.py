@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from roombook.conflicts.decisions import KIND_LABELS, RESOLUTION_LABELS
 from roombook.i18n import category_name, local_time
 from roombook.models import AuditEvent
-from roombook.web.manage.forms import PURPOSE_LABELS
+from roombook.web.manage.forms import PURPOSE_LABELS, ROLE_LABELS
 
 ACTIONS = {
     "api_token.created": _l("API-Schlüssel erstellt"), "api_token.revoked": _l("API-Schlüssel widerrufen"),
@@ -90,8 +90,7 @@ VALUES: dict[str, Any] = {
     "evening": _l("am Vorabend"), "morning": _l("am Morgen"), "this": _l("dieser Termin"),
     "following": _l("dieser und die folgenden"), "series": _l("die ganze Serie"), "start_time": _l("Beginn"),
     # joining: the roles one may be invited to, and which link set a password
-    "admin": _l("Verwaltung"), "coordinator": _l("Koordination"), "facility_manager": _l("Hausleitung"),
-    "department": _l("Fachbereich"), "volunteer": _l("Ehrenamt"), "reset": _l("Passwort vergessen"),
+    **{str(role): label for role, label in ROLE_LABELS.items()}, "reset": _l("Passwort vergessen"),
     "welcome": _l("erstes Passwort"),
     "minutes": _l("Dauer"), "accepted": _l("zugesagt"), "declined": _l("abgesagt"), "absence": _l("Abwesenheit"),
 }

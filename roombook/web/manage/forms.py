@@ -29,12 +29,17 @@ from roombook.changes.deciding import ACCEPT, ASK, CANCEL, FREE, OPTION
 from roombook.coordination.categories import MANDATORY, VALUES
 from roombook.i18n import category_name
 from roombook.models import ChangeItem
+from roombook.models.people import Role
 from roombook.models.reservations import ClosurePurpose
 from roombook.web.fields import CheckboxesField, TranslationsField
 from roombook.web.forms import Form
 
 # Category names in the page's language, read when shown (the residents' texts have each language's names).
 CATEGORY_LABELS = {c: LazyString(category_name, c) for c in VALUES}
+# the roles as people name them (invitations, the audit trail)
+ROLE_LABELS = {Role.VOLUNTEER: _l("Ehrenamt"), Role.FACILITY_MANAGER: _l("Hausleitung"),
+               Role.DEPARTMENT: _l("Fachbereich"), Role.COORDINATOR: _l("Koordination"),
+               Role.ADMIN: _l("Verwaltung")}
 
 
 def choices(pairs) -> list[SelectChoice]:

@@ -21,12 +21,8 @@ from roombook.models.people import Role
 from roombook.models.recruitment import Registration
 from roombook.web.fields import CheckboxesField
 from roombook.web.forms import EMAIL_CHECKS, Form
-from roombook.web.manage.forms import CATEGORY_LABELS, choices
+from roombook.web.manage.forms import CATEGORY_LABELS, ROLE_LABELS, choices
 from roombook.web.manage.gates import bp, coordinator_required, my_accommodations
-
-ROLE_LABELS = {Role.VOLUNTEER: _l("Ehrenamt"), Role.FACILITY_MANAGER: _l("Hausleitung"),
-               Role.DEPARTMENT: _l("Fachbereich"), Role.COORDINATOR: _l("Koordination"),
-               Role.ADMIN: _l("Verwaltung")}
 
 
 class DecisionForm(Form):
