@@ -218,6 +218,8 @@ def cancel_signup(session: Session, actor: User, signup: TrainingSignup, *, now:
     if was == SignupStatus.WAITLISTED:
         _close_gap(session, training.id, position)
     audit.record(session, actor, "training.cancelled", training, signup=signup.id)
+    if actor is None or actor.id != signup.user_id:
+        _tell_taken_off(session, signup, was, base_url)
     if was != SignupStatus.CONFIRMED or now >= training.deadline:
         return None
     confirmed, _waiting = _counts(session, training.id)
@@ -251,7 +253,19 @@ def _tell_moved_up(session: Session, signup: TrainingSignup, base_url: str) -> N
     with force_locale(language_of(user)):
         subject = _("Sie haben einen Platz: %(title)s", title=training.title)
         body = render_template("mail/training_moved_up.txt", user=user, training=training,
-                               sessions=training.sessions, tz=ZoneInfo(CITY_TIMEZONE), link=f"{base_url.rstrip('/')}/my/trainings")
+                               sessions=training.sessions, tz=ZoneInfo(CITY_TIMEZONE),
+                               link=f"{base_url.rstrip('/')}/my/trainings")
+    enqueue(session, user.email, subject, body, kind="notice")
+
+
+def _tell_taken_off(session: Session, signup: TrainingSignup, was: str, base_url: str) -> None:
+    """The coordinator took the volunteer off the training (or its waiting list): they learn it from us, not
+    at the door."""
+    user, training = signup.user, signup.training
+    with force_locale(language_of(user)):
+        subject = _("Abgemeldet von der Schulung: %(title)s", title=training.title)
+        body = render_template("mail/training_taken_off.txt", training=training,
+                               waited=was == SignupStatus.WAITLISTED, link=f"{base_url.rstrip('/')}/my/trainings")
     enqueue(session, user.email, subject, body, kind="notice")
 
 

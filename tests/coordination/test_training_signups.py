@@ -96,3 +96,26 @@ def test_a_session_whose_room_is_taken_is_refused_naming_the_room_and_nothing_is
     assert "Saal Ost" in str(refused.value.message) and refused.value.field == "sessions[0].room"
     assert session.scalar(sa.select(sa.func.count()).select_from(Training)) == before
     assert session.scalar(sa.select(sa.func.count()).select_from(Booking)) == 2
+
+
+def test_taken_off_by_the_coordinator_the_volunteer_is_told_once_in_their_language(
+        session, make_training, volunteers, coordinator):
+    training = make_training(seats=1)
+    (seated,) = volunteers(1, language="en")
+    (waiting, leaving) = volunteers(2)
+    seat, wait, own = (trainings.sign_up(session, v, training, now=NOW) for v in (seated, waiting, leaving))
+    trainings.cancel_signup(session, coordinator, seat, now=NOW, base_url=BASE)
+    trainings.cancel_signup(session, coordinator, seat, now=NOW, base_url=BASE)  # a second click tells no one
+    trainings.cancel_signup(session, leaving, own, now=NOW, base_url=BASE)  # one's own cancellation: no mail
+
+    def mails_to(person):
+        return session.scalars(sa.select(OutboxMessage).where(OutboxMessage.recipient == person.email)
+                               .order_by(OutboxMessage.id)).all()
+
+    (mail,) = mails_to(seated)
+    assert mail.subject == "Taken off the training: Erste Hilfe am Kind"
+    assert "no longer kept for you" in mail.body and f"{BASE}my/trainings" in mail.body
+    assert mails_to(leaving) == []
+    trainings.cancel_signup(session, coordinator, wait, now=NOW, base_url=BASE)  # moved up, then taken off
+    assert [m.subject for m in mails_to(waiting)] == ["Sie haben einen Platz: Erste Hilfe am Kind",
+                                                     "Abgemeldet von der Schulung: Erste Hilfe am Kind"]
