@@ -18,7 +18,7 @@ from flask import render_template
 from flask_babel import LazyString, force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from roombook.access import audit
 from roombook.booking.errors import BookingConflict, BookingError
@@ -28,6 +28,7 @@ from roombook.coordination import qualifications
 from roombook.i18n import language_of
 from roombook.models import (
     Attendance,
+    Booking,
     Room,
     Training,
     TrainingSession,
@@ -172,11 +173,17 @@ def _counts(session: Session, training_id: int) -> tuple[int, int]:
 
 def may_sign_up(session: Session, user: User, training: Training, today: dt.date) -> bool:
     """Volunteers; for a training open to the qualified only, those who hold its required kind."""
+    return training.id in open_to_user(session, user, [training], today)
+
+
+def open_to_user(session: Session, user: User, offered: list[Training], today: dt.date) -> set[int]:
+    """The ids of the trainings in `offered` that `user` may sign up for (may_sign_up's rule, with one look at
+    what they hold for them all)."""
     if user is None or user.role != Role.VOLUNTEER:
-        return False
-    if training.open_to == "qualified" and training.requires_kind_id is not None:
-        return training.requires_kind_id in qualifications.held_kinds(session, [user.id], today)[user.id]
-    return True
+        return set()
+    restricted = [t for t in offered if t.open_to == "qualified" and t.requires_kind_id is not None]
+    held = qualifications.held_kinds(session, [user.id], today)[user.id] if restricted else set()
+    return {t.id for t in offered if t not in restricted or t.requires_kind_id in held}
 
 
 def sign_up(session: Session, user: User, training: Training, *, now: dt.datetime) -> TrainingSignup:
@@ -309,17 +316,37 @@ def _complete(session: Session, actor: User, training: Training, signups: list[T
 
 # --- reading ----------------------------------------------------------------------------------------------------
 
-def upcoming(session: Session, now: dt.datetime) -> list[Training]:
+# What the lists show of each training (seats, who waits, sessions and where), loaded with it in a few
+# queries instead of a few per training.
+_SHOWN = (selectinload(Training.signups).selectinload(TrainingSignup.user),
+          selectinload(Training.sessions).selectinload(TrainingSession.booking).selectinload(Booking.room)
+          .selectinload(Room.accommodation))
+
+
+def _coming(now: dt.datetime) -> sa.Select:
     """Trainings whose last session has not ended, by their first session."""
     ends = sa.select(TrainingSession.training_id, sa.func.max(TrainingSession.ends_at).label("last"),
                      sa.func.min(TrainingSession.starts_at).label("first")) \
         .group_by(TrainingSession.training_id).subquery()
-    return list(session.scalars(sa.select(Training).join(ends, ends.c.training_id == Training.id)
-                                .where(ends.c.last > now).order_by(ends.c.first, Training.id)))
+    return sa.select(Training).join(ends, ends.c.training_id == Training.id).where(ends.c.last > now) \
+        .order_by(ends.c.first, Training.id)
+
+
+def upcoming(session: Session, now: dt.datetime) -> list[Training]:
+    """Trainings whose last session has not ended, by their first session."""
+    return list(session.scalars(_coming(now).options(*_SHOWN)))
 
 
 def all_trainings(session: Session) -> list[Training]:
-    return list(session.scalars(sa.select(Training).order_by(Training.deadline.desc(), Training.id.desc())))
+    return list(session.scalars(sa.select(Training).options(*_SHOWN)
+                                .order_by(Training.deadline.desc(), Training.id.desc())))
+
+
+def coming_signups(session: Session, user: User, now: dt.datetime) -> list[tuple[Training, TrainingSignup]]:
+    """The coming trainings the volunteer has a seat in or waits for, with the sign-up."""
+    return [(training, signup) for training, signup in session.execute(
+        _coming(now).add_columns(TrainingSignup).join(TrainingSignup, TrainingSignup.training_id == Training.id)
+        .where(TrainingSignup.user_id == user.id, TrainingSignup.status != SignupStatus.CANCELLED))]
 
 
 def signup_of(session: Session, training: Training, user: User) -> TrainingSignup | None:
@@ -332,8 +359,13 @@ def signups_of_user(session: Session, user: User) -> dict[int, TrainingSignup]:
                                                       .where(TrainingSignup.user_id == user.id))}
 
 
+def confirmed_signups(training: Training) -> list[TrainingSignup]:
+    """Those who have a seat, in the order they signed up."""
+    return [s for s in training.signups if s.status == SignupStatus.CONFIRMED]
+
+
 def seats_taken(training: Training) -> int:
-    return sum(1 for s in training.signups if s.status == SignupStatus.CONFIRMED)
+    return len(confirmed_signups(training))
 
 
 def waiting_list(training: Training) -> list[TrainingSignup]:

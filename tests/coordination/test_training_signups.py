@@ -30,6 +30,29 @@ def test_a_second_sign_up_is_refused_and_none_after_the_deadline(session, make_t
         trainings.sign_up(session, late, training, now=local(2027, 3, 5, 18))
 
 
+def test_a_refresher_is_open_only_to_those_who_hold_its_kind_that_day(
+        session, make_training, volunteers, coordinator, make_room):
+    basic = make_training()
+    refresher = trainings.create_training(
+        session, coordinator, title="Auffrischung", description="", seats=5, deadline=local(2027, 3, 5, 18),
+        sessions=[trainings.PlannedSession(start=local(2027, 3, 8, 14), end=local(2027, 3, 8, 16), room=make_room())],
+        requires="first_aid", now=NOW)
+    holder, lapsed, newcomer = volunteers(3)
+    kind = qualifications.kind_for(session, "first_aid")
+    qualifications.record_qualification(session, coordinator, holder, kind, seen_on=local(2026, 6, 1).date(),
+                                        today=NOW.date())
+    qualifications.record_qualification(session, coordinator, lapsed, kind, seen_on=local(2025, 1, 1).date(),
+                                        valid_until=local(2027, 2, 28).date(), today=NOW.date())
+    offered = [basic, refresher]
+    assert trainings.open_to_user(session, holder, offered, NOW.date()) == {basic.id, refresher.id}
+    assert trainings.open_to_user(session, lapsed, offered, NOW.date()) == {basic.id}
+    assert trainings.open_to_user(session, newcomer, offered, NOW.date()) == {basic.id}
+    assert trainings.open_to_user(session, coordinator, offered, NOW.date()) == set()
+    with pytest.raises(trainings.NotEligible):
+        trainings.sign_up(session, lapsed, refresher, now=NOW)
+    assert trainings.sign_up(session, holder, refresher, now=NOW).status == "confirmed"
+
+
 def test_a_cancelled_seat_goes_to_the_first_who_waits_who_is_told_in_their_language(
         session, make_training, volunteers):
     training = make_training(seats=1)
