@@ -157,6 +157,12 @@ def create_training(session: Session, actor: User, *, title: str, description: s
     return training
 
 
+def _city_day(instant: dt.datetime) -> dt.date:
+    """The city's date of an instant: qualifications hold by the day in Berlin, and `now` is UTC (its own
+    date is yesterday's between midnight and one or two in the morning)."""
+    return instant.astimezone(ZoneInfo(CITY_TIMEZONE)).date()
+
+
 def _lock(session: Session, training: Training) -> Training:
     """The training's row locked until commit (PostgreSQL; SQLite's writers are serialised already)."""
     return session.scalars(sa.select(Training).where(Training.id == training.id).with_for_update()
@@ -191,7 +197,7 @@ def sign_up(session: Session, user: User, training: Training, *, now: dt.datetim
     training = _lock(session, training)
     if now >= training.deadline:
         raise SignupClosed(_l("Die Anmeldefrist ist abgelaufen."), "deadline")
-    if not may_sign_up(session, user, training, now.date()):
+    if not may_sign_up(session, user, training, _city_day(now)):
         raise NotEligible(_l("Diese Schulung ist nur für Ehrenamtliche mit dem verlangten Nachweis."), "training")
     signup = session.scalar(sa.select(TrainingSignup).where(TrainingSignup.training_id == training.id,
                                                             TrainingSignup.user_id == user.id))
@@ -307,9 +313,9 @@ def _complete(session: Session, actor: User, training: Training, signups: list[T
             signup.completed_at = now
             completed.append(signup)
             if training.grants_kind is not None:
-                last_day = max(s.ends_at for s in training.sessions).date()
+                today, last_day = _city_day(now), _city_day(max(s.ends_at for s in training.sessions))
                 qualifications.record_qualification(session, actor, signup.user, training.grants_kind,
-                                                    seen_on=min(last_day, now.date()), today=now.date())
+                                                    seen_on=min(last_day, today), today=today)
     session.flush()
     return completed
 

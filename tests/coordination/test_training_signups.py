@@ -1,6 +1,8 @@
 """Signing up, the waiting list, moving up when a seat frees, attendance and completion."""
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 import sqlalchemy as sa
 
@@ -142,3 +144,26 @@ def test_taken_off_by_the_coordinator_the_volunteer_is_told_once_in_their_langua
     trainings.cancel_signup(session, coordinator, wait, now=NOW, base_url=BASE)  # moved up, then taken off
     assert [m.subject for m in mails_to(waiting)] == ["Sie haben einen Platz: Erste Hilfe am Kind",
                                                      "Abgemeldet von der Schulung: Erste Hilfe am Kind"]
+
+
+def test_dates_are_the_citys_after_midnight_though_the_clock_is_utc(session, volunteers, coordinator):
+    """At 00:30 in Berlin the UTC date is still yesterday's: a proof that ended yesterday no longer opens a
+    refresher, and a training completed then is dated today."""
+    refresher = trainings.create_training(
+        session, coordinator, title="Auffrischung", description="", seats=5, deadline=local(2027, 3, 5, 18),
+        sessions=[trainings.PlannedSession(start=local(2027, 3, 8, 22), end=local(2027, 3, 9, 0, 30),
+                                           place="Nachtcafé")],
+        requires="first_aid", qualification="asylum_law", now=NOW)
+    lapsed, holder = volunteers(2)
+    kind = qualifications.kind_for(session, "first_aid")
+    for person, until in ((lapsed, local(2027, 3, 1).date()), (holder, local(2027, 3, 2).date())):
+        qualifications.record_qualification(session, coordinator, person, kind, seen_on=local(2026, 6, 1).date(),
+                                            valid_until=until, today=NOW.date())
+    just_after_midnight = local(2027, 3, 2, 0, 30).astimezone(dt.timezone.utc)
+    with pytest.raises(trainings.NotEligible):
+        trainings.sign_up(session, lapsed, refresher, now=just_after_midnight)
+    signup = trainings.sign_up(session, holder, refresher, now=just_after_midnight)
+    ended = local(2027, 3, 9, 0, 40).astimezone(dt.timezone.utc)
+    trainings.record_attendance(session, coordinator, refresher.sessions[0], {signup.id}, now=ended)
+    (granted,) = [q for q in qualifications.qualifications_of(session, holder.id) if q.kind.code == "asylum_law"]
+    assert granted.seen_on == local(2027, 3, 9).date()
