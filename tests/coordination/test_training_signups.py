@@ -167,3 +167,15 @@ def test_dates_are_the_citys_after_midnight_though_the_clock_is_utc(session, vol
     trainings.record_attendance(session, coordinator, refresher.sessions[0], {signup.id}, now=ended)
     (granted,) = [q for q in qualifications.qualifications_of(session, holder.id) if q.kind.code == "asylum_law"]
     assert granted.seen_on == local(2027, 3, 9).date()
+
+
+def test_the_start_page_lists_the_coming_trainings_one_is_in_or_waits_for(session, make_training, volunteers):
+    seated_in, waits_in, left = (make_training(seats=1) for _ in range(3))
+    me, other = volunteers(2)
+    trainings.sign_up(session, other, waits_in, now=NOW)
+    for training in (seated_in, waits_in, left):
+        trainings.sign_up(session, me, training, now=NOW)
+    trainings.cancel_signup(session, me, trainings.signup_of(session, left, me), now=NOW, base_url=BASE)
+    shown = trainings.coming_signups(session, me, NOW)
+    assert [(t.id, s.status) for t, s in shown] == [(seated_in.id, "confirmed"), (waits_in.id, "waitlisted")]
+    assert trainings.coming_signups(session, me, local(2027, 3, 9, 12)) == []  # the last sessions have ended
