@@ -252,13 +252,11 @@ def cancel_signup(session: Session, actor: User, signup: TrainingSignup, *, now:
 
 
 def _close_gap(session: Session, training_id: int, position: int) -> None:
-    """Those waiting behind `position` move one place forward, in order (one by one: no two rows ever share
-    a place, whatever order the database updates them in)."""
-    for signup in session.scalars(sa.select(TrainingSignup).where(
-            TrainingSignup.training_id == training_id, TrainingSignup.status == SignupStatus.WAITLISTED,
-            TrainingSignup.position > position).order_by(TrainingSignup.position)):
-        signup.position -= 1
-    session.flush()
+    """Those waiting behind `position` move one place forward (the training's row is locked: no one else
+    numbers its list meanwhile)."""
+    session.execute(sa.update(TrainingSignup).where(
+        TrainingSignup.training_id == training_id, TrainingSignup.status == SignupStatus.WAITLISTED,
+        TrainingSignup.position > position).values(position=TrainingSignup.position - 1))
 
 
 def _tell_moved_up(session: Session, signup: TrainingSignup, base_url: str) -> None:
