@@ -56,9 +56,8 @@ def _signup_json(signup: TrainingSignup, *, with_person: bool = False) -> dict:
     return answer
 
 
-def _training_json(training: Training, user: User) -> dict:
+def _training_json(training: Training, user: User, mine: TrainingSignup | None) -> dict:
     tz = _tz()
-    mine = rules.signup_of(db.session, training, user)
     answer = {"id": training.id, "title": training.title, "description": training.description,
               "seats": training.seats, "seats_taken": rules.seats_taken(training),
               "waiting": len(rules.waiting_list(training)), "deadline": iso(training.deadline, tz),
@@ -140,7 +139,7 @@ def create_training():
             training = rules.create_training(session, user, title=title, description=description, seats=seats,
                                              deadline=deadline, sessions=sessions, qualification=qualification,
                                              requires=requires, now=clock.now())
-            answer = _training_json(training, user)
+            answer = _training_json(training, user, None)
     except rules.TrainingError as exc:
         raise _problem(exc) from None
     return answer, 201, {"Location": url_for("api.get_training", training_id=answer["id"])}
@@ -151,13 +150,15 @@ def list_trainings():
     user = current_user()
     trainings = rules.all_trainings(db.session) if permissions.can_coordinate(user) \
         else rules.upcoming(db.session, clock.now())
-    return {"items": [_training_json(t, user) for t in trainings]}
+    mine = rules.signups_of_user(db.session, user)
+    return {"items": [_training_json(t, user, mine.get(t.id)) for t in trainings]}
 
 
 @bp.get("/trainings/<int:training_id>")
 def get_training(training_id: int):
     user = current_user()
-    return _training_json(load(Training, training_id), user)
+    training = load(Training, training_id)
+    return _training_json(training, user, rules.signup_of(db.session, training, user))
 
 
 @bp.post("/trainings/<int:training_id>/signups")

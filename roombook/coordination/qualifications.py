@@ -66,13 +66,14 @@ def kind_name(kind: QualificationKind) -> str:
     return _("Schulung „%(title)s“ abgeschlossen", title=kind.label)
 
 
-def kind_for(session: Session, code: str) -> QualificationKind:
-    """The kind with this vocabulary code, created on first use; QualificationError for another code."""
+def kind_for(session: Session, code: str, *, field: str = "kind") -> QualificationKind:
+    """The kind with this code: a vocabulary kind (created on first use) or an existing completed-training
+    kind; QualificationError at `field` for another code."""
     kind = session.scalar(sa.select(QualificationKind).where(QualificationKind.code == code))
     if kind is not None:
         return kind
     if code not in KINDS:
-        raise QualificationError(_l("Unbekannte Art von Nachweis: %(code)s", code=code), "kind")
+        raise QualificationError(_l("Unbekannte Art von Nachweis: %(code)s", code=code), field)
     kind = QualificationKind(code=code, label="", validity_months=DEFAULT_VALIDITY.get(code))
     session.add(kind)
     session.flush()
@@ -187,13 +188,8 @@ def set_required_kinds(session: Session, actor: User, offer: Offer, codes: list[
 
 
 def kind_for_code(session: Session, code: str) -> QualificationKind:
-    """A vocabulary kind or an existing completed-training kind by its code."""
-    kind = session.scalar(sa.select(QualificationKind).where(QualificationKind.code == code))
-    if kind is None and code in KINDS:
-        kind = kind_for(session, code)
-    if kind is None:
-        raise QualificationError(_l("Unbekannte Art von Nachweis: %(code)s", code=code), "qualifications")
-    return kind
+    """kind_for with a refusal at the offer form's "qualifications" field."""
+    return kind_for(session, code, field="qualifications")
 
 
 def needed_for(session: Session, accommodation_id: int, category: str) -> list[QualificationKind]:

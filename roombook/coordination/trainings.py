@@ -18,7 +18,7 @@ from flask import render_template
 from flask_babel import LazyString, force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from roombook.access import audit
 from roombook.booking.errors import BookingConflict, BookingError
@@ -28,6 +28,7 @@ from roombook.coordination import qualifications
 from roombook.i18n import language_of
 from roombook.models import (
     Attendance,
+    Booking,
     Room,
     Training,
     TrainingSession,
@@ -156,6 +157,12 @@ def create_training(session: Session, actor: User, *, title: str, description: s
     return training
 
 
+def _city_day(instant: dt.datetime) -> dt.date:
+    """The city's date of an instant: qualifications hold by the day in Berlin, and `now` is UTC (its own
+    date is yesterday's between midnight and one or two in the morning)."""
+    return instant.astimezone(ZoneInfo(CITY_TIMEZONE)).date()
+
+
 def _lock(session: Session, training: Training) -> Training:
     """The training's row locked until commit (PostgreSQL; SQLite's writers are serialised already)."""
     return session.scalars(sa.select(Training).where(Training.id == training.id).with_for_update()
@@ -172,11 +179,17 @@ def _counts(session: Session, training_id: int) -> tuple[int, int]:
 
 def may_sign_up(session: Session, user: User, training: Training, today: dt.date) -> bool:
     """Volunteers; for a training open to the qualified only, those who hold its required kind."""
+    return training.id in open_to_user(session, user, [training], today)
+
+
+def open_to_user(session: Session, user: User, offered: list[Training], today: dt.date) -> set[int]:
+    """The ids of the trainings in `offered` that `user` may sign up for (may_sign_up's rule, with one look at
+    what they hold for them all)."""
     if user is None or user.role != Role.VOLUNTEER:
-        return False
-    if training.open_to == "qualified" and training.requires_kind_id is not None:
-        return training.requires_kind_id in qualifications.held_kinds(session, [user.id], today)[user.id]
-    return True
+        return set()
+    restricted = [t for t in offered if t.open_to == "qualified" and t.requires_kind_id is not None]
+    held = qualifications.held_kinds(session, [user.id], today)[user.id] if restricted else set()
+    return {t.id for t in offered if t not in restricted or t.requires_kind_id in held}
 
 
 def sign_up(session: Session, user: User, training: Training, *, now: dt.datetime) -> TrainingSignup:
@@ -184,7 +197,7 @@ def sign_up(session: Session, user: User, training: Training, *, now: dt.datetim
     training = _lock(session, training)
     if now >= training.deadline:
         raise SignupClosed(_l("Die Anmeldefrist ist abgelaufen."), "deadline")
-    if not may_sign_up(session, user, training, now.date()):
+    if not may_sign_up(session, user, training, _city_day(now)):
         raise NotEligible(_l("Diese Schulung ist nur für Ehrenamtliche mit dem verlangten Nachweis."), "training")
     signup = session.scalar(sa.select(TrainingSignup).where(TrainingSignup.training_id == training.id,
                                                             TrainingSignup.user_id == user.id))
@@ -218,6 +231,8 @@ def cancel_signup(session: Session, actor: User, signup: TrainingSignup, *, now:
     if was == SignupStatus.WAITLISTED:
         _close_gap(session, training.id, position)
     audit.record(session, actor, "training.cancelled", training, signup=signup.id)
+    if actor is None or actor.id != signup.user_id:
+        _tell_taken_off(session, signup, was, base_url)
     if was != SignupStatus.CONFIRMED or now >= training.deadline:
         return None
     confirmed, _waiting = _counts(session, training.id)
@@ -237,13 +252,11 @@ def cancel_signup(session: Session, actor: User, signup: TrainingSignup, *, now:
 
 
 def _close_gap(session: Session, training_id: int, position: int) -> None:
-    """Those waiting behind `position` move one place forward, in order (one by one: no two rows ever share
-    a place, whatever order the database updates them in)."""
-    for signup in session.scalars(sa.select(TrainingSignup).where(
-            TrainingSignup.training_id == training_id, TrainingSignup.status == SignupStatus.WAITLISTED,
-            TrainingSignup.position > position).order_by(TrainingSignup.position)):
-        signup.position -= 1
-    session.flush()
+    """Those waiting behind `position` move one place forward (the training's row is locked: no one else
+    numbers its list meanwhile)."""
+    session.execute(sa.update(TrainingSignup).where(
+        TrainingSignup.training_id == training_id, TrainingSignup.status == SignupStatus.WAITLISTED,
+        TrainingSignup.position > position).values(position=TrainingSignup.position - 1))
 
 
 def _tell_moved_up(session: Session, signup: TrainingSignup, base_url: str) -> None:
@@ -251,7 +264,19 @@ def _tell_moved_up(session: Session, signup: TrainingSignup, base_url: str) -> N
     with force_locale(language_of(user)):
         subject = _("Sie haben einen Platz: %(title)s", title=training.title)
         body = render_template("mail/training_moved_up.txt", user=user, training=training,
-                               sessions=training.sessions, tz=ZoneInfo(CITY_TIMEZONE), link=f"{base_url.rstrip('/')}/my/trainings")
+                               sessions=training.sessions, tz=ZoneInfo(CITY_TIMEZONE),
+                               link=f"{base_url.rstrip('/')}/my/trainings")
+    enqueue(session, user.email, subject, body, kind="notice")
+
+
+def _tell_taken_off(session: Session, signup: TrainingSignup, was: str, base_url: str) -> None:
+    """The coordinator took the volunteer off the training (or its waiting list): they learn it from us, not
+    at the door."""
+    user, training = signup.user, signup.training
+    with force_locale(language_of(user)):
+        subject = _("Abgemeldet von der Schulung: %(title)s", title=training.title)
+        body = render_template("mail/training_taken_off.txt", training=training,
+                               waited=was == SignupStatus.WAITLISTED, link=f"{base_url.rstrip('/')}/my/trainings")
     enqueue(session, user.email, subject, body, kind="notice")
 
 
@@ -286,26 +311,46 @@ def _complete(session: Session, actor: User, training: Training, signups: list[T
             signup.completed_at = now
             completed.append(signup)
             if training.grants_kind is not None:
-                last_day = max(s.ends_at for s in training.sessions).date()
+                today, last_day = _city_day(now), _city_day(max(s.ends_at for s in training.sessions))
                 qualifications.record_qualification(session, actor, signup.user, training.grants_kind,
-                                                    seen_on=min(last_day, now.date()), today=now.date())
+                                                    seen_on=min(last_day, today), today=today)
     session.flush()
     return completed
 
 
 # --- reading ----------------------------------------------------------------------------------------------------
 
-def upcoming(session: Session, now: dt.datetime) -> list[Training]:
+# What the lists show of each training (seats, who waits, sessions and where), loaded with it in a few
+# queries instead of a few per training.
+_SHOWN = (selectinload(Training.signups).selectinload(TrainingSignup.user),
+          selectinload(Training.sessions).selectinload(TrainingSession.booking).selectinload(Booking.room)
+          .selectinload(Room.accommodation))
+
+
+def _coming(now: dt.datetime) -> sa.Select:
     """Trainings whose last session has not ended, by their first session."""
     ends = sa.select(TrainingSession.training_id, sa.func.max(TrainingSession.ends_at).label("last"),
                      sa.func.min(TrainingSession.starts_at).label("first")) \
         .group_by(TrainingSession.training_id).subquery()
-    return list(session.scalars(sa.select(Training).join(ends, ends.c.training_id == Training.id)
-                                .where(ends.c.last > now).order_by(ends.c.first, Training.id)))
+    return sa.select(Training).join(ends, ends.c.training_id == Training.id).where(ends.c.last > now) \
+        .order_by(ends.c.first, Training.id)
+
+
+def upcoming(session: Session, now: dt.datetime) -> list[Training]:
+    """Trainings whose last session has not ended, by their first session."""
+    return list(session.scalars(_coming(now).options(*_SHOWN)))
 
 
 def all_trainings(session: Session) -> list[Training]:
-    return list(session.scalars(sa.select(Training).order_by(Training.deadline.desc(), Training.id.desc())))
+    return list(session.scalars(sa.select(Training).options(*_SHOWN)
+                                .order_by(Training.deadline.desc(), Training.id.desc())))
+
+
+def coming_signups(session: Session, user: User, now: dt.datetime) -> list[tuple[Training, TrainingSignup]]:
+    """The coming trainings the volunteer has a seat in or waits for, with the sign-up."""
+    return [(training, signup) for training, signup in session.execute(
+        _coming(now).add_columns(TrainingSignup).join(TrainingSignup, TrainingSignup.training_id == Training.id)
+        .where(TrainingSignup.user_id == user.id, TrainingSignup.status != SignupStatus.CANCELLED))]
 
 
 def signup_of(session: Session, training: Training, user: User) -> TrainingSignup | None:
@@ -318,8 +363,13 @@ def signups_of_user(session: Session, user: User) -> dict[int, TrainingSignup]:
                                                       .where(TrainingSignup.user_id == user.id))}
 
 
+def confirmed_signups(training: Training) -> list[TrainingSignup]:
+    """Those who have a seat, in the order they signed up."""
+    return [s for s in training.signups if s.status == SignupStatus.CONFIRMED]
+
+
 def seats_taken(training: Training) -> int:
-    return sum(1 for s in training.signups if s.status == SignupStatus.CONFIRMED)
+    return len(confirmed_signups(training))
 
 
 def waiting_list(training: Training) -> list[TrainingSignup]:

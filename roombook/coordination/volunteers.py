@@ -371,10 +371,9 @@ def _add_needs(session: Session, found: list[Deployment], mondays: list[dt.date]
         deployment.needs.sort(key=lambda n: (n.status != RED, n.accommodation.name, n.category))
 
 
-def who_could_help(session: Session, place: Accommodation, category: str, *,
-                   offer: Offer | None = None) -> list[tuple[User, VolunteerProfile]]:
+def who_could_help(session: Session, place: Accommodation, category: str) -> list[tuple[User, VolunteerProfile]]:
     """Active volunteers who can do `category`, would help in `place` (or anywhere), and hold today the
-    qualifications it needs there (those of `offer`, or of the place's offers of that kind), by name."""
+    qualifications the place's offers of that kind require, by name."""
     rows = session.execute(
         sa.select(User, VolunteerProfile).join(VolunteerProfile, VolunteerProfile.user_id == User.id)
         .options(selectinload(VolunteerProfile.accommodations))
@@ -382,8 +381,7 @@ def who_could_help(session: Session, place: Accommodation, category: str, *,
     found = [(user, profile) for user, profile in sorted(rows, key=lambda row: by_name(row[0]))
              if category in profile.skills
              and (not profile.accommodations or place.id in {p.id for p in profile.accommodations})]
-    needed = {k.id for k in (qualifications.required_kinds(session, offer) if offer is not None
-                             else qualifications.needed_for(session, place.id, category))}
+    needed = {k.id for k in qualifications.needed_for(session, place.id, category)}
     if not needed:
         return found
     held = qualifications.held_kinds(session, [user.id for user, _ in found], today())

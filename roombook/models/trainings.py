@@ -11,9 +11,6 @@ from roombook.models.people import User
 from roombook.models.qualifications import QualificationKind
 from roombook.models.reservations import Booking
 
-# Who may sign up: every volunteer, or only those who hold `requires_kind` (e.g. a refresher course).
-OPEN_TO = ("volunteers", "qualified")
-
 
 class Training(db.Model):
     """A training the coordinator runs: one or more sessions, a number of seats, a sign-up deadline."""
@@ -23,6 +20,7 @@ class Training(db.Model):
     description: Mapped[str] = mapped_column(sa.Text, default="")
     seats: Mapped[int]
     deadline: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    # Who may sign up: every volunteer, or ("qualified") only those who hold `requires_kind` (a refresher).
     open_to: Mapped[str] = mapped_column(sa.String(16), default="volunteers")
     requires_kind_id: Mapped[int | None] = mapped_column(sa.ForeignKey("qualification_kind.id", ondelete="SET NULL"))
     # What attending every session grants.

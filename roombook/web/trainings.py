@@ -13,31 +13,30 @@ from sqlalchemy.orm import Session
 from roombook import clock
 from roombook.coordination import qualifications, trainings
 from roombook.db import db, transaction
-from roombook.models import Training, User
+from roombook.models import Training, TrainingSignup, User
 from roombook.models.trainings import SignupStatus
 from roombook.web.common import bp
-from roombook.web.manage.trainings import ActionForm
+from roombook.web.manage.forms import ConfirmForm
 from roombook.web.volunteers import volunteer_required
 
 
-def start_block(session: Session, user: User, now: dt.datetime) -> list[tuple[Training, object]]:
+def start_block(session: Session, user: User, now: dt.datetime) -> list[tuple[Training, TrainingSignup]]:
     """For the start page: the coming trainings the volunteer is signed up for or waits for, with the sign-up."""
-    mine = trainings.signups_of_user(session, user)
-    return [(t, mine[t.id]) for t in trainings.upcoming(session, now)
-            if t.id in mine and mine[t.id].status != SignupStatus.CANCELLED]
+    return trainings.coming_signups(session, user, now)
 
 
 @bp.get("/my/trainings")
 @volunteer_required
 def my_trainings():
-    now = clock.now()
-    return render_template("my_trainings.html", trainings=trainings.upcoming(db.session, now),
+    now, today = clock.now(), clock.today()
+    coming = trainings.upcoming(db.session, now)
+    return render_template("my_trainings.html", trainings=coming,
                            mine=trainings.signups_of_user(db.session, current_user), now=now,
-                           seats_taken=trainings.seats_taken, form=ActionForm(),
+                           seats_taken=trainings.seats_taken, form=ConfirmForm(),
                            tz=ZoneInfo(current_app.config["ROOMBOOK_TIMEZONE"]),
                            held=qualifications.qualifications_of(db.session, current_user.id),
-                           kind_name=qualifications.kind_name, today=clock.today(),
-                           may_sign_up=lambda t: trainings.may_sign_up(db.session, current_user, t, clock.today()))
+                           kind_name=qualifications.kind_name, today=today,
+                           open_to_me=trainings.open_to_user(db.session, current_user, coming, today))
 
 
 def _training(training_id: int) -> Training:
@@ -48,7 +47,7 @@ def _training(training_id: int) -> Training:
 @volunteer_required
 def training_sign_up(training_id: int):
     training = _training(training_id)
-    if not ActionForm().validate_on_submit():
+    if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
         with transaction():
@@ -69,7 +68,7 @@ def training_sign_up(training_id: int):
 @volunteer_required
 def training_cancel(training_id: int):
     training = _training(training_id)
-    if not ActionForm().validate_on_submit():
+    if not ConfirmForm().validate_on_submit():
         abort(400)
     signup = trainings.signup_of(db.session, training, current_user)
     if signup is None or signup.status == SignupStatus.CANCELLED:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import threading
+import functools
 
 import pytest
 import sqlalchemy as sa
@@ -13,6 +13,7 @@ from roombook.booking.errors import BookingConflict
 from roombook.booking.occupancy import occupy_for_booking
 from roombook.db import transaction
 from roombook.models import Accommodation, Booking, Occupancy, Room, User
+from tests.concurrency import at_once
 from tests.factories import ALL_WEEK, local
 
 ATTEMPTS = 20
@@ -31,34 +32,14 @@ def _seed(db):
 def test_twenty_concurrent_attempts_at_one_slot_exactly_one_wins(app, committed):
     db = committed
     room_id, user_ids = _seed(db)
-    barrier = threading.Barrier(ATTEMPTS)
-    outcomes: list[str] = []
-    lock = threading.Lock()
 
-    def attempt(user_id: int) -> None:
-        with app.app_context():
-            try:
-                barrier.wait(timeout=30)
-                with transaction():
-                    room, user = db.session.get(Room, room_id), db.session.get(User, user_id)
-                    book_room(db.session, user, room, local(2027, 3, 2, 10), local(2027, 3, 2, 12), "Slot",
-                              now=local(2027, 3, 1))
-                result = "booked"
-            except BookingConflict:
-                result = "conflict"
-            except Exception as exc:  # anything else is a failure of the guarantee
-                result = f"error: {exc!r}"
-            finally:
-                db.session.remove()
-            with lock:
-                outcomes.append(result)
+    def attempt(user_id: int) -> str:
+        room, user = db.session.get(Room, room_id), db.session.get(User, user_id)
+        book_room(db.session, user, room, local(2027, 3, 2, 10), local(2027, 3, 2, 12), "Slot", now=local(2027, 3, 1))
+        return "booked"
 
-    threads = [threading.Thread(target=attempt, args=(uid,)) for uid in user_ids]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    assert sorted(outcomes) == ["booked"] + ["conflict"] * (ATTEMPTS - 1), outcomes
+    outcomes = at_once(app, db, [functools.partial(attempt, uid) for uid in user_ids], {BookingConflict: "conflict"})
+    assert outcomes == ["booked"] + ["conflict"] * (ATTEMPTS - 1), outcomes
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Booking)) == 1
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Occupancy)) == 1
 

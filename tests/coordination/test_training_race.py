@@ -2,7 +2,7 @@
 others wait at places 1–25, and each cancellation then moves exactly one up."""
 from __future__ import annotations
 
-import threading
+import functools
 
 import sqlalchemy as sa
 from werkzeug.security import generate_password_hash
@@ -11,6 +11,7 @@ from roombook.coordination import trainings
 from roombook.db import transaction
 from roombook.models import Training, TrainingSignup, User
 from roombook.models.trainings import SignupStatus
+from tests.concurrency import at_once
 from tests.factories import local
 
 RACERS = 30
@@ -41,31 +42,14 @@ def _seed(db) -> tuple[int, list[int]]:
 def test_thirty_at_once_for_five_seats_five_get_one_and_each_cancellation_moves_one_up(app, committed):
     db = committed
     training_id, racer_ids = _seed(db)
-    barrier = threading.Barrier(RACERS)
-    outcomes: list[str] = []
-    lock = threading.Lock()
 
-    def attempt(user_id: int) -> None:
-        with app.app_context():  # `now` is given: the clock is one for all threads, not to be frozen in one
-            try:
-                barrier.wait(timeout=30)
-                with transaction():
-                    signup = trainings.sign_up(db.session, db.session.get(User, user_id),
-                                               db.session.get(Training, training_id), now=NOW)
-                    result = signup.status
-            except Exception as exc:  # anything else is a failure of the guarantee
-                result = f"error: {exc!r}"
-            finally:
-                db.session.remove()
-            with lock:
-                outcomes.append(result)
+    def attempt(user_id: int) -> str:
+        # `now` is given: the clock is one for all threads, not to be frozen in one
+        return trainings.sign_up(db.session, db.session.get(User, user_id), db.session.get(Training, training_id),
+                                 now=NOW).status
 
-    threads = [threading.Thread(target=attempt, args=(uid,)) for uid in racer_ids]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    assert sorted(outcomes) == ["confirmed"] * SEATS_LEFT + ["waitlisted"] * (RACERS - SEATS_LEFT), outcomes
+    outcomes = at_once(app, db, [functools.partial(attempt, uid) for uid in racer_ids])
+    assert outcomes == ["confirmed"] * SEATS_LEFT + ["waitlisted"] * (RACERS - SEATS_LEFT), outcomes
     waiting = db.session.scalars(sa.select(TrainingSignup.position).where(
         TrainingSignup.status == SignupStatus.WAITLISTED).order_by(TrainingSignup.position)).all()
     assert waiting == list(range(1, RACERS - SEATS_LEFT + 1))

@@ -1,6 +1,8 @@
 """Signing up, the waiting list, moving up when a seat frees, attendance and completion."""
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 import sqlalchemy as sa
 
@@ -28,6 +30,29 @@ def test_a_second_sign_up_is_refused_and_none_after_the_deadline(session, make_t
         trainings.sign_up(session, first, training, now=NOW)
     with pytest.raises(trainings.SignupClosed):
         trainings.sign_up(session, late, training, now=local(2027, 3, 5, 18))
+
+
+def test_a_refresher_is_open_only_to_those_who_hold_its_kind_that_day(
+        session, make_training, volunteers, coordinator, make_room):
+    basic = make_training()
+    refresher = trainings.create_training(
+        session, coordinator, title="Auffrischung", description="", seats=5, deadline=local(2027, 3, 5, 18),
+        sessions=[trainings.PlannedSession(start=local(2027, 3, 8, 14), end=local(2027, 3, 8, 16), room=make_room())],
+        requires="first_aid", now=NOW)
+    holder, lapsed, newcomer = volunteers(3)
+    kind = qualifications.kind_for(session, "first_aid")
+    qualifications.record_qualification(session, coordinator, holder, kind, seen_on=local(2026, 6, 1).date(),
+                                        today=NOW.date())
+    qualifications.record_qualification(session, coordinator, lapsed, kind, seen_on=local(2025, 1, 1).date(),
+                                        valid_until=local(2027, 2, 28).date(), today=NOW.date())
+    offered = [basic, refresher]
+    assert trainings.open_to_user(session, holder, offered, NOW.date()) == {basic.id, refresher.id}
+    assert trainings.open_to_user(session, lapsed, offered, NOW.date()) == {basic.id}
+    assert trainings.open_to_user(session, newcomer, offered, NOW.date()) == {basic.id}
+    assert trainings.open_to_user(session, coordinator, offered, NOW.date()) == set()
+    with pytest.raises(trainings.NotEligible):
+        trainings.sign_up(session, lapsed, refresher, now=NOW)
+    assert trainings.sign_up(session, holder, refresher, now=NOW).status == "confirmed"
 
 
 def test_a_cancelled_seat_goes_to_the_first_who_waits_who_is_told_in_their_language(
@@ -96,3 +121,61 @@ def test_a_session_whose_room_is_taken_is_refused_naming_the_room_and_nothing_is
     assert "Saal Ost" in str(refused.value.message) and refused.value.field == "sessions[0].room"
     assert session.scalar(sa.select(sa.func.count()).select_from(Training)) == before
     assert session.scalar(sa.select(sa.func.count()).select_from(Booking)) == 2
+
+
+def test_taken_off_by_the_coordinator_the_volunteer_is_told_once_in_their_language(
+        session, make_training, volunteers, coordinator):
+    training = make_training(seats=1)
+    (seated,) = volunteers(1, language="en")
+    (waiting, leaving) = volunteers(2)
+    seat, wait, own = (trainings.sign_up(session, v, training, now=NOW) for v in (seated, waiting, leaving))
+    trainings.cancel_signup(session, coordinator, seat, now=NOW, base_url=BASE)
+    trainings.cancel_signup(session, coordinator, seat, now=NOW, base_url=BASE)  # a second click tells no one
+    trainings.cancel_signup(session, leaving, own, now=NOW, base_url=BASE)  # one's own cancellation: no mail
+
+    def mails_to(person):
+        return session.scalars(sa.select(OutboxMessage).where(OutboxMessage.recipient == person.email)
+                               .order_by(OutboxMessage.id)).all()
+
+    (mail,) = mails_to(seated)
+    assert mail.subject == "Taken off the training: Erste Hilfe am Kind"
+    assert "no longer kept for you" in mail.body and f"{BASE}my/trainings" in mail.body
+    assert mails_to(leaving) == []
+    trainings.cancel_signup(session, coordinator, wait, now=NOW, base_url=BASE)  # moved up, then taken off
+    assert [m.subject for m in mails_to(waiting)] == ["Sie haben einen Platz: Erste Hilfe am Kind",
+                                                     "Abgemeldet von der Schulung: Erste Hilfe am Kind"]
+
+
+def test_dates_are_the_citys_after_midnight_though_the_clock_is_utc(session, volunteers, coordinator):
+    """At 00:30 in Berlin the UTC date is still yesterday's: a proof that ended yesterday no longer opens a
+    refresher, and a training completed then is dated today."""
+    refresher = trainings.create_training(
+        session, coordinator, title="Auffrischung", description="", seats=5, deadline=local(2027, 3, 5, 18),
+        sessions=[trainings.PlannedSession(start=local(2027, 3, 8, 22), end=local(2027, 3, 9, 0, 30),
+                                           place="Nachtcafé")],
+        requires="first_aid", qualification="asylum_law", now=NOW)
+    lapsed, holder = volunteers(2)
+    kind = qualifications.kind_for(session, "first_aid")
+    for person, until in ((lapsed, local(2027, 3, 1).date()), (holder, local(2027, 3, 2).date())):
+        qualifications.record_qualification(session, coordinator, person, kind, seen_on=local(2026, 6, 1).date(),
+                                            valid_until=until, today=NOW.date())
+    just_after_midnight = local(2027, 3, 2, 0, 30).astimezone(dt.timezone.utc)
+    with pytest.raises(trainings.NotEligible):
+        trainings.sign_up(session, lapsed, refresher, now=just_after_midnight)
+    signup = trainings.sign_up(session, holder, refresher, now=just_after_midnight)
+    ended = local(2027, 3, 9, 0, 40).astimezone(dt.timezone.utc)
+    trainings.record_attendance(session, coordinator, refresher.sessions[0], {signup.id}, now=ended)
+    (granted,) = [q for q in qualifications.qualifications_of(session, holder.id) if q.kind.code == "asylum_law"]
+    assert granted.seen_on == local(2027, 3, 9).date()
+
+
+def test_the_start_page_lists_the_coming_trainings_one_is_in_or_waits_for(session, make_training, volunteers):
+    seated_in, waits_in, left = (make_training(seats=1) for _ in range(3))
+    me, other = volunteers(2)
+    trainings.sign_up(session, other, waits_in, now=NOW)
+    for training in (seated_in, waits_in, left):
+        trainings.sign_up(session, me, training, now=NOW)
+    trainings.cancel_signup(session, me, trainings.signup_of(session, left, me), now=NOW, base_url=BASE)
+    shown = trainings.coming_signups(session, me, NOW)
+    assert [(t.id, s.status) for t, s in shown] == [(seated_in.id, "confirmed"), (waits_in.id, "waitlisted")]
+    assert trainings.coming_signups(session, me, local(2027, 3, 9, 12)) == []  # the last sessions have ended

@@ -42,7 +42,7 @@ from roombook.models import (
 )
 from roombook.models.people import Role
 from roombook.web.forms import Form
-from roombook.web.manage.forms import choices
+from roombook.web.manage.forms import ConfirmForm, choices
 from roombook.web.manage.gates import bp, coordinator_required
 
 SESSION_ROWS = 3
@@ -71,12 +71,6 @@ for _n in range(1, SESSION_ROWS + 1):
                                                              format="%Y-%m-%dT%H:%M", validators=[Optional()]))
     setattr(TrainingForm, f"s{_n}_end", DateTimeLocalField(_l("Termin %(n)d: Ende", n=_n),
                                                            format="%Y-%m-%dT%H:%M", validators=[Optional()]))
-
-
-class ActionForm(Form):
-    """A button that changes something (CSRF only)."""
-
-    submit = SubmitField(_l("Speichern"))
 
 
 class QualificationForm(Form):
@@ -120,12 +114,14 @@ def _room_choices() -> list:
 @coordinator_required
 def training_new():
     form = TrainingForm()
+    kinds = qualifications.kind_choices(db.session)
     form.qualification.choices = choices([("", _("nichts")), (trainings.COMPLETED, _("„Schulung abgeschlossen“"))]
-                                         + qualifications.kind_choices(db.session))
+                                         + kinds)
     form.requires.choices = choices([("", _("alle Ehrenamtlichen"))] + [
-        (code, _("nur mit Nachweis „%(kind)s“", kind=name)) for code, name in qualifications.kind_choices(db.session)])
+        (code, _("nur mit Nachweis „%(kind)s“", kind=name)) for code, name in kinds])
+    rooms = _room_choices()
     for _n, room_field, *_rest in form.rows():
-        room_field.choices = _room_choices()
+        room_field.choices = rooms
     if form.validate_on_submit():
         tz = _city()
         planned = []
@@ -177,8 +173,8 @@ def _field_error(form: TrainingForm, exc: trainings.TrainingError) -> None:
 @coordinator_required
 def training_detail(training_id: int):
     training = _load_training(training_id)
-    return render_template("manage/training.html", training=training, form=ActionForm(), tz=_city(),
-                           confirmed=[s for s in training.signups if s.status == "confirmed"],
+    return render_template("manage/training.html", training=training, form=ConfirmForm(), tz=_city(),
+                           confirmed=trainings.confirmed_signups(training),
                            waiting=trainings.waiting_list(training),
                            present=trainings.attendance_of(db.session, training))
 
@@ -190,7 +186,7 @@ def training_attendance(training_id: int, session_id: int):
     meeting = db.session.get(TrainingSession, session_id)
     if meeting is None or meeting.training_id != training.id:
         abort(404)
-    form = ActionForm()
+    form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)
     try:
@@ -213,7 +209,7 @@ def training_cancel_signup(training_id: int, signup_id: int):
     signup = db.session.get(TrainingSignup, signup_id)
     if signup is None or signup.training_id != training_id:
         abort(404)
-    if not ActionForm().validate_on_submit():
+    if not ConfirmForm().validate_on_submit():
         abort(400)
     with transaction():
         moved = trainings.cancel_signup(db.session, current_user, signup, now=clock.now(),
@@ -242,7 +238,7 @@ def volunteer_qualifications(user_id: int):
             flash(_("Nachweis erfasst."), "info")
             return redirect(url_for("manage.volunteer_qualifications", user_id=user_id))
     status = 422 if request.method == "POST" else 200
-    return render_template("manage/qualifications.html", volunteer=volunteer, form=form, delete_form=ActionForm(),
+    return render_template("manage/qualifications.html", volunteer=volunteer, form=form, delete_form=ConfirmForm(),
                            held=qualifications.qualifications_of(db.session, volunteer.id), today=clock.today(),
                            kind_name=qualifications.kind_name), status
 
@@ -253,7 +249,7 @@ def volunteer_qualification_delete(user_id: int, qualification_id: int):
     qualification = db.session.get(Qualification, qualification_id)
     if qualification is None or qualification.user_id != user_id:
         abort(404)
-    if not ActionForm().validate_on_submit():
+    if not ConfirmForm().validate_on_submit():
         abort(400)
     with transaction():
         qualifications.delete_qualification(db.session, current_user, qualification)
