@@ -126,3 +126,12 @@ def has_horizontal_scroll(page) -> bool:
 
 def describe(violations: list[dict]) -> str:
     return json.dumps(violations, indent=1, ensure_ascii=False)
+
+
+def assert_accessible(page, *, fits_width: bool = False) -> None:
+    """axe finds no serious or critical violation on the page (and, with fits_width, it needs no sideways
+    scrolling)."""
+    violations = serious_accessibility_violations(page)
+    assert violations == [], describe(violations)
+    if fits_width:
+        assert not has_horizontal_scroll(page)

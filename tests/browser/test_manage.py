@@ -16,11 +16,10 @@ from roombook.models import Booking, PlanRun, RoomChange, User
 from roombook.notifications import outbox
 from tests.browser.conftest import (
     _page,
-    describe,
+    assert_accessible,
     has_horizontal_scroll,
     login,
     screenshot,
-    serious_accessibility_violations,
 )
 from tests.manage.conftest import Sink, free_port
 
@@ -41,11 +40,6 @@ def smtp_sink(app, monkeypatch):
     sink.start()
     yield sink
     sink.stop()
-
-
-def assert_accessible(page) -> None:
-    violations = serious_accessibility_violations(page)
-    assert violations == [], describe(violations)
 
 
 def _query(app, fn):

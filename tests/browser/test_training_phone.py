@@ -12,19 +12,13 @@ from roombook.coordination import trainings
 from roombook.db import db, transaction
 from roombook.models import OutboxMessage, Training, TrainingSignup
 from tests.browser.conftest import (
-    describe,
+    assert_accessible,
     has_horizontal_scroll,
-    serious_accessibility_violations,
 )
 from tests.browser.test_joining_phone import join_as_volunteer
 
 TITLE = "Erste Hilfe für Ehrenamtliche"
 NEWCOMER = "leyla@example.org"
-
-
-def _accessible(page) -> None:
-    violations = serious_accessibility_violations(page)
-    assert violations == [], describe(violations)
 
 
 def _two_seats_free(app) -> None:
@@ -51,7 +45,7 @@ def test_a_new_volunteer_joins_signs_up_for_a_full_training_and_moves_up_on_a_ph
     card = phone.get_by_role("region", name=TITLE)
     expect(card.get_by_role("status")).to_contain_text("Sie stehen auf Platz 2 der Warteliste.")
     assert not has_horizontal_scroll(phone)
-    _accessible(phone)
+    assert_accessible(phone)
 
     _two_seats_free(app)
     phone.reload()
@@ -59,7 +53,7 @@ def test_a_new_volunteer_joins_signs_up_for_a_full_training_and_moves_up_on_a_ph
     expect(card.get_by_role("status")).to_contain_text("Sie sind angemeldet.")
     expect(card.get_by_role("status")).to_contain_text("von der Warteliste nachgerückt")
     assert not has_horizontal_scroll(phone)
-    _accessible(phone)
+    assert_accessible(phone)
     phone.goto(f"{live_server}/start")
     expect(phone.get_by_role("region", name="Ihre Schulungen")).to_contain_text("nachgerückt")
     with app.app_context():

@@ -13,26 +13,22 @@ from playwright.sync_api import expect
 
 from roombook import clock
 from roombook.scenario.demo import workshop_fridays
-from tests.dates import quiet_monday
 from tests.browser.conftest import (
     SCREENSHOTS,
+    assert_accessible,
     describe,
     has_horizontal_scroll,
     login,
     screenshot,
     serious_accessibility_violations,
 )
+from tests.dates import quiet_monday
 
 
 def next_monday() -> dt.date:
     """The first coming week that holds no holiday and not the painters: the server's clock says which (the
     pages' scripts read no date, so the browser's clock needs no setting)."""
     return quiet_monday(clock.today())
-
-
-def assert_accessible(page) -> None:
-    violations = serious_accessibility_violations(page)
-    assert violations == [], describe(violations)
 
 
 def private_feed_text(page, base: str) -> str:

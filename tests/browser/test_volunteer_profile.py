@@ -7,19 +7,13 @@ import re
 from playwright.sync_api import expect
 
 from tests.browser.conftest import (
-    describe,
+    assert_accessible,
     has_horizontal_scroll,
     login,
     screenshot,
-    serious_accessibility_violations,
 )
 
 TIMES = "Wann Sie Zeit haben"
-
-
-def assert_accessible(page) -> None:
-    violations = serious_accessibility_violations(page)
-    assert violations == [], describe(violations)
 
 
 def test_a_volunteer_fills_in_the_profile_on_a_phone_and_the_coordinator_sees_it(live_server, phone, page):
