@@ -368,8 +368,30 @@ class RequestLine:
         return [a for a in self.request.asks if a.status != AskStatus.ASKED]
 
 
+def request_lines(session: Session, requests: list[HelpRequest]) -> list[RequestLine]:
+    """Each request with its gap as the coverage shows it now. One coverage per run of consecutive weeks asked
+    about (of the places asked about in it), not one per request: requests cluster in the weeks ahead, and
+    weeks nobody asked about are not read."""
+    runs: list[list[dt.date]] = []
+    for week in sorted({r.week for r in requests}):
+        if runs and week - runs[-1][-1] == dt.timedelta(weeks=1):
+            runs[-1].append(week)
+        else:
+            runs.append([week])
+    cells: dict[int, Cell] = {}
+    for run in runs:
+        asked = [r for r in requests if run[0] <= r.week <= run[-1]]
+        cover = coverage(session, run[0], len(run), only={r.accommodation.key for r in asked})
+        cells.update((r.id, cover.cell(r.accommodation, r.category, r.week)) for r in asked)
+    return [RequestLine(r, cells[r.id]) for r in requests]
+
+
 def requests_overview(session: Session, limit: int = 50) -> list[RequestLine]:
-    """The newest requests, each with who was asked, who answered, and its gap as the coverage shows it now."""
-    requests = session.scalars(sa.select(HelpRequest).options(selectinload(HelpRequest.asks))
-                               .order_by(HelpRequest.created_at.desc(), HelpRequest.id.desc()).limit(limit)).all()
-    return [RequestLine(r, gap(session, r.accommodation, r.category, r.week)) for r in requests]
+    """The newest requests, each with who asked, who was asked, who answered, and its gap as the coverage shows
+    it now; what the page shows of them is loaded with them."""
+    requests = session.scalars(
+        sa.select(HelpRequest)
+        .options(selectinload(HelpRequest.accommodation), selectinload(HelpRequest.asked_by),
+                 selectinload(HelpRequest.offer), selectinload(HelpRequest.asks).selectinload(HelpAsk.volunteer))
+        .order_by(HelpRequest.created_at.desc(), HelpRequest.id.desc()).limit(limit)).all()
+    return request_lines(session, requests)

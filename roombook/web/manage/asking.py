@@ -53,9 +53,8 @@ def help_requests():
 @coordinator_required
 def help_request(request_id: int):
     request_row = db.session.get(HelpRequest, request_id) or abort(404)
-    line = asking.RequestLine(request_row, asking.gap(db.session, request_row.accommodation, request_row.category,
-                                                      request_row.week))
-    return render_template("manage/help_requests.html", lines=[line], labels=CATEGORY_LABELS,
+    return render_template("manage/help_requests.html", lines=asking.request_lines(db.session, [request_row]),
+                           labels=CATEGORY_LABELS,
                            statuses=STATUS_WORDS, one=True, withdraw=WithdrawForm())
 
 
