@@ -93,10 +93,6 @@ class Match:
     def fits(self) -> bool:
         return all(r.ok for r in self.reasons)
 
-    @property
-    def first_name(self) -> str:
-        return first_name(self.volunteer)
-
 
 def first_name(user: User) -> str:
     """The first word of a person's name (their address's local part without one): what residents may read."""
@@ -159,14 +155,12 @@ def _reasons(place: Accommodation, category: str, profile: VolunteerProfile, len
     return reasons
 
 
-def match_volunteers(session: Session, place: Accommodation, category: str, week: dt.date, *,
-                     language: str | None = None) -> list[Match]:
-    """The volunteers who could fill the gap, best first, each with why they fit or not.
+def match_volunteers(session: Session, cell: Cell, *, language: str | None = None) -> list[Match]:
+    """The volunteers who could fill the gap `cell` (see gap()), best first, each with why they fit or not.
 
     Who appears at all is who_could_help's answer (the skill, the place, what else it requires); the ranking
     puts those who fit in every respect first, then those with more that fits, then more hours left."""
-    week = week_of(week)
-    cell = gap(session, place, category, week)
+    place, category, week = cell.accommodation, cell.category, cell.week
     length, sessions = offer_size(max(cell.required - cell.planned, 15))
     used = _week_minutes(session, place, week)
     asked = {a.volunteer_id: a for a in session.scalars(

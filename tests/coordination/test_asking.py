@@ -84,7 +84,7 @@ def test_matching_lists_who_could_help_best_first_and_says_why(demo, west, week,
     a_volunteer(demo, "nord@example.org", "Nils N.", places=[place(demo, "nord")])  # wants Nord only
     a_volunteer(demo, "cook@example.org", "Carla C.", skills=("daily_life_course",))  # another skill
 
-    found = asking.match_volunteers(demo, west, "counselling", week)
+    found = asking.match_volunteers(demo, asking.gap(demo, west, "counselling", week))
 
     # those who fit first; of the rest, who has more hours left (Nora set no limit)
     assert [m.volunteer.email for m in found] == [jonas.email, short.email, any_time.email]
@@ -101,15 +101,15 @@ def test_matching_lists_who_could_help_best_first_and_says_why(demo, west, week,
 
 
 def test_a_wanted_language_and_the_hours_left_count(demo, west, week, jonas):
-    assert asking.match_volunteers(demo, west, "counselling", week, language="fa")[0].fits  # Jonas speaks Persian
-    (refused,) = [r for r in asking.match_volunteers(demo, west, "counselling", week, language="ti")[0].reasons
-                  if not r.ok]
+    gap = asking.gap(demo, west, "counselling", week)
+    assert asking.match_volunteers(demo, gap, language="fa")[0].fits  # Jonas speaks Persian
+    (refused,) = [r for r in asking.match_volunteers(demo, gap, language="ti")[0].reasons if not r.ok]
     assert str(refused.text) == "spricht kein Tigrinya"
     # two hours in a room that week use up his two hours
     room = demo.scalar(sa.select(Room).where(Room.key == "west-gr"))
     start = to_utc(dt.datetime.combine(week + dt.timedelta(days=1), dt.time(17)), room.tz)
     book_room(demo, jonas, room, start, start + dt.timedelta(hours=2), "Lernhilfe")
-    (match,) = asking.match_volunteers(demo, west, "counselling", week)
+    (match,) = asking.match_volunteers(demo, gap)
     assert match.minutes_left == 0 and not match.fits
 
 

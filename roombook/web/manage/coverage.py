@@ -75,7 +75,8 @@ def render_cell(place: Accommodation, category: str, week: dt.date | None, *, la
     """The drill-down page: the cell's offers, and who could help, ranked, with why, to be asked."""
     week = week_of(week) if week else clock.week_to_show()
     lang = lang if lang in volunteers.LANGUAGES else None
-    matches = asking.match_volunteers(db.session, place, category, week, language=lang)
+    cell = asking.gap(db.session, place, category, week)
+    matches = asking.match_volunteers(db.session, cell, language=lang)
     if ask_form is None:
         ask_form = AskForm(data={"week": week, "lang": lang or ""})
     ask_form.volunteers.choices = choices((m.volunteer.id, m.volunteer.display_name or m.volunteer.email)
@@ -83,7 +84,7 @@ def render_cell(place: Accommodation, category: str, week: dt.date | None, *, la
     lang_form = LanguageFilterForm(data={"week": week, "lang": lang or ""})
     lang_form.lang.choices = choices([("", _("keine")), *volunteers.LANGUAGES.items()])
     return render_template("manage/coverage_cell.html", place=place, category=category, week=week,
-                           cell=asking.gap(db.session, place, category, week),
+                           cell=cell,
                            lines=coverage.cell_offers(db.session, place, category, week), labels=CATEGORY_LABELS,
                            matches=matches, ask_form=ask_form, lang_form=lang_form, statuses=STATUS_WORDS,
                            needed=qualifications.needed_for(db.session, place.id, category),
