@@ -7,13 +7,17 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from roombook.coordination import asking
-from roombook.coordination.categories import MANDATORY
 from roombook.db import db, transaction
 from roombook.models import HelpAsk, HelpRequest
 from roombook.web.forms import Form
-from roombook.web.manage.coverage import STATUS_WORDS, AskForm, render_cell
+from roombook.web.manage.coverage import (
+    STATUS_WORDS,
+    AskForm,
+    load_cell_place,
+    render_cell,
+)
 from roombook.web.manage.forms import CATEGORY_LABELS
-from roombook.web.manage.gates import bp, coordinator_required, load_accommodation
+from roombook.web.manage.gates import bp, coordinator_required
 
 
 class WithdrawForm(Form):
@@ -23,9 +27,7 @@ class WithdrawForm(Form):
 @bp.post("/manage/coverage/<key>/<category>/ask")
 @coordinator_required
 def ask_volunteers(key: str, category: str):
-    place = load_accommodation(key)
-    if category not in {c.value for c in MANDATORY}:
-        abort(404)
+    place = load_cell_place(key, category)
     form = AskForm()
     if form.validate_on_submit():
         try:
@@ -54,8 +56,7 @@ def help_requests():
 def help_request(request_id: int):
     request_row = db.session.get(HelpRequest, request_id) or abort(404)
     return render_template("manage/help_requests.html", lines=asking.request_lines(db.session, [request_row]),
-                           labels=CATEGORY_LABELS,
-                           statuses=STATUS_WORDS, one=True, withdraw=WithdrawForm())
+                           labels=CATEGORY_LABELS, statuses=STATUS_WORDS, one=True, withdraw=WithdrawForm())
 
 
 @bp.post("/manage/help-requests/<int:request_id>/asks/<int:ask_id>/withdraw")

@@ -70,6 +70,15 @@ def coverage_print():
                            status_labels=coverage.STATUS_LABELS, today=clock.today())
 
 
+def load_cell_place(key: str, category: str) -> Accommodation:
+    """The accommodation of a drill-down cell (the gate's 404 for one not the user's); a category without a
+    minimum has no cell and is not found either."""
+    place = load_accommodation(key)
+    if category not in {c.value for c in MANDATORY}:
+        abort(404)
+    return place
+
+
 def render_cell(place: Accommodation, category: str, week: dt.date | None, *, lang: str | None = None,
                 ask_form: AskForm | None = None) -> str:
     """The drill-down page: the cell's offers, and who could help, ranked, with why, to be asked."""
@@ -95,9 +104,7 @@ def render_cell(place: Accommodation, category: str, week: dt.date | None, *, la
 @bp.get("/manage/coverage/<key>/<category>")
 @coordinator_required
 def coverage_cell(key: str, category: str):
-    place = load_accommodation(key)
-    if category not in {c.value for c in MANDATORY}:
-        abort(404)
+    place = load_cell_place(key, category)
     form = LanguageFilterForm(request.args)
     form.lang.choices = choices([("", ""), *((code, code) for code in volunteers.LANGUAGES)])
     if not form.validate():
