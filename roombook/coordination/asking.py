@@ -213,24 +213,27 @@ def ask_volunteers(session: Session, actor: User, place: Accommodation, category
     if not new:
         raise AskingError(_l("Alle Gewählten sind schon gefragt."), "volunteers")
     for volunteer in new:
-        ask = HelpAsk(request=request, volunteer_id=volunteer.id, status=AskStatus.ASKED, created_at=clock.now())
+        ask = HelpAsk(request=request, volunteer=volunteer, status=AskStatus.ASKED, created_at=clock.now())
         session.add(ask)
         session.flush()
-        _tell_volunteer(session, request, ask, volunteer, base_url)
+        _tell_volunteer(session, ask, base_url)
     audit.record(session, actor, "help_request.asked", request, accommodation=place.key, category=category,
                  week=week.isoformat(), volunteers=[v.id for v in new])
     return request
 
 
-def _tell_volunteer(session: Session, request: HelpRequest, ask: HelpAsk, volunteer: User, base_url: str) -> None:
+def _tell_volunteer(session: Session, ask: HelpAsk, base_url: str) -> None:
+    """The volunteer's mail on a question: asked, or (withdrawn) settled, with the link to it."""
+    request, volunteer, withdrawn = ask.request, ask.volunteer, ask.status == AskStatus.WITHDRAWN
     length, sessions = offer_size(request.minutes)
     with force_locale(language_of(volunteer)):
-        kind = category_name(request.category)
-        subject = _("Können Sie helfen? %(kind)s in %(place)s", kind=kind, place=request.accommodation.name)
-        body = render_template("mail/help_request.txt", volunteer=volunteer, kind=kind, request=request,
-                               length=length, sessions=sessions,
+        kind, place = category_name(request.category), request.accommodation.name
+        subject = (_("Erledigt: %(kind)s in %(place)s", kind=kind, place=place) if withdrawn else
+                   _("Können Sie helfen? %(kind)s in %(place)s", kind=kind, place=place))
+        body = render_template("mail/help_withdrawn.txt" if withdrawn else "mail/help_request.txt",
+                               volunteer=volunteer, kind=kind, request=request, length=length, sessions=sessions,
                                link=_link(base_url, f"/my/help-requests/{ask.id}"))
-    enqueue(session, volunteer.email, subject, body, kind="help_request")
+    enqueue(session, volunteer.email, subject, body, kind="help_withdrawn" if withdrawn else "help_request")
 
 
 def answer_request(session: Session, volunteer: User, ask: HelpAsk, *, accept: bool, message: str = "",
@@ -265,9 +268,10 @@ def answer_request(session: Session, volunteer: User, ask: HelpAsk, *, accept: b
     return ask
 
 
-def withdraw_ask(session: Session, actor: User, ask: HelpAsk) -> HelpAsk:
+def withdraw_ask(session: Session, actor: User, ask: HelpAsk, *, base_url: str) -> HelpAsk:
     """The coordination takes back a question still open (the gap closed otherwise, or someone else took it);
-    it leaves the volunteer's start page. An answered one stays as it was answered."""
+    it leaves the volunteer's start page, and the volunteer, asked by mail, is told by mail that it is settled.
+    An answered one stays as it was answered."""
     if not permissions.can_ask_volunteers(actor):
         raise AskingRefused()
     changed = session.execute(sa.update(HelpAsk).where(HelpAsk.id == ask.id, HelpAsk.status == AskStatus.ASKED)
@@ -277,6 +281,7 @@ def withdraw_ask(session: Session, actor: User, ask: HelpAsk) -> HelpAsk:
         raise AlreadyAnswered()
     session.refresh(ask)
     audit.record(session, actor, "help_request.withdrawn", ask.request, volunteer=ask.volunteer_id)
+    _tell_volunteer(session, ask, base_url)
     return ask
 
 
@@ -326,15 +331,12 @@ def _tell_coordinator(session: Session, request: HelpRequest, ask: HelpAsk, volu
     if coordinator is None or not coordinator.active:
         return
     with force_locale(language_of(coordinator)):
-        kind = category_name(request.category)
-        name = volunteer.display_name or volunteer.email
-        subject = (_("Zugesagt: %(name)s, %(kind)s in %(place)s", name=name, kind=kind,
-                     place=request.accommodation.name) if ask.status == AskStatus.ACCEPTED else
-                   _("Abgesagt: %(name)s, %(kind)s in %(place)s", name=name, kind=kind,
-                     place=request.accommodation.name))
+        kind, place = category_name(request.category), request.accommodation.name
+        name, accepted = volunteer.display_name or volunteer.email, ask.status == AskStatus.ACCEPTED
+        subject = (_("Zugesagt: %(name)s, %(kind)s in %(place)s", name=name, kind=kind, place=place) if accepted else
+                   _("Abgesagt: %(name)s, %(kind)s in %(place)s", name=name, kind=kind, place=place))
         body = render_template("mail/help_answer.txt", name=name, kind=kind, request=request, ask=ask,
-                               accepted=ask.status == AskStatus.ACCEPTED,
-                               link=_link(base_url, f"/manage/help-requests/{request.id}"))
+                               accepted=accepted, link=_link(base_url, f"/manage/help-requests/{request.id}"))
     enqueue(session, coordinator.email, subject, body, kind="help_answer")
 
 

@@ -229,14 +229,19 @@ def test_the_coordination_withdraws_an_open_question_and_only_an_open_one(demo, 
     asking.answer_request(demo, other, answered, accept=False, base_url=BASE)
     coordinator = user(demo, "coordinator@example.org")
     with pytest.raises(AskingRefused):
-        asking.withdraw_ask(demo, jonas, open_one)
-    asking.withdraw_ask(demo, coordinator, open_one)
+        asking.withdraw_ask(demo, jonas, open_one, base_url=BASE)
+    jonas.language = "en"
+    asking.withdraw_ask(demo, coordinator, open_one, base_url=BASE)
     assert open_one.status == "withdrawn" and asking.open_asks(demo, jonas) == []
     with pytest.raises(AlreadyAnswered):
-        asking.withdraw_ask(demo, coordinator, answered)
+        asking.withdraw_ask(demo, coordinator, answered, base_url=BASE)
     with pytest.raises(AlreadyAnswered):  # a withdrawn question is not answered any more
         asking.answer_request(demo, jonas, open_one, accept=True, base_url=BASE)
     assert answered.status == "declined"
+    # asked by mail, told by mail that it is settled, in his language; the one who answered is not
+    (told,) = demo.scalars(sa.select(OutboxMessage).where(OutboxMessage.kind == "help_withdrawn")).all()
+    assert told.recipient == jonas.email and told.subject == "Settled: Counselling in Unterkunft West"
+    assert f"http://rb.test/my/help-requests/{open_one.id}" in told.body
 
 
 def test_a_bad_message_is_refused_at_its_field_and_the_request_stays_open(demo, west, week, jonas):

@@ -110,6 +110,21 @@ def test_the_volunteer_accepts_on_the_start_page_once(client, demo, week, jonas)
     assert "zugesagt" in mine
 
 
+def test_a_withdrawn_question_tells_the_volunteer_it_is_settled(client, demo, week, jonas):
+    login(client, "coordinator@example.org")
+    ask_through_the_page(client, week, jonas)
+    (ask,) = demo.scalars(sa.select(HelpAsk)).all()
+    page = client.get(f"/manage/help-requests/{ask.request_id}").get_data(as_text=True)
+    withdrawn = client.post(f"/manage/help-requests/{ask.request_id}/asks/{ask.id}/withdraw",
+                            data={"csrf_token": csrf_token(page)})
+    assert withdrawn.status_code == 302
+    (told,) = demo.scalars(sa.select(OutboxMessage).where(OutboxMessage.kind == "help_withdrawn")).all()
+    assert told.recipient == jonas.email and "hat sich erledigt" in told.body
+    login(client, "jonas@example.org", "pw")
+    mine = client.get(f"/my/help-requests/{ask.id}").get_data(as_text=True)
+    assert "Die Koordination hat diese Anfrage zurückgezogen" in mine and "Ihre Antwort" not in mine
+
+
 def test_no_one_else_sees_or_answers_a_volunteers_request(client, demo, week, jonas):
     login(client, "coordinator@example.org")
     ask_through_the_page(client, week, jonas)

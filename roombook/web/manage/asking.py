@@ -70,7 +70,7 @@ def withdraw_help_ask(request_id: int, ask_id: int):
         abort(400)
     try:
         with transaction():
-            asking.withdraw_ask(db.session, current_user, ask)
+            asking.withdraw_ask(db.session, current_user, ask, base_url=current_app.config["ROOMBOOK_BASE_URL"])
     except asking.AlreadyAnswered:
         flash(_("Diese Anfrage ist schon beantwortet."), "error")
     else:
