@@ -255,13 +255,13 @@ def answer_request(session: Session, volunteer: User, ask: HelpAsk, *, accept: b
     if changed != 1:
         raise AlreadyAnswered()
     session.refresh(ask)
-    request = ask.request
+    request, offer = ask.request, None
     if accept:
         # acceptances of one request queue here (SQLite's write lock does it anyway): the first makes the
         # offer, each later one sees it and joins
         session.execute(sa.select(HelpRequest.id).where(HelpRequest.id == request.id).with_for_update())
         session.refresh(request)
-    offer = _take_on(session, volunteer, request) if accept else None
+        offer = _take_on(session, volunteer, request)
     audit.record(session, volunteer, "help_request.answered", request, answer=status,
                  **({"offer": offer.key} if offer is not None else {}))
     _tell_coordinator(session, request, ask, volunteer, base_url)
@@ -340,16 +340,20 @@ def _tell_coordinator(session: Session, request: HelpRequest, ask: HelpAsk, volu
     enqueue(session, coordinator.email, subject, body, kind="help_answer")
 
 
+# a volunteer's lists name each request's accommodation
+_WITH_PLACE = selectinload(HelpAsk.request).selectinload(HelpRequest.accommodation)
+
+
 def open_asks(session: Session, volunteer: User) -> list[HelpAsk]:
     """What waits for the volunteer's answer, oldest first."""
-    return list(session.scalars(sa.select(HelpAsk).options(selectinload(HelpAsk.request))
+    return list(session.scalars(sa.select(HelpAsk).options(_WITH_PLACE)
                                 .where(HelpAsk.volunteer_id == volunteer.id, HelpAsk.status == AskStatus.ASKED)
                                 .order_by(HelpAsk.created_at, HelpAsk.id)))
 
 
 def asks_of(session: Session, volunteer: User) -> list[HelpAsk]:
     """Every request the volunteer was asked in, open ones first, then newest first."""
-    rows = session.scalars(sa.select(HelpAsk).options(selectinload(HelpAsk.request))
+    rows = session.scalars(sa.select(HelpAsk).options(_WITH_PLACE)
                            .where(HelpAsk.volunteer_id == volunteer.id).order_by(HelpAsk.id.desc()))
     return sorted(rows, key=lambda a: a.status != AskStatus.ASKED)
 

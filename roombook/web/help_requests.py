@@ -49,7 +49,7 @@ def _help_words():
 @bp.get("/my/help-requests")
 @login_required
 def my_help_requests():
-    if current_user.role != "volunteer":
+    if not can_answer_help_request(current_user, current_user.id):  # only volunteers are asked
         abort(403)
     return render_template("my_help_requests.html", asks=asking.asks_of(db.session, current_user),
                            category_name=category_name)
