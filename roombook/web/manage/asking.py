@@ -9,19 +9,14 @@ from flask_login import current_user
 from roombook.coordination import asking
 from roombook.db import db, transaction
 from roombook.models import HelpAsk, HelpRequest
-from roombook.web.forms import Form
 from roombook.web.manage.coverage import (
     STATUS_WORDS,
     AskForm,
     load_cell_place,
     render_cell,
 )
-from roombook.web.manage.forms import CATEGORY_LABELS
+from roombook.web.manage.forms import CATEGORY_LABELS, ConfirmForm
 from roombook.web.manage.gates import bp, coordinator_required
-
-
-class WithdrawForm(Form):
-    """Only the CSRF token: which question is in the URL."""
 
 
 @bp.post("/manage/coverage/<key>/<category>/ask")
@@ -48,7 +43,7 @@ def ask_volunteers(key: str, category: str):
 @coordinator_required
 def help_requests():
     return render_template("manage/help_requests.html", lines=asking.requests_overview(db.session),
-                           labels=CATEGORY_LABELS, statuses=STATUS_WORDS, one=False, withdraw=WithdrawForm())
+                           labels=CATEGORY_LABELS, statuses=STATUS_WORDS, one=False, withdraw=ConfirmForm())
 
 
 @bp.get("/manage/help-requests/<int:request_id>")
@@ -56,7 +51,7 @@ def help_requests():
 def help_request(request_id: int):
     request_row = db.session.get(HelpRequest, request_id) or abort(404)
     return render_template("manage/help_requests.html", lines=asking.request_lines(db.session, [request_row]),
-                           labels=CATEGORY_LABELS, statuses=STATUS_WORDS, one=True, withdraw=WithdrawForm())
+                           labels=CATEGORY_LABELS, statuses=STATUS_WORDS, one=True, withdraw=ConfirmForm())
 
 
 @bp.post("/manage/help-requests/<int:request_id>/asks/<int:ask_id>/withdraw")
@@ -65,7 +60,7 @@ def withdraw_help_ask(request_id: int, ask_id: int):
     ask = db.session.get(HelpAsk, ask_id)
     if ask is None or ask.request_id != request_id:
         abort(404)
-    form = WithdrawForm()
+    form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)
     try:
