@@ -241,6 +241,7 @@ def test_the_coordination_withdraws_an_open_question_and_only_an_open_one(demo, 
     # asked by mail, told by mail that it is settled, in his language; the one who answered is not
     (told,) = demo.scalars(sa.select(OutboxMessage).where(OutboxMessage.kind == "help_withdrawn")).all()
     assert told.recipient == jonas.email and told.subject == "Settled: Counselling in Unterkunft West"
+    assert "is settled; there is nothing for you to do" in told.body
     assert f"http://rb.test/my/help-requests/{open_one.id}" in told.body
 
 
