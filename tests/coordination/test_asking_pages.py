@@ -140,13 +140,14 @@ def test_no_one_else_sees_or_answers_a_volunteers_request(client, demo, week, jo
 
 
 def _requests_in(demo, places, weeks) -> None:
-    """A request per place and week, each asking a volunteer of its own."""
+    """A request per place and week, each asking a volunteer of its own (who never signs in: no password)."""
     coordinator = demo.scalar(sa.select(User).where(User.email == "coordinator@example.org"))
     for place, monday in ((p, w) for p in places for w in weeks):
         request = HelpRequest(accommodation=place, category="counselling", week=monday, minutes=60,
                               asked_by_id=coordinator.id)
-        volunteer = a_volunteer(demo, f"asked-{place.key}-{monday}@example.org", f"Gefragt {place.name}")
-        demo.add_all([request, HelpAsk(request=request, volunteer_id=volunteer.id, status="asked")])
+        volunteer = User(email=f"asked-{place.key}-{monday}@example.org", role="volunteer",
+                         display_name=f"Gefragt {place.name}", password_hash="-")
+        demo.add_all([request, volunteer, HelpAsk(request=request, volunteer=volunteer, status="asked")])
     demo.flush()
     demo.expire_all()
 
