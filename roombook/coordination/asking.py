@@ -291,7 +291,8 @@ def _group_of(session: Session, volunteer: User) -> Provider:
         return volunteer.provider
     profile = volunteers.profile_of(session, volunteer)
     name = first_name(volunteer)
-    base = "ehrenamt-" + (re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "gruppe")
+    # cut as offer keys are: a display name may be one word longer than the key column
+    base = "ehrenamt-" + (re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:60].rstrip("-") or "gruppe")
     key, n = base, 1
     while session.scalar(sa.select(Provider.id).where(Provider.key == key)) is not None:
         n += 1

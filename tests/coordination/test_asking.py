@@ -190,6 +190,14 @@ def test_accepting_makes_a_volunteer_offer_of_the_gap_run_by_a_group_named_by_fi
     assert "Nachricht: Gern, dienstags." in told.body and f"http://rb.test/manage/help-requests/{request.id}" in told.body
 
 
+def test_a_long_one_word_name_still_makes_a_group_whose_key_fits(demo, west, week):
+    name = "Maximilianefriederike" * 8  # one word of 168 letters: the key column holds 120
+    long = a_volunteer(demo, "long@example.org", name)
+    (mine,) = ask(demo, west, week, long).asks
+    asking.answer_request(demo, long, mine, accept=True, base_url=BASE)
+    demo.flush()
+    assert long.provider.name == name and len(long.provider.key) <= 120
+
 def test_a_second_acceptance_joins_the_offer_with_the_volunteers_group(demo, west, week, jonas):
     circle = demo.scalar(sa.select(Provider).where(Provider.key == "ehrenamt"))
     member = a_volunteer(demo, "mira@example.org", "Mira K.", provider=circle)
