@@ -93,10 +93,6 @@ class Match:
     def fits(self) -> bool:
         return all(r.ok for r in self.reasons)
 
-    @property
-    def first_name(self) -> str:
-        return first_name(self.volunteer)
-
 
 def first_name(user: User) -> str:
     """The first word of a person's name (their address's local part without one): what residents may read."""
@@ -159,14 +155,12 @@ def _reasons(place: Accommodation, category: str, profile: VolunteerProfile, len
     return reasons
 
 
-def match_volunteers(session: Session, place: Accommodation, category: str, week: dt.date, *,
-                     language: str | None = None) -> list[Match]:
-    """The volunteers who could fill the gap, best first, each with why they fit or not.
+def match_volunteers(session: Session, cell: Cell, *, language: str | None = None) -> list[Match]:
+    """The volunteers who could fill the gap `cell` (see gap()), best first, each with why they fit or not.
 
     Who appears at all is who_could_help's answer (the skill, the place, what else it requires); the ranking
     puts those who fit in every respect first, then those with more that fits, then more hours left."""
-    week = week_of(week)
-    cell = gap(session, place, category, week)
+    place, category, week = cell.accommodation, cell.category, cell.week
     length, sessions = offer_size(max(cell.required - cell.planned, 15))
     used = _week_minutes(session, place, week)
     asked = {a.volunteer_id: a for a in session.scalars(
@@ -219,24 +213,27 @@ def ask_volunteers(session: Session, actor: User, place: Accommodation, category
     if not new:
         raise AskingError(_l("Alle Gewählten sind schon gefragt."), "volunteers")
     for volunteer in new:
-        ask = HelpAsk(request=request, volunteer_id=volunteer.id, status=AskStatus.ASKED, created_at=clock.now())
+        ask = HelpAsk(request=request, volunteer=volunteer, status=AskStatus.ASKED, created_at=clock.now())
         session.add(ask)
         session.flush()
-        _tell_volunteer(session, request, ask, volunteer, base_url)
+        _tell_volunteer(session, ask, base_url)
     audit.record(session, actor, "help_request.asked", request, accommodation=place.key, category=category,
                  week=week.isoformat(), volunteers=[v.id for v in new])
     return request
 
 
-def _tell_volunteer(session: Session, request: HelpRequest, ask: HelpAsk, volunteer: User, base_url: str) -> None:
+def _tell_volunteer(session: Session, ask: HelpAsk, base_url: str) -> None:
+    """The volunteer's mail on a question: asked, or (withdrawn) settled, with the link to it."""
+    request, volunteer, withdrawn = ask.request, ask.volunteer, ask.status == AskStatus.WITHDRAWN
     length, sessions = offer_size(request.minutes)
     with force_locale(language_of(volunteer)):
-        kind = category_name(request.category)
-        subject = _("Können Sie helfen? %(kind)s in %(place)s", kind=kind, place=request.accommodation.name)
-        body = render_template("mail/help_request.txt", volunteer=volunteer, kind=kind, request=request,
-                               length=length, sessions=sessions,
+        kind, place = category_name(request.category), request.accommodation.name
+        subject = (_("Erledigt: %(kind)s in %(place)s", kind=kind, place=place) if withdrawn else
+                   _("Können Sie helfen? %(kind)s in %(place)s", kind=kind, place=place))
+        body = render_template("mail/help_withdrawn.txt" if withdrawn else "mail/help_request.txt",
+                               volunteer=volunteer, kind=kind, request=request, length=length, sessions=sessions,
                                link=_link(base_url, f"/my/help-requests/{ask.id}"))
-    enqueue(session, volunteer.email, subject, body, kind="help_request")
+    enqueue(session, volunteer.email, subject, body, kind="help_withdrawn" if withdrawn else "help_request")
 
 
 def answer_request(session: Session, volunteer: User, ask: HelpAsk, *, accept: bool, message: str = "",
@@ -258,22 +255,23 @@ def answer_request(session: Session, volunteer: User, ask: HelpAsk, *, accept: b
     if changed != 1:
         raise AlreadyAnswered()
     session.refresh(ask)
-    request = ask.request
+    request, offer = ask.request, None
     if accept:
         # acceptances of one request queue here (SQLite's write lock does it anyway): the first makes the
         # offer, each later one sees it and joins
         session.execute(sa.select(HelpRequest.id).where(HelpRequest.id == request.id).with_for_update())
         session.refresh(request)
-    offer = _take_on(session, volunteer, request) if accept else None
+        offer = _take_on(session, volunteer, request)
     audit.record(session, volunteer, "help_request.answered", request, answer=status,
                  **({"offer": offer.key} if offer is not None else {}))
     _tell_coordinator(session, request, ask, volunteer, base_url)
     return ask
 
 
-def withdraw_ask(session: Session, actor: User, ask: HelpAsk) -> HelpAsk:
+def withdraw_ask(session: Session, actor: User, ask: HelpAsk, *, base_url: str) -> HelpAsk:
     """The coordination takes back a question still open (the gap closed otherwise, or someone else took it);
-    it leaves the volunteer's start page. An answered one stays as it was answered."""
+    it leaves the volunteer's start page, and the volunteer, asked by mail, is told by mail that it is settled.
+    An answered one stays as it was answered."""
     if not permissions.can_ask_volunteers(actor):
         raise AskingRefused()
     changed = session.execute(sa.update(HelpAsk).where(HelpAsk.id == ask.id, HelpAsk.status == AskStatus.ASKED)
@@ -283,6 +281,7 @@ def withdraw_ask(session: Session, actor: User, ask: HelpAsk) -> HelpAsk:
         raise AlreadyAnswered()
     session.refresh(ask)
     audit.record(session, actor, "help_request.withdrawn", ask.request, volunteer=ask.volunteer_id)
+    _tell_volunteer(session, ask, base_url)
     return ask
 
 
@@ -292,7 +291,8 @@ def _group_of(session: Session, volunteer: User) -> Provider:
         return volunteer.provider
     profile = volunteers.profile_of(session, volunteer)
     name = first_name(volunteer)
-    base = "ehrenamt-" + (re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "gruppe")
+    # cut as offer keys are: a display name may be one word longer than the key column
+    base = "ehrenamt-" + (re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:60].rstrip("-") or "gruppe")
     key, n = base, 1
     while session.scalar(sa.select(Provider.id).where(Provider.key == key)) is not None:
         n += 1
@@ -332,28 +332,29 @@ def _tell_coordinator(session: Session, request: HelpRequest, ask: HelpAsk, volu
     if coordinator is None or not coordinator.active:
         return
     with force_locale(language_of(coordinator)):
-        kind = category_name(request.category)
-        name = volunteer.display_name or volunteer.email
-        subject = (_("Zugesagt: %(name)s, %(kind)s in %(place)s", name=name, kind=kind,
-                     place=request.accommodation.name) if ask.status == AskStatus.ACCEPTED else
-                   _("Abgesagt: %(name)s, %(kind)s in %(place)s", name=name, kind=kind,
-                     place=request.accommodation.name))
+        kind, place = category_name(request.category), request.accommodation.name
+        name, accepted = volunteer.display_name or volunteer.email, ask.status == AskStatus.ACCEPTED
+        subject = (_("Zugesagt: %(name)s, %(kind)s in %(place)s", name=name, kind=kind, place=place) if accepted else
+                   _("Abgesagt: %(name)s, %(kind)s in %(place)s", name=name, kind=kind, place=place))
         body = render_template("mail/help_answer.txt", name=name, kind=kind, request=request, ask=ask,
-                               accepted=ask.status == AskStatus.ACCEPTED,
-                               link=_link(base_url, f"/manage/help-requests/{request.id}"))
+                               accepted=accepted, link=_link(base_url, f"/manage/help-requests/{request.id}"))
     enqueue(session, coordinator.email, subject, body, kind="help_answer")
+
+
+# a volunteer's lists name each request's accommodation
+_WITH_PLACE = selectinload(HelpAsk.request).selectinload(HelpRequest.accommodation)
 
 
 def open_asks(session: Session, volunteer: User) -> list[HelpAsk]:
     """What waits for the volunteer's answer, oldest first."""
-    return list(session.scalars(sa.select(HelpAsk).options(selectinload(HelpAsk.request))
+    return list(session.scalars(sa.select(HelpAsk).options(_WITH_PLACE)
                                 .where(HelpAsk.volunteer_id == volunteer.id, HelpAsk.status == AskStatus.ASKED)
                                 .order_by(HelpAsk.created_at, HelpAsk.id)))
 
 
 def asks_of(session: Session, volunteer: User) -> list[HelpAsk]:
     """Every request the volunteer was asked in, open ones first, then newest first."""
-    rows = session.scalars(sa.select(HelpAsk).options(selectinload(HelpAsk.request))
+    rows = session.scalars(sa.select(HelpAsk).options(_WITH_PLACE)
                            .where(HelpAsk.volunteer_id == volunteer.id).order_by(HelpAsk.id.desc()))
     return sorted(rows, key=lambda a: a.status != AskStatus.ASKED)
 
@@ -368,8 +369,30 @@ class RequestLine:
         return [a for a in self.request.asks if a.status != AskStatus.ASKED]
 
 
+def request_lines(session: Session, requests: list[HelpRequest]) -> list[RequestLine]:
+    """Each request with its gap as the coverage shows it now. One coverage per run of consecutive weeks asked
+    about (of the places asked about in it), not one per request: requests cluster in the weeks ahead, and
+    weeks nobody asked about are not read."""
+    runs: list[list[dt.date]] = []
+    for week in sorted({r.week for r in requests}):
+        if runs and week - runs[-1][-1] == dt.timedelta(weeks=1):
+            runs[-1].append(week)
+        else:
+            runs.append([week])
+    cells: dict[int, Cell] = {}
+    for run in runs:
+        asked = [r for r in requests if run[0] <= r.week <= run[-1]]
+        cover = coverage(session, run[0], len(run), only={r.accommodation.key for r in asked})
+        cells.update((r.id, cover.cell(r.accommodation, r.category, r.week)) for r in asked)
+    return [RequestLine(r, cells[r.id]) for r in requests]
+
+
 def requests_overview(session: Session, limit: int = 50) -> list[RequestLine]:
-    """The newest requests, each with who was asked, who answered, and its gap as the coverage shows it now."""
-    requests = session.scalars(sa.select(HelpRequest).options(selectinload(HelpRequest.asks))
-                               .order_by(HelpRequest.created_at.desc(), HelpRequest.id.desc()).limit(limit)).all()
-    return [RequestLine(r, gap(session, r.accommodation, r.category, r.week)) for r in requests]
+    """The newest requests, each with who asked, who was asked, who answered, and its gap as the coverage shows
+    it now; what the page shows of them is loaded with them."""
+    requests = session.scalars(
+        sa.select(HelpRequest)
+        .options(selectinload(HelpRequest.accommodation), selectinload(HelpRequest.asked_by),
+                 selectinload(HelpRequest.offer), selectinload(HelpRequest.asks).selectinload(HelpAsk.volunteer))
+        .order_by(HelpRequest.created_at.desc(), HelpRequest.id.desc()).limit(limit)).all()
+    return request_lines(session, requests)

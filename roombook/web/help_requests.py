@@ -13,7 +13,6 @@ from wtforms.validators import InputRequired
 from roombook.access.permissions import can_answer_help_request
 from roombook.coordination import asking
 from roombook.db import db, transaction
-from roombook.i18n import category_name
 from roombook.models import HelpAsk
 from roombook.web.common import bp
 from roombook.web.forms import Form
@@ -49,10 +48,9 @@ def _help_words():
 @bp.get("/my/help-requests")
 @login_required
 def my_help_requests():
-    if current_user.role != "volunteer":
+    if not can_answer_help_request(current_user, current_user.id):  # only volunteers are asked
         abort(403)
-    return render_template("my_help_requests.html", asks=asking.asks_of(db.session, current_user),
-                           category_name=category_name)
+    return render_template("my_help_requests.html", asks=asking.asks_of(db.session, current_user))
 
 
 @bp.route("/my/help-requests/<int:ask_id>", methods=["GET", "POST"])
@@ -74,4 +72,4 @@ def my_help_request(ask_id: int):
             return redirect(url_for("web.start"))
         db.session.refresh(ask)
     status = 422 if form.is_submitted() else 200
-    return render_template("my_help_request.html", ask=ask, form=form, category_name=category_name), status
+    return render_template("my_help_request.html", ask=ask, form=form), status

@@ -84,7 +84,7 @@ def test_matching_lists_who_could_help_best_first_and_says_why(demo, west, week,
     a_volunteer(demo, "nord@example.org", "Nils N.", places=[place(demo, "nord")])  # wants Nord only
     a_volunteer(demo, "cook@example.org", "Carla C.", skills=("daily_life_course",))  # another skill
 
-    found = asking.match_volunteers(demo, west, "counselling", week)
+    found = asking.match_volunteers(demo, asking.gap(demo, west, "counselling", week))
 
     # those who fit first; of the rest, who has more hours left (Nora set no limit)
     assert [m.volunteer.email for m in found] == [jonas.email, short.email, any_time.email]
@@ -101,15 +101,15 @@ def test_matching_lists_who_could_help_best_first_and_says_why(demo, west, week,
 
 
 def test_a_wanted_language_and_the_hours_left_count(demo, west, week, jonas):
-    assert asking.match_volunteers(demo, west, "counselling", week, language="fa")[0].fits  # Jonas speaks Persian
-    (refused,) = [r for r in asking.match_volunteers(demo, west, "counselling", week, language="ti")[0].reasons
-                  if not r.ok]
+    gap = asking.gap(demo, west, "counselling", week)
+    assert asking.match_volunteers(demo, gap, language="fa")[0].fits  # Jonas speaks Persian
+    (refused,) = [r for r in asking.match_volunteers(demo, gap, language="ti")[0].reasons if not r.ok]
     assert str(refused.text) == "spricht kein Tigrinya"
     # two hours in a room that week use up his two hours
     room = demo.scalar(sa.select(Room).where(Room.key == "west-gr"))
     start = to_utc(dt.datetime.combine(week + dt.timedelta(days=1), dt.time(17)), room.tz)
     book_room(demo, jonas, room, start, start + dt.timedelta(hours=2), "Lernhilfe")
-    (match,) = asking.match_volunteers(demo, west, "counselling", week)
+    (match,) = asking.match_volunteers(demo, gap)
     assert match.minutes_left == 0 and not match.fits
 
 
@@ -190,6 +190,14 @@ def test_accepting_makes_a_volunteer_offer_of_the_gap_run_by_a_group_named_by_fi
     assert "Nachricht: Gern, dienstags." in told.body and f"http://rb.test/manage/help-requests/{request.id}" in told.body
 
 
+def test_a_long_one_word_name_still_makes_a_group_whose_key_fits(demo, west, week):
+    name = "Maximilianefriederike" * 8  # one word of 168 letters: the key column holds 120
+    long = a_volunteer(demo, "long@example.org", name)
+    (mine,) = ask(demo, west, week, long).asks
+    asking.answer_request(demo, long, mine, accept=True, base_url=BASE)
+    demo.flush()
+    assert long.provider.name == name and len(long.provider.key) <= 120
+
 def test_a_second_acceptance_joins_the_offer_with_the_volunteers_group(demo, west, week, jonas):
     circle = demo.scalar(sa.select(Provider).where(Provider.key == "ehrenamt"))
     member = a_volunteer(demo, "mira@example.org", "Mira K.", provider=circle)
@@ -229,14 +237,20 @@ def test_the_coordination_withdraws_an_open_question_and_only_an_open_one(demo, 
     asking.answer_request(demo, other, answered, accept=False, base_url=BASE)
     coordinator = user(demo, "coordinator@example.org")
     with pytest.raises(AskingRefused):
-        asking.withdraw_ask(demo, jonas, open_one)
-    asking.withdraw_ask(demo, coordinator, open_one)
+        asking.withdraw_ask(demo, jonas, open_one, base_url=BASE)
+    jonas.language = "en"
+    asking.withdraw_ask(demo, coordinator, open_one, base_url=BASE)
     assert open_one.status == "withdrawn" and asking.open_asks(demo, jonas) == []
     with pytest.raises(AlreadyAnswered):
-        asking.withdraw_ask(demo, coordinator, answered)
+        asking.withdraw_ask(demo, coordinator, answered, base_url=BASE)
     with pytest.raises(AlreadyAnswered):  # a withdrawn question is not answered any more
         asking.answer_request(demo, jonas, open_one, accept=True, base_url=BASE)
     assert answered.status == "declined"
+    # asked by mail, told by mail that it is settled, in his language; the one who answered is not
+    (told,) = demo.scalars(sa.select(OutboxMessage).where(OutboxMessage.kind == "help_withdrawn")).all()
+    assert told.recipient == jonas.email and told.subject == "Settled: Counselling in Unterkunft West"
+    assert "is settled; there is nothing for you to do" in told.body
+    assert f"http://rb.test/my/help-requests/{open_one.id}" in told.body
 
 
 def test_a_bad_message_is_refused_at_its_field_and_the_request_stays_open(demo, west, week, jonas):

@@ -6,6 +6,7 @@ volunteer-run offer: by its group's name or the volunteer's first name, never a 
 each module that uses the demo builds it once)."""
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import icalendar
@@ -15,12 +16,20 @@ import sqlalchemy as sa
 from roombook.coordination import asking
 from roombook.coordination.naming import public_name
 from roombook.feeds.catalogue import accommodation_feed, build_feed
-from roombook.models import HelpAsk, OutboxMessage, Provider, User
+from roombook.models import (
+    Accommodation,
+    HelpAsk,
+    HelpRequest,
+    OutboxMessage,
+    Provider,
+    User,
+)
 from roombook.planning import runs as plan_runs
 from tests.api.conftest import bearer  # noqa: F401  (fixture)
 from tests.conftest import csrf_token, login
 from tests.coordination.test_asking import BASE, a_volunteer, ask, jonas, week, west  # noqa: F401  (fixtures)
 from tests.manage.conftest import TODAY, demo, demo_rows  # noqa: F401  (fixtures)
+from tests.web.test_week_view_queries import counting_selects
 
 pytestmark = pytest.mark.dates  # the demo city's coming weeks (scripts/faketime-suite.sh)
 
@@ -101,6 +110,21 @@ def test_the_volunteer_accepts_on_the_start_page_once(client, demo, week, jonas)
     assert "zugesagt" in mine
 
 
+def test_a_withdrawn_question_tells_the_volunteer_it_is_settled(client, demo, week, jonas):
+    login(client, "coordinator@example.org")
+    ask_through_the_page(client, week, jonas)
+    (ask,) = demo.scalars(sa.select(HelpAsk)).all()
+    page = client.get(f"/manage/help-requests/{ask.request_id}").get_data(as_text=True)
+    withdrawn = client.post(f"/manage/help-requests/{ask.request_id}/asks/{ask.id}/withdraw",
+                            data={"csrf_token": csrf_token(page)})
+    assert withdrawn.status_code == 302
+    (told,) = demo.scalars(sa.select(OutboxMessage).where(OutboxMessage.kind == "help_withdrawn")).all()
+    assert told.recipient == jonas.email and "hat sich erledigt" in told.body
+    login(client, "jonas@example.org", "pw")
+    mine = client.get(f"/my/help-requests/{ask.id}").get_data(as_text=True)
+    assert "Die Koordination hat diese Anfrage zurückgezogen" in mine and "Ihre Antwort" not in mine
+
+
 def test_no_one_else_sees_or_answers_a_volunteers_request(client, demo, week, jonas):
     login(client, "coordinator@example.org")
     ask_through_the_page(client, week, jonas)
@@ -114,6 +138,37 @@ def test_no_one_else_sees_or_answers_a_volunteers_request(client, demo, week, jo
     demo.refresh(ask)
     assert ask.status == "asked"
 
+
+def _requests_in(demo, places, weeks) -> None:
+    """A request per place and week, each asking a volunteer of its own (who never signs in: no password)."""
+    coordinator = demo.scalar(sa.select(User).where(User.email == "coordinator@example.org"))
+    for place, monday in ((p, w) for p in places for w in weeks):
+        request = HelpRequest(accommodation=place, category="counselling", week=monday, minutes=60,
+                              asked_by_id=coordinator.id)
+        volunteer = User(email=f"asked-{place.key}-{monday}@example.org", role="volunteer",
+                         display_name=f"Gefragt {place.name}", password_hash="-")
+        demo.add_all([request, volunteer, HelpAsk(request=request, volunteer=volunteer, status="asked")])
+    demo.flush()
+    demo.expire_all()
+
+
+def test_the_requests_page_reads_the_same_few_times_however_many_requests(client, demo, west, week):
+    login(client, "coordinator@example.org")
+    later = week + dt.timedelta(weeks=5)
+    _requests_in(demo, [west], [week, later])  # two runs of weeks: two coverages
+    with counting_selects() as few:
+        assert client.get("/manage/help-requests").status_code == 200
+    others = demo.scalars(sa.select(Accommodation).where(Accommodation.id != west.id)
+                          .order_by(Accommodation.key)).all()[:2]
+    _requests_in(demo, others, [week, week + dt.timedelta(weeks=1), later])
+    with counting_selects() as many:
+        page = client.get("/manage/help-requests").get_data(as_text=True)
+    assert len(many) == len(few), many
+    lines = asking.requests_overview(demo)
+    assert len(lines) == 8 and page.count('class="card help-request"') == 8
+    for line in lines:  # each with its own gap
+        r = line.request
+        assert line.cell == asking.gap(demo, r.accommodation, r.category, r.week)
 
 # --- the API ------------------------------------------------------------------------------------------
 

@@ -7,25 +7,22 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from roombook.coordination import asking
-from roombook.coordination.categories import MANDATORY
 from roombook.db import db, transaction
 from roombook.models import HelpAsk, HelpRequest
-from roombook.web.forms import Form
-from roombook.web.manage.coverage import STATUS_WORDS, AskForm, render_cell
-from roombook.web.manage.forms import CATEGORY_LABELS
-from roombook.web.manage.gates import bp, coordinator_required, load_accommodation
-
-
-class WithdrawForm(Form):
-    """Only the CSRF token: which question is in the URL."""
+from roombook.web.manage.coverage import (
+    STATUS_WORDS,
+    AskForm,
+    load_cell_place,
+    render_cell,
+)
+from roombook.web.manage.forms import CATEGORY_LABELS, ConfirmForm
+from roombook.web.manage.gates import bp, coordinator_required
 
 
 @bp.post("/manage/coverage/<key>/<category>/ask")
 @coordinator_required
 def ask_volunteers(key: str, category: str):
-    place = load_accommodation(key)
-    if category not in {c.value for c in MANDATORY}:
-        abort(404)
+    place = load_cell_place(key, category)
     form = AskForm()
     if form.validate_on_submit():
         try:
@@ -46,17 +43,15 @@ def ask_volunteers(key: str, category: str):
 @coordinator_required
 def help_requests():
     return render_template("manage/help_requests.html", lines=asking.requests_overview(db.session),
-                           labels=CATEGORY_LABELS, statuses=STATUS_WORDS, one=False, withdraw=WithdrawForm())
+                           labels=CATEGORY_LABELS, statuses=STATUS_WORDS, one=False, withdraw=ConfirmForm())
 
 
 @bp.get("/manage/help-requests/<int:request_id>")
 @coordinator_required
 def help_request(request_id: int):
     request_row = db.session.get(HelpRequest, request_id) or abort(404)
-    line = asking.RequestLine(request_row, asking.gap(db.session, request_row.accommodation, request_row.category,
-                                                      request_row.week))
-    return render_template("manage/help_requests.html", lines=[line], labels=CATEGORY_LABELS,
-                           statuses=STATUS_WORDS, one=True, withdraw=WithdrawForm())
+    return render_template("manage/help_requests.html", lines=asking.request_lines(db.session, [request_row]),
+                           labels=CATEGORY_LABELS, statuses=STATUS_WORDS, one=True, withdraw=ConfirmForm())
 
 
 @bp.post("/manage/help-requests/<int:request_id>/asks/<int:ask_id>/withdraw")
@@ -65,12 +60,12 @@ def withdraw_help_ask(request_id: int, ask_id: int):
     ask = db.session.get(HelpAsk, ask_id)
     if ask is None or ask.request_id != request_id:
         abort(404)
-    form = WithdrawForm()
+    form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)
     try:
         with transaction():
-            asking.withdraw_ask(db.session, current_user, ask)
+            asking.withdraw_ask(db.session, current_user, ask, base_url=current_app.config["ROOMBOOK_BASE_URL"])
     except asking.AlreadyAnswered:
         flash(_("Diese Anfrage ist schon beantwortet."), "error")
     else:

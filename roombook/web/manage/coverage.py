@@ -70,12 +70,22 @@ def coverage_print():
                            status_labels=coverage.STATUS_LABELS, today=clock.today())
 
 
+def load_cell_place(key: str, category: str) -> Accommodation:
+    """The accommodation of a drill-down cell (the gate's 404 for one not the user's); a category without a
+    minimum has no cell and is not found either."""
+    place = load_accommodation(key)
+    if category not in {c.value for c in MANDATORY}:
+        abort(404)
+    return place
+
+
 def render_cell(place: Accommodation, category: str, week: dt.date | None, *, lang: str | None = None,
                 ask_form: AskForm | None = None) -> str:
     """The drill-down page: the cell's offers, and who could help, ranked, with why, to be asked."""
     week = week_of(week) if week else clock.week_to_show()
     lang = lang if lang in volunteers.LANGUAGES else None
-    matches = asking.match_volunteers(db.session, place, category, week, language=lang)
+    cell = asking.gap(db.session, place, category, week)
+    matches = asking.match_volunteers(db.session, cell, language=lang)
     if ask_form is None:
         ask_form = AskForm(data={"week": week, "lang": lang or ""})
     ask_form.volunteers.choices = choices((m.volunteer.id, m.volunteer.display_name or m.volunteer.email)
@@ -83,7 +93,7 @@ def render_cell(place: Accommodation, category: str, week: dt.date | None, *, la
     lang_form = LanguageFilterForm(data={"week": week, "lang": lang or ""})
     lang_form.lang.choices = choices([("", _("keine")), *volunteers.LANGUAGES.items()])
     return render_template("manage/coverage_cell.html", place=place, category=category, week=week,
-                           cell=asking.gap(db.session, place, category, week),
+                           cell=cell,
                            lines=coverage.cell_offers(db.session, place, category, week), labels=CATEGORY_LABELS,
                            matches=matches, ask_form=ask_form, lang_form=lang_form, statuses=STATUS_WORDS,
                            needed=qualifications.needed_for(db.session, place.id, category),
@@ -94,9 +104,7 @@ def render_cell(place: Accommodation, category: str, week: dt.date | None, *, la
 @bp.get("/manage/coverage/<key>/<category>")
 @coordinator_required
 def coverage_cell(key: str, category: str):
-    place = load_accommodation(key)
-    if category not in {c.value for c in MANDATORY}:
-        abort(404)
+    place = load_cell_place(key, category)
     form = LanguageFilterForm(request.args)
     form.lang.choices = choices([("", ""), *((code, code) for code in volunteers.LANGUAGES)])
     if not form.validate():
