@@ -12,20 +12,14 @@ from playwright.sync_api import expect
 from roombook import clock
 from tests.browser.conftest import (
     _page,
-    describe,
+    assert_accessible,
     has_horizontal_scroll,
     login,
     screenshot,
-    serious_accessibility_violations,
 )
 from tests.dates import quiet_monday
 
 pytestmark = pytest.mark.dates  # the demo city's coming weeks (scripts/faketime-suite.sh)
-
-
-def assert_accessible(page) -> None:
-    violations = serious_accessibility_violations(page)
-    assert violations == [], describe(violations)
 
 
 @pytest.fixture

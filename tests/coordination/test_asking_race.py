@@ -3,7 +3,7 @@ connections, released together (on SQLite and PostgreSQL)."""
 from __future__ import annotations
 
 import datetime as dt
-import threading
+import functools
 
 import sqlalchemy as sa
 
@@ -12,6 +12,7 @@ from roombook.coordination import asking
 from roombook.coordination.volunteers import save_profile
 from roombook.db import transaction
 from roombook.models import Accommodation, HelpAsk, HelpRequest, Offer, User
+from tests.concurrency import at_once
 
 VOLUNTEERS = 4
 NAMES = ["Ada", "Ben", "Cem", "Dana"]
@@ -35,34 +36,14 @@ def _seed(db) -> list[int]:
 
 
 def _race(app, db, attempts: list[tuple[int, bool]]) -> list[str]:
-    barrier = threading.Barrier(len(attempts))
-    outcomes: list[str] = []
-    lock = threading.Lock()
+    def answer(ask_id: int, accept: bool) -> str:
+        ask = db.session.get(HelpAsk, ask_id)
+        volunteer = db.session.get(User, ask.volunteer_id)
+        asking.answer_request(db.session, volunteer, ask, accept=accept, base_url="http://rb.test/")
+        return "answered"
 
-    def answer(ask_id: int, accept: bool) -> None:
-        with app.app_context():
-            try:
-                barrier.wait(timeout=30)
-                with transaction():
-                    ask = db.session.get(HelpAsk, ask_id)
-                    volunteer = db.session.get(User, ask.volunteer_id)
-                    asking.answer_request(db.session, volunteer, ask, accept=accept, base_url="http://rb.test/")
-                result = "answered"
-            except asking.AlreadyAnswered:
-                result = "refused"
-            except Exception as exc:  # anything else is a failure of the guarantee
-                result = f"error: {exc!r}"
-            finally:
-                db.session.remove()
-            with lock:
-                outcomes.append(result)
-
-    threads = [threading.Thread(target=answer, args=attempt) for attempt in attempts]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    return sorted(outcomes)
+    return at_once(app, db, [functools.partial(answer, *attempt) for attempt in attempts],
+                   {asking.AlreadyAnswered: "refused"})
 
 
 def test_two_answers_at_once_to_one_question_only_one_counts(app, committed):
