@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import threading
 
 import pytest
 import werkzeug.security
@@ -15,6 +14,7 @@ from roombook.access import signin
 from roombook.access.accounts import create_user
 from roombook.db import transaction
 from roombook.models import User
+from tests.concurrency import at_once
 from tests.conftest import csrf_token, login
 
 PASSWORD = "richtig-langes-pw"
@@ -165,28 +165,10 @@ def test_concurrent_guesses_of_one_pair_get_one_free_attempt_between_them(app, c
                 assert signin.authenticate(db.session, "target@example.org", "geraten", client=HERE) is None
         db.session.remove()
         attempts = 10
-        barrier = threading.Barrier(attempts)
-        outcomes, lock = [], threading.Lock()
 
-        def guess() -> None:
-            with app.app_context():
-                try:
-                    barrier.wait(timeout=30)
-                    with transaction():
-                        user = signin.authenticate(db.session, "target@example.org", "geraten", client=HERE)
-                    result = "signed in" if user else "checked"
-                except signin.TooManyAttempts:
-                    result = "waits"
-                except Exception as exc:  # anything else is a failure of the throttle
-                    result = f"error: {exc!r}"
-                finally:
-                    db.session.remove()
-                with lock:
-                    outcomes.append(result)
+        def guess() -> str:
+            user = signin.authenticate(db.session, "target@example.org", "geraten", client=HERE)
+            return "signed in" if user else "checked"
 
-        threads = [threading.Thread(target=guess) for _ in range(attempts)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=120)
-    assert sorted(outcomes) == ["checked"] + ["waits"] * (attempts - 1)
+        outcomes = at_once(app, db, [guess] * attempts, {signin.TooManyAttempts: "waits"})
+    assert outcomes == ["checked"] + ["waits"] * (attempts - 1)
