@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import re
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -291,12 +290,7 @@ def _group_of(session: Session, volunteer: User) -> Provider:
         return volunteer.provider
     profile = volunteers.profile_of(session, volunteer)
     name = first_name(volunteer)
-    # cut as offer keys are: a display name may be one word longer than the key column
-    base = "ehrenamt-" + (re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:60].rstrip("-") or "gruppe")
-    key, n = base, 1
-    while session.scalar(sa.select(Provider.id).where(Provider.key == key)) is not None:
-        n += 1
-        key = f"{base}-{n}"
+    key = offers.unique_key(session, Provider.key, "ehrenamt-" + offers.slug(name, "gruppe"))
     group = Provider(key=key, name=name, kind=ProviderKind.VOLUNTEER,
                      available=list(profile.available) if profile and profile.available else ANY_TIME,
                      max_minutes_per_week=profile.max_minutes_per_week if profile else None,

@@ -28,14 +28,17 @@ def list_offers(session: Session) -> list[Offer]:
                                 .order_by(Accommodation.name, Offer.category, Offer.title)))
 
 
-def _slug(text: str) -> str:
+def slug(text: str, fallback: str) -> str:
+    """A key's part made from a name: ASCII letters and digits ("Jürgen" → "jurgen"), at most 60 characters,
+    so that a prefix and a counter still fit the 120-character key columns."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:60] or "angebot"
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:60].rstrip("-") or fallback
 
 
-def _unique_key(session: Session, base: str) -> str:
+def unique_key(session: Session, column, base: str) -> str:
+    """`base`, or `base-2`, `base-3` … whichever no row holds yet in the key column `column`."""
     key, n = base, 1
-    while session.scalar(sa.select(Offer.id).where(Offer.key == key)) is not None:
+    while session.scalar(sa.select(column).where(column == key)) is not None:
         n += 1
         key = f"{base}-{n}"
     return key
@@ -73,7 +76,8 @@ def save_offer(session: Session, actor: User, offer: Offer | None, *, accommodat
         raise RoomInputError(_l("Bitte mindestens einen Anbieter wählen."), "providers")
     created = offer is None
     if offer is None:
-        offer = Offer(key=_unique_key(session, f"{accommodation.key}-{_slug(title)}"), accommodation=accommodation)
+        offer = Offer(key=unique_key(session, Offer.key, f"{accommodation.key}-{slug(title, 'angebot')}"),
+                      accommodation=accommodation)
         session.add(offer)
         before = {}
     else:

@@ -198,6 +198,13 @@ def test_a_long_one_word_name_still_makes_a_group_whose_key_fits(demo, west, wee
     demo.flush()
     assert long.provider.name == name and len(long.provider.key) <= 120
 
+
+def test_a_new_groups_key_spells_an_umlaut_as_its_letter(demo, west, week):
+    jurgen = a_volunteer(demo, "juergen@example.org", "Jürgen Ölmann")
+    (mine,) = ask(demo, west, week, jurgen).asks
+    asking.answer_request(demo, jurgen, mine, accept=True, base_url=BASE)
+    assert jurgen.provider.name == "Jürgen" and jurgen.provider.key == "ehrenamt-jurgen"
+
 def test_a_second_acceptance_joins_the_offer_with_the_volunteers_group(demo, west, week, jonas):
     circle = demo.scalar(sa.select(Provider).where(Provider.key == "ehrenamt"))
     member = a_volunteer(demo, "mira@example.org", "Mira K.", provider=circle)
