@@ -16,6 +16,7 @@ KINDS = {
     "booking_displaced": _l("Buchung verdrängt"), "change": _l("Raumänderung"), "confirmation": _l("Bestätigung"),
     "conflicts": _l("Neue Konflikte"), "coverage_gaps": _l("Lücken in der Abdeckung"), "digest": _l("Wochenübersicht"),
     "help_answer": _l("Antwort auf eine Anfrage"), "help_request": _l("Anfrage an Ehrenamtliche"),
+    "help_withdrawn": _l("Anfrage zurückgezogen"),
     "notice": _l("Mitteilung"), "offer_hidden": _l("Angebot ausgeblendet"), "reminder": _l("Erinnerung"),
 }
 
